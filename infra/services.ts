@@ -1,0 +1,77 @@
+import { DefaultLogger, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config';
+import { connectWorkerConnection } from './temporal';
+import { connectPool, type Pool } from '../db/pool';
+import { migrate, pendingMigrations } from '../db/migrate';
+import { createWorker } from '../worker';
+import { buildServer } from '../server';
+
+export interface ServiceOptions {
+  config: Config;
+  temporalAddress: string;
+  databaseUrl: string;
+  worker: boolean;
+  http: boolean;
+  /** Apply pending migrations first (embedded default); otherwise refuse to start if any are pending. */
+  migrate: boolean;
+}
+
+export interface RunningServices {
+  httpUrl?: string;
+  /** Settles when the worker stops (after stop(), or on a fatal worker error). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the worker and/or the HTTP server of this process against the given servers. */
+export async function startServices(opts: ServiceOptions): Promise<RunningServices> {
+  installTemporalRuntime(opts.config.logLevel);
+  const pool = await connectPool(opts.databaseUrl, 20);
+  let worker: Worker | undefined;
+  let app: FastifyInstance | undefined;
+  const stop = async () => {
+    if (app) await app.close().catch(() => {});
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun.catch(() => {});
+    await pool.end().catch(() => {});
+  };
+  let workerRun: Promise<void> = Promise.resolve();
+  try {
+    await prepareSchema(pool, opts.migrate);
+    if (opts.worker) {
+      const connection = await connectWorkerConnection(opts.temporalAddress, opts.config.temporal.namespace);
+      worker = await createWorker({ connection, namespace: opts.config.temporal.namespace, taskQueue: opts.config.temporal.taskQueue, deps: { pool } });
+      workerRun = worker.run().finally(() => connection.close());
+    }
+    let httpUrl: string | undefined;
+    if (opts.http) {
+      app = buildServer({ pool });
+      await app.listen({ host: opts.config.http.host, port: opts.config.http.port });
+      httpUrl = `http://${opts.config.http.host}:${opts.config.http.port}`;
+    }
+    return { ...(httpUrl ? { httpUrl } : {}), done: workerRun, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function prepareSchema(pool: Pool, apply: boolean): Promise<void> {
+  if (apply) {
+    await migrate(pool);
+    return;
+  }
+  const pending = await pendingMigrations(pool);
+  if (pending.length) throw new Error(`the database has ${pending.length} pending migration(s) (${pending.join(', ')}): run \`reachloop migrate\` first`);
+}
+
+let runtimeInstalled = false;
+
+/** The SDK logs at WARN unless LOG_LEVEL asks for more; once per process. */
+function installTemporalRuntime(level: string): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const sdkLevel: LogLevel = level === 'debug' || level === 'trace' ? 'DEBUG' : level === 'info' ? 'WARN' : 'ERROR';
+  Runtime.install({ logger: new DefaultLogger(sdkLevel) });
+}

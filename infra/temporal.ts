@@ -1,0 +1,43 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+
+export class TemporalUnreachableError extends Error {
+  constructor(address: string, namespace: string, cause: unknown) {
+    const reason = ((cause as Error)?.message ?? String(cause)).split('\n')[0];
+    super(`cannot reach Temporal at ${address} (namespace ${namespace}): ${reason}`);
+    this.name = 'TemporalUnreachableError';
+  }
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s (${what})`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A client connection, proven by describing the namespace (so a wrong namespace fails here too). */
+export async function connectClient(address: string, namespace: string): Promise<Client> {
+  try {
+    const connection = await withTimeout(Connection.connect({ address, connectTimeout: CONNECT_TIMEOUT_MS }), CONNECT_TIMEOUT_MS, 'connect');
+    await withTimeout(connection.workflowService.describeNamespace({ namespace }), CONNECT_TIMEOUT_MS, 'describe namespace');
+    return new Client({ connection, namespace });
+  } catch (err) {
+    throw new TemporalUnreachableError(address, namespace, err);
+  }
+}
+
+export async function connectWorkerConnection(address: string, namespace: string): Promise<NativeConnection> {
+  try {
+    return await withTimeout(NativeConnection.connect({ address }), CONNECT_TIMEOUT_MS, 'connect');
+  } catch (err) {
+    throw new TemporalUnreachableError(address, namespace, err);
+  }
+}

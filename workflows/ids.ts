@@ -1,0 +1,3 @@
+/** Every workflow id is built here, so the CLI, webhooks and tests agree on it. */
+
+export const smokeWorkflowId = (label: string) => `smoke-${label}`;

@@ -1,0 +1,2 @@
+// The worker's workflow bundle: every workflow type reachloop registers.
+export { smokeWorkflow } from './smoke';
