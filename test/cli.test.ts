@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { freePort } from '../infra/net';
+import { isolatedDatabase, runCli, type TestDatabase } from './helpers/harness';
+
+// What an operator sees when something is wrong: one clear line per problem, the right exit
+// code, and no stack trace unless --verbose.
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await isolatedDatabase();
+});
+afterAll(() => db?.drop());
+
+const noStack = (text: string) => expect(text).not.toMatch(/^\s+at /m);
+
+describe('reachloop CLI', () => {
+  it('--help teaches: commands and the configuration pointer', async () => {
+    const res = await runCli(['--help']);
+    expect(res.code).toBe(0);
+    for (const cmd of ['demo', 'dev', 'smoke', 'migrate', 'worker', 'serve', 'config', 'setup']) expect(res.stdout).toContain(cmd);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await runCli(['no-such-command'])).code).toBe(2);
+    const res = await runCli(['smoke', '--wait', 'soon']);
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toBe('error: --wait must be a number of seconds, got "soon"');
+  });
+
+  it('an unreachable DATABASE_URL gives one line, exit 1', async () => {
+    const port = await freePort();
+    const res = await runCli(['migrate'], { DATABASE_URL: `postgres://someone:pw@127.0.0.1:${port}/nowhere` });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split('\n')).toEqual([`error: cannot reach PostgreSQL at postgres://someone:***@127.0.0.1:${port}/nowhere: connect ECONNREFUSED 127.0.0.1:${port}`]);
+    noStack(res.stderr);
+  });
+
+  it('a wrong Temporal address gives one line, exit 1', async () => {
+    const port = await freePort();
+    const res = await runCli(['smoke', '--wait', '0'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DATABASE_URL: db.url });
+    expect(res.code).toBe(1);
+    const lines = res.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^error: cannot reach Temporal at 127\\.0\\.0\\.1:${port} \\(namespace default\\): `));
+  });
+
+  it('a wrong namespace on a real server is reported as such', async () => {
+    const res = await runCli(['smoke'], { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'no-such-ns', DATABASE_URL: db.url });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/cannot reach Temporal at .* \(namespace no-such-ns\): .*no-such-ns/);
+    noStack(res.stderr);
+  });
+
+  it('a missing Twilio token where Twilio is selected is named, exit 1', async () => {
+    const res = await runCli(['worker'], { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_FROM: '+15005550006' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('TWILIO_AUTH_TOKEN is required when SMS_PROVIDER=twilio');
+    noStack(res.stderr);
+  });
+
+  it('--verbose adds the stack trace', async () => {
+    const port = await freePort();
+    const res = await runCli(['migrate', '--verbose'], { DATABASE_URL: `postgres://x@127.0.0.1:${port}/db` });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('config --json prints the effective configuration with secrets masked', async () => {
+    const res = await runCli(['config', '--json'], { DATABASE_URL: 'postgres://u:topsecret@db:5432/x', HTTP_PORT: '9999' });
+    expect(res.code).toBe(0);
+    const printed = JSON.parse(res.stdout);
+    expect(printed.database).toBe('postgres://u:***@db:5432/x');
+    expect(printed.http.port).toBe(9999);
+  });
+
+  it('migrate --json reports what it applied', async () => {
+    const fresh = await isolatedDatabase({ migrated: false });
+    try {
+      const first = JSON.parse((await runCli(['migrate', '--json'], { DATABASE_URL: fresh.url })).stdout);
+      expect(first.applied.length).toBeGreaterThan(0);
+      const second = JSON.parse((await runCli(['migrate', '--json'], { DATABASE_URL: fresh.url })).stdout);
+      expect(second.applied).toEqual([]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ENV_VARS, loadConfig } from '../../infra/config';
+import { projectRoot } from '../../infra/paths';
+
+// Docker is not available on the development machines, so the compose file is checked here:
+// every reachloop service is configured only through variables the config module knows, and
+// those values pass its validation.
+type Service = { image?: string; build?: unknown; environment?: Record<string, string>; command?: string[] | string; depends_on?: unknown };
+const compose = parse(readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+
+/** `${VAR:-default}` as Compose interpolates it in a shell without VAR set. */
+const interpolateDefaults = (v: string) => v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+
+const envOf = (s: Service): Record<string, string> =>
+  Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolateDefaults(String(v))]));
+
+const reachloopServices = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
+
+describe('docker-compose.yml', () => {
+  it('has Postgres, a Postgres-backed Temporal with its schema, the UI, the worker and the server', () => {
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'worker', 'server']));
+    expect(envOf(compose.services.temporal!)).toMatchObject({ DB: 'postgres12' });
+  });
+
+  it('builds the worker and the server from this repository', () => {
+    expect(reachloopServices.map(([name]) => name).sort()).toEqual(['server', 'worker']);
+  });
+
+  it.each(reachloopServices)('%s uses only configuration variables the config module defines, with valid values', (_name, service) => {
+    const env = envOf(service);
+    expect(Object.keys(env).length).toBeGreaterThan(0);
+    for (const key of Object.keys(env)) expect(Object.keys(ENV_VARS)).toContain(key);
+    expect(() => loadConfig(env)).not.toThrow();
+    // Production shape: both point at the compose servers, never at embedded ones.
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(env.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
+  });
+});
