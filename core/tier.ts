@@ -1,0 +1,78 @@
+/**
+ * Contact tiers (seed 000), thresholds from the score policy:
+ *   A high value  reachable + active + high order value -> SMS, weekly
+ *   B potential   reachable + some activity + medium order value -> e-mail + light reminder, every two weeks
+ *   C maintenance reachable but inactive or low order value -> broadcast / holiday wake-up, monthly
+ *   D risk        complaints, not reachable, or quarantined -> no contact, verification pool
+ * Pure: no I/O.
+ */
+import { groupPoints, type RiskResult, type ScoreInputs, type ScorePolicy, type ScoreResult } from './score';
+
+export type Tier = 'A' | 'B' | 'C' | 'D';
+type TierPolicy = ScorePolicy['tiers'];
+
+export interface TierResult {
+  tier: Tier;
+  channel: TierPolicy['A']['channel'];
+  mode: TierPolicy['A']['mode'];
+  cadence: TierPolicy['A']['cadence'];
+  /** Why this tier: every check that decided it, and why higher tiers were missed. */
+  reasons: string[];
+}
+
+interface Check {
+  ok: boolean;
+  text: string;
+}
+
+const ge = (label: string, value: number, min: number): Check => ({
+  ok: value >= min,
+  text: `${label} ${value} ${value >= min ? '>=' : '<'} ${min}`,
+});
+
+export function tierOf(score: ScoreResult, risk: RiskResult, inputs: ScoreInputs, policy: ScorePolicy): TierResult {
+  if (score.policyVersion !== policy.version) {
+    throw new Error(`score was computed with ${score.policyVersion}, tiering with ${policy.version}: use one policy`);
+  }
+  const t = policy.tiers;
+  const result = (tier: Tier, reasons: string[]): TierResult => {
+    const p = t[tier];
+    return { tier, channel: p.channel, mode: p.mode, cadence: p.cadence, reasons };
+  };
+
+  // D: any one of these is enough. All that apply are reported.
+  const d: string[] = [];
+  if (!t.reachableStatuses.includes(inputs.validity)) {
+    d.push(`validity ${inputs.validity} is not reachable (${t.reachableStatuses.join(', ')}): verification pool`);
+  }
+  const complaints = inputs.complaints ?? 0;
+  if (complaints >= t.D.minComplaints) d.push(`complaints ${complaints} >= ${t.D.minComplaints}`);
+  if (risk.quarantined) d.push(`risk ${risk.points} >= quarantine threshold ${risk.threshold}: quarantined (${risk.reasons.join('; ')})`);
+  if (d.length > 0) return result('D', d);
+
+  const activity = groupPoints(score, 'activity');
+  const aov = inputs.averageOrderValue ?? 0;
+  const reachable = `validity ${inputs.validity} is reachable`;
+
+  const a: Check[] = [
+    ge('score', score.total, t.A.minScore),
+    ge('activity points', activity, t.A.minActivityPoints),
+    ge('average order value', aov, t.A.minAverageOrderValue),
+    {
+      ok: t.A.lineTypes.includes(inputs.lineType),
+      text: `line type ${inputs.lineType} ${t.A.lineTypes.includes(inputs.lineType) ? 'is' : 'is not'} SMS-capable (${t.A.lineTypes.join(', ')})`,
+    },
+  ];
+  if (a.every((c) => c.ok)) return result('A', [reachable, ...a.map((c) => c.text)]);
+  const notA = `not A: ${a.filter((c) => !c.ok).map((c) => c.text).join(', ')}`;
+
+  const b: Check[] = [
+    ge('score', score.total, t.B.minScore),
+    ge('activity points', activity, t.B.minActivityPoints),
+    ge('average order value', aov, t.B.minAverageOrderValue),
+  ];
+  if (b.every((c) => c.ok)) return result('B', [reachable, ...b.map((c) => c.text), notA]);
+  const notB = `not B: ${b.filter((c) => !c.ok).map((c) => c.text).join(', ')}`;
+
+  return result('C', [reachable, notA, notB]);
+}
