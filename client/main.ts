@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf, formatError } from './cli-kit';
+import { registerAudience } from './commands/audience';
 import { registerConfig } from './commands/config';
+import { registerContact } from './commands/contact';
 import { registerDemo } from './commands/demo';
 import { registerDev } from './commands/dev';
 import { registerMigrate } from './commands/migrate';
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerDev(program);
   registerSmoke(program);
+  registerAudience(program);
+  registerContact(program);
   registerMigrate(program);
   registerWorkerAndServe(program);
   registerConfig(program);

@@ -5,6 +5,7 @@ import { connectWorkerConnection } from './temporal';
 import { connectPool, type Pool } from '../db/pool';
 import { migrate, pendingMigrations } from '../db/migrate';
 import { createWorker } from '../worker';
+import { defaultActivityDeps } from '../activities';
 import { buildServer } from '../server';
 
 export interface ServiceOptions {
@@ -41,7 +42,7 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
     await prepareSchema(pool, opts.migrate);
     if (opts.worker) {
       const connection = await connectWorkerConnection(opts.temporalAddress, opts.config.temporal.namespace);
-      worker = await createWorker({ connection, namespace: opts.config.temporal.namespace, taskQueue: opts.config.temporal.taskQueue, deps: { pool } });
+      worker = await createWorker({ connection, namespace: opts.config.temporal.namespace, taskQueue: opts.config.temporal.taskQueue, deps: defaultActivityDeps(pool) });
       workerRun = worker.run().finally(() => connection.close());
     }
     let httpUrl: string | undefined;

@@ -1,3 +1,4 @@
+import { defaultActivityDeps } from '../activities';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ let client: Client;
 
 beforeAll(async () => {
   db = await isolatedDatabase();
-  worker = await startTestWorker({ pool: db.pool });
+  worker = await startTestWorker(defaultActivityDeps(db.pool));
   client = await temporalClient();
 });
 afterAll(async () => {

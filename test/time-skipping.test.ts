@@ -1,3 +1,4 @@
+import { defaultActivityDeps } from '../activities';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { smokeWorkflowId } from '../workflows/ids';
@@ -18,7 +19,7 @@ afterAll(async () => {
 
 describe('durable timers on the time-skipping server', () => {
   it('a workflow that waits three days completes, and the server clock moved three days', async () => {
-    const worker = await startTestWorker({ pool: db.pool }, { connection: env.nativeConnection });
+    const worker = await startTestWorker(defaultActivityDeps(db.pool), { connection: env.nativeConnection });
     try {
       const label = uniqueName('days');
       const before = await env.currentTimeMs();
@@ -37,7 +38,7 @@ describe('durable timers on the time-skipping server', () => {
   });
 
   it('while waiting, the workflow is queryable and has not finished', async () => {
-    const worker = await startTestWorker({ pool: db.pool }, { connection: env.nativeConnection });
+    const worker = await startTestWorker(defaultActivityDeps(db.pool), { connection: env.nativeConnection });
     try {
       const label = uniqueName('q');
       const handle = await env.client.workflow.start('smokeWorkflow', {

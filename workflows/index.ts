@@ -1,2 +1,3 @@
 // The worker's workflow bundle: every workflow type reachloop registers.
 export { smokeWorkflow } from './smoke';
+export { audienceIntakeWorkflow } from './intake';

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { maskEmail, maskPhone } from '../../core/mask';
+import { normalizePhone, type CountryCode } from '../../core/phone';
+import { findContactId, loadContactProfile, type ContactProfile } from '../../db/contact-profile';
+import { phoneHash } from '../../db/contacts';
+import { connectPool } from '../../db/pool';
+import { CliError, configOrExit, emit, resolveDatabaseUrl, UsageError, type GlobalOptions } from '../cli-kit';
+
+export function registerContact(program: Command): void {
+  const contact = program.command('contact').description('look at one contact');
+  contact
+    .command('show <phone-or-id>')
+    .description('profile, consents, the score broken down by input, the tier and its history')
+    .option('--default-country <CC>', 'country for a number written without country code')
+    .option('--unmask', 'show the full phone number and e-mail addresses (default: masked)')
+    .option('--json', 'print as JSON')
+    .action(async (key: string, flags: GlobalOptions & { defaultCountry?: string; unmask?: boolean }) => {
+      const config = configOrExit();
+      const pool = await connectPool(resolveDatabaseUrl(config), 2);
+      try {
+        let id: number | undefined;
+        if (/^\d{1,15}$/.test(key) && !key.startsWith('0') && key.length < 9) id = await findContactId(pool, { id: Number(key) });
+        else {
+          const phone = normalizePhone(key, { defaultCountry: flags.defaultCountry?.toUpperCase() as CountryCode | undefined });
+          if (!phone.ok) throw new UsageError(`"${key}" is neither a contact id nor a phone number: ${phone.message}`);
+          id = await findContactId(pool, { phoneHash: phoneHash(phone.e164) });
+        }
+        if (id === undefined) throw new CliError(`no contact ${key}`);
+        const profile = (await loadContactProfile(pool, id))!;
+        const shown = flags.unmask ? profile : { ...profile, phone: maskPhone(profile.phone), emails: profile.emails.map(maskEmail) };
+        emit(shown, flags, render);
+      } finally {
+        await pool.end();
+      }
+    });
+}
+
+function render(p: ContactProfile): string {
+  const parts = (p.score.parts as Array<{ group: string; input: string; value: unknown; points: number; note: string }>).filter((x) => x.points !== 0);
+  return [
+    `contact ${p.id}  ${p.phone}${p.extension ? ` ext. ${p.extension}` : ''}  ${p.name ?? ''}`,
+    `  line ${p.lineType}, ${p.country ?? '?'} (${p.region ?? '?'}), ${p.language ?? '?'}, ${p.currency ?? '?'}; zones ${p.timeZones.join(', ')}`,
+    `  number ${p.numberStatus} -> ${p.validity}; SMS ${p.smsEligible ? 'eligible' : 'NOT eligible'}${p.quarantined ? '; QUARANTINED' : ''}; recheck after ${p.recheckAfter ?? '-'}`,
+    `  e-mail ${p.emails.join(', ') || '-'}; tags ${p.channelTags.join(', ') || '-'}; sources ${p.sources.join(', ')}`,
+    `  last order ${p.lastOrderAt ?? '-'}; order value ${p.orderValue ?? '-'}`,
+    `  consents:${p.consents.length ? '' : ' none'}`,
+    ...p.consents.map((k) => `    ${k.channel}/${k.purpose} from ${k.source} at ${k.grantedAt}${k.doubleOptIn ? ' (double opt-in)' : ''} proof ${JSON.stringify(k.proof)}`),
+    `  score ${p.score.total} (${p.score.policyVersion}):`,
+    ...parts.map((x) => `    ${(x.points > 0 ? '+' : '') + x.points}`.padEnd(12) + `${x.group}/${x.input}: ${x.note}`),
+    `  risk ${p.risk.points}${p.risk.reasons.length ? `: ${p.risk.reasons.join('; ')}` : ''}`,
+    `  tier ${p.tier.tier}: ${p.tier.reasons.join('; ')}`,
+    `  tier history:`,
+    ...p.tierHistory.map((h) => `    ${h.at}  ${h.from ?? '-'} -> ${h.to}  score ${h.score}  (${h.cause})`),
+  ].join('\n');
+}

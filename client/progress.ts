@@ -1,0 +1,30 @@
+import cliProgress from 'cli-progress';
+
+/**
+ * A progress bar on stderr with a rate, shown only on a terminal and never with --json, so that
+ * scripts get clean output. `update(value, total)` may be called as often as convenient.
+ */
+export function progressBar(label: string, unit: string, enabled: boolean) {
+  if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label.padEnd(12)} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s`, hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  let running = false;
+  return {
+    update(value: number, total: number) {
+      const rate = Math.round(value / Math.max(0.001, (Date.now() - started) / 1000));
+      if (!running) {
+        bar.start(total, value, { rate });
+        running = true;
+      } else {
+        bar.setTotal(total);
+        bar.update(value, { rate });
+      }
+    },
+    stop() {
+      if (running) bar.stop();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { Pool } from './pool';
+
+export interface ContactProfile {
+  id: number;
+  phone: string;
+  extension: string | null;
+  lineType: string;
+  country: string | null;
+  region: string | null;
+  currency: string | null;
+  language: string | null;
+  timeZones: string[];
+  name: string | null;
+  emails: string[];
+  validity: string;
+  numberStatus: string;
+  smsEligible: boolean;
+  channelTags: string[];
+  sources: string[];
+  lastOrderAt: string | null;
+  orderValue: number | null;
+  quarantined: boolean;
+  risk: { points: number; reasons: string[] };
+  score: { total: number; policyVersion: string; parts: unknown[] };
+  tier: { tier: string; reasons: string[] };
+  consents: Array<{ channel: string; purpose: string; source: string; grantedAt: string; doubleOptIn: boolean; proof: unknown }>;
+  tierHistory: Array<{ at: string; from: string | null; to: string; score: number; cause: string; reasons: string[] }>;
+  recheckAfter: string | null;
+}
+
+export async function findContactId(pool: Pool, by: { id?: number; phoneHash?: string }): Promise<number | undefined> {
+  const { rows } = by.id !== undefined
+    ? await pool.query<{ id: string }>('SELECT id FROM contacts WHERE id = $1', [by.id])
+    : await pool.query<{ id: string }>('SELECT id FROM contacts WHERE phone_hash = $1', [by.phoneHash]);
+  return rows[0] ? Number(rows[0].id) : undefined;
+}
+
+export async function loadContactProfile(pool: Pool, id: number): Promise<ContactProfile | undefined> {
+  const { rows } = await pool.query('SELECT * FROM contacts WHERE id = $1', [id]);
+  const c = rows[0];
+  if (!c) return undefined;
+  const [emails, consents, history] = await Promise.all([
+    pool.query('SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY added_at, email', [id]),
+    pool.query('SELECT * FROM consents WHERE contact_id = $1 ORDER BY channel, purpose', [id]),
+    pool.query('SELECT * FROM tier_history WHERE contact_id = $1 ORDER BY at, id', [id]),
+  ]);
+  return {
+    id: Number(c.id),
+    phone: c.phone_e164,
+    extension: c.phone_extension,
+    lineType: c.line_type,
+    country: c.country,
+    region: c.region,
+    currency: c.currency,
+    language: c.language,
+    timeZones: c.time_zones,
+    name: c.name,
+    emails: emails.rows.map((r) => r.email),
+    validity: c.validity,
+    numberStatus: c.number_status,
+    smsEligible: c.sms_eligible,
+    channelTags: c.channel_tags,
+    sources: c.sources,
+    lastOrderAt: c.last_order_at?.toISOString() ?? null,
+    orderValue: c.order_value === null ? null : Number(c.order_value),
+    quarantined: c.quarantined,
+    risk: { points: c.risk_points, reasons: c.risk_reasons },
+    score: { total: c.score, policyVersion: c.policy_version, parts: c.score_parts },
+    tier: { tier: c.tier, reasons: c.tier_reasons },
+    consents: consents.rows.map((k) => ({ channel: k.channel, purpose: k.purpose, source: k.source, grantedAt: k.granted_at.toISOString(), doubleOptIn: k.double_opt_in, proof: k.proof })),
+    tierHistory: history.rows.map((h) => ({ at: h.at.toISOString(), from: h.from_tier, to: h.to_tier, score: h.score, cause: h.cause, reasons: h.reasons })),
+    recheckAfter: c.recheck_after?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,158 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { defaultActivityDeps } from '../activities';
+import { intakeWorkflowId } from '../workflows/ids';
+import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+
+let db: TestDatabase;
+let worker: TestWorker;
+let client: Client;
+let env: Record<string, string>;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-intake-'));
+
+beforeAll(async () => {
+  db = await isolatedDatabase();
+  worker = await startTestWorker(defaultActivityDeps(db.pool, { now: () => new Date('2026-11-25T12:00:00Z') }));
+  client = await temporalClient();
+  env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: worker.taskQueue };
+});
+afterAll(async () => {
+  await worker?.stop();
+  await client?.connection.close();
+  await db?.drop();
+});
+
+const importFile = async (name: string, content: string | Buffer, args: string[] = []) => {
+  const file = path.join(dir, name);
+  writeFileSync(file, content);
+  const res = await runCli(['audience', 'import', file, '--json', ...args], env);
+  if (res.code !== 0) throw new Error(`import failed (${res.code}): ${res.stderr}`);
+  return { report: JSON.parse(res.stdout), file };
+};
+
+const snapshot = async () => {
+  const contacts = await db.pool.query(
+    `SELECT phone_hash, phone_e164, name, channel_tags, sources, last_order_at, order_value, score, tier, time_zones, quarantined FROM contacts ORDER BY phone_hash`,
+  );
+  const consents = await db.pool.query('SELECT contact_id, channel, purpose, granted_at, proof FROM consents ORDER BY 1, 2, 3');
+  const emails = await db.pool.query('SELECT contact_id, email FROM contact_emails ORDER BY 1, 2');
+  const history = await db.pool.query('SELECT count(*)::int AS n FROM tier_history');
+  return { contacts: contacts.rows, consents: consents.rows, emails: emails.rows, history: history.rows[0].n };
+};
+
+describe('audience import', () => {
+  it('imports the good rows of a hostile CSV and reports each bad one with its line and reason', async () => {
+    const big = 'X'.repeat(1 << 20);
+    const lines = [
+      '\uFEFFphone,email,name,country,last_order_at,order_value,channel,opt_in_at', // 1 BOM header
+      '+86 138 0013 8000,li@example.com,"Li, Wei",CN,2026-10-01,250,wechat,2026-01-05', // 2 good
+      `13900139000,,"${big}",CN,,,,`, // 3 1 MB field -> field_too_long
+      '"+1 (212) 555-0142",bob@example.com,"Bob ""The Builder""\nSmith",US,,,web,', // 4-5 quoted newline, good
+      '+44 7911 123456,x@example.com,=cmd|\' /C calc\'!A0,GB,,,,', // 6 formula injection in a name: stored as text
+      "+61 2 9374 4000,,Robert'); DROP TABLE contacts;--,AU,,,,", // 7 SQL injection text: stored as text
+      '1,2', // 8 wrong column count
+      '+49 30 123456,,Bad date,DE,2026-13-45,,,', // 9 invalid date
+      '+33 6 12 34 56 78,,"never closed,FR,,,,', // 10 unterminated quote
+      '+81 90 1234 5678,,Taro,JP,,,,', // 11 good, after the unterminated quote
+    ];
+    const text = `${lines.join('\r\n')}\r\n`;
+    // Invalid UTF-8 in a name on one more line (12).
+    const content = Buffer.concat([Buffer.from(text), Buffer.from('+65 8123 4567,,'), Buffer.from([0xff, 0xfe]), Buffer.from(',SG,,,,\r\n')]);
+    const { report, file } = await importFile('hostile.csv', content);
+    expect(report.rowsRead).toBe(10);
+    expect(report.rejectedByReason).toEqual({
+      field_too_long: 1,
+      wrong_column_count: 1,
+      invalid_date: 1,
+      malformed_row: 1,
+      invalid_encoding: 1,
+    });
+    expect(report.accepted).toBe(5);
+    expect(report.contacts).toBe(5);
+    const rejects = readFileSync(`${file}.rejects.csv`, 'utf8');
+    const rejectLines = rejects.trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(','));
+    expect(rejectLines).toEqual(['"3","field_too_long"', '"8","wrong_column_count"', '"9","invalid_date"', '"10","malformed_row"', '"12","invalid_encoding"']);
+    const { rows } = await db.pool.query('SELECT phone_e164, name FROM contacts ORDER BY phone_e164');
+    expect(rows).toEqual([
+      { phone_e164: '+12125550142', name: 'Bob "The Builder" Smith' },
+      { phone_e164: '+447911123456', name: "=cmd|' /C calc'!A0" },
+      { phone_e164: '+61293744000', name: "Robert'); DROP TABLE contacts;--" },
+      { phone_e164: '+819012345678', name: 'Taro' },
+      { phone_e164: '+8613800138000', name: 'Li, Wei' },
+    ]);
+    const pg = await db.pool.query(`SELECT count(*)::int AS n FROM import_rejects WHERE import_id = $1`, [report.importId]);
+    expect(pg.rows[0].n).toBe(5);
+  });
+
+  it('merges duplicates: latest transaction wins, tags and sources unite, the earliest consent and its proof are kept', async () => {
+    const csv = [
+      'phone,email,channel,last_order_at,order_value,opt_in_at',
+      '+8613711112222,a@example.com,app,2026-03-01,100,2026-02-01',
+      '013711112222,,wechat,2026-09-01,300,2026-05-01', // trunk 0 + default country: the same number
+      '+86 137 1111 2222,b@example.com,web,2026-05-01,50,2026-01-15',
+    ].join('\n');
+    const { report } = await importFile('dups.csv', csv, ['--default-country', 'CN', '--source', 'crm']);
+    expect(report).toMatchObject({ accepted: 3, created: 1, mergedDuplicates: 2 });
+    const c = (await db.pool.query(`SELECT * FROM contacts WHERE phone_e164 = '+8613711112222'`)).rows[0];
+    expect(c.last_order_at.toISOString()).toBe('2026-09-01T00:00:00.000Z');
+    expect(Number(c.order_value)).toBe(300);
+    expect(c.channel_tags).toEqual(['app', 'web', 'wechat']);
+    const consents = (await db.pool.query('SELECT channel, granted_at, proof FROM consents WHERE contact_id = $1 ORDER BY channel', [c.id])).rows;
+    expect(consents.map((k) => [k.channel, k.granted_at.toISOString(), k.proof.line])).toEqual([
+      ['email', '2026-01-15T00:00:00.000Z', 4],
+      ['sms', '2026-01-15T00:00:00.000Z', 4],
+    ]);
+    const emails = (await db.pool.query('SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY email', [c.id])).rows;
+    expect(emails.map((e) => e.email)).toEqual(['a@example.com', 'b@example.com']);
+  });
+
+  it('re-importing the same file changes nothing', async () => {
+    const csv = ['phone,name,last_order_at,order_value,opt_in_at,channel', '+14155552671,Ann,2026-11-01,500,2026-01-01,web', '+442079460000,Ben,,,2026-03-01,shop'].join('\n');
+    await importFile('again.csv', csv);
+    const before = await snapshot();
+    const { report } = await importFile('again.csv', csv);
+    expect(report).toMatchObject({ accepted: 2, created: 0, mergedDuplicates: 2 });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('reads JSON Lines, maps columns with --mapping, and keeps the rows out of workflow history', async () => {
+    const mapping = path.join(dir, 'map.json');
+    writeFileSync(mapping, JSON.stringify({ phone: 'mobile_no', email: 'mail' }));
+    const jsonl = [
+      JSON.stringify({ mobile_no: '+8615500001111', mail: 'Secret.Person@Example.com', order_value: 99 }),
+      '{not json',
+      JSON.stringify([1, 2]),
+      JSON.stringify({ mobile_no: '+12025550199', mail: null }),
+    ].join('\n');
+    const { report } = await importFile('people.jsonl', jsonl, ['--mapping', mapping]);
+    expect(report).toMatchObject({ rowsRead: 4, accepted: 2, rejectedByReason: { malformed_row: 2 } });
+    const history = JSON.stringify(await client.workflow.getHandle(intakeWorkflowId(report.importId)).fetchHistory());
+    for (const secret of ['8615500001111', 'secret.person', '12025550199']) expect(history.toLowerCase()).not.toContain(secret);
+  });
+
+  it('explains a contact through `contact show`: score parts sum to the total, tier and its history', async () => {
+    const res = await runCli(['contact', 'show', '+14155552671', '--json'], env);
+    expect(res.code).toBe(0);
+    const p = JSON.parse(res.stdout);
+    expect(p.phone).toBe('+141****2671');
+    const total = p.score.parts.reduce((a: number, x: { points: number }) => a + x.points, 0);
+    expect(Math.round(total)).toBe(p.score.total);
+    expect(p.tier.reasons.length).toBeGreaterThan(0);
+    expect(p.tierHistory[0]).toMatchObject({ from: null, cause: expect.stringMatching(/^import:\d+$/) });
+    expect(p.consents[0]).toMatchObject({ channel: 'sms', purpose: 'marketing' });
+  });
+
+  it('rejects bad options with a usage error', async () => {
+    const res = await runCli(['audience', 'import', path.join(dir, 'nope.csv')], env);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('no such file');
+    writeFileSync(path.join(dir, 'x.csv'), 'phone\n1\n');
+    const bad = await runCli(['audience', 'import', path.join(dir, 'x.csv'), '--default-country', 'China'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--default-country must be a two-letter ISO code');
+  });
+});
