@@ -1,0 +1,67 @@
+/**
+ * The SMS channel as activities see it. One implementation per provider: channels/twilio.ts
+ * (the real service, or the local Twilio-shaped server in sandbox/), channels/sandbox-sms.ts
+ * (in-process recorder for the embedded default).
+ *
+ * Contract:
+ * - `send` resolves `{ ok: true }` once the provider accepted the message, or
+ *   `{ ok: false, permanent: true }` when the provider refused this message for good (invalid or
+ *   unsubscribed number...): do not retry, record the code (core/delivery-outcome.ts maps it).
+ * - Transient failures are thrown as TransientChannelError (Temporal retries); when
+ *   `maybeAccepted` is set the provider may hold the message, so reconcile with `findSentSince`
+ *   (or the status callback) before another attempt. Wrong credentials throw ChannelConfigError.
+ * - The status callback URL carries the ledger id, so a callback reconciles an attempt whose
+ *   API response was lost (BRIEF §6).
+ */
+import type { MessageStatus } from '../core/delivery-outcome';
+
+export interface OutboundSms {
+  /** E.164. */
+  to: string;
+  /** Final text, footer included (core/sms.ts composeSms). */
+  body: string;
+  /** Base URL of the status webhook; the sender adds `ledgerId` to its query string. */
+  statusCallbackUrl: string;
+  /** Give up delivering after this long (Twilio ValidityPeriod, 1-36000 s). */
+  validityPeriodSeconds?: number;
+  /** The send ledger row written before this call. */
+  ledgerId: string;
+}
+
+export type SmsSendResult =
+  | { ok: true; providerId: string; status: MessageStatus }
+  | { ok: false; permanent: true; code: number; message: string };
+
+/** A message as the provider lists it, for reconciliation. */
+export interface ProviderSms {
+  providerId: string;
+  to: string;
+  from: string | null;
+  body: string;
+  status: MessageStatus | null;
+  errorCode: number | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export interface SmsSender {
+  send(message: OutboundSms): Promise<SmsSendResult>;
+  /** Outbound messages to `to` created at or after `since`, newest first. */
+  findSentSince(to: string, since: Date): Promise<ProviderSms[]>;
+}
+
+/** Query parameter that carries the ledger id in a status callback URL. */
+export const LEDGER_QUERY_PARAM = 'ledgerId';
+
+/** The status callback URL for one attempt: `base` with `?ledgerId=...` added. */
+export function statusCallbackUrlFor(base: string, ledgerId: string): string {
+  const url = new URL(base);
+  url.searchParams.set(LEDGER_QUERY_PARAM, ledgerId);
+  return url.toString();
+}
+
+/** The ledger id of a status callback request URL (path + query, or absolute), or null. */
+export function ledgerIdFromCallbackUrl(url: string): string | null {
+  const id = new URL(url, 'http://callback.invalid').searchParams.get(LEDGER_QUERY_PARAM);
+  return id === null || id === '' ? null : id;
+}

@@ -1,0 +1,147 @@
+/**
+ * SmsSender on the real `twilio` library (6.x), against Twilio or the local Twilio-shaped server
+ * (sandbox/twilio-server.ts) when `apiBase` (TWILIO_API_BASE) is set.
+ *
+ * Pointing twilio-node at another base URL: the library has no base-URL option. Its domains
+ * build absolute https://<product>.twilio.com/... URLs and hand every request to the client's
+ * `httpClient` (a documented ClientOpts field, normally a RequestClient). ApiBaseRequestClient
+ * below is that RequestClient with one change: it swaps scheme, host and port for those of
+ * `apiBase` (keeping any path prefix of apiBase) before sending. Everything else (form
+ * encoding, basic auth, paging through next_page_uri, RestException on 4xx/5xx) is the
+ * library's own code, so tests exercise exactly what production runs. Region/edge options are
+ * left unset, so the library does not rewrite host names itself.
+ */
+import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient';
+import { parseMessageStatus } from '../core/delivery-outcome';
+import { ChannelConfigError, TransientChannelError } from './errors';
+import { statusCallbackUrlFor, type OutboundSms, type ProviderSms, type SmsSendResult, type SmsSender } from './sms';
+
+export interface TwilioSenderOptions {
+  accountSid: string;
+  authToken: string;
+  /** One of the two senders: a Messaging Service (preferred: number pool, opt-out handling) or a number. */
+  messagingServiceSid?: string;
+  from?: string;
+  /** Base URL replacing https://api.twilio.com (and every other Twilio host), e.g. http://127.0.0.1:4010. */
+  apiBase?: string;
+  /** Per-request timeout. A timeout after the request went out may mean the message was accepted. */
+  timeoutMs?: number;
+  /** findSentSince: tolerance between our clock and the provider's, and how many messages to scan. */
+  clockSkewMs?: number;
+  listLimit?: number;
+}
+
+/** A RequestClient that sends every Twilio request to `apiBase` instead of *.twilio.com. */
+export class ApiBaseRequestClient extends twilio.RequestClient {
+  private readonly base: URL;
+  constructor(apiBase: string, options: RequestClient.RequestClientOptions = {}) {
+    super(options);
+    this.base = new URL(apiBase);
+  }
+  override request<TData>(opts: RequestClient.RequestOptions<TData>) {
+    return super.request<TData>({ ...opts, uri: rebase(opts.uri, this.base) });
+  }
+}
+
+/** https://api.twilio.com/2010-04-01/X?q -> <base origin><base path>/2010-04-01/X?q */
+export function rebase(uri: string, base: URL): string {
+  const original = new URL(uri);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  return `${base.origin}${prefix}${original.pathname}${original.search}`;
+}
+
+/**
+ * Twilio 400-class codes that mean our sender configuration is wrong, not this recipient:
+ * failing every message "permanently" would wrongly mark the audience. Product policy.
+ * 21212 invalid From, 21606 From not message-capable, 21703/21704 Messaging Service has no number.
+ */
+const CONFIG_ERROR_CODES: ReadonlySet<number> = new Set([21212, 21606, 21703, 21704]);
+
+/** Network error codes that prove the request never reached the provider. */
+const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+const isRestException = (e: unknown): e is InstanceType<typeof twilio.RestException> => e instanceof twilio.RestException;
+
+/** Permanent errors are returned; everything else is thrown typed. */
+function classify(err: unknown, what: string): { ok: false; permanent: true; code: number; message: string } {
+  if (isRestException(err)) {
+    const code = err.code ?? err.status;
+    const message = err.message || `HTTP ${err.status}`;
+    if (err.status === 401 || err.status === 403 || err.status === 404 || CONFIG_ERROR_CODES.has(code)) {
+      throw new ChannelConfigError('sms', `Twilio ${what}: ${message} (code ${code}, HTTP ${err.status})`, code);
+    }
+    if (err.status === 429 || err.status >= 500) {
+      throw new TransientChannelError('sms', `Twilio ${what}: ${message} (code ${code}, HTTP ${err.status})`, {
+        maybeAccepted: err.status >= 500,
+        providerCode: code,
+        httpStatus: err.status,
+        cause: err,
+      });
+    }
+    return { ok: false, permanent: true, code, message };
+  }
+  const netCode = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
+  throw new TransientChannelError('sms', `Twilio ${what}: ${err instanceof Error ? err.message : String(err)}${netCode ? ` (${netCode})` : ''}`, {
+    maybeAccepted: !NOT_SENT_NETWORK_CODES.has(netCode),
+    cause: err,
+  });
+}
+
+export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
+  if (!options.messagingServiceSid && !options.from) throw new Error('createTwilioSender: messagingServiceSid or from is required');
+  const timeout = options.timeoutMs ?? 15_000;
+  const client = twilio(options.accountSid, options.authToken, {
+    timeout,
+    ...(options.apiBase ? { httpClient: new ApiBaseRequestClient(options.apiBase, { timeout }) } : {}),
+  });
+  const sender = options.messagingServiceSid ? { messagingServiceSid: options.messagingServiceSid } : { from: options.from! };
+  const skew = options.clockSkewMs ?? 60_000;
+  const listLimit = options.listLimit ?? 200;
+
+  return {
+    async send(m: OutboundSms): Promise<SmsSendResult> {
+      try {
+        const msg = await client.messages.create({
+          to: m.to,
+          body: m.body,
+          statusCallback: statusCallbackUrlFor(m.statusCallbackUrl, m.ledgerId),
+          ...(m.validityPeriodSeconds !== undefined ? { validityPeriod: m.validityPeriodSeconds } : {}),
+          ...sender,
+        });
+        return { ok: true, providerId: msg.sid, status: parseMessageStatus(msg.status) ?? 'accepted' };
+      } catch (err) {
+        return classify(err, 'send');
+      }
+    },
+
+    /**
+     * Filtered by To only, then by creation time here: Twilio's DateSent filter skips messages
+     * still queued (date_sent is null until the carrier hand-off), which are exactly the ones
+     * a lost response leaves behind. Per-number volume is small (caps), so `listLimit` covers it.
+     */
+    async findSentSince(to: string, since: Date): Promise<ProviderSms[]> {
+      let found;
+      try {
+        found = await client.messages.list({ to, limit: listLimit, pageSize: Math.min(listLimit, 1000) });
+      } catch (err) {
+        classify(err, 'list');
+        throw err; // classify returned: a 4xx on a list call is a bug, not a recipient verdict
+      }
+      const from = since.getTime() - skew;
+      return found
+        .filter((x) => x.direction !== 'inbound' && x.dateCreated.getTime() >= from)
+        .map((x) => ({
+          providerId: x.sid,
+          to: x.to,
+          from: x.from ?? null,
+          body: x.body,
+          status: parseMessageStatus(x.status),
+          errorCode: x.errorCode ?? null,
+          createdAt: x.dateCreated,
+          sentAt: x.dateSent ?? null,
+        }))
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    },
+  };
+}
