@@ -96,8 +96,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
       const toLookUp = hashes.filter((h) => !existing.has(h) || existing.get(h)!.numberStatus === 'unknown');
       const statuses = new Map<string, NumberStatus>();
       const looked = await deps.lookup.lookup(toLookUp.map((h) => groups.get(h)!.incoming[0]!.row.e164));
-      toLookUp.forEach((h, i) => statuses.set(h, looked[i]!));
-      const out: ContactWrite[] = [];
+      toLookUp.forEach((h, i) => statuses.set(h, looked[i]!)); const out: ContactWrite[] = [];
       for (const [hash, g] of groups) {
         const prior = existing.get(hash);
         const draft = mergeContact(prior?.draft ?? null, g.incoming, { source: options.source, consentPurpose: options.consentPurpose });
@@ -113,8 +112,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
         }
         if (!prior) result.created++;
         if (!prior || prior.tier !== ev.tier.tier) result.tierChanges++;
-      }
-      await writeContacts(client, out, `import:${importId}`);
+      } await writeContacts(client, out, `import:${importId}`);
     });
     Context.current().heartbeat();
     return result;
@@ -160,44 +158,55 @@ async function writeContacts(client: PoolClient, writes: ContactWrite[], cause: 
       return [
         hash, d.e164, d.extension, d.lineType, d.country, d.region, d.currency, d.language, d.timeZones, d.name,
         action.validity, status, action.smsEligible, d.channelTags, d.sources, d.deviceIds, d.lastOrderAt, d.orderValue,
-        ev.risk.points, ev.risk.reasons, ev.risk.quarantined, Math.round(ev.score.total), { json: ev.score.parts }, ev.tier.tier,
+        ev.risk.points, ev.risk.reasons, ev.risk.quarantined, Math.round(ev.score.total), { json: compactParts(ev.score.parts) }, ev.tier.tier,
         ev.tier.reasons, ev.score.policyVersion, recheckAfter.toISOString(),
       ];
     }),
   );
   const updates = CONTACT_COLUMNS.filter((c) => c !== 'phone_hash').map((c) => `${c} = EXCLUDED.${c}`);
-  await client.query(
+  const upserted = await client.query<{ id: string; phone_hash: string }>(
     `INSERT INTO contacts (${CONTACT_COLUMNS.join(', ')}) SELECT ${CONTACT_COLUMNS.join(', ')} FROM tmp_contacts
-     ON CONFLICT (phone_hash) DO UPDATE SET ${updates.join(', ')}, updated_at = now()`,
+     ON CONFLICT (phone_hash) DO UPDATE SET ${updates.join(', ')}, updated_at = now() RETURNING id, phone_hash`,
   );
-  const emails = writes.flatMap((w) => w.draft.emails.filter((e) => !w.prior?.draft.emails.includes(e)).map((e): CopyValue[] => [w.hash, emailHash(e), e]));
-  if (emails.length) {
-    await client.query(`CREATE TEMP TABLE tmp_emails (phone_hash text, email_hash text, email text) ON COMMIT DROP`);
-    await copyRows(client, 'tmp_emails', ['phone_hash', 'email_hash', 'email'], emails);
-    await client.query(`INSERT INTO contact_emails (contact_id, email_hash, email)
-      SELECT c.id, t.email_hash, t.email FROM tmp_emails t JOIN contacts c USING (phone_hash) ON CONFLICT DO NOTHING`);
-  }
-  const consents = writes.flatMap((w) =>
-    w.draft.consents.map((k): CopyValue[] => [w.hash, k.channel, k.purpose, k.source, k.grantedAt, k.doubleOptIn, { json: k.proof }]),
-  );
-  if (consents.length) {
-    await client.query(`CREATE TEMP TABLE tmp_consents (phone_hash text, channel text, purpose text, source text, granted_at timestamptz, double_opt_in boolean, proof jsonb) ON COMMIT DROP`);
-    await copyRows(client, 'tmp_consents', ['phone_hash', 'channel', 'purpose', 'source', 'granted_at', 'double_opt_in', 'proof'], consents);
-    await client.query(`INSERT INTO consents (contact_id, channel, purpose, source, granted_at, double_opt_in, proof)
-      SELECT c.id, t.channel, t.purpose, t.source, t.granted_at, t.double_opt_in, t.proof FROM tmp_consents t JOIN contacts c USING (phone_hash)
-      ON CONFLICT (contact_id, channel, purpose) DO UPDATE SET
-        granted_at = LEAST(consents.granted_at, EXCLUDED.granted_at),
-        source = CASE WHEN EXCLUDED.granted_at < consents.granted_at THEN EXCLUDED.source ELSE consents.source END,
-        proof = CASE WHEN EXCLUDED.granted_at < consents.granted_at THEN EXCLUDED.proof ELSE consents.proof END`);
-  }
-  const changes = writes.filter((w) => w.prior?.tier !== w.ev.tier.tier || !w.prior);
-  if (changes.length) {
-    await client.query(`CREATE TEMP TABLE tmp_tiers (phone_hash text, from_tier char(1), to_tier char(1), score integer, reasons text[]) ON COMMIT DROP`);
-    await copyRows(client, 'tmp_tiers', ['phone_hash', 'from_tier', 'to_tier', 'score', 'reasons'],
-      changes.map((w): CopyValue[] => [w.hash, w.prior?.tier ?? null, w.ev.tier.tier, Math.round(w.ev.score.total), w.ev.tier.reasons]));
-    await client.query(`INSERT INTO tier_history (contact_id, from_tier, to_tier, score, cause, reasons)
-      SELECT c.id, t.from_tier, t.to_tier, t.score, $1, t.reasons FROM tmp_tiers t JOIN contacts c USING (phone_hash)`, [cause]);
-  }
+  const idOf = new Map(upserted.rows.map((r) => [r.phone_hash, Number(r.id)]));
+  // New contacts cannot collide with anything: their rows go in with COPY. Existing ones merge.
+  const fresh = writes.filter((w) => !w.prior);
+  const known = writes.filter((w) => w.prior);
+  await copyRows(client, 'contact_emails', ['contact_id', 'email_hash', 'email'],
+    fresh.flatMap((w) => w.draft.emails.map((e): CopyValue[] => [idOf.get(w.hash)!, emailHash(e), e])));
+  const addedEmails = known.flatMap((w) => w.draft.emails.filter((e) => !w.prior!.draft.emails.includes(e)).map((e) => [idOf.get(w.hash)!, e] as const));
+  if (addedEmails.length)
+    await client.query(
+      `INSERT INTO contact_emails (contact_id, email_hash, email) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+      [addedEmails.map((x) => x[0]), addedEmails.map((x) => emailHash(x[1])), addedEmails.map((x) => x[1])],
+    );
+  const consentRow = (w: ContactWrite, k: ContactDraft['consents'][number]): CopyValue[] =>
+    [idOf.get(w.hash)!, k.channel, k.purpose, k.source, k.grantedAt, k.doubleOptIn, { json: k.proof }];
+  const CONSENT_COLUMNS = ['contact_id', 'channel', 'purpose', 'source', 'granted_at', 'double_opt_in', 'proof'];
+  await copyRows(client, 'consents', CONSENT_COLUMNS, fresh.flatMap((w) => w.draft.consents.map((k) => consentRow(w, k))));
+  const merged = known.flatMap((w) => w.draft.consents.map((k) => consentRow(w, k)));
+  if (merged.length)
+    await client.query(
+      `INSERT INTO consents (${CONSENT_COLUMNS.join(', ')})
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::jsonb[])
+       ON CONFLICT (contact_id, channel, purpose) DO UPDATE SET
+         granted_at = LEAST(consents.granted_at, EXCLUDED.granted_at),
+         source = CASE WHEN EXCLUDED.granted_at < consents.granted_at THEN EXCLUDED.source ELSE consents.source END,
+         proof = CASE WHEN EXCLUDED.granted_at < consents.granted_at THEN EXCLUDED.proof ELSE consents.proof END`,
+      CONSENT_COLUMNS.map((_, i) => merged.map((row) => (i === 6 ? JSON.stringify((row[6] as { json: unknown }).json) : row[i]))),
+    );
+  await copyRows(client, 'tier_history', ['contact_id', 'from_tier', 'to_tier', 'score', 'cause', 'reasons'],
+    writes
+      .filter((w) => w.prior?.tier !== w.ev.tier.tier)
+      .map((w): CopyValue[] => [idOf.get(w.hash)!, w.prior?.tier ?? null, w.ev.tier.tier, Math.round(w.ev.score.total), cause, w.ev.tier.reasons]));
+}
+
+/**
+ * The score's explanation as stored: the parts that gave points, as [group, input, value,
+ * points, rule]. The rule path names the policy line; the policy version is stored beside it.
+ */
+function compactParts(parts: ReturnType<typeof evaluateContact>['score']['parts']): unknown[] {
+  return parts.filter((p) => p.points !== 0).map((p) => [p.group, p.input, p.value, p.points, p.rule]);
 }
 
 function factsOf(prior: StoredContact | undefined, validity: ContactFacts['validity'], sameRange: number, sameDevice: number): ContactFacts {
@@ -221,9 +230,13 @@ function factsOf(prior: StoredContact | undefined, validity: ContactFacts['valid
 
 const recheckAfter = (now: Date, hours: number | null) => new Date(now.getTime() + (hours ?? REGULAR_RECHECK_DAYS * 24) * 3_600_000);
 
-/** Partition p of P over the first two hex digits of the hash: [lo, hi), hi null for the last. */
+/** Hash ranges split the 4-hex-digit prefix space evenly: at most this many partitions. */
+export const MAX_PARTITIONS = 65_536;
+
+/** Partition p of P over the first four hex digits of the hash: [lo, hi), hi null for the last. */
 export function hashRange(p: number, partitions: number): [string, string | null] {
-  const bound = (i: number) => Math.floor((i * 256) / partitions).toString(16).padStart(2, '0');
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS) throw new RangeError(`partitions must be 1..${MAX_PARTITIONS}`);
+  const bound = (i: number) => Math.floor((i * MAX_PARTITIONS) / partitions).toString(16).padStart(4, '0');
   return [p === 0 ? '' : bound(p), p === partitions - 1 ? null : bound(p + 1)];
 }
 

@@ -1,5 +1,14 @@
 import type { Pool } from './pool';
 
+/** One input's contribution to the score: which input, its value, the points and the policy rule. */
+export interface ScorePartView {
+  group: string;
+  input: string;
+  value: unknown;
+  points: number;
+  rule: string;
+}
+
 export interface ContactProfile {
   id: number;
   phone: string;
@@ -21,7 +30,7 @@ export interface ContactProfile {
   orderValue: number | null;
   quarantined: boolean;
   risk: { points: number; reasons: string[] };
-  score: { total: number; policyVersion: string; parts: unknown[] };
+  score: { total: number; policyVersion: string; parts: ScorePartView[] };
   tier: { tier: string; reasons: string[] };
   consents: Array<{ channel: string; purpose: string; source: string; grantedAt: string; doubleOptIn: boolean; proof: unknown }>;
   tierHistory: Array<{ at: string; from: string | null; to: string; score: number; cause: string; reasons: string[] }>;
@@ -65,7 +74,11 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     orderValue: c.order_value === null ? null : Number(c.order_value),
     quarantined: c.quarantined,
     risk: { points: c.risk_points, reasons: c.risk_reasons },
-    score: { total: c.score, policyVersion: c.policy_version, parts: c.score_parts },
+    score: {
+      total: c.score,
+      policyVersion: c.policy_version,
+      parts: (c.score_parts as Array<[string, string, unknown, number, string]>).map(([group, input, value, points, rule]) => ({ group, input, value, points, rule })),
+    },
     tier: { tier: c.tier, reasons: c.tier_reasons },
     consents: consents.rows.map((k) => ({ channel: k.channel, purpose: k.purpose, source: k.source, grantedAt: k.granted_at.toISOString(), doubleOptIn: k.double_opt_in, proof: k.proof })),
     tierHistory: history.rows.map((h) => ({ at: h.at.toISOString(), from: h.from_tier, to: h.to_tier, score: h.score, cause: h.cause, reasons: h.reasons })),

@@ -1,10 +1,10 @@
-import { DefaultLogger, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { connectWorkerConnection } from './temporal';
 import { connectPool, type Pool } from '../db/pool';
 import { migrate, pendingMigrations } from '../db/migrate';
-import { createWorker } from '../worker';
+import { createWorker, type ReachloopWorker } from '../worker';
 import { defaultActivityDeps } from '../activities';
 import { buildServer } from '../server';
 
@@ -29,11 +29,11 @@ export interface RunningServices {
 export async function startServices(opts: ServiceOptions): Promise<RunningServices> {
   installTemporalRuntime(opts.config.logLevel);
   const pool = await connectPool(opts.databaseUrl, 20);
-  let worker: Worker | undefined;
+  let worker: ReachloopWorker | undefined;
   let app: FastifyInstance | undefined;
   const stop = async () => {
     if (app) await app.close().catch(() => {});
-    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    worker?.shutdown();
     await workerRun.catch(() => {});
     await pool.end().catch(() => {});
   };

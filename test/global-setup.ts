@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -6,7 +6,7 @@ import { startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { freePort } from '../infra/net';
 import { startTemporalDevServer } from '../infra/temporal-dev-server';
 import { ensureTemporalCli, ensureTestServer } from '../infra/tools';
-import { bundleWorkflows } from '../worker';
+import { ensureWorkflowBundle } from '../worker/bundle';
 
 /**
  * Once per test run: one real Temporal dev server, one real PostgreSQL, one workflow bundle.
@@ -24,7 +24,7 @@ export default async function setup(project: TestProject) {
   const started = await Promise.allSettled([
     startEmbeddedPostgres({ dataDir: path.join(scratch, 'postgres', 'data'), preferredPort: await freePort(), database: 'reachloop' }),
     freePort().then((port) => startTemporalDevServer({ cliPath, port, namespace: 'default' })),
-    bundleWorkflows(),
+    ensureWorkflowBundle(),
   ] as const);
   const [pgResult, temporalResult, bundleResult] = started;
   if (pgResult.status === 'rejected' || temporalResult.status === 'rejected' || bundleResult.status === 'rejected') {
@@ -34,8 +34,7 @@ export default async function setup(project: TestProject) {
     throw failure.reason;
   }
   const [pg, temporal, bundle] = [pgResult.value, temporalResult.value, bundleResult.value];
-  const bundlePath = path.join(scratch, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
+  const bundlePath = bundle.codePath;
 
   project.provide('temporalAddress', temporal.address);
   project.provide('databaseAdminUrl', pg.url);

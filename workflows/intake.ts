@@ -1,5 +1,6 @@
 import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { bulkTaskQueue } from './ids';
 import { inLanes } from './lanes';
 import {
   intakeProgress,
@@ -10,11 +11,8 @@ import {
   type IntakeTotals,
 } from './shared';
 
-const { normalizeIntakeBatch, indexIntake, mergeIntakePartition, finishIntake } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 5 },
-});
+const activityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 5 } } as const;
+const { indexIntake, finishIntake } = proxyActivities<Activities>(activityOptions);
 
 /** Batches handled per run before continue-as-new is considered: keeps history bounded. */
 const BATCHES_PER_ROUND = 64;
@@ -35,6 +33,10 @@ export async function audienceIntakeWorkflow(input: IntakeInput): Promise<Intake
   });
   setHandler(intakeProgress, progress);
   const t = state.totals;
+  const { normalizeIntakeBatch, mergeIntakePartition } = proxyActivities<Activities>({
+    ...activityOptions,
+    taskQueue: bulkTaskQueue(workflowInfo().taskQueue),
+  });
 
   while (state.nextSeq <= input.totalRows) {
     const starts: number[] = [];

@@ -103,7 +103,7 @@ async function runImport(file: string, flags: ImportFlags): Promise<void> {
       parseRejected: upload.parseRejected,
       batchSize,
       parallelism,
-      partitions: 16,
+      partitions: partitionsFor(upload.totalRows),
     };
     const workflowId = intakeWorkflowId(upload.importId);
     const handle = await client.workflow.start('audienceIntakeWorkflow', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] });
@@ -129,6 +129,9 @@ async function runImport(file: string, flags: ImportFlags): Promise<void> {
     await client.connection.close();
   }
 }
+
+/** Merge partitions of about 10,000 rows each: what one activity holds in memory stays small. */
+const partitionsFor = (rows: number) => Math.min(4_096, Math.max(1, Math.ceil(rows / 10_000)));
 
 function renderReport(r: IntakeReport & { file: string; rejectsFile: string | null }): string {
   const list = (counts: Record<string, number>) =>

@@ -36,7 +36,7 @@ export function registerContact(program: Command): void {
 }
 
 function render(p: ContactProfile): string {
-  const parts = (p.score.parts as Array<{ group: string; input: string; value: unknown; points: number; note: string }>).filter((x) => x.points !== 0);
+  const parts = p.score.parts;
   return [
     `contact ${p.id}  ${p.phone}${p.extension ? ` ext. ${p.extension}` : ''}  ${p.name ?? ''}`,
     `  line ${p.lineType}, ${p.country ?? '?'} (${p.region ?? '?'}), ${p.language ?? '?'}, ${p.currency ?? '?'}; zones ${p.timeZones.join(', ')}`,
@@ -46,7 +46,7 @@ function render(p: ContactProfile): string {
     `  consents:${p.consents.length ? '' : ' none'}`,
     ...p.consents.map((k) => `    ${k.channel}/${k.purpose} from ${k.source} at ${k.grantedAt}${k.doubleOptIn ? ' (double opt-in)' : ''} proof ${JSON.stringify(k.proof)}`),
     `  score ${p.score.total} (${p.score.policyVersion}):`,
-    ...parts.map((x) => `    ${(x.points > 0 ? '+' : '') + x.points}`.padEnd(12) + `${x.group}/${x.input}: ${x.note}`),
+    ...parts.map((x) => `    ${(x.points > 0 ? '+' : '') + x.points}`.padEnd(12) + `${x.group}/${x.input} = ${JSON.stringify(x.value)}  (${x.rule})`),
     `  risk ${p.risk.points}${p.risk.reasons.length ? `: ${p.risk.reasons.join('; ')}` : ''}`,
     `  tier ${p.tier.tier}: ${p.tier.reasons.join('; ')}`,
     `  tier history:`,

@@ -4,12 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { migrate } from '../../db/migrate';
 import { createPool, type Pool } from '../../db/pool';
 import { projectRoot } from '../../infra/paths';
-import { createWorker } from '../../worker';
+import { createWorker, type ReachloopWorker } from '../../worker';
 import type { ActivityDeps } from '../../activities';
 
 export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;
@@ -49,7 +49,7 @@ export async function temporalClient(): Promise<Client> {
 }
 
 export interface TestWorker {
-  worker: Worker;
+  worker: ReachloopWorker;
   taskQueue: string;
   stop(): Promise<void>;
 }
