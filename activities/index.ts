@@ -1,8 +1,15 @@
 import type { NumberLookup } from '../channels/number-lookup';
 import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
 import { createSandboxLookup } from '../channels/sandbox-lookup';
+import { createSandboxEmailSender } from '../channels/sandbox-email';
+import { createSandboxSmsSender } from '../channels/sandbox-sms';
 import type { Pool } from '../db/pool';
+import type { EmailSender } from '../channels/email';
+import type { SmsSender } from '../channels/sms';
+import { createCampaignActivities } from './campaign';
+import { createEventActivities } from './events';
 import { createIntakeActivities } from './intake';
+import { createRecheckActivities } from './recheck';
 import { createSmokeActivities } from './smoke';
 
 /** Everything an activity may touch, passed in by the worker (tests pass real local parts). */
@@ -10,22 +17,41 @@ export interface ActivityDeps {
   pool: Pool;
   lookup: NumberLookup;
   policy: ScorePolicy;
-  /** The clock; tests may pin it. */
-  now: () => Date;
+  /** The clock of every activity; tests pin it or give the time-skipping server's. */
+  now: () => Date | Promise<Date>;
+  sms: SmsSender;
+  email: EmailSender;
+  /** Where Twilio callbacks and unsubscribe links point. */
+  publicBaseUrl: string;
+  /** Signs unsubscribe links. */
+  signingSecret: string;
+  /** Operational log lines (masked numbers only). */
+  log: (message: string) => void;
 }
 
 export const createActivities = (deps: ActivityDeps) => ({
   ...createSmokeActivities(deps),
   ...createIntakeActivities(deps),
+  ...createCampaignActivities(deps),
+  ...createEventActivities(deps),
+  ...createRecheckActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** The embedded default's dependencies: sandbox carrier lookup, policy v1, the real clock. */
+/**
+ * The embedded default's dependencies: sandbox carrier lookup, policy v1, the real clock, and
+ * in-process recording channels (the worker replaces them with Twilio/SMTP senders as configured).
+ */
 export const defaultActivityDeps = (pool: Pool, overrides: Partial<ActivityDeps> = {}): ActivityDeps => ({
   pool,
   lookup: createSandboxLookup(),
   policy: SCORE_POLICY_V1,
   now: () => new Date(),
+  sms: createSandboxSmsSender(),
+  email: createSandboxEmailSender('reachloop@example.com'),
+  publicBaseUrl: 'http://127.0.0.1:8080',
+  signingSecret: 'embedded-default-signing-secret',
+  log: () => {},
   ...overrides,
 });

@@ -8,6 +8,9 @@ import type { ScorePolicy } from '../core/score';
 import type { CountryCode } from '../core/phone';
 import type { NumberLookup } from '../channels/number-lookup';
 import { copyRows, type CopyValue } from '../db/copy';
+import { contactFactsOf } from '../core/activity';
+import { attachPendingEvents } from '../db/events';
+import { refoldContacts } from './events';
 import { emailHash, lockContactsByHash, phoneHash, type StoredContact } from '../db/contacts';
 import { ensureValidTable, readStagedBatch, recordRejects, rowsTable, validTable, writeValidRows, dropStaging, type ImportOptions } from '../db/intake';
 import type { Pool } from '../db/pool';
@@ -17,7 +20,7 @@ export interface IntakeDeps {
   pool: Pool;
   lookup: NumberLookup;
   policy: ScorePolicy;
-  now: () => Date;
+  now: () => Date | Promise<Date>;
 }
 
 export const createIntakeActivities = (deps: IntakeDeps) => ({
@@ -26,7 +29,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
     const { importId, fromSeq, toSeq } = input;
     const options = await importOptions(deps.pool, importId);
     const staged = await readStagedBatch(deps.pool, importId, fromSeq, toSeq);
-    const now = deps.now().getTime();
+    const now = (await deps.now()).getTime();
     const valid: Array<{ seq: number; line: number; hash: string; row: import('../core/intake/row').IntakeRow }> = [];
     const rejects: Array<{ line: number; reason: string; detail: string; raw: string }> = [];
     const rejected: Record<string, number> = {};
@@ -88,7 +91,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
     }
     const result: IntakePartitionResult = { contacts: groups.size, created: 0, quarantined: 0, quarantinedByReason: {}, tiers: {}, tierChanges: 0 };
     if (groups.size === 0) return result;
-    const now = deps.now();
+    const now = await deps.now();
     await inTransaction(deps.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(7243002, $1)', [input.partition]);
       const hashes = [...groups.keys()];
@@ -104,7 +107,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
         const action = actionForStatus(status);
         const facts = factsOf(prior, action.validity, g.sameRange, g.sameDevice);
         const ev = evaluateContact(draft, facts, deps.policy, now);
-        out.push({ hash, draft, status, prior, ev, recheckAfter: recheckAfter(now, action.recheckInHours) });
+        out.push({ hash, draft, status, prior, ev, recheckAfter: recheckAfter(now, action.recheckInHours), sameRange: g.sameRange, sameDevice: g.sameDevice });
         result.tiers[ev.tier.tier] = (result.tiers[ev.tier.tier] ?? 0) + 1;
         if (ev.risk.quarantined) {
           result.quarantined++;
@@ -112,7 +115,9 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
         }
         if (!prior) result.created++;
         if (!prior || prior.tier !== ev.tier.tier) result.tierChanges++;
-      } await writeContacts(client, out, `import:${importId}`);
+      } const idOf = await writeContacts(client, out, `import:${importId}`);
+      // Behaviour events that arrived before their number was a contact attach now (core/events.ts).
+      await refoldContacts(client, deps, await attachPendingEvents(client, idOf), now);
     });
     Context.current().heartbeat();
     return result;
@@ -139,27 +144,32 @@ interface ContactWrite {
   prior: StoredContact | undefined;
   ev: ReturnType<typeof evaluateContact>;
   recheckAfter: Date;
+  sameRange: number;
+  sameDevice: number;
 }
 
 const CONTACT_COLUMNS = [
   'phone_hash', 'phone_e164', 'phone_extension', 'line_type', 'country', 'region', 'currency', 'language', 'time_zones', 'name',
   'validity', 'number_status', 'sms_eligible', 'channel_tags', 'sources', 'device_ids', 'last_order_at', 'order_value',
   'risk_points', 'risk_reasons', 'quarantined', 'score', 'score_parts', 'tier', 'tier_reasons', 'policy_version', 'recheck_after',
+  'prefer_cheaper_channel', 'same_range_registrations', 'same_device_registrations',
 ] as const;
 
-async function writeContacts(client: PoolClient, writes: ContactWrite[], cause: string): Promise<void> {
+/** Upserts the contacts with their e-mails, consents and tier changes; returns phone hash -> contact id. */
+async function writeContacts(client: PoolClient, writes: ContactWrite[], cause: string): Promise<Map<string, number>> {
   await client.query(`CREATE TEMP TABLE tmp_contacts (LIKE contacts INCLUDING DEFAULTS) ON COMMIT DROP`);
   await copyRows(
     client,
     'tmp_contacts',
     CONTACT_COLUMNS,
-    writes.map(({ hash, draft: d, status, ev, recheckAfter }): CopyValue[] => {
+    writes.map(({ hash, draft: d, status, ev, recheckAfter, sameRange, sameDevice }): CopyValue[] => {
       const action = actionForStatus(status);
       return [
         hash, d.e164, d.extension, d.lineType, d.country, d.region, d.currency, d.language, d.timeZones, d.name,
         action.validity, status, action.smsEligible, d.channelTags, d.sources, d.deviceIds, d.lastOrderAt, d.orderValue,
         ev.risk.points, ev.risk.reasons, ev.risk.quarantined, Math.round(ev.score.total), { json: compactParts(ev.score.parts) }, ev.tier.tier,
         ev.tier.reasons, ev.score.policyVersion, recheckAfter.toISOString(),
+        action.preferCheaperChannel, sameRange, sameDevice,
       ];
     }),
   );
@@ -199,6 +209,7 @@ async function writeContacts(client: PoolClient, writes: ContactWrite[], cause: 
     writes
       .filter((w) => w.prior?.tier !== w.ev.tier.tier)
       .map((w): CopyValue[] => [idOf.get(w.hash)!, w.prior?.tier ?? null, w.ev.tier.tier, Math.round(w.ev.score.total), cause, w.ev.tier.reasons]));
+  return idOf;
 }
 
 /**
@@ -210,22 +221,7 @@ function compactParts(parts: ReturnType<typeof evaluateContact>['score']['parts'
 }
 
 function factsOf(prior: StoredContact | undefined, validity: ContactFacts['validity'], sameRange: number, sameDevice: number): ContactFacts {
-  const a = (prior?.activity ?? {}) as Record<string, number | string | undefined>;
-  const num = (k: string) => (typeof a[k] === 'number' ? (a[k] as number) : 0);
-  const str = (k: string) => (typeof a[k] === 'string' ? (a[k] as string) : null);
-  return {
-    validity,
-    complaints: prior?.complaints ?? 0,
-    consecutiveDeliveryFailures: num('consecutiveFailures'),
-    messagesSent: num('messagesSent'),
-    messagesRejected: num('messagesRejected'),
-    smsReplies: num('smsReplies'),
-    clicks: num('clicks'),
-    lastLoginAt: str('lastLoginAt'),
-    lastActivityAt: str('lastActivityAt'),
-    sameRangeRegistrations: sameRange,
-    sameDeviceRegistrations: sameDevice,
-  };
+  return contactFactsOf({ activity: prior?.activity ?? {}, complaints: prior?.complaints ?? 0, sameRangeRegistrations: sameRange, sameDeviceRegistrations: sameDevice }, validity);
 }
 
 const recheckAfter = (now: Date, hours: number | null) => new Date(now.getTime() + (hours ?? REGULAR_RECHECK_DAYS * 24) * 3_600_000);

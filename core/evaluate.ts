@@ -22,3 +22,12 @@ export function evaluateContact(draft: ContactDraft, facts: ContactFacts, policy
     riskKeys: risk.parts.filter((p) => p.points > 0).map((p) => p.input),
   };
 }
+
+/**
+ * The score's explanation as stored in contacts.score_parts: the parts that gave points, as
+ * [group, input, value, points, rule]. The rule path names the policy line; the policy version
+ * is stored beside it.
+ */
+export function compactScoreParts(parts: ScoreResult['parts']): unknown[] {
+  return parts.filter((p) => p.points !== 0).map((p) => [p.group, p.input, p.value, p.points, p.rule]);
+}

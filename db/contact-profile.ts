@@ -35,6 +35,13 @@ export interface ContactProfile {
   consents: Array<{ channel: string; purpose: string; source: string; grantedAt: string; doubleOptIn: boolean; proof: unknown }>;
   tierHistory: Array<{ at: string; from: string | null; to: string; score: number; cause: string; reasons: string[] }>;
   recheckAfter: string | null;
+  /** A silent number: campaigns should prefer the cheaper channel. */
+  preferCheaperChannel: boolean;
+  orderCount: number;
+  /** Counters and last-seen times from behaviour events and delivery outcomes (contacts.activity). */
+  activity: Record<string, unknown>;
+  /** Changes of the number's status found by rechecks, newest first (at most 10). */
+  numberChecks: Array<{ at: string; answer: string; from: string; to: string; outcome: string }>;
 }
 
 export async function findContactId(pool: Pool, by: { id?: number; phoneHash?: string }): Promise<number | undefined> {
@@ -48,10 +55,11 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
   const { rows } = await pool.query('SELECT * FROM contacts WHERE id = $1', [id]);
   const c = rows[0];
   if (!c) return undefined;
-  const [emails, consents, history] = await Promise.all([
+  const [emails, consents, history, checks] = await Promise.all([
     pool.query('SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY added_at, email', [id]),
     pool.query('SELECT * FROM consents WHERE contact_id = $1 ORDER BY channel, purpose', [id]),
     pool.query('SELECT * FROM tier_history WHERE contact_id = $1 ORDER BY at, id', [id]),
+    pool.query('SELECT * FROM number_checks WHERE contact_id = $1 ORDER BY at DESC, id DESC LIMIT 10', [id]),
   ]);
   return {
     id: Number(c.id),
@@ -83,5 +91,9 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     consents: consents.rows.map((k) => ({ channel: k.channel, purpose: k.purpose, source: k.source, grantedAt: k.granted_at.toISOString(), doubleOptIn: k.double_opt_in, proof: k.proof })),
     tierHistory: history.rows.map((h) => ({ at: h.at.toISOString(), from: h.from_tier, to: h.to_tier, score: h.score, cause: h.cause, reasons: h.reasons })),
     recheckAfter: c.recheck_after?.toISOString() ?? null,
+    preferCheaperChannel: c.prefer_cheaper_channel,
+    orderCount: c.order_count,
+    activity: c.activity,
+    numberChecks: checks.rows.map((k) => ({ at: k.at.toISOString(), answer: k.answer, from: k.from_status, to: k.to_status, outcome: k.outcome })),
   };
 }

@@ -28,13 +28,16 @@ export const ENV_VARS = {
   HTTP_HOST: 'Interface the HTTP server (webhooks, unsubscribe, events API) listens on',
   HTTP_PORT: 'Port of the HTTP server',
   PUBLIC_BASE_URL: 'Public https URL of the HTTP server, used in status callbacks and unsubscribe links',
+  REACHLOOP_SIGNING_SECRET: 'Secret (16+ characters) that signs unsubscribe links; generated under the state folder when unset',
+  REACHLOOP_API_TOKEN: 'Bearer token (16+ characters) the events API (POST /v1/events) requires; unset = the API answers 401 to every request',
+  EVENT_RULES_FILE: 'JSON mapping rules of source event names to standard tags for the events API (see `reachloop events import --help`)',
   LOG_LEVEL: 'fatal | error | warn | info | debug | trace',
 } as const;
 
 export type EnvName = keyof typeof ENV_VARS;
 
 /** Names whose values are secrets: masked wherever configuration is printed. */
-const SECRET_ENV: ReadonlySet<EnvName> = new Set(['TWILIO_AUTH_TOKEN']);
+const SECRET_ENV: ReadonlySet<EnvName> = new Set(['TWILIO_AUTH_TOKEN', 'REACHLOOP_SIGNING_SECRET', 'REACHLOOP_API_TOKEN']);
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -83,6 +86,9 @@ const schema = z
     HTTP_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
     HTTP_PORT: port(8080),
     PUBLIC_BASE_URL: urlWithScheme(['http', 'https']),
+    REACHLOOP_SIGNING_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    REACHLOOP_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
+    EVENT_RULES_FILE: optionalString,
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info')),
   });
 
@@ -120,6 +126,10 @@ export interface Config {
     | { provider: 'twilio'; accountSid: string; authToken: string; messagingServiceSid?: string; from?: string; apiBase?: string };
   email: { provider: 'sandbox'; from: string } | { provider: 'smtp'; url: string; from: string };
   http: { host: string; port: number; publicBaseUrl: string };
+  /** undefined = generated and kept under stateDir (embedded default). */
+  signingSecret: string | undefined;
+  /** The events API: its bearer token (undefined = closed) and mapping rules file. */
+  events: { apiToken: string | undefined; rulesFile: string | undefined };
   logLevel: ParsedEnv['LOG_LEVEL'];
 }
 
@@ -172,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: e.HTTP_PORT,
       publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HTTP_HOST}:${e.HTTP_PORT}`,
     },
+    signingSecret: e.REACHLOOP_SIGNING_SECRET,
+    events: { apiToken: e.REACHLOOP_API_TOKEN, rulesFile: e.EVENT_RULES_FILE },
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -206,6 +218,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     sms,
     email,
     http: config.http,
+    signingSecret: config.signingSecret ? maskSecret(config.signingSecret) : '(generated under the state folder)',
+    events: { apiToken: config.events.apiToken ? maskSecret(config.events.apiToken) : '(unset: the events API answers 401)', rulesFile: config.events.rulesFile ?? '(built-in rules)' },
     logLevel: config.logLevel,
   };
 }

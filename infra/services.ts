@@ -5,6 +5,8 @@ import { connectWorkerConnection } from './temporal';
 import { connectPool, type Pool } from '../db/pool';
 import { migrate, pendingMigrations } from '../db/migrate';
 import { createWorker, type ReachloopWorker } from '../worker';
+import { startChannels, signingSecretOf, type Channels } from './channels';
+import { createLogger } from './log';
 import { defaultActivityDeps } from '../activities';
 import { buildServer } from '../server';
 
@@ -31,10 +33,12 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
   const pool = await connectPool(opts.databaseUrl, 20);
   let worker: ReachloopWorker | undefined;
   let app: FastifyInstance | undefined;
+  let channels: Channels | undefined;
   const stop = async () => {
     if (app) await app.close().catch(() => {});
     worker?.shutdown();
     await workerRun.catch(() => {});
+    await channels?.stop();
     await pool.end().catch(() => {});
   };
   let workerRun: Promise<void> = Promise.resolve();
@@ -42,12 +46,22 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
     await prepareSchema(pool, opts.migrate);
     if (opts.worker) {
       const connection = await connectWorkerConnection(opts.temporalAddress, opts.config.temporal.namespace);
-      worker = await createWorker({ connection, namespace: opts.config.temporal.namespace, taskQueue: opts.config.temporal.taskQueue, deps: defaultActivityDeps(pool) });
+      const { publicBaseUrl } = opts.config.http;
+      channels = await startChannels(opts.config, `${publicBaseUrl}/webhooks/twilio/inbound`);
+      const logger = createLogger(opts.config.logLevel, 'worker');
+      const deps = defaultActivityDeps(pool, {
+        sms: channels.sms,
+        email: channels.email,
+        publicBaseUrl,
+        signingSecret: signingSecretOf(opts.config),
+        log: (line) => logger.info(line),
+      });
+      worker = await createWorker({ connection, namespace: opts.config.temporal.namespace, taskQueue: opts.config.temporal.taskQueue, deps });
       workerRun = worker.run().finally(() => connection.close());
     }
     let httpUrl: string | undefined;
     if (opts.http) {
-      app = buildServer({ pool });
+      app = buildServer({ pool, events: opts.config.events });
       await app.listen({ host: opts.config.http.host, port: opts.config.http.port });
       httpUrl = `http://${opts.config.http.host}:${opts.config.http.port}`;
     }

@@ -1,8 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pool } from '../db/pool';
+import { registerEventsApi, type EventsApiOptions } from './events';
 
 export interface ServerDeps {
   pool: Pool;
+  /** The events API: bearer token, mapping rules (unset token = every request gets 401). */
+  events?: EventsApiOptions;
 }
 
 /**
@@ -19,5 +22,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       return reply.code(503).send({ ok: false, error: 'database unreachable' });
     }
   });
+  registerEventsApi(app, deps, deps.events ?? { apiToken: undefined });
   return app;
 }

@@ -5,3 +5,10 @@ export const intakeWorkflowId = (importId: number) => `intake-${importId}`;
 
 /** The task queue of CPU-bound batch activities beside a worker's main queue. */
 export const bulkTaskQueue = (taskQueue: string) => `${taskQueue}-bulk`;
+export const campaignWorkflowId = (campaignId: number) => `campaign-${campaignId}`;
+export const eventImportWorkflowId = (importId: number) => `event-import-${importId}`;
+/** A recheck started by hand: one at a time (a new one replaces a waiting one). */
+export const manualRecheckWorkflowId = () => 'recheck-manual';
+export const recheckScheduleId = () => 'reachloop-recheck';
+/** Prefix of the workflows the recheck schedule starts (Temporal appends the scheduled time). */
+export const scheduledRecheckWorkflowId = () => 'recheck-scheduled';

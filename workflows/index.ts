@@ -1,3 +1,6 @@
 // The worker's workflow bundle: every workflow type reachloop registers.
 export { smokeWorkflow } from './smoke';
 export { audienceIntakeWorkflow } from './intake';
+export { campaignWorkflow } from './campaign';
+export { eventsImportWorkflow } from './events-import';
+export { recheckWorkflow } from './recheck';

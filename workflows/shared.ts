@@ -103,3 +103,184 @@ export interface IntakeProgress {
 }
 
 export const intakeProgress = defineQuery<IntakeProgress>('intakeProgress');
+
+// ---- campaigns ----
+
+export interface CampaignInput {
+  campaignId: number;
+  /** Override of the definition's startAt (ISO 8601), e.g. `campaign launch --at`. */
+  startAt?: string;
+  /** Batch activities in flight at once, and recipients per batch. */
+  lanes?: number;
+  batchSize?: number;
+  /** Carried across continue-as-new. */
+  state?: CampaignState;
+}
+
+export interface CampaignPlan {
+  name: string;
+  category: 'marketing' | 'transactional';
+  requireApproval: boolean;
+  startAt: number | null;
+  /** Until startAt, by the activities' clock; 0 when it has passed or there is none. */
+  startInMs: number;
+  deadline: number | null;
+  /** Messages per second per channel for the whole campaign; null = unlimited. */
+  rate: { sms: number | null; email: number | null };
+}
+
+export interface DispatchInput {
+  campaignId: number;
+  /** Deterministic per batch: a retried activity resumes the rows it claimed. */
+  claimKey: string;
+  limit: number;
+  /** This lane's share of the campaign's rate. */
+  rate: { sms: number | null; email: number | null };
+}
+
+export interface DispatchResult {
+  claimed: number;
+  /** Recipients per state: what this batch moved out of (negative) and into (positive). */
+  stateDelta: Record<string, number>;
+  sentByTier: Record<string, number>;
+  sentByChannel: Record<string, number>;
+  sentByZone: Record<string, number>;
+  deferredByReason: Record<string, number>;
+  skippedByReason: Record<string, number>;
+  /** Earliest next_at of recipients still to handle; null when none are left. */
+  nextDueAt: number | null;
+  /** How long until then, by the activities' clock (workflows read no clock). */
+  wakeInMs: number | null;
+  remaining: number;
+}
+
+export type CampaignPhase = 'awaiting_approval' | 'scheduled' | 'planning' | 'running' | 'paused' | 'waiting' | 'completed' | 'cancelled';
+
+export interface CampaignState {
+  phase: CampaignPhase;
+  planned: number | null;
+  approvedBy: string | null;
+  paused: boolean;
+  cancelReason: string | null;
+  batches: number;
+  byState: Record<string, number>;
+  sentByTier: Record<string, number>;
+  sentByChannel: Record<string, number>;
+  sentByZone: Record<string, number>;
+  deferredByReason: Record<string, number>;
+  skippedByReason: Record<string, number>;
+  /** When the workflow next wakes for deferred recipients (epoch ms), and how far that was when set. */
+  nextWakeAt: number | null;
+  wakeInMs: number | null;
+}
+
+export type CampaignStatus = CampaignState & { campaignId: number; name: string; category: string };
+
+export const approveCampaign = defineSignal<[{ by: string }]>('approve');
+export const pauseCampaign = defineSignal('pause');
+export const resumeCampaign = defineSignal('resume');
+export const cancelCampaign = defineSignal<[{ reason: string }]>('cancel');
+export const campaignStatus = defineQuery<CampaignStatus>('status');
+
+// ---- behaviour events: `reachloop events import` ----
+
+export interface EventBatchSummary {
+  /** Lines (or request items) looked at. */
+  read: number;
+  stored: number;
+  /** Event ids already stored (or repeated within the batch): skipped. */
+  duplicates: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+  /** Stored events whose source name maps to no standard tag, by that name. */
+  unknownTags: Record<string, number>;
+  /** Stored events whose number is not a contact (yet): contact_id NULL. */
+  unmatched: number;
+  /** Stored events per standard tag. */
+  tags: Record<string, number>;
+  contactsRescored: number;
+  tierChanges: number;
+}
+
+export interface EventImportInput {
+  importId: number;
+  /** Lines staged by the upload, numbered 1..totalRows. */
+  totalRows: number;
+  batchSize: number;
+  parallelism: number;
+  /** Lines rejected while reading the file (too long), by reason. */
+  parseRejected: Record<string, number>;
+  /** Carried across continue-as-new. */
+  state?: { nextSeq: number; totals: EventBatchSummary };
+}
+
+export interface EventImportReport extends EventBatchSummary {
+  importId: number;
+}
+
+export interface EventImportProgress {
+  totalRows: number;
+  rowsDone: number;
+}
+
+export const eventImportProgress = defineQuery<EventImportProgress>('eventImportProgress');
+
+// ---- re-verification of numbers: `reachloop audience recheck` ----
+
+export interface RecheckInput {
+  /** Only contacts whose recheck_after has come. */
+  dueOnly: boolean;
+  /** After a pass, sleep until the numbers that asked for a recheck in hours are due, and recheck them. */
+  followUp: boolean;
+  /** Follow-up passes at most (then the regular cycle takes over). */
+  maxFollowUps: number;
+  /** Follow-ups look this far ahead for pending short rechecks. */
+  followUpHorizonHours: number;
+  batchSize: number;
+  state?: RecheckState;
+}
+
+export interface RecheckTotals {
+  checked: number;
+  /** core/recheck.ts RecheckOutcome -> count. */
+  byOutcome: Record<string, number>;
+  /** `from->to` number status -> count. */
+  byTransition: Record<string, number>;
+  tierChanges: number;
+  upgraded: number;
+  downgraded: number;
+}
+
+export interface RecheckState {
+  jobId: string;
+  pass: number;
+  afterId: number;
+  dueOnly: boolean;
+  followUps: number;
+  totals: RecheckTotals;
+  passes: RecheckTotals[];
+}
+
+export interface RecheckBatchResult extends RecheckTotals {
+  /** Highest contact id of the batch; null when there was nothing left. */
+  lastId: number | null;
+}
+
+export interface RecheckReport extends RecheckTotals {
+  passes: RecheckTotals[];
+  /** Numbers still waiting for a short recheck (beyond the follow-ups), and when the first is due. */
+  pendingShortRechecks: number;
+  nextRecheckAt: string | null;
+}
+
+export interface RecheckProgress {
+  phase: 'checking' | 'waiting' | 'done';
+  pass: number;
+  totals: RecheckTotals;
+  passes: RecheckTotals[];
+  /** While waiting: when the follow-up pass runs, and for how many numbers. */
+  nextRecheckAt: string | null;
+  pendingShortRechecks: number;
+}
+
+export const recheckProgress = defineQuery<RecheckProgress>('recheckProgress');

@@ -11,6 +11,7 @@ import { configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageEr
 import { writeRejectsFile } from '../intake/rejects-file';
 import { uploadFile } from '../intake/upload';
 import { progressBar } from '../progress';
+import { registerRecheck } from './recheck';
 
 interface ImportFlags extends GlobalOptions {
   source?: string;
@@ -54,6 +55,7 @@ Example:
   reachloop audience import customers.csv --default-country CN --source crm-2026-11`,
     )
     .action(async (file: string, flags: ImportFlags) => runImport(file, flags));
+  registerRecheck(audience);
 }
 
 function parseFlags(file: string, flags: ImportFlags): { options: ImportOptions; batchSize: number; parallelism: number; rejectsFile: string } {

@@ -43,6 +43,7 @@ function render(p: ContactProfile): string {
     `  number ${p.numberStatus} -> ${p.validity}; SMS ${p.smsEligible ? 'eligible' : 'NOT eligible'}${p.quarantined ? '; QUARANTINED' : ''}; recheck after ${p.recheckAfter ?? '-'}`,
     `  e-mail ${p.emails.join(', ') || '-'}; tags ${p.channelTags.join(', ') || '-'}; sources ${p.sources.join(', ')}`,
     `  last order ${p.lastOrderAt ?? '-'}; order value ${p.orderValue ?? '-'}`,
+    ...activityLines(p),
     `  consents:${p.consents.length ? '' : ' none'}`,
     ...p.consents.map((k) => `    ${k.channel}/${k.purpose} from ${k.source} at ${k.grantedAt}${k.doubleOptIn ? ' (double opt-in)' : ''} proof ${JSON.stringify(k.proof)}`),
     `  score ${p.score.total} (${p.score.policyVersion}):`,
@@ -52,4 +53,18 @@ function render(p: ContactProfile): string {
     `  tier history:`,
     ...p.tierHistory.map((h) => `    ${h.at}  ${h.from ?? '-'} -> ${h.to}  score ${h.score}  (${h.cause})`),
   ].join('\n');
+}
+
+/** Behaviour (from events) and the number's recheck history, when there is any. */
+function activityLines(p: ContactProfile): string[] {
+  const a = p.activity;
+  const out: string[] = [];
+  if (p.preferCheaperChannel) out.push('  silent number: prefer the cheaper channel');
+  if (typeof a.lastEventAt === 'string') {
+    const recent = Object.entries((a.recentCounts ?? {}) as Record<string, number>).map(([t, n]) => `${t} ${n}`).join(', ');
+    out.push(`  events: last ${a.lastEventAt}; last login ${a.lastLoginAt ?? '-'}; replies ${a.smsReplies ?? 0}, clicks ${a.clicks ?? 0}, interactions ${a.socialInteractions ?? 0}${recent ? `; recent ${recent}` : ''}`);
+    if (p.orderCount > 0) out.push(`  orders from events: ${p.orderCount}, average ${a.averageOrderValue ?? '-'}, repurchase every ${a.repurchaseIntervalDays ?? '-'} days`);
+  }
+  if (p.numberChecks.length) out.push('  number checks:', ...p.numberChecks.map((k) => `    ${k.at}  ${k.from} -> ${k.to}  (${k.outcome}, lookup said ${k.answer})`));
+  return out;
 }

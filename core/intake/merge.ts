@@ -156,6 +156,11 @@ export interface ContactFacts {
   lastActivityAt: string | null;
   sameRangeRegistrations: number;
   sameDeviceRegistrations: number;
+  /** From behaviour events (core/events.ts foldEvents); absent = none. */
+  socialInteractions?: number;
+  /** Average over the contact's purchase events; absent/null = the imported order value. */
+  averageOrderValue?: number | null;
+  repurchaseIntervalDays?: number | null;
 }
 
 export function scoreInputsOf(c: ContactDraft, facts: ContactFacts): ScoreInputs {
@@ -166,8 +171,10 @@ export function scoreInputsOf(c: ContactDraft, facts: ContactFacts): ScoreInputs
     lastLoginAt: facts.lastLoginAt,
     smsReplies: facts.smsReplies,
     clicks: facts.clicks,
+    socialInteractions: facts.socialInteractions ?? 0,
     lastActivityAt: facts.lastActivityAt,
-    averageOrderValue: c.orderValue,
+    averageOrderValue: facts.averageOrderValue ?? c.orderValue,
+    repurchaseIntervalDays: facts.repurchaseIntervalDays ?? null,
     complaints: facts.complaints,
     messagesSent: facts.messagesSent,
     messagesRejected: facts.messagesRejected,

@@ -1,0 +1,280 @@
+import { Context } from '@temporalio/activity';
+import { capsOf, parseCampaign, type CampaignDefinition } from '../core/campaign/definition';
+import { applyCap, decide, localTiming, rulesOf, type Decision, type DecisionRules, type LocalTiming } from '../core/campaign/decision';
+import { maskPhone } from '../core/mask';
+import type { EmailSender } from '../channels/email';
+import { statusCallbackUrlFor, type SmsSender } from '../channels/sms';
+import {
+  cancelRemaining,
+  claimRecipients,
+  finishRecipients,
+  getCampaign,
+  nextDueAt,
+  planRecipients,
+  releaseClaims,
+  setCampaignStatus,
+  type RecipientOutcome,
+} from '../db/campaigns';
+import { copyInto, type CopyValue } from '../db/copy';
+import { markSending, recordResults, reserveSends, type LedgerResult, type LedgerRow } from '../db/ledger';
+import type { Pool } from '../db/pool';
+import { loadRecipients, type RecipientRecord } from '../db/recipients';
+import type { CampaignPlan, DispatchInput, DispatchResult } from '../workflows/shared';
+import { buildEmail, buildSms, snapshotOf } from './messages';
+import { createPacer, mapConcurrent } from './pacing';
+
+export interface CampaignDeps {
+  pool: Pool;
+  sms: SmsSender;
+  email: EmailSender;
+  publicBaseUrl: string;
+  signingSecret: string;
+  log: (message: string) => void;
+  /** The clock every decision, cap and ledger row uses (tests give the test server's). */
+  now: () => Date | Promise<Date>;
+}
+
+const STEP = 'main';
+const SEND_CONCURRENCY = 32;
+
+export const createCampaignActivities = (deps: CampaignDeps) => {
+  const definitions = new Map<number, { def: CampaignDefinition; rules: DecisionRules }>();
+  const load = async (campaignId: number) => {
+    let hit = definitions.get(campaignId);
+    if (!hit) {
+      const row = await getCampaign(deps.pool, campaignId);
+      if (!row) throw new Error(`campaign ${campaignId} does not exist`);
+      const def = parseCampaign(row.definition);
+      hit = { def, rules: rulesOf(def) };
+      definitions.set(campaignId, hit);
+    }
+    return hit;
+  };
+
+  return {
+    async loadCampaignPlan(input: { campaignId: number; startAt?: string }): Promise<CampaignPlan> {
+      const { def } = await load(input.campaignId);
+      const now = (await deps.now()).getTime();
+      const startAt = input.startAt ? Date.parse(input.startAt) : def.startAt ? Date.parse(def.startAt) : null;
+      return {
+        name: def.name,
+        category: def.category,
+        requireApproval: def.requireApproval,
+        startAt,
+        startInMs: startAt === null ? 0 : Math.max(0, startAt - now),
+        deadline: def.deadline ? Date.parse(def.deadline) : null,
+        rate: { sms: def.rateLimit.sms ?? null, email: def.rateLimit.email ?? null },
+      };
+    },
+
+    async setCampaignState(input: { campaignId: number; status: string; approvedBy?: string; cancelReason?: string }): Promise<void> {
+      await setCampaignStatus(deps.pool, input.campaignId, input.status, {
+        ...(input.approvedBy ? { approvedBy: input.approvedBy } : {}),
+        ...(input.cancelReason ? { cancelReason: input.cancelReason } : {}),
+      });
+    },
+
+    async planCampaign(input: { campaignId: number }): Promise<{ planned: number }> {
+      const { def } = await load(input.campaignId);
+      return { planned: await planRecipients(deps.pool, input.campaignId, def, await deps.now()) };
+    },
+
+    async releaseStaleClaims(input: { campaignId: number; keepPrefix: string }): Promise<number> {
+      return releaseClaims(deps.pool, input.campaignId, input.keepPrefix);
+    },
+
+    async cancelCampaignRecipients(input: { campaignId: number; reason: string }): Promise<number> {
+      return cancelRemaining(deps.pool, input.campaignId, input.reason);
+    },
+
+    /**
+     * One batch: claim due recipients, settle earlier attempts from the ledger, decide for the
+     * rest at send time, reserve caps atomically, send (paced), and record every decision.
+     * Retried with the same claim key, it resumes its own rows and never sends twice.
+     */
+    async dispatchCampaignBatch(input: DispatchInput): Promise<DispatchResult> {
+      const { def, rules } = await load(input.campaignId);
+      const at = await deps.now();
+      const result = emptyResult();
+      const claimed = await claimRecipients(deps.pool, input.campaignId, input.claimKey, at, input.limit);
+      result.claimed = claimed.length;
+      if (claimed.length) {
+        const records = await loadRecipients(deps.pool, claimed.map((c) => c.contactId), 'marketing');
+        const outcomes = new Map<number, RecipientOutcome>();
+        const decisions: CopyValue[][] = [];
+        const note = (contactId: number, d: Decision | { kind: 'SEND' | 'SKIP'; reason: string; channel?: string }, outcome: RecipientOutcome) => {
+          outcomes.set(contactId, outcome);
+          const until = d.kind === 'DEFER' ? new Date(d.until) : null;
+          decisions.push([input.campaignId, contactId, at, d.kind, d.reason, until, 'channel' in d ? (d.channel ?? null) : null, 'detail' in d ? (d.detail ?? null) : null]);
+        };
+
+        // 1. Earlier attempts of this step (a retried batch, a crashed worker) are settled first.
+        const prior = await priorLedger(deps.pool, input.campaignId, claimed.map((c) => c.contactId));
+        const toDecide: number[] = [];
+        const reconciled: LedgerResult[] = [];
+        const resend = new Set<number>();
+        for (const c of claimed) {
+          const row = prior.get(c.contactId);
+          if (!row || row.state === 'reserved' || row.state === 'released') toDecide.push(c.contactId);
+          else if (row.state === 'sending') {
+            const found = await reconcile(row, records.get(c.contactId), def, deps.sms);
+            if (found) {
+              reconciled.push({ id: row.id, state: 'sent', providerId: found });
+              note(c.contactId, { kind: 'SEND', reason: 'reconciled', channel: row.channel }, { contactId: c.contactId, state: 'sent', nextAt: null, channel: row.channel, reason: 'reconciled' });
+            } else if (def.category === 'marketing') {
+              // Unknown outcome: for marketing, better not sent than sent twice.
+              reconciled.push({ id: row.id, state: 'unknown' });
+              note(c.contactId, { kind: 'SKIP', reason: 'unknown_outcome', channel: row.channel }, { contactId: c.contactId, state: 'unknown', nextAt: null, channel: row.channel, reason: 'unknown_outcome' });
+            } else {
+              resend.add(c.contactId);
+              toDecide.push(c.contactId);
+            }
+          } else {
+            const state = row.state === 'unknown' ? 'unknown' : row.state === 'failed' ? 'failed' : 'sent';
+            note(c.contactId, { kind: 'SEND', reason: 'already_sent', channel: row.channel }, { contactId: c.contactId, state, nextAt: null, channel: row.channel, reason: 'already_sent' });
+          }
+        }
+        await recordResults(deps.pool, reconciled, at);
+
+        // 2. Decide at send time; window computations shared by recipients with the same zones.
+        const timings = new Map<string, LocalTiming>();
+        const sends: Array<{ contactId: number; channel: 'sms' | 'email' }> = [];
+        const release: LedgerResult[] = [];
+        for (const id of toDecide) {
+          const record = records.get(id);
+          if (!record) {
+            note(id, { kind: 'SKIP', reason: 'contact_missing' }, { contactId: id, state: 'skipped', nextAt: null, channel: null, reason: 'contact_missing' });
+            continue;
+          }
+          const snap = snapshotOf(record);
+          const key = `${snap.country}|${snap.timeZones.join(',')}`;
+          let timing = timings.get(key);
+          if (!timing) timings.set(key, (timing = localTiming(snap, rules)));
+          const d = decide(snap, rules, at.getTime(), timing);
+          if (d.kind === 'SEND') sends.push({ contactId: id, channel: d.channel });
+          else {
+            const row = prior.get(id);
+            if (row?.state === 'reserved') release.push({ id: row.id, state: 'released' });
+            note(id, d, outcomeOf(id, d));
+          }
+        }
+        await recordResults(deps.pool, release, at);
+
+        // 3. Caps and ledger rows, atomically for the whole batch.
+        const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: STEP, category: def.category, caps: capsOf(def), at }, sends);
+        const toSend: Array<{ row: LedgerRow; record: RecipientRecord }> = [];
+        for (const s of sends) {
+          const freeAt = reservation.capped.get(s.contactId);
+          if (freeAt !== undefined) {
+            const d = applyCap({ kind: 'SEND', channel: s.channel, reason: 'ok' }, { ok: false, freeAt }, rules);
+            note(s.contactId, d, outcomeOf(s.contactId, d));
+          } else {
+            const row = reservation.rows.get(s.contactId)!;
+            if (row.state === 'reserved' || resend.has(s.contactId)) toSend.push({ row, record: records.get(s.contactId)! });
+            else note(s.contactId, { kind: 'SEND', reason: 'already_sent', channel: row.channel }, { contactId: s.contactId, state: 'sent', nextAt: null, channel: row.channel, reason: 'already_sent' });
+          }
+        }
+
+        // 4. Send: the ledger says 'sending' before any provider call.
+        await markSending(deps.pool, toSend.map((t) => t.row.id), at);
+        const pacers = { sms: createPacer(input.rate.sms), email: createPacer(input.rate.email) };
+        const results: LedgerResult[] = [];
+        let done = 0;
+        await mapConcurrent(toSend, SEND_CONCURRENCY, async ({ row, record }) => {
+          await pacers[row.channel].take();
+          const r = await sendOne(deps, def, input.campaignId, row, record, at);
+          results.push(r);
+          const sent = r.state === 'sent';
+          note(record.contactId, { kind: 'SEND', reason: sent ? 'ok' : (r.errorCode ?? 'failed'), channel: row.channel }, { contactId: record.contactId, state: sent ? 'sent' : 'failed', nextAt: null, channel: row.channel, reason: sent ? 'sent' : `failed:${r.errorCode}` });
+          Context.current().heartbeat({ sent: ++done }); // the SDK throttles heartbeats
+        });
+        await recordResults(deps.pool, results, at);
+
+        // 5. The audit trail and the recipients' new states.
+        await copyInto(deps.pool, 'campaign_decisions', ['campaign_id', 'contact_id', 'at', 'decision', 'reason', 'until', 'channel', 'detail'], decisions);
+        await finishRecipients(deps.pool, input.campaignId, [...outcomes.values()]);
+        tally(result, claimed, outcomes);
+      }
+      const next = await nextDueAt(deps.pool, input.campaignId);
+      result.nextDueAt = next.next ? next.next.getTime() : null;
+      result.wakeInMs = result.nextDueAt === null ? null : Math.max(0, result.nextDueAt - (await deps.now()).getTime());
+      result.remaining = next.remaining;
+      return result;
+    },
+  };
+};
+
+function outcomeOf(contactId: number, d: Decision): RecipientOutcome {
+  if (d.kind === 'DEFER') return { contactId, state: 'deferred', nextAt: new Date(d.until), channel: d.channel, reason: d.reason };
+  if (d.kind === 'SKIP') return { contactId, state: 'skipped', nextAt: null, channel: null, reason: d.reason };
+  return { contactId, state: 'sent', nextAt: null, channel: d.channel, reason: d.reason };
+}
+
+async function priorLedger(pool: Pool, campaignId: number, ids: number[]): Promise<Map<number, LedgerRow>> {
+  const { rows } = await pool.query('SELECT * FROM send_ledger WHERE campaign_id = $1 AND step = $2 AND contact_id = ANY($3::bigint[])', [campaignId, STEP, ids]);
+  return new Map(
+    rows.map((r) => [Number(r.contact_id), { id: String(r.id), contactId: Number(r.contact_id), channel: r.channel, state: r.state, attemptStartedAt: r.attempt_started_at, providerId: r.provider_id }]),
+  );
+}
+
+/**
+ * An attempt whose outcome was lost: did the provider get it? For SMS, the provider's messages
+ * to the number since the attempt, matched by the exact text this step sends. E-mail has no
+ * such list: the answer is unknown.
+ */
+async function reconcile(row: LedgerRow, record: RecipientRecord | undefined, def: CampaignDefinition, sms: SmsSender): Promise<string | null> {
+  if (row.providerId) return row.providerId;
+  if (row.channel !== 'sms' || !record || !row.attemptStartedAt) return null;
+  const body = buildSms(def, record).text;
+  const listed = await sms.findSentSince(record.e164, row.attemptStartedAt);
+  return listed.find((m) => m.body === body)?.providerId ?? null;
+}
+
+async function sendOne(deps: CampaignDeps, def: CampaignDefinition, campaignId: number, row: LedgerRow, record: RecipientRecord, at: Date): Promise<LedgerResult> {
+  if (row.channel === 'sms') {
+    const composed = buildSms(def, record);
+    const r = await deps.sms.send({
+      to: record.e164,
+      body: composed.text,
+      statusCallbackUrl: statusCallbackUrlFor(`${deps.publicBaseUrl}/webhooks/twilio/status`, row.id),
+      ledgerId: row.id,
+    });
+    deps.log(`sms ${r.ok ? 'sent' : `refused ${r.code}`} to ${maskPhone(record.e164)} (campaign ${campaignId}, ledger ${row.id})`);
+    return r.ok
+      ? { id: row.id, state: 'sent', providerId: r.providerId, providerStatus: r.status, segments: composed.analysis.segments, encoding: composed.analysis.encoding }
+      : { id: row.id, state: 'failed', errorCode: String(r.code), errorMessage: r.message, segments: composed.analysis.segments, encoding: composed.analysis.encoding };
+  }
+  const email = buildEmail(def, record, row.id, { publicBaseUrl: deps.publicBaseUrl, signingSecret: deps.signingSecret, campaignId, now: at });
+  const r = await deps.email.send(email);
+  return r.ok ? { id: row.id, state: 'sent', providerId: r.messageId } : { id: row.id, state: 'failed', errorCode: String(r.code), errorMessage: r.message };
+}
+
+const emptyResult = (): DispatchResult => ({
+  claimed: 0,
+  stateDelta: {},
+  sentByTier: {},
+  sentByChannel: {},
+  sentByZone: {},
+  deferredByReason: {},
+  skippedByReason: {},
+  nextDueAt: null,
+  wakeInMs: null,
+  remaining: 0,
+});
+
+function tally(result: DispatchResult, claimed: Array<{ contactId: number; tier: string; timeZone: string; previousState: string }>, outcomes: Map<number, RecipientOutcome>): void {
+  const inc = (m: Record<string, number>, k: string, n = 1) => (m[k] = (m[k] ?? 0) + n);
+  for (const c of claimed) {
+    const o = outcomes.get(c.contactId);
+    if (!o) continue;
+    if (c.previousState !== 'claimed') inc(result.stateDelta, c.previousState, -1);
+    else inc(result.stateDelta, 'claimed', -1);
+    inc(result.stateDelta, o.state);
+    if (o.state === 'sent') {
+      inc(result.sentByTier, c.tier);
+      inc(result.sentByChannel, o.channel ?? 'none');
+      inc(result.sentByZone, c.timeZone);
+    } else if (o.state === 'deferred') inc(result.deferredByReason, o.reason);
+    else if (o.state === 'skipped' || o.state === 'unknown') inc(result.skippedByReason, o.reason);
+  }
+}

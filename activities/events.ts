@@ -1,0 +1,281 @@
+import { Context } from '@temporalio/activity';
+import type { PoolClient } from 'pg';
+import { withEventFacts } from '../core/activity';
+import { causeOf, foldEvents, parseEvent, parseTagRules, type EventRejectReason, type NormalizedEvent, type StandardTag, type TagRules } from '../core/events';
+import type { CountryCode } from '../core/phone';
+import type { ScorePolicy } from '../core/score';
+import { phoneHash } from '../db/contacts';
+import {
+  contactIdsByHash,
+  dropEventStaging,
+  eventImportOptions,
+  existingContacts,
+  forgetBatches,
+  insertEvents,
+  readFoldEvents,
+  readStagedEvents,
+  recordBatch,
+  recordedBatch,
+  recordEventRejects,
+  type EventRow,
+} from '../db/events';
+import type { Pool } from '../db/pool';
+import { lockContactsById, type RescoreContact } from '../db/rescore';
+import { inTransaction } from '../db/transaction';
+import type { EventBatchSummary, EventImportReport } from '../workflows/shared';
+import { rescoreContacts } from './rescore';
+
+export interface EventDeps {
+  pool: Pool;
+  policy: ScorePolicy;
+  /** The clock (the worker's, or a test's pinned or time-skipping one). */
+  now: () => Date | Promise<Date>;
+}
+
+/** One incoming event: its position (request index or file line) and the parsed JSON. */
+export interface EventInput {
+  key: number;
+  raw?: unknown;
+  /** Set when the line was not JSON at all (imports). */
+  malformed?: string;
+}
+
+export type EventResult =
+  | { key: number; status: 'stored' | 'duplicate'; eventId: string; tag: StandardTag | null; rawTag: string; contactId: number | null }
+  | { key: number; status: 'rejected'; eventId?: string; reason: EventRejectReason; message: string };
+
+export interface IngestContext {
+  rules: TagRules;
+  defaultCountry: CountryCode | undefined;
+  defaultSource: string;
+  importId: number | null;
+  /** Inside the batch's transaction, after the events are written (e.g. record rejects). */
+  onCommit?: (client: PoolClient, results: readonly EventResult[]) => Promise<void>;
+  /** Retry-safe counts: the batch's summary is recorded under (job, batch) in its transaction. */
+  job?: { id: string; batch: string };
+}
+
+/** Distinct unknown source names kept per report; the rest are counted under "(other)". */
+export const UNKNOWN_TAG_NAMES_KEPT = 100;
+
+export const emptySummary = (): EventBatchSummary => ({
+  read: 0,
+  stored: 0,
+  duplicates: 0,
+  rejected: 0,
+  rejectedByReason: {},
+  unknownTags: {},
+  unmatched: 0,
+  tags: {},
+  contactsRescored: 0,
+  tierChanges: 0,
+});
+
+/**
+ * Ingests a batch of events in one transaction: validate and map each (a bad one gets its own
+ * reason, its neighbours go on), resolve the contact by phone hash or id, insert with dedupe by
+ * event id, then fold the affected contacts' events into their activity and order facts and
+ * re-score and re-tier them (rows locked in id order), recording tier changes as `event:<tag>`.
+ * An event for a number that is not a contact is stored with contact_id NULL (and its phone
+ * hash) and reported as unmatched; it attaches when the number is imported.
+ */
+export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[], ctx: IngestContext): Promise<{ results: EventResult[]; summary: EventBatchSummary }> {
+  const now = await deps.now();
+  const rejectedEarly: EventResult[] = [];
+  const parsed: Array<{ key: number; ev: NormalizedEvent }> = [];
+  const firstOfId = new Map<string, number>();
+  const dupOf: Array<{ key: number; firstKey: number }> = [];
+  for (const input of inputs) {
+    if (input.malformed !== undefined) {
+      rejectedEarly.push({ key: input.key, status: 'rejected', reason: 'malformed_line', message: input.malformed });
+      continue;
+    }
+    const p = parseEvent(input.raw, { rules: ctx.rules, defaultCountry: ctx.defaultCountry, defaultSource: ctx.defaultSource, now });
+    if (!p.ok) {
+      rejectedEarly.push({ key: input.key, status: 'rejected', reason: p.reason, message: p.message, ...(p.eventId ? { eventId: p.eventId } : {}) });
+      continue;
+    }
+    const first = firstOfId.get(p.event.eventId);
+    if (first !== undefined) dupOf.push({ key: input.key, firstKey: first });
+    else {
+      firstOfId.set(p.event.eventId, input.key);
+      parsed.push({ key: input.key, ev: p.event });
+    }
+  }
+
+  let summary = emptySummary();
+  let results: EventResult[] = [];
+  await withDeadlockRetry(() => inTransaction(deps.pool, async (client) => {
+    summary = emptySummary();
+    results = [...rejectedEarly];
+    const hashes = [...new Set(parsed.flatMap(({ ev }) => (ev.subject.kind === 'phone' ? [phoneHash(ev.subject.e164)] : [])))];
+    const ids = [...new Set(parsed.flatMap(({ ev }) => (ev.subject.kind === 'contact' ? [ev.subject.id] : [])))];
+    const byHash = await contactIdsByHash(client, hashes);
+    const byId = await existingContacts(client, ids);
+    const rows: Array<{ key: number; row: EventRow }> = [];
+    for (const { key, ev } of parsed) {
+      let contactId: number | null;
+      let hash: string | null;
+      if (ev.subject.kind === 'phone') {
+        hash = phoneHash(ev.subject.e164);
+        contactId = byHash.get(hash) ?? null;
+      } else {
+        hash = byId.get(ev.subject.id) ?? null;
+        if (hash === null) {
+          results.push({ key, status: 'rejected', eventId: ev.eventId, reason: 'unknown_contact_id', message: `contact_id ${ev.subject.id} names no contact` });
+          continue;
+        }
+        contactId = ev.subject.id;
+      }
+      rows.push({
+        key,
+        row: { eventId: ev.eventId, contactId, phoneHash: hash, tag: ev.tag, rawTag: ev.rawTag, occurredAt: ev.occurredAt, properties: ev.properties, source: ev.source, importId: ctx.importId },
+      });
+    }
+    // Lock the named contacts first, in id order: inserting an event takes a key-share lock on its
+    // contact (the foreign key), and taking FOR UPDATE after that would deadlock two batches.
+    const named = [...new Set(rows.flatMap((r) => (r.row.contactId === null ? [] : [r.row.contactId])))].sort((a, b) => a - b);
+    const locked = await lockContactsById(client, named);
+    const inserted = await insertEvents(client, rows.map((r) => r.row));
+    const resultOfKey = new Map<number, EventResult>();
+    const newTags = new Map<number, Set<StandardTag>>();
+    for (const { key, row } of rows) {
+      const stored = inserted.has(row.eventId);
+      const r: EventResult = { key, status: stored ? 'stored' : 'duplicate', eventId: row.eventId, tag: row.tag as StandardTag | null, rawTag: row.rawTag, contactId: row.contactId };
+      results.push(r);
+      resultOfKey.set(key, r);
+      if (stored && row.contactId !== null && row.tag !== null) {
+        const set = newTags.get(row.contactId) ?? new Set<StandardTag>();
+        set.add(row.tag as StandardTag);
+        newTags.set(row.contactId, set);
+      }
+    }
+    for (const { key, firstKey } of dupOf) {
+      const first = resultOfKey.get(firstKey);
+      if (first && first.status !== 'rejected') results.push({ ...first, key, status: 'duplicate' });
+      else results.push({ key, status: 'rejected', reason: 'invalid_event_id', message: 'repeats the event_id of a rejected event in the same batch' });
+    }
+    const outcomes = await refoldContacts(client, deps, newTags, now, locked);
+    summary.contactsRescored = outcomes.length;
+    summary.tierChanges = outcomes.filter((o) => o.fromTier !== o.toTier).length;
+    results.sort((a, b) => a.key - b.key);
+    tally(summary, results);
+    await ctx.onCommit?.(client, results);
+    if (ctx.job) await recordBatch(client, ctx.job.id, ctx.job.batch, summary);
+  }));
+  return { results, summary };
+}
+
+/**
+ * Re-folds the events of these contacts (locked in id order) into their activity and order
+ * facts and re-scores them; the cause is the most score-relevant of each contact's new tags.
+ */
+export async function refoldContacts(client: PoolClient, deps: EventDeps, newTags: ReadonlyMap<number, Iterable<string>>, now: Date, locked?: ReadonlyMap<number, RescoreContact>) {
+  if (newTags.size === 0) return [];
+  const ids = [...newTags.keys()].sort((a, b) => a - b);
+  const contacts = locked ? new Map(ids.flatMap((id) => (locked.has(id) ? [[id, locked.get(id)!] as const] : []))) : await lockContactsById(client, ids);
+  const windowDays = deps.policy.activity.windowDays;
+  const events = await readFoldEvents(client, ids, new Date(now.getTime() - windowDays * 86_400_000));
+  const changes = [...contacts.values()].map((contact) => {
+    const facts = foldEvents(events.get(contact.id) ?? [], { now, windowDays });
+    return {
+      contact,
+      activity: withEventFacts(contact.stored.activity, facts),
+      orderCount: facts.orderCount,
+      lastOrderAt: facts.lastOrderAt,
+      cause: causeOf([...(newTags.get(contact.id) ?? [])] as StandardTag[]),
+    };
+  });
+  return rescoreContacts(client, changes, deps.policy, now);
+}
+
+/**
+ * Runs a transaction again when PostgreSQL aborted it as a deadlock victim or a serialization
+ * failure (another writer, e.g. an import locking the same contacts in its own order).
+ */
+export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
+      await new Promise((r) => setTimeout(r, 20 * i + Math.floor(Math.random() * 30)));
+    }
+  }
+}
+
+function tally(s: EventBatchSummary, results: readonly EventResult[]): void {
+  for (const r of results) {
+    s.read++;
+    if (r.status === 'rejected') {
+      s.rejected++;
+      s.rejectedByReason[r.reason] = (s.rejectedByReason[r.reason] ?? 0) + 1;
+      continue;
+    }
+    if (r.status === 'duplicate') {
+      s.duplicates++;
+      continue;
+    }
+    s.stored++;
+    if (r.contactId === null) s.unmatched++;
+    if (r.tag === null) addUnknownTag(s.unknownTags, r.rawTag, 1);
+    else s.tags[r.tag] = (s.tags[r.tag] ?? 0) + 1;
+  }
+}
+
+export function addUnknownTag(into: Record<string, number>, name: string, n: number): void {
+  const key = name in into || Object.keys(into).length < UNKNOWN_TAG_NAMES_KEPT ? name : '(other)';
+  into[key] = (into[key] ?? 0) + n;
+}
+
+/** Adds a batch summary into a running total. */
+export function addSummary(into: EventBatchSummary, s: EventBatchSummary): void {
+  for (const k of ['read', 'stored', 'duplicates', 'rejected', 'unmatched', 'contactsRescored', 'tierChanges'] as const) into[k] += s[k];
+  for (const [k, n] of Object.entries(s.rejectedByReason)) into.rejectedByReason[k] = (into.rejectedByReason[k] ?? 0) + n;
+  for (const [k, n] of Object.entries(s.tags)) into.tags[k] = (into.tags[k] ?? 0) + n;
+  for (const [k, n] of Object.entries(s.unknownTags)) addUnknownTag(into.unknownTags, k, n);
+}
+
+export const createEventActivities = (deps: EventDeps) => ({
+  /** One batch of an events import: lines [fromSeq, toSeq). Retry-safe: a committed batch returns its recorded summary. */
+  async ingestEventImportBatch(input: { importId: number; fromSeq: number; toSeq: number }): Promise<EventBatchSummary> {
+    const job = { id: `event-import-${input.importId}`, batch: String(input.fromSeq) };
+    const done = await recordedBatch<EventBatchSummary>(deps.pool, job.id, job.batch);
+    if (done) return done;
+    const options = await eventImportOptions(deps.pool, input.importId);
+    const rules = parseTagRules(options.rules, options.rulesFile ?? undefined);
+    const staged = await readStagedEvents(deps.pool, input.importId, input.fromSeq, input.toSeq);
+    const raws = new Map(staged.map((s) => [s.line, s.raw]));
+    const inputs: EventInput[] = staged.map((s) => {
+      try {
+        return { key: s.line, raw: JSON.parse(s.raw) };
+      } catch (err) {
+        return { key: s.line, malformed: `not JSON: ${(err as Error).message}` };
+      }
+    });
+    const { summary } = await ingestEvents(deps, inputs, {
+      rules,
+      defaultCountry: (options.defaultCountry ?? undefined) as CountryCode | undefined,
+      defaultSource: options.source,
+      importId: input.importId,
+      job,
+      onCommit: (client, results) =>
+        recordEventRejects(
+          client,
+          input.importId,
+          results.flatMap((r) => (r.status === 'rejected' ? [{ line: r.key, reason: r.reason, detail: r.message, raw: raws.get(r.key) ?? '' }] : [])),
+        ),
+    });
+    Context.current().heartbeat();
+    return summary;
+  },
+
+  /** Stores the report, drops the staging table and the batch records. */
+  async finishEventImport(input: { importId: number; report: EventImportReport }): Promise<EventImportReport> {
+    await deps.pool.query(`UPDATE event_imports SET status = 'completed', report = $2, finished_at = now() WHERE id = $1`, [input.importId, input.report]);
+    await dropEventStaging(deps.pool, input.importId);
+    await forgetBatches(deps.pool, `event-import-${input.importId}`);
+    return input.report;
+  },
+});

@@ -1,0 +1,77 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { CampaignDefinition } from '../core/campaign/definition';
+import type { RecipientSnapshot } from '../core/campaign/decision';
+import { countryLevelTimeZones, UNKNOWN_TIME_ZONE } from '../core/phone';
+import { composeSms, type ComposedSms } from '../core/sms';
+import { escapeHtml, pickLanguage, renderTemplate } from '../core/template';
+import type { TierName } from '../core/campaign/definition';
+import type { OutboundEmail } from '../channels/email';
+import { signUnsubscribeToken, unsubscribeUrl } from '../channels/unsubscribe-link';
+import type { RecipientRecord } from '../db/recipients';
+
+/** The decision's view of a recipient, from what was read at send time. */
+export function snapshotOf(r: RecipientRecord): RecipientSnapshot {
+  const has = (channel: 'sms' | 'email', kinds: (k: string) => boolean) =>
+    r.suppressions.some((s) => {
+      const [c, k] = s.split(':');
+      return (c === channel || c === 'all') && kinds(k!);
+    });
+  const unknownZone = r.timeZones.length === 0 || r.timeZones.includes(UNKNOWN_TIME_ZONE);
+  return {
+    contactId: r.contactId,
+    tier: r.tier as TierName,
+    country: r.country,
+    timeZones: r.timeZones,
+    countryZones: unknownZone ? countryZonesOf(r.e164) : [],
+    validity: r.validity as RecipientSnapshot['validity'],
+    smsEligible: r.smsEligible,
+    hasEmail: r.email !== null,
+    quarantined: r.quarantined,
+    preferCheaperChannel: r.numberStatus === 'silent',
+    optedOut: { sms: has('sms', (k) => k === 'opt_out'), email: has('email', (k) => k === 'opt_out') },
+    suppressed: { sms: has('sms', (k) => k !== 'opt_out'), email: has('email', (k) => k !== 'opt_out') },
+    consent: { sms: r.consentChannels.includes('sms'), email: r.consentChannels.includes('email') },
+  };
+}
+
+function countryZonesOf(e164: string): readonly string[] {
+  const code = parsePhoneNumberFromString(e164)?.countryCallingCode;
+  return code ? countryLevelTimeZones(code) : [];
+}
+
+export function buildSms(def: CampaignDefinition, r: RecipientRecord): ComposedSms {
+  const { language, template } = pickLanguage(def.templates.sms!, r.language, def.defaultLanguage);
+  const body = renderTemplate(template, { name: r.name, brand: def.brand, country: r.country });
+  return composeSms(body, language, def.category);
+}
+
+export interface EmailContext {
+  publicBaseUrl: string;
+  signingSecret: string;
+  campaignId: number;
+  now: Date;
+}
+
+const UNSUBSCRIBE_LINK_DAYS = 60;
+
+export function buildEmail(def: CampaignDefinition, r: RecipientRecord, ledgerId: string, ctx: EmailContext): OutboundEmail {
+  const { template } = pickLanguage(def.templates.email!, r.language, def.defaultLanguage);
+  const token = signUnsubscribeToken(
+    { contactId: String(r.contactId), channel: 'email', campaignId: String(ctx.campaignId), expiresAt: new Date(ctx.now.getTime() + UNSUBSCRIBE_LINK_DAYS * 86_400_000) },
+    ctx.signingSecret,
+  );
+  const link = unsubscribeUrl(ctx.publicBaseUrl, token);
+  const vars = { name: r.name, brand: def.brand, country: r.country, unsubscribe_url: link };
+  let text = renderTemplate(template.text, vars);
+  const html = template.html ? renderTemplate(template.html, vars, escapeHtml) : `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`;
+  const marketing = def.category === 'marketing';
+  if (marketing && !template.text.includes('{{unsubscribe_url}}')) text += `\n\nUnsubscribe: ${link}`;
+  return {
+    to: r.email!,
+    subject: renderTemplate(template.subject, vars),
+    text,
+    html: marketing && !(template.html ?? '').includes('{{unsubscribe_url}}') ? `${html}<p><a href="${escapeHtml(link)}">Unsubscribe</a></p>` : html,
+    unsubscribe: marketing ? { url: link } : null,
+    ledgerId,
+  };
+}

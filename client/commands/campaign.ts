@@ -1,0 +1,209 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { parseCampaign } from '../../core/campaign/definition';
+import { getCampaign, insertCampaign, listCampaigns } from '../../db/campaigns';
+import { connectPool, type Pool } from '../../db/pool';
+import { connectClient } from '../../infra/temporal';
+import { campaignWorkflowId } from '../../workflows/ids';
+import { approveCampaign, campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignInput, type CampaignStatus } from '../../workflows/shared';
+import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { progressBar } from '../progress';
+
+interface Session {
+  pool: Pool;
+  client?: Client;
+  taskQueue: string;
+}
+
+async function withSession<T>(needTemporal: boolean, fn: (s: Session) => Promise<T>): Promise<T> {
+  const config = configOrExit();
+  const pool = await connectPool(resolveDatabaseUrl(config), 2);
+  let client: Client | undefined;
+  try {
+    if (needTemporal) client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
+    return await fn({ pool, ...(client ? { client } : {}), taskQueue: config.temporal.taskQueue });
+  } finally {
+    await pool.end();
+    await client?.connection.close();
+  }
+}
+
+/** Reads and validates a campaign file (YAML or JSON): one line per problem on failure. */
+export function readCampaignFile(file: string) {
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CliError(`${file} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return parseCampaign(raw);
+}
+
+const idArg = (v: string) => {
+  if (!/^\d+$/.test(v)) throw new UsageError(`campaign id must be a number, got "${v}"`);
+  return Number(v);
+};
+
+export function registerCampaign(program: Command): void {
+  const campaign = program
+    .command('campaign')
+    .description('create, launch and steer campaigns')
+    .addHelpText(
+      'after',
+      `
+A campaign file (YAML or JSON) names the audience (tiers, tags, countries, limit), the channel per
+tier, templates per channel and language, the send window in recipient local time, holidays,
+start time, deadline, rate limits and whether an approval is required. Every recipient is
+decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign decisions\`).
+
+  reachloop campaign create winter-sale.yaml
+  reachloop campaign launch 12 --at 2026-12-01T09:00:00+08:00
+  reachloop campaign status 12 --watch`,
+    );
+
+  campaign
+    .command('create <file>')
+    .description('validate a campaign file and store it (prints the campaign id)')
+    .option('--json', 'print as JSON')
+    .action(async (file: string, flags: GlobalOptions) => {
+      const def = readCampaignFile(file);
+      await withSession(false, async ({ pool }) => {
+        const id = await insertCampaign(pool, def);
+        emit({ id, name: def.name, category: def.category }, flags, (c) => `campaign ${c.id} created: ${c.name} (${c.category})`);
+      });
+    });
+
+  campaign
+    .command('launch <id-or-file>')
+    .description('start the campaign workflow (a file is created first)')
+    .option('--at <time>', 'start time, ISO 8601 with offset (default: the file\'s startAt, else now)')
+    .option('--lanes <n>', 'batches in flight at once', '4')
+    .option('--batch-size <n>', 'recipients per batch', '1000')
+    .option('--json', 'print as JSON')
+    .action(async (key: string, flags: GlobalOptions & { at?: string; lanes: string; batchSize: string }) => {
+      if (flags.at !== undefined && Number.isNaN(Date.parse(flags.at))) throw new UsageError(`--at must be an ISO 8601 time, got "${flags.at}"`);
+      const lanes = Number(flags.lanes);
+      const batchSize = Number(flags.batchSize);
+      if (!Number.isInteger(lanes) || lanes < 1 || lanes > 64) throw new UsageError('--lanes must be 1..64');
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new UsageError('--batch-size must be 1..100000');
+      const def = /^\d+$/.test(key) ? undefined : readCampaignFile(key);
+      await withSession(true, async ({ pool, client, taskQueue }) => {
+        const id = def ? await insertCampaign(pool, def) : idArg(key);
+        const row = await getCampaign(pool, id);
+        if (!row) throw new CliError(`no campaign ${id}`);
+        if (row.workflowId) throw new CliError(`campaign ${id} was launched already (${row.status}); see \`reachloop campaign status ${id}\``);
+        const input: CampaignInput = { campaignId: id, lanes, batchSize, ...(flags.at ? { startAt: new Date(flags.at).toISOString() } : {}) };
+        const workflowId = campaignWorkflowId(id);
+        await client!.workflow.start('campaignWorkflow', { taskQueue, workflowId, args: [input] });
+        await pool.query(`UPDATE campaigns SET workflow_id = $2, status = 'launched', launched_at = now() WHERE id = $1`, [id, workflowId]);
+        emit({ id, workflowId, requireApproval: row.definition.requireApproval }, flags, (r) =>
+          `campaign ${r.id} launched (workflow ${r.workflowId})${r.requireApproval ? `; waiting for \`reachloop campaign approve ${r.id} --by NAME\`` : ''}`,
+        );
+      });
+    });
+
+  campaign
+    .command('status <id>')
+    .description('counts by state, tier, channel and time zone, and the next wake-up')
+    .option('--watch', 'refresh until the campaign ends, with a progress bar')
+    .option('--json', 'print as JSON')
+    .action(async (key: string, flags: GlobalOptions & { watch?: boolean }) => {
+      const id = idArg(key);
+      await withSession(true, async ({ client }) => {
+        const handle = client!.workflow.getHandle(campaignWorkflowId(id));
+        const read = () => handle.query(campaignStatus).catch((err) => {
+          throw new CliError(`campaign ${id} has no running or finished workflow: ${(err as Error).message.split('\n')[0]}`);
+        });
+        let status = await read();
+        if (flags.watch) {
+          const bar = progressBar('sending', 'recipients', !flags.json);
+          while (!['completed', 'cancelled'].includes(status.phase)) {
+            bar.update(doneCount(status), status.planned ?? 0);
+            await new Promise((r) => setTimeout(r, 1000));
+            status = await read();
+          }
+          bar.update(doneCount(status), status.planned ?? 0);
+          bar.stop();
+        }
+        emit(status, flags, renderStatus);
+      });
+    });
+
+  const signal = (name: string, description: string, send: (handle: ReturnType<Client['workflow']['getHandle']>, flags: Record<string, string>) => Promise<void>, extra?: (c: Command) => Command) => {
+    let cmd = campaign.command(`${name} <id>`).description(description).option('--json', 'print the status after it as JSON');
+    if (extra) cmd = extra(cmd);
+    cmd.action(async (key: string, flags: GlobalOptions & Record<string, string>) => {
+      const id = idArg(key);
+      await withSession(true, async ({ client }) => {
+        const handle = client!.workflow.getHandle(campaignWorkflowId(id));
+        await send(handle, flags).catch((err) => {
+          throw new CliError(`cannot ${name} campaign ${id}: ${(err as Error).message.split('\n')[0]}`);
+        });
+        emit(await handle.query(campaignStatus), flags, (s) => `campaign ${id}: ${name} sent; now ${s.phase}${s.approvedBy ? `, approved by ${s.approvedBy}` : ''}`);
+      });
+    });
+  };
+  signal('approve', 'approve a campaign that requires approval', (h, f) => h.signal(approveCampaign, { by: f.by! }), (c) => c.requiredOption('--by <name>', 'who approves'));
+  signal('pause', 'stop sending after the current batches (resume continues)', (h) => h.signal(pauseCampaign));
+  signal('resume', 'continue a paused campaign', (h) => h.signal(resumeCampaign));
+  signal('cancel', 'stop for good; remaining recipients are skipped', (h, f) => h.signal(cancelCampaign, { reason: f.reason! }), (c) => c.requiredOption('--reason <text>', 'why (kept in the audit trail)'));
+
+  campaign
+    .command('list')
+    .description('campaigns, newest first')
+    .option('--json', 'print as JSON')
+    .action(async (flags: GlobalOptions) => {
+      await withSession(false, async ({ pool }) => {
+        const rows = (await listCampaigns(pool)).map(({ definition: _d, ...r }) => r);
+        emit(rows, flags, (list) => (list.length ? list.map((c) => `${String(c.id).padStart(5)}  ${c.status.padEnd(18)} ${c.category.padEnd(13)} ${c.name}`).join('\n') : 'no campaigns yet'));
+      });
+    });
+
+  campaign
+    .command('decisions <id>')
+    .description('the audit trail: who got what, when and why')
+    .option('--reason <reason>', 'only decisions with this reason (e.g. cap_reached, opted_out, quiet_hours)')
+    .option('--contact <id>', 'only this contact')
+    .option('--limit <n>', 'at most this many rows', '200')
+    .option('--json', 'print as JSON')
+    .action(async (key: string, flags: GlobalOptions & { reason?: string; contact?: string; limit: string }) => {
+      const id = idArg(key);
+      await withSession(false, async ({ pool }) => {
+        const { rows } = await pool.query(
+          `SELECT contact_id, at, decision, reason, until, channel, detail FROM campaign_decisions
+           WHERE campaign_id = $1 AND ($2::text IS NULL OR reason = $2) AND ($3::bigint IS NULL OR contact_id = $3)
+           ORDER BY id LIMIT $4`,
+          [id, flags.reason ?? null, flags.contact ? Number(flags.contact) : null, Number(flags.limit)],
+        );
+        const list = rows.map((r) => ({ contactId: Number(r.contact_id), at: r.at.toISOString(), decision: r.decision, reason: r.reason, until: r.until?.toISOString() ?? null, channel: r.channel, detail: r.detail }));
+        emit(list, flags, (l) =>
+          l.length ? l.map((d) => `${d.at}  contact ${String(d.contactId).padEnd(8)} ${d.decision.padEnd(5)} ${d.reason}${d.channel ? ` via ${d.channel}` : ''}${d.until ? ` until ${d.until}` : ''}${d.detail ? `  (${d.detail})` : ''}`).join('\n') : 'no decisions match',
+        );
+      });
+    });
+}
+
+const doneCount = (s: CampaignStatus) => ['sent', 'skipped', 'failed', 'unknown'].reduce((n, k) => n + (s.byState[k] ?? 0), 0);
+
+function renderStatus(s: CampaignStatus): string {
+  const line = (label: string, counts: Record<string, number>) => {
+    const entries = Object.entries(counts).filter(([, n]) => n !== 0).sort((a, b) => b[1] - a[1]);
+    return `  ${label.padEnd(18)} ${entries.length ? entries.map(([k, n]) => `${k} ${n}`).join(', ') : '-'}`;
+  };
+  return [
+    `campaign ${s.campaignId} ${s.name} (${s.category}): ${s.phase}${s.paused ? ' (paused)' : ''}`,
+    `  planned            ${s.planned ?? '-'}`,
+    line('by state', s.byState),
+    line('sent by tier', s.sentByTier),
+    line('sent by channel', s.sentByChannel),
+    line('sent by time zone', s.sentByZone),
+    line('deferred (why)', s.deferredByReason),
+    line('skipped (why)', s.skippedByReason),
+    `  approved by        ${s.approvedBy ?? '-'}`,
+    `  next wake-up       ${s.nextWakeAt ? new Date(s.nextWakeAt).toISOString() : '-'}`,
+    ...(s.cancelReason ? [`  cancelled          ${s.cancelReason}`] : []),
+  ].join('\n');
+}

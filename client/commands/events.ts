@@ -1,0 +1,151 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DEFAULT_TAG_RULES, parseTagRules, STANDARD_TAGS, TagRulesError } from '../../core/events';
+import type { EventImportOptions } from '../../db/events';
+import { connectPool } from '../../db/pool';
+import { connectClient } from '../../infra/temporal';
+import { eventImportWorkflowId } from '../../workflows/ids';
+import { eventImportProgress, type EventImportInput, type EventImportReport } from '../../workflows/shared';
+import { configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { uploadEventsFile, writeEventRejectsFile } from '../events/upload';
+import { progressBar } from '../progress';
+
+interface ImportFlags extends GlobalOptions {
+  mapping?: string;
+  source?: string;
+  defaultCountry?: string;
+  rejects?: string;
+  batchSize: string;
+  parallelism: string;
+  progress: boolean;
+}
+
+export function registerEvents(program: Command): void {
+  const events = program.command('events').description('behaviour events: import them; they update activity, order value, score and tier');
+  events
+    .command('import <file>')
+    .description('import a JSON Lines file of behaviour events through the EventsImport workflow')
+    .option('--mapping <rules.json>', 'mapping rules: source event names -> standard tags, property renames')
+    .option('--source <name>', 'source recorded for events that name none (default: the file name)')
+    .option('--default-country <CC>', 'ISO country for phone numbers written without a country code')
+    .option('--rejects <file>', 'where to write rejected lines (default: FILE.rejects.csv)')
+    .option('--batch-size <lines>', 'lines per batch activity (one transaction each)', '5000')
+    .option('--parallelism <n>', 'batch activities in flight at once', '2')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      `
+One event per line:
+  {"event_id": "ord-981-paid", "event": "order_paid", "phone": "+8613800138000",
+   "occurred_at": "2026-11-20T10:15:00+08:00", "source": "shop",
+   "properties": {"order_id": "981", "product_id": "p-7", "price": 129.0, "quantity": 1}}
+"event" may also be spelled "tag" or "name"; "occurred_at" may be "timestamp" (ISO 8601 with an
+offset, or epoch milliseconds); "contact_id" may name the contact instead of "phone".
+
+Standard tags: ${STANDARD_TAGS.join(', ')}.
+Built-in source names: ${Object.entries(DEFAULT_TAG_RULES).map(([k, v]) => `${k} -> ${v}`).join(', ')}.
+Names are compared normalised (ItemDetailView = item-detail-view = item_detail_view).
+
+A rules file adds (or, with "replaceDefaults": true, replaces) source names, and renames
+properties per tag:
+  {"tags": {"itemDetail": "product_view", "paySuccess": "purchase"},
+   "properties": {"purchase": {"order_id": "orderNo", "price": "payAmount"}}}
+
+Events are deduplicated by event_id (re-importing a file changes nothing). An unknown source
+name is stored raw and counted under "unknown tags". An event for a number that is not a contact
+yet is stored and counted as unmatched; it attaches when the number is imported. Bad lines are
+reported by reason and written with their line number to the rejects file; the good lines are
+never dropped because a neighbour was bad.`,
+    )
+    .action(async (file: string, flags: ImportFlags) => runImport(file, flags));
+}
+
+function parseFlags(file: string, flags: ImportFlags) {
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const country = flags.defaultCountry?.toUpperCase();
+  if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new UsageError(`--default-country must be a two-letter ISO code such as CN or US, got "${flags.defaultCountry}"`);
+  let rules: unknown = null;
+  if (flags.mapping) {
+    try {
+      rules = JSON.parse(readFileSync(flags.mapping, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`--mapping ${flags.mapping}: ${(err as Error).message}`);
+    }
+    try {
+      parseTagRules(rules, flags.mapping);
+    } catch (err) {
+      if (err instanceof TagRulesError) throw new UsageError(`--mapping ${err.message}`);
+      throw err;
+    }
+  }
+  const positive = (name: string, v: string, max: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got "${v}"`);
+    return n;
+  };
+  const options: EventImportOptions = { source: flags.source ?? file.split('/').pop()!, defaultCountry: country ?? null, rules, rulesFile: flags.mapping ?? null };
+  return {
+    options,
+    batchSize: positive('batch-size', flags.batchSize, 100_000),
+    parallelism: positive('parallelism', flags.parallelism, 32),
+    rejectsFile: flags.rejects ?? `${file}.rejects.csv`,
+  };
+}
+
+async function runImport(file: string, flags: ImportFlags): Promise<void> {
+  const { options, batchSize, parallelism, rejectsFile } = parseFlags(file, flags);
+  const config = configOrExit();
+  const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
+  const pool = await connectPool(resolveDatabaseUrl(config), 4);
+  const showBar = flags.progress && !flags.json;
+  try {
+    const reading = progressBar('reading', 'bytes', showBar);
+    const upload = await uploadEventsFile(pool, file, options, (bytes, total) => reading.update(bytes, total));
+    reading.stop();
+    const input: EventImportInput = { importId: upload.importId, totalRows: upload.totalRows, batchSize, parallelism, parseRejected: upload.parseRejected };
+    const workflowId = eventImportWorkflowId(upload.importId);
+    const handle = await client.workflow.start('eventsImportWorkflow', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] });
+    await pool.query('UPDATE event_imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
+    const processing = progressBar('ingesting', 'lines', showBar);
+    const poll = setInterval(() => {
+      handle
+        .query(eventImportProgress)
+        .then((p) => processing.update(p.rowsDone, p.totalRows))
+        .catch(() => {});
+    }, 300);
+    let report: EventImportReport;
+    try {
+      report = await handle.result();
+    } finally {
+      clearInterval(poll);
+      processing.stop();
+    }
+    const written = report.rejected > 0 ? await writeEventRejectsFile(pool, upload.importId, rejectsFile) : 0;
+    emit({ ...report, file, sha256: upload.sha256, rejectsFile: written ? rejectsFile : null }, flags, render);
+  } finally {
+    await pool.end();
+    await client.connection.close();
+  }
+}
+
+function render(r: EventImportReport & { file: string; rejectsFile: string | null }): string {
+  const list = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `    ${k.padEnd(24)} ${n}`)
+      .join('\n') || '    (none)';
+  const unknown = Object.values(r.unknownTags).reduce((a, b) => a + b, 0);
+  return [
+    `events import ${r.importId} of ${r.file}`,
+    `  lines read           ${r.read}`,
+    `  stored               ${r.stored}${r.unmatched ? ` (${r.unmatched} for numbers that are not contacts yet)` : ''}`,
+    list(r.tags),
+    `  duplicates           ${r.duplicates}`,
+    `  unknown tags         ${unknown} (stored raw)`,
+    ...(unknown ? [list(r.unknownTags)] : []),
+    `  rejected             ${r.rejected}${r.rejectsFile ? `  -> ${r.rejectsFile}` : ''}`,
+    list(r.rejectedByReason),
+    `  contacts re-scored   ${r.contactsRescored} (${r.tierChanges} changed tier)`,
+  ].join('\n');
+}

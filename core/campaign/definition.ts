@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { DEFAULT_CAPS, type CapPolicy } from '../frequency';
+import { templateVariables, TEMPLATE_VARIABLES } from '../template';
+
+/**
+ * A campaign definition (YAML or JSON file), validated with one readable line per problem.
+ * Times are ISO 8601 with an offset; windows are recipient-local wall-clock times.
+ */
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const hhmm = z.string().regex(HHMM, 'must be HH:mm, e.g. 09:00');
+// Zero-padded HH:mm compares as text; a range cannot cross midnight (send-window rejects it at send time).
+const endAfterStart = (r: { start: string; end: string }) => !HHMM.test(r.start) || !HHMM.test(r.end) || r.end > r.start;
+const endAfterStartError = { path: ['end'], message: 'must be after start (a range cannot cross midnight)' };
+const range = z.strictObject({ start: hhmm, end: hhmm }).refine(endAfterStart, endAfterStartError);
+const windowSchema = z.strictObject({
+  start: hhmm,
+  end: hhmm,
+  quietHours: z.array(range).optional(),
+  days: z.array(z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5), z.literal(6), z.literal(7)])).min(1).optional(),
+}).refine(endAfterStart, endAfterStartError);
+const channel = z.enum(['sms', 'email', 'none']);
+const tier = z.enum(['A', 'B', 'C', 'D']);
+const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with offset, e.g. 2026-12-01T09:00:00+08:00' });
+const capRule = z.strictObject({ max: z.int().positive(), perHours: z.number().positive() });
+
+const emailTemplate = z.strictObject({ subject: z.string().min(1), text: z.string().min(1), html: z.string().min(1).optional() });
+
+export const campaignSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    category: z.enum(['marketing', 'transactional']),
+    brand: z.string().min(1).max(40).default('reachloop'),
+    audience: z
+      .strictObject({
+        tiers: z.array(tier).min(1).optional(),
+        tags: z.array(z.string().min(1)).min(1).optional(),
+        countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO code')).min(1).optional(),
+        contactIds: z.array(z.int().positive()).min(1).optional(),
+        limit: z.int().positive().optional(),
+      })
+      .default({}),
+    /** Channel per tier; default A sms, B email, C email, D none. */
+    channels: z.partialRecord(tier, channel).default({}),
+    /** Use the other channel when the tier's channel is unavailable for a contact. */
+    fallback: z.boolean().default(true),
+    templates: z
+      .strictObject({
+        sms: z.record(z.string().min(2), z.string().min(1)).refine((t) => Object.keys(t).length > 0, 'needs at least one language').optional(),
+        email: z.record(z.string().min(2), emailTemplate).refine((t) => Object.keys(t).length > 0, 'needs at least one language').optional(),
+      })
+      .refine((t) => t.sms || t.email, 'needs an sms or an email template'),
+    defaultLanguage: z.string().min(2).default('en'),
+    window: windowSchema.default({ start: '09:00', end: '20:00' }),
+    countryWindows: z.record(z.string().regex(/^[A-Z]{2}$/), windowSchema).default({}),
+    holidays: z.enum(['skip', 'defer', 'ignore']).default('defer'),
+    startAt: instant.optional(),
+    deadline: instant.optional(),
+    rateLimit: z.strictObject({ sms: z.number().positive().optional(), email: z.number().positive().optional() }).default({}),
+    caps: z.strictObject({ sms: z.array(capRule).optional(), email: z.array(capRule).optional() }).optional(),
+    requireApproval: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.startAt && c.deadline && Date.parse(c.deadline) <= Date.parse(c.startAt))
+      ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'must be after startAt' });
+    const texts: Array<[string, string]> = [];
+    for (const [lang, body] of Object.entries(c.templates.sms ?? {})) texts.push([`templates.sms.${lang}`, body]);
+    for (const [lang, t] of Object.entries(c.templates.email ?? {})) for (const [k, v] of Object.entries(t)) texts.push([`templates.email.${lang}.${k}`, v]);
+    for (const [path, text] of texts)
+      for (const v of templateVariables(text))
+        if (!(TEMPLATE_VARIABLES as readonly string[]).includes(v))
+          ctx.addIssue({ code: 'custom', path: path.split('.'), message: `unknown variable {{${v}}}; known: ${TEMPLATE_VARIABLES.join(', ')}` });
+    // Only the tiers the audience can contain need a template for their channel.
+    const channels = { ...DEFAULT_TIER_CHANNELS, ...c.channels };
+    const tiers = c.audience.tiers ?? (Object.keys(channels) as TierName[]);
+    for (const ch of new Set(tiers.map((t) => channels[t]))) {
+      if (ch === 'sms' && !c.templates.sms) ctx.addIssue({ code: 'custom', path: ['templates', 'sms'], message: 'a tier of the audience uses sms but there is no sms template' });
+      if (ch === 'email' && !c.templates.email) ctx.addIssue({ code: 'custom', path: ['templates', 'email'], message: 'a tier of the audience uses email but there is no email template' });
+    }
+  });
+
+export type CampaignDefinition = z.infer<typeof campaignSchema>;
+export type TierName = z.infer<typeof tier>;
+export type ChannelChoice = z.infer<typeof channel>;
+
+export const DEFAULT_TIER_CHANNELS: Record<TierName, ChannelChoice> = { A: 'sms', B: 'email', C: 'email', D: 'none' };
+
+export class CampaignDefinitionError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid campaign definition:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'CampaignDefinitionError';
+  }
+}
+
+export function parseCampaign(raw: unknown): CampaignDefinition {
+  const r = campaignSchema.safeParse(raw);
+  if (r.success) return r.data;
+  throw new CampaignDefinitionError(r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`));
+}
+
+/** The caps that apply: the definition's, else the category's defaults (transactional: none). */
+export function capsOf(c: CampaignDefinition): CapPolicy {
+  if (c.category === 'transactional') return { sms: [], email: [] };
+  return { sms: c.caps?.sms ?? DEFAULT_CAPS.sms, email: c.caps?.email ?? DEFAULT_CAPS.email };
+}

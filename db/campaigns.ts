@@ -1,0 +1,163 @@
+import type { PoolClient } from 'pg';
+import type { CampaignDefinition } from '../core/campaign/definition';
+import type { Pool } from './pool';
+
+export interface CampaignRow {
+  id: number;
+  name: string;
+  category: 'marketing' | 'transactional';
+  definition: CampaignDefinition;
+  status: string;
+  workflowId: string | null;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  cancelReason: string | null;
+  createdAt: string;
+  launchedAt: string | null;
+  finishedAt: string | null;
+}
+
+const toRow = (r: Record<string, any>): CampaignRow => ({
+  id: Number(r.id),
+  name: r.name,
+  category: r.category,
+  definition: r.definition,
+  status: r.status,
+  workflowId: r.workflow_id,
+  approvedBy: r.approved_by,
+  approvedAt: r.approved_at?.toISOString() ?? null,
+  cancelReason: r.cancel_reason,
+  createdAt: r.created_at.toISOString(),
+  launchedAt: r.launched_at?.toISOString() ?? null,
+  finishedAt: r.finished_at?.toISOString() ?? null,
+});
+
+export async function insertCampaign(pool: Pool, def: CampaignDefinition): Promise<number> {
+  const { rows } = await pool.query<{ id: string }>('INSERT INTO campaigns (name, category, definition) VALUES ($1, $2, $3) RETURNING id', [def.name, def.category, def]);
+  return Number(rows[0]!.id);
+}
+
+export async function getCampaign(pool: Pool, id: number): Promise<CampaignRow | undefined> {
+  const { rows } = await pool.query('SELECT * FROM campaigns WHERE id = $1', [id]);
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+export async function listCampaigns(pool: Pool, limit = 50): Promise<CampaignRow[]> {
+  const { rows } = await pool.query('SELECT * FROM campaigns ORDER BY id DESC LIMIT $1', [limit]);
+  return rows.map(toRow);
+}
+
+export async function setCampaignStatus(pool: Pool, id: number, status: string, extra: { approvedBy?: string; cancelReason?: string; workflowId?: string } = {}): Promise<void> {
+  await pool.query(
+    `UPDATE campaigns SET status = $2,
+       approved_by = COALESCE($3, approved_by), approved_at = CASE WHEN $3::text IS NULL THEN approved_at ELSE now() END,
+       cancel_reason = COALESCE($4, cancel_reason), workflow_id = COALESCE($5, workflow_id),
+       launched_at = CASE WHEN $2 = 'launched' THEN now() ELSE launched_at END,
+       finished_at = CASE WHEN $2 IN ('completed', 'cancelled', 'failed') THEN now() ELSE finished_at END
+     WHERE id = $1`,
+    [id, status, extra.approvedBy ?? null, extra.cancelReason ?? null, extra.workflowId ?? null],
+  );
+}
+
+/**
+ * Selects the audience into campaign_recipients (idempotent: a second call adds nothing).
+ * Contacts are filtered here by tier, tag, country, ids and limit; everything that can change
+ * while the campaign runs (opt-outs, caps, windows, tier) is decided again at send time.
+ */
+export async function planRecipients(pool: Pool, campaignId: number, def: CampaignDefinition, startAt: Date): Promise<number> {
+  const a = def.audience;
+  await pool.query(
+    `INSERT INTO campaign_recipients (campaign_id, contact_id, tier, time_zone, next_at)
+     SELECT $1, c.id, c.tier, COALESCE(c.time_zones[1], 'Etc/Unknown'), $2
+     FROM contacts c
+     WHERE ($3::char(1)[] IS NULL OR c.tier = ANY($3))
+       AND ($4::text[] IS NULL OR c.channel_tags && $4)
+       AND ($5::text[] IS NULL OR c.country = ANY($5))
+       AND ($6::bigint[] IS NULL OR c.id = ANY($6))
+     ORDER BY c.id
+     LIMIT $7
+     ON CONFLICT DO NOTHING`,
+    [campaignId, startAt, a.tiers ?? null, a.tags ?? null, a.countries ?? null, a.contactIds ?? null, a.limit ?? null],
+  );
+  const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM campaign_recipients WHERE campaign_id = $1', [campaignId]);
+  return rows[0]!.n;
+}
+
+export interface ClaimedRecipient {
+  contactId: number;
+  tier: string;
+  timeZone: string;
+  previousState: 'pending' | 'deferred' | 'claimed';
+}
+
+/**
+ * The batch `claimKey` works on: rows it claimed before (a retried activity resumes them), or
+ * else up to `limit` due rows claimed now. SKIP LOCKED lets parallel lanes take disjoint batches.
+ */
+export async function claimRecipients(pool: Pool, campaignId: number, claimKey: string, now: Date, limit: number): Promise<ClaimedRecipient[]> {
+  const mine = await pool.query(
+    `SELECT contact_id, tier, time_zone, 'claimed' AS prev FROM campaign_recipients WHERE campaign_id = $1 AND claim_key = $2 AND state = 'claimed' ORDER BY contact_id`,
+    [campaignId, claimKey],
+  );
+  const rows = mine.rows.length
+    ? mine.rows
+    : (
+        await pool.query(
+          `WITH due AS (
+             SELECT contact_id, state FROM campaign_recipients
+             WHERE campaign_id = $1 AND state IN ('pending', 'deferred') AND next_at <= $3
+             ORDER BY next_at, contact_id LIMIT $4 FOR UPDATE SKIP LOCKED)
+           UPDATE campaign_recipients r SET state = 'claimed', claim_key = $2
+           FROM due WHERE r.campaign_id = $1 AND r.contact_id = due.contact_id
+           RETURNING r.contact_id, r.tier, r.time_zone, due.state AS prev`,
+          [campaignId, claimKey, now, limit],
+        )
+      ).rows;
+  return rows.map((r) => ({ contactId: Number(r.contact_id), tier: r.tier, timeZone: r.time_zone, previousState: r.prev }));
+}
+
+/** Claims left by a run that ended (cancelled, crashed, continued-as-new) go back to the queue. */
+export async function releaseClaims(pool: Pool, campaignId: number, exceptPrefix: string): Promise<number> {
+  const res = await pool.query(
+    `UPDATE campaign_recipients SET state = 'pending', claim_key = NULL WHERE campaign_id = $1 AND state = 'claimed' AND claim_key NOT LIKE $2 || '%'`,
+    [campaignId, exceptPrefix],
+  );
+  return res.rowCount ?? 0;
+}
+
+export async function nextDueAt(pool: Pool, campaignId: number): Promise<{ next: Date | null; remaining: number }> {
+  const { rows } = await pool.query<{ next: Date | null; remaining: number }>(
+    `SELECT min(next_at) AS next, count(*)::int AS remaining FROM campaign_recipients WHERE campaign_id = $1 AND state IN ('pending', 'deferred', 'claimed')`,
+    [campaignId],
+  );
+  return rows[0]!;
+}
+
+export interface RecipientOutcome {
+  contactId: number;
+  state: 'sent' | 'skipped' | 'deferred' | 'failed' | 'unknown';
+  nextAt: Date | null;
+  channel: string | null;
+  reason: string;
+}
+
+export async function finishRecipients(client: PoolClient | Pool, campaignId: number, outcomes: readonly RecipientOutcome[]): Promise<void> {
+  if (!outcomes.length) return;
+  await client.query(
+    `UPDATE campaign_recipients r SET state = o.state, next_at = COALESCE(o.next_at, r.next_at), channel = COALESCE(o.channel, r.channel),
+       last_reason = o.reason, claim_key = NULL, decisions = r.decisions + 1
+     FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::text[]) AS o(contact_id, state, next_at, channel, reason)
+     WHERE r.campaign_id = $1 AND r.contact_id = o.contact_id`,
+    [campaignId, outcomes.map((o) => o.contactId), outcomes.map((o) => o.state), outcomes.map((o) => o.nextAt), outcomes.map((o) => o.channel), outcomes.map((o) => o.reason)],
+  );
+}
+
+/** Remaining recipients of a cancelled campaign are skipped with the reason. */
+export async function cancelRemaining(pool: Pool, campaignId: number, reason: string): Promise<number> {
+  const res = await pool.query(
+    `UPDATE campaign_recipients SET state = 'skipped', last_reason = 'cancelled', claim_key = NULL WHERE campaign_id = $1 AND state IN ('pending', 'deferred', 'claimed')`,
+    [campaignId],
+  );
+  await pool.query(`UPDATE campaigns SET cancel_reason = COALESCE(cancel_reason, $2) WHERE id = $1`, [campaignId, reason]);
+  return res.rowCount ?? 0;
+}

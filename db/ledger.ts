@@ -1,0 +1,142 @@
+import type { PoolClient } from 'pg';
+import { capCheck, longestWindowHours, type CapPolicy } from '../core/frequency';
+import type { Pool } from './pool';
+
+/** Advisory lock keys of contacts' caps: this base plus the contact id. */
+const CAP_LOCK_BASE = 1_000_000_000_000_000;
+
+export type LedgerState = 'reserved' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'unknown' | 'released';
+
+export interface LedgerRow {
+  id: string;
+  contactId: number;
+  channel: 'sms' | 'email';
+  state: LedgerState;
+  attemptStartedAt: Date | null;
+  providerId: string | null;
+}
+
+export interface SendRequest {
+  contactId: number;
+  channel: 'sms' | 'email';
+}
+
+export interface Reservation {
+  /** Ledger rows that exist for this campaign step: new reservations and earlier attempts. */
+  rows: Map<number, LedgerRow>;
+  /** Contacts refused by a cap, with the instant the cap frees. */
+  capped: Map<number, number>;
+}
+
+const toLedger = (r: Record<string, any>): LedgerRow => ({
+  id: String(r.id),
+  contactId: Number(r.contact_id),
+  channel: r.channel,
+  state: r.state,
+  attemptStartedAt: r.attempt_started_at,
+  providerId: r.provider_id,
+});
+
+/**
+ * Checks the caps and reserves sends for a batch in one transaction. A per-contact advisory
+ * lock is taken first, in id order (so concurrent batches of other campaigns neither deadlock
+ * nor both take the last slot, and intake's row locks are not involved); the counting
+ * statement runs after the locks are held, so it sees every send another campaign committed
+ * before releasing them. A contact that already has a ledger
+ * row for this step (an earlier attempt) keeps it and is not counted again.
+ */
+export async function reserveSends(
+  pool: Pool,
+  opts: { campaignId: number; step: string; category: 'marketing' | 'transactional'; caps: CapPolicy; at: Date },
+  requests: readonly SendRequest[],
+): Promise<Reservation> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const ids = [...new Set(requests.map((r) => r.contactId))].sort((a, b) => a - b);
+    await client.query(
+      `SELECT pg_advisory_xact_lock(${CAP_LOCK_BASE}::bigint + s.id) FROM (SELECT id FROM unnest($1::bigint[]) AS id ORDER BY id) s`,
+      [ids],
+    );
+    const existing = await client.query(
+      'SELECT * FROM send_ledger WHERE campaign_id = $1 AND step = $2 AND contact_id = ANY($3::bigint[])',
+      [opts.campaignId, opts.step, ids],
+    );
+    const rows = new Map(existing.rows.map((r) => [Number(r.contact_id), toLedger(r)]));
+    const fresh = requests.filter((r) => !rows.has(r.contactId));
+    const capped = new Map<number, number>();
+    let allowed = fresh;
+    if (opts.category === 'marketing' && fresh.length) {
+      const history = await recentMarketingSends(client, fresh, opts.caps, opts.at);
+      allowed = [];
+      for (const r of fresh) {
+        const check = capCheck(opts.caps[r.channel], history.get(`${r.contactId}:${r.channel}`) ?? [], opts.at.getTime());
+        if (check.ok) allowed.push(r);
+        else capped.set(r.contactId, check.freeAt);
+      }
+    }
+    if (allowed.length) {
+      const inserted = await client.query(
+        `INSERT INTO send_ledger (campaign_id, contact_id, step, channel, category, reserved_at)
+         SELECT $1, x.contact_id, $2, x.channel, $3, $4 FROM unnest($5::bigint[], $6::text[]) AS x(contact_id, channel)
+         RETURNING *`,
+        [opts.campaignId, opts.step, opts.category, opts.at, allowed.map((r) => r.contactId), allowed.map((r) => r.channel)],
+      );
+      for (const r of inserted.rows) rows.set(Number(r.contact_id), toLedger(r));
+    }
+    await client.query('COMMIT');
+    return { rows, capped };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function recentMarketingSends(client: PoolClient, requests: readonly SendRequest[], caps: CapPolicy, at: Date): Promise<Map<string, number[]>> {
+  const hours = Math.max(longestWindowHours(caps.sms), longestWindowHours(caps.email));
+  const { rows } = await client.query(
+    `SELECT contact_id, channel, reserved_at FROM send_ledger
+     WHERE category = 'marketing' AND contact_id = ANY($1::bigint[]) AND state <> 'released' AND reserved_at > $2`,
+    [requests.map((r) => r.contactId), new Date(at.getTime() - hours * 3_600_000)],
+  );
+  const out = new Map<string, number[]>();
+  for (const r of rows) {
+    const key = `${r.contact_id}:${r.channel}`;
+    const list = out.get(key) ?? [];
+    list.push(r.reserved_at.getTime());
+    out.set(key, list);
+  }
+  return out;
+}
+
+/** Marks rows as being attempted now: an attempt whose outcome is lost is then reconcilable. */
+export async function markSending(pool: Pool, ids: readonly string[], at: Date): Promise<void> {
+  if (ids.length) await pool.query(`UPDATE send_ledger SET state = 'sending', attempt_started_at = $2 WHERE id = ANY($1::bigint[]) AND state = 'reserved'`, [ids, at]);
+}
+
+export interface LedgerResult {
+  id: string;
+  state: 'sent' | 'failed' | 'unknown' | 'released';
+  providerId?: string | null;
+  providerStatus?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  segments?: number | null;
+  encoding?: string | null;
+}
+
+export async function recordResults(pool: Pool, results: readonly LedgerResult[], at: Date): Promise<void> {
+  if (!results.length) return;
+  const col = <K extends keyof LedgerResult>(k: K) => results.map((r) => r[k] ?? null);
+  await pool.query(
+    `UPDATE send_ledger l SET state = x.state, provider_id = COALESCE(x.provider_id, l.provider_id), provider_status = COALESCE(x.provider_status, l.provider_status),
+       error_code = x.error_code, error_message = x.error_message, segments = COALESCE(x.segments, l.segments), encoding = COALESCE(x.encoding, l.encoding),
+       sent_at = CASE WHEN x.state = 'sent' THEN $8::timestamptz ELSE l.sent_at END
+     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $9::text[])
+       AS x(id, state, provider_id, provider_status, error_code, error_message, segments, encoding)
+     WHERE l.id = x.id`,
+    [col('id'), col('state'), col('providerId'), col('providerStatus'), col('errorCode'), col('errorMessage'), col('segments'), at, col('encoding')],
+  );
+}

@@ -1,0 +1,53 @@
+import type { Pool } from './pool';
+
+/** What a send decision and the message need of a recipient, read at send time in one query. */
+export interface RecipientRecord {
+  contactId: number;
+  e164: string;
+  name: string | null;
+  language: string | null;
+  country: string | null;
+  tier: string;
+  timeZones: string[];
+  validity: string;
+  smsEligible: boolean;
+  quarantined: boolean;
+  numberStatus: string;
+  email: string | null;
+  /** 'channel:kind' of each suppression, e.g. 'sms:opt_out', 'all:complaint'. */
+  suppressions: string[];
+  /** Channels with consent for the purpose asked. */
+  consentChannels: string[];
+}
+
+export async function loadRecipients(pool: Pool, contactIds: readonly number[], purpose: string): Promise<Map<number, RecipientRecord>> {
+  const { rows } = await pool.query(
+    `SELECT c.id, c.phone_e164, c.name, c.language, c.country, c.tier, c.time_zones, c.validity, c.sms_eligible, c.quarantined, c.number_status,
+       (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.added_at, e.email LIMIT 1) AS email,
+       COALESCE((SELECT array_agg(s.channel || ':' || s.kind) FROM suppressions s WHERE s.contact_id = c.id), '{}') AS suppressions,
+       COALESCE((SELECT array_agg(k.channel) FROM consents k WHERE k.contact_id = c.id AND k.purpose = $2), '{}') AS consent_channels
+     FROM contacts c WHERE c.id = ANY($1::bigint[])`,
+    [contactIds, purpose],
+  );
+  return new Map(
+    rows.map((r) => [
+      Number(r.id),
+      {
+        contactId: Number(r.id),
+        e164: r.phone_e164,
+        name: r.name,
+        language: r.language,
+        country: r.country,
+        tier: r.tier,
+        timeZones: r.time_zones,
+        validity: r.validity,
+        smsEligible: r.sms_eligible,
+        quarantined: r.quarantined,
+        numberStatus: r.number_status,
+        email: r.email,
+        suppressions: r.suppressions,
+        consentChannels: r.consent_channels,
+      },
+    ]),
+  );
+}

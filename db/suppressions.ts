@@ -1,0 +1,23 @@
+import type { Pool } from './pool';
+
+export type SuppressionChannel = 'sms' | 'email' | 'all';
+export type SuppressionKind = 'opt_out' | 'complaint' | 'bounce' | 'carrier_block' | 'invalid_number' | 'manual';
+
+/**
+ * Records an opt-out or other suppression. It takes effect for the next send decision of this
+ * contact on the channels it covers ('all' = every channel): decisions read this table at send time.
+ */
+export async function recordSuppression(
+  pool: Pool,
+  s: { contactId: number; channel: SuppressionChannel; kind: SuppressionKind; source: string; proof?: Record<string, unknown> },
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO suppressions (contact_id, channel, kind, source, proof) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (contact_id, channel, kind) DO NOTHING`,
+    [s.contactId, s.channel, s.kind, s.source, s.proof ?? {}],
+  );
+}
+
+export async function removeSuppression(pool: Pool, contactId: number, channel: SuppressionChannel, kind: SuppressionKind): Promise<void> {
+  await pool.query('DELETE FROM suppressions WHERE contact_id = $1 AND channel = $2 AND kind = $3', [contactId, channel, kind]);
+}

@@ -1,0 +1,124 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ingestEvents, type EventResult } from '../activities/events';
+import { DEFAULT_RULES, parseTagRules, type TagRules } from '../core/events';
+import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import type { Pool } from '../db/pool';
+
+export interface EventsApiOptions {
+  /** Bearer token every request must carry; unset = the API refuses every request. */
+  apiToken: string | undefined;
+  /** JSON mapping rules (core/events.ts tagRulesFileSchema); unset = the built-in rules. */
+  rulesFile?: string | undefined;
+  policy?: ScorePolicy;
+  now?: () => Date | Promise<Date>;
+}
+
+/** Events per request; bigger sets go through `reachloop events import`. */
+export const MAX_EVENTS_PER_REQUEST = 1_000;
+const BODY_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * `POST /v1/events`: one event object, or `{"events": [...]}` (at most 1,000). Each event gets
+ * its own result (stored, duplicate, or rejected with a reason and message); the status is 200
+ * when none was rejected, 207 when some were, 422 when all were. 400 for a body that is not JSON
+ * or not one of those shapes, 401 without the bearer token, 413 for too many events.
+ */
+export function registerEventsApi(app: FastifyInstance, deps: { pool: Pool }, opts: EventsApiOptions): void {
+  const rules = loadRules(opts.rulesFile);
+  const policy = opts.policy ?? SCORE_POLICY_V1;
+  const now = opts.now ?? (() => new Date());
+  const expected = opts.apiToken ? digest(opts.apiToken) : undefined;
+
+  app.register(async (api) => {
+    api.addHook('onRequest', async (req, reply) => {
+      const header = req.headers.authorization ?? '';
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!expected) return deny(reply, 'the events API is closed: no REACHLOOP_API_TOKEN is configured on the server');
+      if (!m) return deny(reply, 'missing bearer token: send Authorization: Bearer <REACHLOOP_API_TOKEN>');
+      if (!timingSafeEqual(digest(m[1]!), expected)) return deny(reply, 'invalid bearer token');
+    });
+    api.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      return reply.code(status).send({ error: status === 500 ? 'internal error' : bodyError(err) });
+    });
+    api.post('/v1/events', { bodyLimit: BODY_LIMIT }, async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!/^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '')) return reply.code(415).send({ error: 'send the body as application/json' });
+      const body = req.body as unknown;
+      let items: unknown[];
+      if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body) {
+        const events = (body as { events: unknown }).events;
+        if (!Array.isArray(events)) return reply.code(400).send({ error: '"events" must be an array of event objects' });
+        if (events.length === 0) return reply.code(400).send({ error: '"events" is empty' });
+        if (events.length > MAX_EVENTS_PER_REQUEST)
+          return reply.code(413).send({ error: `at most ${MAX_EVENTS_PER_REQUEST} events per request (got ${events.length}); import files with \`reachloop events import\`` });
+        items = events;
+      } else if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+        items = [body];
+      } else {
+        return reply.code(400).send({ error: 'the body must be one event object or {"events": [...]}' });
+      }
+      const { results, summary } = await ingestEvents(
+        { pool: deps.pool, policy, now },
+        items.map((raw, key) => ({ key, raw })),
+        { rules, defaultCountry: undefined, defaultSource: 'api', importId: null },
+      );
+      const status = summary.rejected === 0 ? 200 : summary.rejected === results.length ? 422 : 207;
+      return reply.code(status).send({
+        received: summary.read,
+        stored: summary.stored,
+        duplicates: summary.duplicates,
+        rejected: summary.rejected,
+        unknown_tags: summary.unknownTags,
+        unmatched: summary.unmatched,
+        results: results.map(view),
+      });
+    });
+  });
+}
+
+function view(r: EventResult) {
+  if (r.status === 'rejected') return { index: r.key, ...(r.eventId ? { event_id: r.eventId } : {}), status: r.status, error: { reason: r.reason, message: r.message } };
+  return {
+    index: r.key,
+    event_id: r.eventId,
+    status: r.status,
+    tag: r.tag,
+    raw_tag: r.rawTag,
+    contact_id: r.contactId,
+    ...(r.tag === null ? { unknown_tag: true } : {}),
+    ...(r.contactId === null ? { unmatched: true } : {}),
+  };
+}
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+function deny(reply: FastifyReply, message: string) {
+  return reply.code(401).header('www-authenticate', 'Bearer realm="reachloop"').send({ error: message });
+}
+
+function bodyError(err: Error & { code?: string }): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return `the body is not valid JSON: ${err.message}`;
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `the body is larger than ${BODY_LIMIT} bytes; import files with \`reachloop events import\``;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'send the body as application/json';
+    default:
+      return err.message;
+  }
+}
+
+function loadRules(file: string | undefined): TagRules {
+  if (!file) return DEFAULT_RULES;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`EVENT_RULES_FILE ${file}: ${(err as Error).message}`);
+  }
+  return parseTagRules(raw, file);
+}
