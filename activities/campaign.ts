@@ -117,15 +117,16 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           const row = prior.get(c.contactId);
           if (!row || row.state === 'reserved' || row.state === 'released') toDecide.push(c.contactId);
           else if (row.state === 'sending') {
-            const found = await reconcile(row, records.get(c.contactId), def, deps.sms);
-            if (found) {
-              reconciled.push({ id: row.id, state: 'sent', providerId: found });
+            const r = await reconcile(row, records.get(c.contactId), def, deps.sms);
+            if (r.kind === 'found') {
+              reconciled.push({ id: row.id, state: 'sent', providerId: r.providerId });
               note(c.contactId, { kind: 'SEND', reason: 'reconciled', channel: row.channel }, { contactId: c.contactId, state: 'sent', nextAt: null, channel: row.channel, reason: 'reconciled' });
-            } else if (def.category === 'marketing') {
-              // Unknown outcome: for marketing, better not sent than sent twice.
+            } else if (r.kind === 'unknown' && def.category === 'marketing') {
+              // Nobody can tell whether it went out: for marketing, better not sent than sent twice.
               reconciled.push({ id: row.id, state: 'unknown' });
               note(c.contactId, { kind: 'SKIP', reason: 'unknown_outcome', channel: row.channel }, { contactId: c.contactId, state: 'unknown', nextAt: null, channel: row.channel, reason: 'unknown_outcome' });
             } else {
+              // The provider's list shows it never arrived (or it is transactional): decide and send again.
               resend.add(c.contactId);
               toDecide.push(c.contactId);
             }
@@ -217,17 +218,21 @@ async function priorLedger(pool: Pool, campaignId: number, ids: number[]): Promi
   );
 }
 
+type Reconciliation = { kind: 'found'; providerId: string } | { kind: 'not_sent' } | { kind: 'unknown' };
+
 /**
- * An attempt whose outcome was lost: did the provider get it? For SMS, the provider's messages
- * to the number since the attempt, matched by the exact text this step sends. E-mail has no
- * such list: the answer is unknown.
+ * An attempt whose outcome was lost (the worker died, the response never came): did the
+ * provider get it? For SMS the provider's own list of messages to the number since the attempt
+ * answers, matched by the exact text this step sends: found, or definitely not sent. E-mail
+ * has no such list: the outcome stays unknown.
  */
-async function reconcile(row: LedgerRow, record: RecipientRecord | undefined, def: CampaignDefinition, sms: SmsSender): Promise<string | null> {
-  if (row.providerId) return row.providerId;
-  if (row.channel !== 'sms' || !record || !row.attemptStartedAt) return null;
+async function reconcile(row: LedgerRow, record: RecipientRecord | undefined, def: CampaignDefinition, sms: SmsSender): Promise<Reconciliation> {
+  if (row.providerId) return { kind: 'found', providerId: row.providerId };
+  if (row.channel !== 'sms' || !record || !row.attemptStartedAt) return { kind: 'unknown' };
   const body = buildSms(def, record).text;
   const listed = await sms.findSentSince(record.e164, row.attemptStartedAt);
-  return listed.find((m) => m.body === body)?.providerId ?? null;
+  const match = listed.find((m) => m.body === body);
+  return match ? { kind: 'found', providerId: match.providerId } : { kind: 'not_sent' };
 }
 
 async function sendOne(deps: CampaignDeps, def: CampaignDefinition, campaignId: number, row: LedgerRow, record: RecipientRecord, at: Date): Promise<LedgerResult> {

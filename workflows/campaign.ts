@@ -19,7 +19,8 @@ const { loadCampaignPlan, setCampaignState, planCampaign, releaseStaleClaims, ca
 });
 const { dispatchCampaignBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '30 seconds',
+  // A batch heartbeats on every send: a dead worker's batch is retried elsewhere within seconds.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
