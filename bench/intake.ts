@@ -14,7 +14,7 @@ import { loadConfig } from '../infra/config';
 import { projectRoot } from '../infra/paths';
 import { startStack } from '../infra/stack';
 import { CsvRecordReader } from '../core/intake/csv';
-import { generateContacts } from './gen-contacts';
+import { generateContacts } from '../client/demo/sample-audience';
 import { record } from './record';
 
 const rows = Number(process.argv[2] ?? 1_000_000);

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { INTAKE_FIELDS } from '../../core/intake/fields';
 import type { ImportOptions } from '../../db/intake';
-import { connectPool } from '../../db/pool';
+import { connectPool, type Pool } from '../../db/pool';
+import type { Client } from '@temporalio/client';
 import { connectClient } from '../../infra/temporal';
 import { intakeWorkflowId } from '../../workflows/ids';
 import { intakeProgress, type IntakeInput, type IntakeReport } from '../../workflows/shared';
@@ -94,48 +95,60 @@ async function runImport(file: string, flags: ImportFlags): Promise<void> {
   const config = configOrExit();
   const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
   const pool = await connectPool(resolveDatabaseUrl(config), 4);
-  const showBar = flags.progress && !flags.json;
   try {
-    const reading = progressBar('reading', 'bytes', showBar);
-    const upload = await uploadFile(pool, file, options, (bytes, total) => reading.update(bytes, total));
-    reading.stop();
-    const input: IntakeInput = {
-      importId: upload.importId,
-      totalRows: upload.totalRows,
-      parseRejected: upload.parseRejected,
-      batchSize,
-      parallelism,
-      partitions: partitionsFor(upload.totalRows),
-    };
-    const workflowId = intakeWorkflowId(upload.importId);
-    const handle = await client.workflow.start('audienceIntakeWorkflow', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] });
-    await pool.query('UPDATE imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
-    const processing = progressBar('processing', 'rows', showBar);
-    const poll = setInterval(() => {
-      handle
-        .query(intakeProgress)
-        .then((p) => processing.update(p.rowsNormalised + Math.round((p.partitionsMerged / p.partitions) * p.totalRows), 2 * p.totalRows))
-        .catch(() => {});
-    }, 300);
-    let report: IntakeReport;
-    try {
-      report = await handle.result();
-    } finally {
-      clearInterval(poll);
-      processing.stop();
-    }
-    const rejectsWritten = report.rejected > 0 ? await writeRejectsFile(pool, upload.importId, rejectsFile) : 0;
-    emit({ ...report, file, sha256: upload.sha256, rejectsFile: rejectsWritten ? rejectsFile : null }, flags, renderReport);
+    const result = await importAudience({ pool, client, taskQueue: config.temporal.taskQueue }, file, options, { batchSize, parallelism, rejectsFile, progress: flags.progress && !flags.json });
+    emit(result, flags, renderReport);
   } finally {
     await pool.end();
     await client.connection.close();
   }
 }
 
+export type ImportResult = IntakeReport & { file: string; sha256: string; rejectsFile: string | null };
+
+/** Upload, run the AudienceIntake workflow to the end, write the rejects file: the import. */
+export async function importAudience(
+  s: { pool: Pool; client: Client; taskQueue: string },
+  file: string,
+  options: ImportOptions,
+  run: { batchSize: number; parallelism: number; rejectsFile: string; progress: boolean },
+): Promise<ImportResult> {
+  const reading = progressBar('reading', 'bytes', run.progress);
+  const upload = await uploadFile(s.pool, file, options, (bytes, total) => reading.update(bytes, total));
+  reading.stop();
+  const input: IntakeInput = {
+    importId: upload.importId,
+    totalRows: upload.totalRows,
+    parseRejected: upload.parseRejected,
+    batchSize: run.batchSize,
+    parallelism: run.parallelism,
+    partitions: partitionsFor(upload.totalRows),
+  };
+  const workflowId = intakeWorkflowId(upload.importId);
+  const handle = await s.client.workflow.start('audienceIntakeWorkflow', { taskQueue: s.taskQueue, workflowId, args: [input] });
+  await s.pool.query('UPDATE imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
+  const processing = progressBar('processing', 'rows', run.progress);
+  const poll = setInterval(() => {
+    handle
+      .query(intakeProgress)
+      .then((p) => processing.update(p.rowsNormalised + Math.round((p.partitionsMerged / p.partitions) * p.totalRows), 2 * p.totalRows))
+      .catch(() => {});
+  }, 300);
+  let report: IntakeReport;
+  try {
+    report = await handle.result();
+  } finally {
+    clearInterval(poll);
+    processing.stop();
+  }
+  const rejectsWritten = report.rejected > 0 ? await writeRejectsFile(s.pool, upload.importId, run.rejectsFile) : 0;
+  return { ...report, file, sha256: upload.sha256, rejectsFile: rejectsWritten ? run.rejectsFile : null };
+}
+
 /** Merge partitions of about 10,000 rows each: what one activity holds in memory stays small. */
 const partitionsFor = (rows: number) => Math.min(4_096, Math.max(1, Math.ceil(rows / 10_000)));
 
-function renderReport(r: IntakeReport & { file: string; rejectsFile: string | null }): string {
+export function renderReport(r: ImportResult): string {
   const list = (counts: Record<string, number>) =>
     Object.entries(counts)
       .sort((a, b) => b[1] - a[1])

@@ -1,5 +1,5 @@
 /**
- * A realistic contact file for benchmarks: a mix of countries and number formats (E.164, national
+ * A realistic contact file (for the demo and the benchmarks): a mix of countries and number formats (E.164, national
  * with trunk 0, 00/011 prefixes, spaces and punctuation, full-width digits), e-mails, orders and
  * opt-in times, ~8% duplicates in other formats and ~3% bad rows. Deterministic for a seed.
  */
