@@ -61,7 +61,8 @@ export async function setCampaignStatus(pool: Pool, id: number, status: string, 
 
 /**
  * Selects the audience into campaign_recipients (idempotent: a second call adds nothing).
- * Contacts are filtered here by tier, tag, country, ids and limit; everything that can change
+ * Contacts are filtered here by tier, tag, country, ids, an event segment (e.g. a purchase in
+ * the last 90 days, or none: win-back) and limit; everything that can change
  * while the campaign runs (opt-outs, caps, windows, tier) is decided again at send time.
  */
 export async function planRecipients(pool: Pool, campaignId: number, def: CampaignDefinition, startAt: Date): Promise<number> {
@@ -74,10 +75,13 @@ export async function planRecipients(pool: Pool, campaignId: number, def: Campai
        AND ($4::text[] IS NULL OR c.channel_tags && $4)
        AND ($5::text[] IS NULL OR c.country = ANY($5))
        AND ($6::bigint[] IS NULL OR c.id = ANY($6))
+       AND ($8::text IS NULL OR $10::boolean <> EXISTS (
+             SELECT 1 FROM events e WHERE e.contact_id = c.id AND e.tag = $8 AND e.occurred_at > $2::timestamptz - make_interval(days => $9::int)))
      ORDER BY c.id
      LIMIT $7
      ON CONFLICT DO NOTHING`,
-    [campaignId, startAt, a.tiers ?? null, a.tags ?? null, a.countries ?? null, a.contactIds ?? null, a.limit ?? null],
+    [campaignId, startAt, a.tiers ?? null, a.tags ?? null, a.countries ?? null, a.contactIds ?? null, a.limit ?? null,
+     a.segment?.event ?? null, Math.ceil(a.segment?.withinDays ?? 0), a.segment?.absent ?? false],
   );
   const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM campaign_recipients WHERE campaign_id = $1', [campaignId]);
   return rows[0]!.n;

@@ -36,6 +36,10 @@ export const campaignSchema = z
         tags: z.array(z.string().min(1)).min(1).optional(),
         countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO code')).min(1).optional(),
         contactIds: z.array(z.int().positive()).min(1).optional(),
+        /** Event-based segment: contacts with (or, with absent: true, without) such an event lately. */
+        segment: z
+          .strictObject({ event: z.string().min(1), withinDays: z.number().positive(), absent: z.boolean().default(false) })
+          .optional(),
         limit: z.int().positive().optional(),
       })
       .default({}),
