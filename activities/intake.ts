@@ -14,6 +14,7 @@ import { refoldContacts } from './events';
 import { emailHash, lockContactsByHash, phoneHash, type StoredContact } from '../db/contacts';
 import { ensureValidTable, readStagedBatch, recordRejects, rowsTable, validTable, writeValidRows, dropStaging, type ImportOptions } from '../db/intake';
 import type { Pool } from '../db/pool';
+import { inTransaction } from '../db/transaction';
 import type { IntakeBatchResult, IntakePartitionResult, IntakeReport } from '../workflows/shared';
 
 export interface IntakeDeps {
@@ -260,19 +261,4 @@ async function importOptions(pool: Pool, importId: number): Promise<ImportOption
   const { rows } = await pool.query<{ options: ImportOptions }>('SELECT options FROM imports WHERE id = $1', [importId]);
   if (!rows[0]) throw new Error(`import ${importId} does not exist`);
   return rows[0].options;
-}
-
-async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const out = await fn(client);
-    await client.query('COMMIT');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
 }

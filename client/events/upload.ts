@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,7 +8,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { copyLine } from '../../db/copy';
 import { createEventImport, eventRowsTable, recordEventRejects, type EventImportOptions, type EventRejectRecord } from '../../db/events';
 import type { Pool } from '../../db/pool';
-import { csvCell } from '../intake/rejects-file';
+import { writeRejectsFile } from '../intake/rejects-file';
 
 export interface EventUploadResult {
   importId: number;
@@ -100,25 +99,5 @@ export async function uploadEventsFile(pool: Pool, file: string, options: EventI
   }
 }
 
-/** Writes every rejected line of an events import (line, reason, detail, raw) to a CSV file; returns the count. */
-export async function writeEventRejectsFile(pool: Pool, importId: number, file: string): Promise<number> {
-  const out = createWriteStream(file);
-  out.write('line,reason,detail,raw\n');
-  let n = 0;
-  let after = 0;
-  for (;;) {
-    const { rows } = await pool.query<{ line_no: number; reason: string; detail: string; raw: string }>(
-      'SELECT line_no, reason, detail, raw FROM event_import_rejects WHERE import_id = $1 AND line_no > $2 ORDER BY line_no LIMIT 10000',
-      [importId, after],
-    );
-    if (rows.length === 0) break;
-    for (const r of rows) {
-      if (!out.write(`${[r.line_no, r.reason, r.detail, r.raw].map(csvCell).join(',')}\n`)) await once(out, 'drain');
-      n++;
-    }
-    after = rows[rows.length - 1]!.line_no;
-  }
-  out.end();
-  await once(out, 'finish');
-  return n;
-}
+/** Writes every rejected line of an events import to a CSV file; returns the count. */
+export const writeEventRejectsFile = (pool: Pool, importId: number, file: string) => writeRejectsFile(pool, importId, file, 'event_import_rejects');

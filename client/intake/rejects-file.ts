@@ -12,15 +12,18 @@ export function csvCell(value: string | number): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
+/** The tables rejected rows are kept in, per kind of import. */
+export type RejectsTable = 'import_rejects' | 'event_import_rejects';
+
 /** Writes every rejected row of an import (line, reason, detail, raw) to a CSV file; returns the count. */
-export async function writeRejectsFile(pool: Pool, importId: number, file: string): Promise<number> {
+export async function writeRejectsFile(pool: Pool, importId: number, file: string, table: RejectsTable = 'import_rejects'): Promise<number> {
   const out = createWriteStream(file);
   out.write('line,reason,detail,raw\n');
   let n = 0;
   let after = 0;
   for (;;) {
     const { rows } = await pool.query<{ line_no: number; reason: string; detail: string; raw: string }>(
-      'SELECT line_no, reason, detail, raw FROM import_rejects WHERE import_id = $1 AND line_no > $2 ORDER BY line_no LIMIT 10000',
+      `SELECT line_no, reason, detail, raw FROM ${table} WHERE import_id = $1 AND line_no > $2 ORDER BY line_no LIMIT 10000`,
       [importId, after],
     );
     if (rows.length === 0) break;
