@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
 import { validateRow } from '../core/intake/row';
 import { mergeContact, type ContactDraft, type ContactFacts, type IncomingRow } from '../core/intake/merge';
-import { evaluateContact } from '../core/evaluate';
+import { compactScoreParts, evaluateContact } from '../core/evaluate';
 import { actionForStatus, REGULAR_RECHECK_DAYS, type NumberStatus } from '../core/number-status';
 import type { ScorePolicy } from '../core/score';
 import type { CountryCode } from '../core/phone';
@@ -168,7 +168,7 @@ async function writeContacts(client: PoolClient, writes: ContactWrite[], cause: 
       return [
         hash, d.e164, d.extension, d.lineType, d.country, d.region, d.currency, d.language, d.timeZones, d.name,
         action.validity, status, action.smsEligible, d.channelTags, d.sources, d.deviceIds, d.lastOrderAt, d.orderValue,
-        ev.risk.points, ev.risk.reasons, ev.risk.quarantined, Math.round(ev.score.total), { json: compactParts(ev.score.parts) }, ev.tier.tier,
+        Math.round(ev.risk.points), ev.risk.reasons, ev.risk.quarantined, Math.round(ev.score.total), { json: compactScoreParts(ev.score.parts) }, ev.tier.tier,
         ev.tier.reasons, ev.score.policyVersion, recheckAfter.toISOString(),
         action.preferCheaperChannel, sameRange, sameDevice,
       ];
@@ -211,14 +211,6 @@ async function writeContacts(client: PoolClient, writes: ContactWrite[], cause: 
       .filter((w) => w.prior?.tier !== w.ev.tier.tier)
       .map((w): CopyValue[] => [idOf.get(w.hash)!, w.prior?.tier ?? null, w.ev.tier.tier, Math.round(w.ev.score.total), cause, w.ev.tier.reasons]));
   return idOf;
-}
-
-/**
- * The score's explanation as stored: the parts that gave points, as [group, input, value,
- * points, rule]. The rule path names the policy line; the policy version is stored beside it.
- */
-function compactParts(parts: ReturnType<typeof evaluateContact>['score']['parts']): unknown[] {
-  return parts.filter((p) => p.points !== 0).map((p) => [p.group, p.input, p.value, p.points, p.rule]);
 }
 
 function factsOf(prior: StoredContact | undefined, validity: ContactFacts['validity'], sameRange: number, sameDevice: number): ContactFacts {
