@@ -28,3 +28,23 @@ export function progressBar(label: string, unit: string, enabled: boolean) {
     },
   };
 }
+
+/**
+ * Polls `query` every 300 ms (one call at a time) and hands each answer to `onValue`. stop()
+ * waits for the call in flight, so none is left when the caller closes its connection.
+ */
+export function pollProgress<T>(query: () => Promise<T>, onValue: (value: T) => void): { stop(): Promise<void> } {
+  let inflight: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    inflight ??= query()
+      .then(onValue)
+      .catch(() => {})
+      .finally(() => (inflight = undefined));
+  }, 300);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inflight;
+    },
+  };
+}

@@ -11,7 +11,7 @@ import { intakeProgress, type IntakeInput, type IntakeReport } from '../../workf
 import { configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { writeRejectsFile } from '../intake/rejects-file';
 import { uploadFile } from '../intake/upload';
-import { progressBar } from '../progress';
+import { pollProgress, progressBar } from '../progress';
 import { registerRecheck } from './recheck';
 
 interface ImportFlags extends GlobalOptions {
@@ -128,17 +128,15 @@ export async function importAudience(
   const handle = await s.client.workflow.start('audienceIntakeWorkflow', { taskQueue: s.taskQueue, workflowId, args: [input] });
   await s.pool.query('UPDATE imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
   const processing = progressBar('processing', 'rows', run.progress);
-  const poll = setInterval(() => {
-    handle
-      .query(intakeProgress)
-      .then((p) => processing.update(p.rowsNormalised + Math.round((p.partitionsMerged / p.partitions) * p.totalRows), 2 * p.totalRows))
-      .catch(() => {});
-  }, 300);
+  const poll = pollProgress(
+    () => handle.query(intakeProgress),
+    (p) => processing.update(p.rowsNormalised + Math.round((p.partitionsMerged / p.partitions) * p.totalRows), 2 * p.totalRows),
+  );
   let report: IntakeReport;
   try {
     report = await handle.result();
   } finally {
-    clearInterval(poll);
+    await poll.stop();
     processing.stop();
   }
   const rejectsWritten = report.rejected > 0 ? await writeRejectsFile(s.pool, upload.importId, run.rejectsFile) : 0;

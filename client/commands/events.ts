@@ -8,7 +8,7 @@ import { eventImportWorkflowId } from '../../workflows/ids';
 import { eventImportProgress, type EventImportInput, type EventImportReport } from '../../workflows/shared';
 import { configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { uploadEventsFile, writeEventRejectsFile } from '../events/upload';
-import { progressBar } from '../progress';
+import { pollProgress, progressBar } from '../progress';
 
 interface ImportFlags extends GlobalOptions {
   mapping?: string;
@@ -108,17 +108,12 @@ async function runImport(file: string, flags: ImportFlags): Promise<void> {
     const handle = await client.workflow.start('eventsImportWorkflow', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] });
     await pool.query('UPDATE event_imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
     const processing = progressBar('ingesting', 'lines', showBar);
-    const poll = setInterval(() => {
-      handle
-        .query(eventImportProgress)
-        .then((p) => processing.update(p.rowsDone, p.totalRows))
-        .catch(() => {});
-    }, 300);
+    const poll = pollProgress(() => handle.query(eventImportProgress), (p) => processing.update(p.rowsDone, p.totalRows));
     let report: EventImportReport;
     try {
       report = await handle.result();
     } finally {
-      clearInterval(poll);
+      await poll.stop();
       processing.stop();
     }
     const written = report.rejected > 0 ? await writeEventRejectsFile(pool, upload.importId, rejectsFile) : 0;
