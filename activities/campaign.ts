@@ -20,6 +20,8 @@ import { markSending, recordResults, reserveSends, type LedgerResult, type Ledge
 import type { Pool } from '../db/pool';
 import { loadRecipients, type RecipientRecord } from '../db/recipients';
 import type { CampaignPlan, DispatchInput, DispatchResult } from '../workflows/shared';
+import type { ScorePolicy } from '../core/score';
+import { applySendRefusals } from './feedback';
 import { buildEmail, buildSms, snapshotOf } from './messages';
 import { createPacer, mapConcurrent } from './pacing';
 
@@ -32,6 +34,8 @@ export interface CampaignDeps {
   log: (message: string) => void;
   /** The clock every decision, cap and ledger row uses (tests give the test server's). */
   now: () => Date | Promise<Date>;
+  /** Re-scores contacts whose send the provider refused (activities/feedback.ts). */
+  policy: ScorePolicy;
 }
 
 const STEP = 'main';
@@ -190,6 +194,8 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           Context.current().heartbeat({ sent: ++done }); // the SDK throttles heartbeats
         });
         await recordResults(deps.pool, results, at);
+        // Refusals at send time (21610 opted out, 21211 invalid number, SMTP 550) feed back into the contact.
+        await applySendRefusals(deps, results.filter((r) => r.state === 'failed').map((r) => r.id));
 
         // 5. The audit trail and the recipients' new states.
         await copyInto(deps.pool, 'campaign_decisions', ['campaign_id', 'contact_id', 'at', 'decision', 'reason', 'until', 'channel', 'detail'], decisions);

@@ -10,6 +10,7 @@ import { createCampaignActivities } from './campaign';
 import { createEventActivities } from './events';
 import { createIntakeActivities } from './intake';
 import { createRecheckActivities } from './recheck';
+import { createRecoveryActivities } from './recovery';
 import { createSmokeActivities } from './smoke';
 
 /** Everything an activity may touch, passed in by the worker (tests pass real local parts). */
@@ -35,6 +36,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createCampaignActivities(deps),
   ...createEventActivities(deps),
   ...createRecheckActivities(deps),
+  ...createRecoveryActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

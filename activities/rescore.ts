@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { contactFactsOf } from '../core/activity';
 import { compactScoreParts, evaluateContact } from '../core/evaluate';
 import { actionForStatus, type NumberStatus } from '../core/number-status';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy, ValidityStatus } from '../core/score';
 import { writeContactUpdates, type ContactUpdate, type RescoreContact } from '../db/rescore';
 
 /** What changes for one contact before it is re-scored. Absent fields keep the stored value. */
@@ -12,7 +12,10 @@ export interface ContactChange {
   orderCount?: number;
   lastOrderAt?: string | null;
   numberStatus?: NumberStatus;
-  recheck?: { at: string; after: string };
+  recheck?: { at: string | null; after: string };
+  /** Overrides of what the number status implies (a number dead by delivery failures is out of the SMS list whatever its status). */
+  validity?: ValidityStatus;
+  smsEligible?: boolean;
   /** tier_history cause when the tier moves: `event:<tag>`, `recheck`, ... */
   cause: string;
 }
@@ -34,7 +37,7 @@ export async function rescoreContacts(client: PoolClient, changes: readonly Cont
     const status = ch.numberStatus ?? c.numberStatus;
     const action = actionForStatus(status);
     // A status the lookup never set (imported before any lookup) keeps its stored flags.
-    const validity = ch.numberStatus ? action.validity : c.validity;
+    const validity = ch.validity ?? (ch.numberStatus ? action.validity : c.validity);
     const activity = ch.activity ?? c.stored.activity;
     const lastOrderAt = ch.lastOrderAt !== undefined ? ch.lastOrderAt : c.draft.lastOrderAt;
     const draft = { ...c.draft, lastOrderAt: later(c.draft.lastOrderAt, lastOrderAt) };
@@ -44,7 +47,7 @@ export async function rescoreContacts(client: PoolClient, changes: readonly Cont
       activity,
       numberStatus: status,
       validity,
-      smsEligible: ch.numberStatus ? action.smsEligible : c.smsEligible,
+      smsEligible: ch.smsEligible ?? (ch.numberStatus ? action.smsEligible : c.smsEligible),
       preferCheaperChannel: ch.numberStatus ? action.preferCheaperChannel : c.preferCheaperChannel,
       orderCount: ch.orderCount ?? c.orderCount,
       lastOrderAt,

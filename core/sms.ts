@@ -47,6 +47,10 @@ export interface AnalyzeOptions {
 }
 
 export function analyzeSms(text: string, options: AnalyzeOptions = {}): SmsAnalysis {
+  if (!options.smartEncoding) {
+    const plain = analyzePlainText(text);
+    if (plain) return plain;
+  }
   const message = new SegmentedMessage(text, 'auto', options.smartEncoding ?? false);
   const encoding: SmsEncoding = message.encodingName;
   const bitsPerUnit = encoding === 'GSM-7' ? 7 : 16;
@@ -63,6 +67,69 @@ export function analyzeSms(text: string, options: AnalyzeOptions = {}): SmsAnaly
     unitsPerSegment: segments > 1 ? limits.concatenated : limits.single,
     nonGsmChars: encoding === 'UCS-2' ? message.getNonGsmCharacters() : [],
     warnings,
+  };
+}
+
+/**
+ * Characters that are one UTF-16 unit and always a grapheme cluster of their own (Unicode
+ * Grapheme_Cluster_Break "Other"): printable ASCII, Latin-1 letters and signs (not the soft hyphen,
+ * a format control), Greek capitals, the euro sign, CJK symbols and punctuation (not the combining
+ * tone marks U+302A-302F), hiragana and katakana (not the combining voicing marks U+3099-309A), CJK
+ * unified ideographs and full-width forms. No line breaks (the calculator warns about them).
+ */
+const PLAIN_TEXT = /^[\x20-\x7e\xa0-\xac\xae-\xff\u0391-\u03a9\u20ac\u3000-\u3029\u3030-\u303f\u3041-\u3096\u309b-\u30ff\u4e00-\u9fff\uff01-\uff60]+$/;
+/** Below this code, PLAIN_TEXT characters are looked up in the calculator's GSM-7 table; above it none is GSM-7. */
+const GSM_TABLE_END = 0x3000;
+/** Septets of each plain character below GSM_TABLE_END: 1 basic GSM-7, 2 extension table, 0 not GSM-7. */
+let gsmSeptets: Int8Array | undefined;
+
+function gsmTable(): Int8Array {
+  if (!gsmSeptets) {
+    const table = new Int8Array(GSM_TABLE_END);
+    for (let code = 0; code < GSM_TABLE_END; code++) {
+      const ch = String.fromCharCode(code);
+      if (!PLAIN_TEXT.test(ch)) continue;
+      // The calculator's own answer for the character, so both paths share one GSM-7 table.
+      const m = new SegmentedMessage(ch, 'auto', false);
+      table[code] = m.encodingName === 'GSM-7' ? m.messageSize / 7 : 0;
+    }
+    gsmSeptets = table;
+  }
+  return gsmSeptets;
+}
+
+/**
+ * The calculator's result computed directly for the common case of plain text (every character
+ * a grapheme of its own, one UTF-16 unit, no line break), where segments are simply
+ * ceil(units / 153 or 67): the calculator splits graphemes and builds segment objects per
+ * character, a hot spot when every recipient's message is analysed. Null for anything else,
+ * including GSM-7 text with extension characters (an escape pair is never split, which the
+ * calculator handles).
+ */
+function analyzePlainText(text: string): SmsAnalysis | null {
+  if (!PLAIN_TEXT.test(text)) return null;
+  const table = gsmTable();
+  const nonGsmChars: string[] = [];
+  let septets = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const n = code < GSM_TABLE_END ? table[code]! : 0;
+    if (n === 0) nonGsmChars.push(text[i]!);
+    else septets += n;
+  }
+  const encoding: SmsEncoding = nonGsmChars.length === 0 ? 'GSM-7' : 'UCS-2';
+  const units = encoding === 'GSM-7' ? septets : text.length;
+  if (encoding === 'GSM-7' && septets !== text.length) return null;
+  const limits = SMS_SEGMENT_LIMITS[encoding];
+  const segments = units <= limits.single ? 1 : Math.ceil(units / limits.concatenated);
+  return {
+    encoding,
+    units,
+    segments,
+    codePoints: text.length,
+    unitsPerSegment: segments > 1 ? limits.concatenated : limits.single,
+    nonGsmChars,
+    warnings: [],
   };
 }
 

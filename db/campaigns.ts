@@ -83,6 +83,9 @@ export async function planRecipients(pool: Pool, campaignId: number, def: Campai
     [campaignId, startAt, a.tiers ?? null, a.tags ?? null, a.countries ?? null, a.contactIds ?? null, a.limit ?? null,
      a.segment?.event ?? null, Math.ceil(a.segment?.withinDays ?? 0), a.segment?.absent ?? false],
   );
+  // Fresh statistics before the first claim: with the stale ones (an empty table) the planner
+  // sorts every planned row for each batch instead of reading the first ones off the due index.
+  await pool.query('ANALYZE campaign_recipients');
   const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM campaign_recipients WHERE campaign_id = $1', [campaignId]);
   return rows[0]!.n;
 }
@@ -110,7 +113,7 @@ export async function claimRecipients(pool: Pool, campaignId: number, claimKey: 
           `WITH due AS (
              SELECT contact_id, state FROM campaign_recipients
              WHERE campaign_id = $1 AND state IN ('pending', 'deferred') AND next_at <= $3
-             ORDER BY next_at, contact_id LIMIT $4 FOR UPDATE SKIP LOCKED)
+             ORDER BY next_at LIMIT $4 FOR UPDATE SKIP LOCKED)
            UPDATE campaign_recipients r SET state = 'claimed', claim_key = $2
            FROM due WHERE r.campaign_id = $1 AND r.contact_id = due.contact_id
            RETURNING r.contact_id, r.tier, r.time_zone, due.state AS prev`,
@@ -129,9 +132,18 @@ export async function releaseClaims(pool: Pool, campaignId: number, exceptPrefix
   return res.rowCount ?? 0;
 }
 
+/**
+ * Earliest next_at and count of the recipients not final yet (pending, deferred, claimed). Due
+ * rows are read through the due index and claimed rows (which always carry a claim key) through
+ * the claim index, rather than scanning the whole campaign for every batch.
+ */
 export async function nextDueAt(pool: Pool, campaignId: number): Promise<{ next: Date | null; remaining: number }> {
   const { rows } = await pool.query<{ next: Date | null; remaining: number }>(
-    `SELECT min(next_at) AS next, count(*)::int AS remaining FROM campaign_recipients WHERE campaign_id = $1 AND state IN ('pending', 'deferred', 'claimed')`,
+    `SELECT LEAST(
+       (SELECT min(next_at) FROM campaign_recipients WHERE campaign_id = $1 AND state IN ('pending', 'deferred')),
+       (SELECT min(next_at) FROM campaign_recipients WHERE campaign_id = $1 AND claim_key IS NOT NULL AND state = 'claimed')) AS next,
+     (SELECT count(*) FROM campaign_recipients WHERE campaign_id = $1 AND state IN ('pending', 'deferred'))::int
+       + (SELECT count(*) FROM campaign_recipients WHERE campaign_id = $1 AND claim_key IS NOT NULL AND state = 'claimed')::int AS remaining`,
     [campaignId],
   );
   return rows[0]!;

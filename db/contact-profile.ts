@@ -42,6 +42,12 @@ export interface ContactProfile {
   activity: Record<string, unknown>;
   /** Changes of the number's status found by rechecks, newest first (at most 10). */
   numberChecks: Array<{ at: string; answer: string; from: string; to: string; outcome: string }>;
+  /** Opt-outs and other suppressions in force, with their proof. */
+  suppressions: Array<{ channel: string; kind: string; source: string; at: string; proof: unknown }>;
+  /** Delivery outcomes of the latest sends, newest first (at most 10). */
+  deliveries: Array<{ ledgerId: string; campaignId: number | null; channel: string; state: string; providerStatus: string | null; errorCode: string | null; at: string }>;
+  /** Changed-number recovery cases opened for this contact (a number that went dead). */
+  recoveryCases: Array<{ id: number; reason: string; status: string; detectedAt: string; evidence: unknown }>;
 }
 
 export async function findContactId(pool: Pool, by: { id?: number; phoneHash?: string }): Promise<number | undefined> {
@@ -55,11 +61,14 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
   const { rows } = await pool.query('SELECT * FROM contacts WHERE id = $1', [id]);
   const c = rows[0];
   if (!c) return undefined;
-  const [emails, consents, history, checks] = await Promise.all([
+  const [emails, consents, history, checks, suppressions, deliveries, recovery] = await Promise.all([
     pool.query('SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY added_at, email', [id]),
     pool.query('SELECT * FROM consents WHERE contact_id = $1 ORDER BY channel, purpose', [id]),
     pool.query('SELECT * FROM tier_history WHERE contact_id = $1 ORDER BY at, id', [id]),
     pool.query('SELECT * FROM number_checks WHERE contact_id = $1 ORDER BY at DESC, id DESC LIMIT 10', [id]),
+    pool.query('SELECT * FROM suppressions WHERE contact_id = $1 ORDER BY created_at, channel, kind', [id]),
+    pool.query('SELECT * FROM send_ledger WHERE contact_id = $1 ORDER BY id DESC LIMIT 10', [id]),
+    pool.query('SELECT * FROM recovery_candidates WHERE contact_id = $1 ORDER BY id', [id]),
   ]);
   return {
     id: Number(c.id),
@@ -95,5 +104,16 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     orderCount: c.order_count,
     activity: c.activity,
     numberChecks: checks.rows.map((k) => ({ at: k.at.toISOString(), answer: k.answer, from: k.from_status, to: k.to_status, outcome: k.outcome })),
+    suppressions: suppressions.rows.map((x) => ({ channel: x.channel, kind: x.kind, source: x.source, at: x.created_at.toISOString(), proof: x.proof })),
+    deliveries: deliveries.rows.map((l) => ({
+      ledgerId: String(l.id),
+      campaignId: l.campaign_id === null ? null : Number(l.campaign_id),
+      channel: l.channel,
+      state: l.state,
+      providerStatus: l.provider_status,
+      errorCode: l.error_code,
+      at: (l.provider_status_at ?? l.sent_at ?? l.reserved_at).toISOString(),
+    })),
+    recoveryCases: recovery.rows.map((r) => ({ id: Number(r.id), reason: r.reason, status: r.status, detectedAt: r.detected_at.toISOString(), evidence: r.evidence })),
   };
 }

@@ -127,16 +127,25 @@ export interface LedgerResult {
   encoding?: string | null;
 }
 
+/**
+ * Status callbacks can reach the server before the sending activity records the API response
+ * (server/twilio-webhooks.ts): a row that a callback already moved on (provider status set,
+ * delivered / undelivered) keeps that status, state and error code. Rows are locked in id order,
+ * as the callbacks lock them.
+ */
 export async function recordResults(pool: Pool, results: readonly LedgerResult[], at: Date): Promise<void> {
   if (!results.length) return;
   const col = <K extends keyof LedgerResult>(k: K) => results.map((r) => r[k] ?? null);
   await pool.query(
-    `UPDATE send_ledger l SET state = x.state, provider_id = COALESCE(x.provider_id, l.provider_id), provider_status = COALESCE(x.provider_status, l.provider_status),
-       error_code = x.error_code, error_message = x.error_message, segments = COALESCE(x.segments, l.segments), encoding = COALESCE(x.encoding, l.encoding),
+    `WITH locked AS (SELECT id FROM send_ledger WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
+     UPDATE send_ledger l SET
+       state = CASE WHEN l.provider_status IS NOT NULL AND l.state IN ('delivered', 'undelivered', 'failed') AND x.state IN ('sent', 'unknown') THEN l.state ELSE x.state END,
+       provider_id = COALESCE(x.provider_id, l.provider_id), provider_status = COALESCE(l.provider_status, x.provider_status),
+       error_code = COALESCE(x.error_code, l.error_code), error_message = x.error_message, segments = COALESCE(x.segments, l.segments), encoding = COALESCE(x.encoding, l.encoding),
        sent_at = CASE WHEN x.state = 'sent' THEN $8::timestamptz ELSE l.sent_at END
      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $9::text[])
        AS x(id, state, provider_id, provider_status, error_code, error_message, segments, encoding)
-     WHERE l.id = x.id`,
+     WHERE l.id = x.id AND l.id IN (SELECT id FROM locked)`,
     [col('id'), col('state'), col('providerId'), col('providerStatus'), col('errorCode'), col('errorMessage'), col('segments'), at, col('encoding')],
   );
 }

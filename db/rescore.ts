@@ -4,7 +4,6 @@ import type { ContactDraft } from '../core/intake/merge';
 import type { NumberStatus } from '../core/number-status';
 import type { PhoneType } from '../core/phone';
 import type { ValidityStatus } from '../core/score';
-import { copyRows, type CopyValue } from './copy';
 
 /**
  * A contact as re-scoring needs it (events, rechecks, outcomes). The draft carries what the score
@@ -77,7 +76,7 @@ export interface ContactUpdate {
   /** Kept as the later of this and the stored value. */
   lastOrderAt: string | null;
   /** Set by a recheck; null leaves the stored times. */
-  recheck: { at: string; after: string } | null;
+  recheck: { at: string | null; after: string } | null;
   riskPoints: number;
   riskReasons: string[];
   quarantined: boolean;
@@ -91,42 +90,55 @@ export interface ContactUpdate {
   cause: string;
 }
 
-const COLUMNS = [
-  'id', 'activity', 'number_status', 'validity', 'sms_eligible', 'prefer_cheaper_channel', 'order_count', 'last_order_at',
-  'rechecked_at', 'recheck_after', 'risk_points', 'risk_reasons', 'quarantined', 'score', 'score_parts', 'tier', 'tier_reasons', 'policy_version',
-] as const;
-
-/** Writes re-scored contacts in one statement (COPY into a temp table, UPDATE from it) and their tier changes. */
+/**
+ * Writes re-scored contacts in one statement (UPDATE from arrays) and their tier changes. One
+ * statement whatever the batch size: no temporary table, whose creation per transaction costs
+ * catalog writes that dominate small batches (delivery callbacks arrive by the thousand a second).
+ * Text-array columns travel as JSON (a text[][] would have to be rectangular).
+ */
 export async function writeContactUpdates(client: PoolClient, updates: readonly ContactUpdate[], at: Date): Promise<void> {
   if (updates.length === 0) return;
-  await client.query(`CREATE TEMP TABLE IF NOT EXISTS tmp_rescore (
-    id bigint PRIMARY KEY, activity jsonb, number_status text, validity text, sms_eligible boolean, prefer_cheaper_channel boolean,
-    order_count integer, last_order_at timestamptz, rechecked_at timestamptz, recheck_after timestamptz, risk_points integer,
-    risk_reasons text[], quarantined boolean, score integer, score_parts jsonb, tier char(1), tier_reasons text[], policy_version text
-  ) ON COMMIT DROP`);
-  await client.query('TRUNCATE tmp_rescore');
-  await copyRows(
-    client,
-    'tmp_rescore',
-    COLUMNS,
-    updates.map((u): CopyValue[] => [
-      u.id, { json: u.activity }, u.numberStatus, u.validity, u.smsEligible, u.preferCheaperChannel, u.orderCount, u.lastOrderAt,
-      u.recheck?.at ?? null, u.recheck?.after ?? null, u.riskPoints, u.riskReasons, u.quarantined, u.score, { json: u.scoreParts }, u.tier,
-      u.tierReasons, u.policyVersion,
-    ]),
-  );
-  await client.query(`UPDATE contacts c SET
+  const col = <T>(f: (u: ContactUpdate) => T) => updates.map(f);
+  await client.query(
+    `UPDATE contacts c SET
       activity = t.activity, number_status = t.number_status, validity = t.validity, sms_eligible = t.sms_eligible,
       prefer_cheaper_channel = t.prefer_cheaper_channel, order_count = t.order_count,
       last_order_at = GREATEST(c.last_order_at, t.last_order_at),
       rechecked_at = COALESCE(t.rechecked_at, c.rechecked_at), recheck_after = COALESCE(t.recheck_after, c.recheck_after),
-      risk_points = t.risk_points, risk_reasons = t.risk_reasons, quarantined = t.quarantined, score = t.score,
-      score_parts = t.score_parts, tier = t.tier, tier_reasons = t.tier_reasons, policy_version = t.policy_version, updated_at = now()
-    FROM tmp_rescore t WHERE c.id = t.id`);
-  await copyRows(
-    client,
-    'tier_history',
-    ['contact_id', 'at', 'from_tier', 'to_tier', 'score', 'cause', 'reasons'],
-    updates.filter((u) => u.tier !== u.fromTier).map((u): CopyValue[] => [u.id, at.toISOString(), u.fromTier, u.tier, u.score, u.cause, u.tierReasons]),
+      risk_points = t.risk_points, risk_reasons = ARRAY(SELECT jsonb_array_elements_text(t.risk_reasons)), quarantined = t.quarantined, score = t.score,
+      score_parts = t.score_parts, tier = t.tier, tier_reasons = ARRAY(SELECT jsonb_array_elements_text(t.tier_reasons)), policy_version = t.policy_version, updated_at = now()
+    FROM unnest($1::bigint[], $2::jsonb[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::int[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
+                $11::int[], $12::jsonb[], $13::boolean[], $14::int[], $15::jsonb[], $16::text[], $17::jsonb[], $18::text[])
+      AS t(id, activity, number_status, validity, sms_eligible, prefer_cheaper_channel, order_count, last_order_at, rechecked_at, recheck_after,
+           risk_points, risk_reasons, quarantined, score, score_parts, tier, tier_reasons, policy_version)
+    WHERE c.id = t.id`,
+    [
+      col((u) => u.id),
+      col((u) => JSON.stringify(u.activity)),
+      col((u) => u.numberStatus),
+      col((u) => u.validity),
+      col((u) => u.smsEligible),
+      col((u) => u.preferCheaperChannel),
+      col((u) => u.orderCount),
+      col((u) => u.lastOrderAt),
+      col((u) => u.recheck?.at ?? null),
+      col((u) => u.recheck?.after ?? null),
+      col((u) => u.riskPoints),
+      col((u) => JSON.stringify(u.riskReasons)),
+      col((u) => u.quarantined),
+      col((u) => u.score),
+      col((u) => JSON.stringify(u.scoreParts)),
+      col((u) => u.tier),
+      col((u) => JSON.stringify(u.tierReasons)),
+      col((u) => u.policyVersion),
+    ],
+  );
+  const moved = updates.filter((u) => u.tier !== u.fromTier);
+  if (moved.length === 0) return;
+  await client.query(
+    `INSERT INTO tier_history (contact_id, at, from_tier, to_tier, score, cause, reasons)
+     SELECT t.id, $7, t.from_tier, t.to_tier, t.score, t.cause, ARRAY(SELECT jsonb_array_elements_text(t.reasons))
+     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::jsonb[]) AS t(id, from_tier, to_tier, score, cause, reasons)`,
+    [moved.map((u) => u.id), moved.map((u) => u.fromTier), moved.map((u) => u.tier), moved.map((u) => u.score), moved.map((u) => u.cause), moved.map((u) => JSON.stringify(u.tierReasons)), at],
   );
 }

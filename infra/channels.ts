@@ -14,6 +14,8 @@ export interface Channels {
   email: EmailSender;
   /** The local Twilio-shaped server, when SMS_PROVIDER=sandbox. */
   twilioSandbox?: TwilioSandbox;
+  /** The auth token the sandbox signs its webhooks with, when SMS_PROVIDER=sandbox. */
+  twilioAuthToken?: string;
   stop(): Promise<void>;
 }
 
@@ -32,10 +34,12 @@ export async function startChannels(config: Config, inboundWebhookUrl: string): 
   const stops: Array<() => Promise<void>> = [];
   let sms: SmsSender;
   let twilioSandbox: TwilioSandbox | undefined;
+  let sandboxAuthToken: string | undefined;
   if (config.sms.provider === 'twilio') {
     sms = createTwilioSender(config.sms);
   } else {
     const authToken = randomBytes(16).toString('hex');
+    sandboxAuthToken = authToken;
     twilioSandbox = await startTwilioSandbox({ authToken, host: '127.0.0.1', inboundWebhookUrl, defaultFrom: SANDBOX_FROM });
     sms = createTwilioSender({ accountSid: twilioSandbox.accountSid, authToken, from: SANDBOX_FROM, apiBase: twilioSandbox.url });
     mkdirSync(config.stateDir, { recursive: true });
@@ -56,10 +60,48 @@ export async function startChannels(config: Config, inboundWebhookUrl: string): 
   return {
     sms,
     email,
-    ...(twilioSandbox ? { twilioSandbox } : {}),
+    ...(twilioSandbox ? { twilioSandbox, twilioAuthToken: sandboxAuthToken! } : {}),
     stop: async () => {
       for (const stop of stops.reverse()) await stop().catch(() => {});
     },
+  };
+}
+
+export interface SandboxCredentials {
+  url: string;
+  accountSid: string;
+  authToken: string;
+  pid: number;
+}
+
+/** The running sandbox's address and credentials (written by the worker that runs it), or undefined. */
+export function readSandboxCredentials(stateDir: string): SandboxCredentials | undefined {
+  try {
+    const rec = JSON.parse(readFileSync(sandboxFile(stateDir), 'utf8')) as SandboxCredentials;
+    return typeof rec.url === 'string' && typeof rec.accountSid === 'string' && typeof rec.authToken === 'string' ? rec : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The auth token Twilio webhooks are signed with: TWILIO_AUTH_TOKEN with SMS_PROVIDER=twilio;
+ * with the sandbox, that of the sandbox this process runs, else that of the sandbox a worker of
+ * the same state folder runs (re-read every second: the worker may have restarted it).
+ */
+export function webhookAuthToken(config: Config, channels?: Channels): () => string | undefined {
+  if (config.sms.provider === 'twilio') {
+    const token = config.sms.authToken;
+    return () => token;
+  }
+  const own = channels?.twilioAuthToken;
+  if (own) return () => own;
+  // Re-read at most once a second: webhooks arrive by the thousand.
+  let cached: { token: string | undefined; at: number } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 1_000) cached = { token: readSandboxCredentials(config.stateDir)?.authToken, at: now };
+    return cached.token;
   };
 }
 

@@ -5,7 +5,7 @@ import { connectWorkerConnection } from './temporal';
 import { connectPool, type Pool } from '../db/pool';
 import { migrate, pendingMigrations } from '../db/migrate';
 import { createWorker, type ReachloopWorker } from '../worker';
-import { startChannels, signingSecretOf, type Channels } from './channels';
+import { startChannels, signingSecretOf, webhookAuthToken, type Channels } from './channels';
 import { createLogger } from './log';
 import { defaultActivityDeps } from '../activities';
 import { buildServer } from '../server';
@@ -61,7 +61,14 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
     }
     let httpUrl: string | undefined;
     if (opts.http) {
-      app = buildServer({ pool, events: opts.config.events });
+      const httpLogger = createLogger(opts.config.logLevel, 'http');
+      const httpLog = (line: string) => httpLogger.info(line);
+      app = buildServer({
+        pool,
+        events: opts.config.events,
+        twilio: { publicBaseUrl: opts.config.http.publicBaseUrl, authToken: webhookAuthToken(opts.config, channels), log: httpLog },
+        unsubscribe: { secret: signingSecretOf(opts.config), log: httpLog },
+      });
       await app.listen({ host: opts.config.http.host, port: opts.config.http.port });
       httpUrl = `http://${opts.config.http.host}:${opts.config.http.port}`;
     }

@@ -1,11 +1,18 @@
+import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pool } from '../db/pool';
 import { registerEventsApi, type EventsApiOptions } from './events';
+import { registerTwilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks';
+import { registerUnsubscribe, type UnsubscribeOptions } from './unsubscribe';
 
 export interface ServerDeps {
   pool: Pool;
   /** The events API: bearer token, mapping rules (unset token = every request gets 401). */
   events?: EventsApiOptions;
+  /** Twilio status and inbound webhooks (unset = not served). */
+  twilio?: TwilioWebhookOptions;
+  /** E-mail/SMS unsubscribe links (unset = not served). */
+  unsubscribe?: UnsubscribeOptions;
 }
 
 /**
@@ -23,5 +30,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
   });
   registerEventsApi(app, deps, deps.events ?? { apiToken: undefined });
+  if (deps.twilio || deps.unsubscribe) app.register(formbody);
+  if (deps.twilio) registerTwilioWebhooks(app, deps, deps.twilio);
+  if (deps.unsubscribe) registerUnsubscribe(app, deps, deps.unsubscribe);
   return app;
 }

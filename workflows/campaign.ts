@@ -22,6 +22,9 @@ const { dispatchCampaignBatch } = proxyActivities<Activities>({
   // A batch heartbeats on every send: a dead worker's batch is retried elsewhere within seconds.
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  // Batches go through the task queue to every worker process: eager dispatch would hand them
+  // all to the process that runs this workflow, leaving the others idle.
+  allowEagerDispatch: false,
 });
 
 const DEFAULT_LANES = 4;

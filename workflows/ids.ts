@@ -12,3 +12,5 @@ export const manualRecheckWorkflowId = () => 'recheck-manual';
 export const recheckScheduleId = () => 'reachloop-recheck';
 /** Prefix of the workflows the recheck schedule starts (Temporal appends the scheduled time). */
 export const scheduledRecheckWorkflowId = () => 'recheck-scheduled';
+/** One RecoveryWorkflow per customer whose number died: a second detection signals the running case. */
+export const recoveryWorkflowId = (contactId: number) => `recovery-${contactId}`;

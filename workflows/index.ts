@@ -4,3 +4,4 @@ export { audienceIntakeWorkflow } from './intake';
 export { campaignWorkflow } from './campaign';
 export { eventsImportWorkflow } from './events-import';
 export { recheckWorkflow } from './recheck';
+export { recoveryWorkflow } from './recovery';

@@ -284,3 +284,42 @@ export interface RecheckProgress {
 }
 
 export const recheckProgress = defineQuery<RecheckProgress>('recheckProgress');
+
+// ---- changed-number recovery: `reachloop recovery`, the inbound webhook ----
+
+export interface RecoveryInput {
+  /** The customer whose number died (the old contact). */
+  contactId: number;
+  /** recovery_cases.id */
+  caseId: number;
+  /** How long the candidate has to answer after the confirmation is sent (default 72 h). */
+  replyTimeoutMs?: number;
+  /** When the single reminder goes out if nothing came back (default 48 h; 0 = no reminder). */
+  reminderAfterMs?: number;
+  /** Where the welcome-back offer goes (a marketing campaign: consent, window, caps apply). */
+  followUpCampaignId?: number | null;
+  brand?: string;
+}
+
+export type RecoveryPhase = 'waiting_window' | 'sending' | 'awaiting_reply' | 'merging' | 'confirmed' | 'refused' | 'expired' | 'cancelled';
+
+export interface RecoveryStatus {
+  caseId: number;
+  contactId: number;
+  phase: RecoveryPhase;
+  confirmationsSent: number;
+  remindersSent: number;
+  reply: 'confirm' | 'refuse' | 'unclear' | null;
+  /** Detections that reached the running case (a duplicate detection is a signal, not a case). */
+  detections: number;
+  /** Replies the case ignored: unclear answers, a "Y" before any question was asked. */
+  ignoredReplies: number;
+  waitReason: string | null;
+}
+
+/** From the inbound webhook: the candidate answered. Only the interpretation travels, never the text. */
+export const recoveryReply = defineSignal<[{ reply: 'confirm' | 'refuse' | 'unclear'; messageSid?: string }]>('recoveryReply');
+/** A further detection of the same dead number while the case runs. */
+export const recoveryDetected = defineSignal<[{ reason: string }]>('recoveryDetected');
+export const cancelRecovery = defineSignal<[{ reason: string }]>('cancelRecovery');
+export const recoveryStatus = defineQuery<RecoveryStatus>('recoveryStatus');

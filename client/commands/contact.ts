@@ -66,5 +66,19 @@ function activityLines(p: ContactProfile): string[] {
     if (p.orderCount > 0) out.push(`  orders from events: ${p.orderCount}, average ${a.averageOrderValue ?? '-'}, repurchase every ${a.repurchaseIntervalDays ?? '-'} days`);
   }
   if (p.numberChecks.length) out.push('  number checks:', ...p.numberChecks.map((k) => `    ${k.at}  ${k.from} -> ${k.to}  (${k.outcome}, lookup said ${k.answer})`));
+  out.push(...feedbackLines(p));
+  return out;
+}
+
+/** Delivery outcomes, suppressions and recovery cases (the feedback loop). */
+function feedbackLines(p: ContactProfile): string[] {
+  const a = p.activity;
+  const out: string[] = [];
+  if (typeof a.messagesSent === 'number')
+    out.push(`  deliveries: ${a.messagesDelivered ?? 0} delivered of ${a.messagesSent} final outcomes; ${a.consecutiveFailures ?? 0} failure(s) in a row; ${a.messagesRejected ?? 0} refused`);
+  if (p.deliveries.length)
+    out.push('  latest sends:', ...p.deliveries.map((d) => `    ${d.at}  ${d.channel} ledger ${d.ledgerId}${d.campaignId ? ` campaign ${d.campaignId}` : ''}: ${d.state}${d.providerStatus ? ` (${d.providerStatus})` : ''}${d.errorCode ? ` error ${d.errorCode}` : ''}`));
+  out.push(`  suppressions:${p.suppressions.length ? '' : ' none'}`, ...p.suppressions.map((s) => `    ${s.channel} ${s.kind} from ${s.source} at ${s.at}`));
+  if (p.recoveryCases.length) out.push('  recovery cases:', ...p.recoveryCases.map((r) => `    #${r.id} ${r.status}: ${r.reason} (${r.detectedAt})`));
   return out;
 }

@@ -127,26 +127,36 @@ export function localTiming(r: Pick<RecipientSnapshot, 'country' | 'timeZones' |
     }
   }
   const zoneOpts = { countryZones: r.countryZones };
+  // A batch decides all its recipients at one instant: the answer for the last instant is kept.
+  let lastNow: number | undefined;
+  let last: ReturnType<LocalTiming['decide']> | undefined;
+  const compute = (now: number): ReturnType<LocalTiming['decide']> => {
+    let next;
+    try {
+      next = nextOpening(now, r.timeZones, window, { ...zoneOpts, ...(holidays ? { holidays } : {}) });
+    } catch (err) {
+      // No usable zone at all (unknown zone and no country): never guess a local time.
+      if (err instanceof SendWindowError) return { skip: 'outside_window', detail: `no local time known: ${err.message}` };
+      throw err;
+    }
+    if (next.kind === 'skip') return { skip: 'holiday', detail: next.reason };
+    if (next.kind === 'none') return { skip: 'outside_window', detail: next.reason };
+    if (next.at.getTime() <= now) return { open: true };
+    let reason: DeferReason = 'outside_window';
+    // 'holiday' when the calendar pushed the opening back (also before the window on a holiday);
+    // 'quiet_hours' only inside the daily range on an allowed weekday.
+    const plain = holidays ? nextOpening(now, r.timeZones, window, zoneOpts) : next;
+    if (plain.kind === 'open' && plain.at.getTime() < next.at.getTime()) reason = 'holiday';
+    else if (isOpenAt(now, r.timeZones, { start: window.start, end: window.end, days: window.days }, zoneOpts)) reason = 'quiet_hours';
+    return { open: false, until: next.at.getTime(), reason };
+  };
   return {
     decide(now) {
-      let next;
-      try {
-        next = nextOpening(now, r.timeZones, window, { ...zoneOpts, ...(holidays ? { holidays } : {}) });
-      } catch (err) {
-        // No usable zone at all (unknown zone and no country): never guess a local time.
-        if (err instanceof SendWindowError) return { skip: 'outside_window', detail: `no local time known: ${err.message}` };
-        throw err;
+      if (now !== lastNow || !last) {
+        last = compute(now);
+        lastNow = now;
       }
-      if (next.kind === 'skip') return { skip: 'holiday', detail: next.reason };
-      if (next.kind === 'none') return { skip: 'outside_window', detail: next.reason };
-      if (next.at.getTime() <= now) return { open: true };
-      let reason: DeferReason = 'outside_window';
-      // 'holiday' when the calendar pushed the opening back (also before the window on a holiday);
-      // 'quiet_hours' only inside the daily range on an allowed weekday.
-      const plain = holidays ? nextOpening(now, r.timeZones, window, zoneOpts) : next;
-      if (plain.kind === 'open' && plain.at.getTime() < next.at.getTime()) reason = 'holiday';
-      else if (isOpenAt(now, r.timeZones, { start: window.start, end: window.end, days: window.days }, zoneOpts)) reason = 'quiet_hours';
-      return { open: false, until: next.at.getTime(), reason };
+      return last;
     },
   };
 }

@@ -1,0 +1,138 @@
+/**
+ * Inbound SMS (Twilio's inbound webhook) and e-mail unsubscribe links, written to Postgres where
+ * the next send decision reads them:
+ *   opt-out (STOP, 退订, T, "please stop texting me"...) -> an sms opt_out suppression with its proof
+ *     (message id, text, time) and an `unsubscribe` event;
+ *   opt-in (START, UNSTOP, YES)   -> the contact's sms opt-outs are removed (21610 ones too);
+ *   help (HELP, INFO)             -> nothing stored; the caller answers with the auto-reply;
+ *   anything else                 -> an `sms_reply` event (activity and score go up).
+ * The replay guard (twilio_webhooks) is written in the same transaction, so a replayed STOP after
+ * a START never opts the contact out again.
+ */
+import { autoReply, classifyInbound, type InboundClassification, type InboundKind } from '../core/keywords';
+import { DEFAULT_RULES } from '../core/events';
+import { normalizePhone } from '../core/phone';
+import type { ScorePolicy } from '../core/score';
+import { phoneHash } from '../db/contacts';
+import { insertSuppressions, insertWebhookReceipts, removeOptOuts, setWebhookResults } from '../db/feedback';
+import type { Pool } from '../db/pool';
+import type { SuppressionChannel } from '../db/suppressions';
+import { ingestEvents, type EventInput } from './events';
+
+export interface InboundDeps {
+  pool: Pool;
+  policy: ScorePolicy;
+  now: () => Date | Promise<Date>;
+  log: (message: string) => void;
+}
+
+export interface InboundSms {
+  replayKey: string;
+  messageSid: string;
+  from: string;
+  to: string;
+  body: string;
+}
+
+export interface InboundResult {
+  replayed: boolean;
+  kind: InboundKind;
+  classification: InboundClassification;
+  contactId: number | null;
+  /** Text to answer with (TwiML), or null. */
+  reply: string | null;
+}
+
+/** Raised inside the transaction to roll back everything when the request is a replay. */
+class Replayed extends Error {}
+
+const BODY_KEPT = 1_600;
+
+export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { brand?: string; helpContact?: string } = {}): Promise<InboundResult> {
+  const at = await deps.now();
+  const classification = classifyInbound(m.body);
+  const kind = classification.kind;
+  const phone = normalizePhone(m.from, {});
+  const hash = phone.ok ? phoneHash(phone.e164) : null;
+  const found = hash ? await deps.pool.query<{ id: string; language: string | null }>('SELECT id, language FROM contacts WHERE phone_hash = $1', [hash]) : null;
+  const contact = found?.rows[0] ? { id: Number(found.rows[0].id), language: found.rows[0].language } : null;
+  const body = m.body.slice(0, BODY_KEPT);
+
+  // The event that goes with it; ingestEvents runs the whole thing in one transaction.
+  const events: EventInput[] = [];
+  const occurredAt = at.toISOString();
+  const subject = contact ? { contact_id: contact.id } : phone.ok ? { phone: phone.e164 } : null;
+  if (subject && kind === 'opt_out') events.push({ key: 0, raw: { event_id: `twilio:${m.messageSid}`, event: 'unsubscribe', ...subject, occurred_at: occurredAt, properties: { channel: 'sms', message_sid: m.messageSid } } });
+  if (subject && (kind === 'other' || kind === 'confirm_yes')) {
+    events.push({
+      key: 0,
+      raw: {
+        event_id: `twilio:${m.messageSid}`,
+        event: 'sms_reply',
+        ...subject,
+        occurred_at: occurredAt,
+        properties: { message_sid: m.messageSid, body, ...(classification.keyword ? { keyword: classification.keyword } : {}), ...(classification.needsReview ? { needs_review: true, review_reason: classification.reason } : {}) },
+      },
+    });
+  }
+
+  let result = 'reply';
+  try {
+    await ingestEvents(deps, events, {
+      rules: DEFAULT_RULES,
+      defaultCountry: undefined,
+      defaultSource: 'twilio',
+      importId: null,
+      onCommit: async (client) => {
+        const fresh = await insertWebhookReceipts(client, [{ key: m.replayKey, kind: 'inbound', messageSid: m.messageSid, status: 'received', errorCode: null }]);
+        if (!fresh.has(m.replayKey)) throw new Replayed();
+        if (!contact) result = `unmatched_${kind}`;
+        else if (kind === 'opt_out') {
+          await insertSuppressions(
+            client,
+            [{ contactId: contact.id, channel: 'sms', kind: 'opt_out', source: 'sms_keyword', proof: { messageSid: m.messageSid, body, receivedAt: occurredAt, keyword: classification.keyword ?? null, basis: classification.basis, reason: classification.reason, to: m.to } }],
+            at,
+          );
+          result = 'opt_out';
+        } else if (kind === 'opt_in') {
+          const removed = await removeOptOuts(client, contact.id, 'sms' satisfies SuppressionChannel);
+          result = removed ? 'opt_in' : 'opt_in_noop';
+        } else result = kind === 'help' ? 'help' : 'reply';
+        await setWebhookResults(client, [{ key: m.replayKey, result, ledgerId: null, contactId: contact?.id ?? null }]);
+      },
+    });
+  } catch (err) {
+    if (err instanceof Replayed) return { replayed: true, kind, classification, contactId: contact?.id ?? null, reply: null };
+    throw err;
+  }
+  if (!contact && kind === 'opt_out') deps.log(`opt-out from a number that is no contact (message ${m.messageSid}): nothing to suppress`);
+  const reply = kind === 'help' || kind === 'opt_out' || kind === 'opt_in' ? autoReply(kind, contact?.language ?? 'en', opts.brand ?? '', opts.helpContact ? { helpContact: opts.helpContact } : {}) : null;
+  return { replayed: false, kind, classification, contactId: contact?.id ?? null, reply };
+}
+
+/** An unsubscribe link was used: suppress the channel it names (e-mail, sms or all) for this contact. */
+export async function applyUnsubscribeLink(
+  deps: InboundDeps,
+  u: { contactId: number; channel: SuppressionChannel; campaignId: string; method: 'one_click' | 'form' },
+): Promise<{ ok: boolean }> {
+  const at = await deps.now();
+  const occurredAt = at.toISOString();
+  const channels = u.channel === 'all' ? undefined : u.channel;
+  let ok = false;
+  await ingestEvents(
+    deps,
+    [{ key: 0, raw: { event_id: `unsubscribe:${u.contactId}:${u.channel}:${u.campaignId}`, event: 'unsubscribe', contact_id: u.contactId, occurred_at: occurredAt, properties: channels ? { channel: channels } : {} } }],
+    {
+      rules: DEFAULT_RULES,
+      defaultCountry: undefined,
+      defaultSource: 'unsubscribe_link',
+      importId: null,
+      onCommit: async (client, results) => {
+        if (results[0]?.status === 'rejected') return; // the contact is gone
+        await insertSuppressions(client, [{ contactId: u.contactId, channel: u.channel, kind: 'opt_out', source: 'unsubscribe_link', proof: { campaignId: u.campaignId, method: u.method, at: occurredAt } }], at);
+        ok = true;
+      },
+    },
+  );
+  return { ok };
+}

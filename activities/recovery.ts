@@ -1,0 +1,157 @@
+/**
+ * Activities of the RecoveryWorkflow: when may the candidate be asked, ask it (one ledger row per
+ * case and step before the provider call), and settle the case (merge, suppress, close).
+ * The workflow reads no clock: these return delays.
+ */
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { confirmationText, type ConfirmationKind } from '../core/recovery/confirmation';
+import { matchCandidates, DEFAULT_MIN_CONFIDENCE, type CandidateLink } from '../core/recovery/match';
+import { recoveryWindowDelay } from '../core/recovery/window';
+import { countryLevelTimeZones, UNKNOWN_TIME_ZONE } from '../core/phone';
+import { maskPhone } from '../core/mask';
+import { composeSms } from '../core/sms';
+import { statusCallbackUrlFor, type SmsSender } from '../channels/sms';
+import { markSending, recordResults } from '../db/ledger';
+import type { Pool } from '../db/pool';
+import {
+  candidateView,
+  closeCase,
+  gatherLinks,
+  markConfirmationSent,
+  mergeConfirmed,
+  openCase,
+  recordMatch,
+  reserveRecoverySend,
+  selfReportedLink,
+  type MergeResult,
+  type RecoveryCase,
+} from '../db/recovery';
+import { recordSuppression } from '../db/suppressions';
+
+export interface RecoveryDeps {
+  pool: Pool;
+  sms: SmsSender;
+  publicBaseUrl: string;
+  now: () => Date | Promise<Date>;
+  log: (message: string) => void;
+}
+
+/** One confirmation per candidate number per 30 days, whatever case asks. */
+export const CONFIRMATION_LIMIT_MS = 30 * 86_400_000;
+
+export type ConfirmationPlan = { action: 'send' } | { action: 'wait'; delayMs: number; reason: 'quiet_hours' | 'outside_window' | 'holiday' | 'confirmation_limit' } | { action: 'stop'; reason: 'opted_out' | 'no_local_time' | 'case_closed' | 'no_candidate' };
+
+export const createRecoveryActivities = (deps: RecoveryDeps) => ({
+  /** May the candidate be asked now? If not: how long to wait, or why never. */
+  async planRecoveryConfirmation(input: { caseId: number; kind: ConfirmationKind }): Promise<ConfirmationPlan> {
+    const now = await deps.now();
+    const v = await candidateView(deps.pool, input.caseId, new Date(now.getTime() - CONFIRMATION_LIMIT_MS));
+    if (!v) return { action: 'stop', reason: 'no_candidate' };
+    if (!['matched', 'confirmation_sent'].includes(v.state)) return { action: 'stop', reason: 'case_closed' };
+    if (v.optedOut) return { action: 'stop', reason: 'opted_out' };
+    if (input.kind === 'confirmation' && v.lastOtherConfirmationAt)
+      return { action: 'wait', delayMs: Math.max(1, v.lastOtherConfirmationAt.getTime() + CONFIRMATION_LIMIT_MS - now.getTime()), reason: 'confirmation_limit' };
+    const unknownZone = v.timeZones.length === 0 || v.timeZones.includes(UNKNOWN_TIME_ZONE);
+    const code = parsePhoneNumberFromString(v.e164)?.countryCallingCode;
+    const w = recoveryWindowDelay({ country: v.country, timeZones: v.timeZones, countryZones: unknownZone && code ? countryLevelTimeZones(code) : [] }, now.getTime());
+    if (!w) return { action: 'stop', reason: 'no_local_time' };
+    if (w.delayMs > 0) return { action: 'wait', delayMs: w.delayMs, reason: w.reason === 'open' ? 'outside_window' : w.reason };
+    return { action: 'send' };
+  },
+
+  /**
+   * Sends the confirmation (or the reminder) once: the ledger row (category 'recovery', never
+   * counted against marketing caps) exists before the provider call; a retry finds it and does
+   * not send again. The opt-out is checked again right before the call.
+   */
+  async sendRecoveryConfirmation(input: { caseId: number; kind: ConfirmationKind; brand: string }): Promise<{ sent: boolean; reason: string }> {
+    const at = await deps.now();
+    const v = await candidateView(deps.pool, input.caseId, new Date(at.getTime() - CONFIRMATION_LIMIT_MS));
+    if (!v || !['matched', 'confirmation_sent'].includes(v.state)) return { sent: false, reason: 'case_closed' };
+    if (v.optedOut) return { sent: false, reason: 'opted_out' };
+    const row = await reserveRecoverySend(deps.pool, v.candidateId, `recovery:${input.caseId}:${input.kind}`, at);
+    if (row.state !== 'reserved') {
+      // An earlier attempt: sent, or lost in flight. Never blindly again: found in the provider's list or left alone.
+      if (row.state === 'sending' && !row.providerId) {
+        const listed = await deps.sms.findSentSince(v.e164, new Date(at.getTime() - 86_400_000));
+        const body = confirmationText(v.language, input.brand, input.kind).text;
+        const hit = listed.find((m) => m.body === body);
+        await recordResults(deps.pool, [hit ? { id: row.id, state: 'sent', providerId: hit.providerId } : { id: row.id, state: 'unknown' }], at);
+      }
+      await markConfirmationSent(deps.pool, input.caseId, input.kind, at);
+      return { sent: true, reason: 'already_sent' };
+    }
+    const { language, text } = confirmationText(v.language, input.brand, input.kind);
+    const composed = composeSms(text, language, 'transactional');
+    await markSending(deps.pool, [row.id], at);
+    const r = await deps.sms.send({ to: v.e164, body: composed.text, statusCallbackUrl: statusCallbackUrlFor(`${deps.publicBaseUrl}/webhooks/twilio/status`, row.id), ledgerId: row.id });
+    deps.log(`recovery ${input.kind} ${r.ok ? 'sent' : `refused ${r.code}`} to ${maskPhone(v.e164)} (case ${input.caseId}, ledger ${row.id})`);
+    await recordResults(
+      deps.pool,
+      [r.ok ? { id: row.id, state: 'sent', providerId: r.providerId, providerStatus: r.status, segments: composed.analysis.segments, encoding: composed.analysis.encoding } : { id: row.id, state: 'failed', errorCode: String(r.code), errorMessage: r.message }],
+      at,
+    );
+    if (!r.ok) return { sent: false, reason: `provider_refused:${r.code}` };
+    await markConfirmationSent(deps.pool, input.caseId, input.kind, at);
+    return { sent: true, reason: 'sent' };
+  },
+
+  /** confirm -> merge; refuse -> the candidate is suppressed (opt-out), case refused; else closed. */
+  async settleRecoveryCase(input: {
+    caseId: number;
+    outcome: 'confirmed' | 'refused' | 'expired' | 'cancelled';
+    reason?: string;
+    followUpCampaignId?: number | null;
+    actor: string;
+  }): Promise<{ state: string; merge?: MergeResult }> {
+    const at = await deps.now();
+    if (input.outcome === 'confirmed') {
+      const merge = await mergeConfirmed(deps.pool, input.caseId, { actor: input.actor, at, followUpCampaignId: input.followUpCampaignId ?? null });
+      return { state: 'confirmed', merge };
+    }
+    if (input.outcome === 'refused') {
+      const v = await candidateView(deps.pool, input.caseId, at);
+      if (v) await recordSuppression(deps.pool, { contactId: v.candidateId, channel: 'sms', kind: 'opt_out', source: `recovery:${input.caseId}`, proof: { reply: 'refuse', at: at.toISOString() } });
+      await closeCase(deps.pool, input.caseId, 'refused', at, { replyKind: 'refuse', closeReason: input.reason ?? 'refused' });
+      return { state: 'refused' };
+    }
+    await closeCase(deps.pool, input.caseId, input.outcome, at, { closeReason: input.reason ?? null });
+    return { state: input.outcome };
+  },
+});
+
+export interface DetectResult {
+  case: RecoveryCase;
+  created: boolean;
+  matched: boolean;
+}
+
+/**
+ * Detection and matching for a batch of dead contacts (scan, operator, API): open (or find) the
+ * case, gather the customer's links, pick the best candidate, record it with its evidence.
+ * Cases that already have a candidate are left as they are.
+ */
+export async function detectAndMatch(
+  pool: Pool,
+  items: ReadonlyArray<{ contactId: number; reason: string; selfReportedE164?: string }>,
+  at: Date,
+  minConfidence = DEFAULT_MIN_CONFIDENCE,
+): Promise<DetectResult[]> {
+  const links = await gatherLinks(pool, items.map((i) => i.contactId));
+  const out: DetectResult[] = [];
+  for (const item of items) {
+    const { case: k, created } = await openCase(pool, item.contactId, item.reason, at);
+    if (k.state !== 'detected' && !(item.selfReportedE164 && k.state === 'matched')) {
+      out.push({ case: k, created, matched: k.matchedAt !== null });
+      continue;
+    }
+    const own = links.get(item.contactId);
+    if (!own) continue;
+    const all: CandidateLink[] = [...own.links];
+    if (item.selfReportedE164) all.push(await selfReportedLink(pool, item.selfReportedE164));
+    const match = matchCandidates(own.old, all, minConfidence);
+    const recorded = await recordMatch(pool, k.id, match, at, match.best?.contactId === null ? item.selfReportedE164 : undefined);
+    out.push({ case: recorded, created, matched: recorded.state === 'matched' });
+  }
+  return out;
+}

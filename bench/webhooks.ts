@@ -1,0 +1,202 @@
+/**
+ * Webhook benchmark (issue 6: >= 5,000 status callbacks/s validated and ingested on this machine;
+ * an inbound STOP visible to the next send decision within 1 s, p99).
+ * A fresh embedded PostgreSQL with `messages` sent SMS in the ledger; the real HTTP server
+ * (buildServer); each message gets signed callbacks sent -> delivered (one in ten undelivered
+ * 30003), POSTed over keep-alive HTTP with `concurrency` requests in flight. Every callback is
+ * verified (X-Twilio-Signature), replay-checked and applied (ledger, contact re-score) before
+ * its 200. Meanwhile STOP replies arrive for other contacts; each one's latency is measured from
+ * sending the request to the moment the send decision's own read (loadRecipients + snapshotOf)
+ * sees the opt-out.
+ * The load comes from a child process (bench/webhooks-client.ts); client, server and PostgreSQL
+ * share this machine's cores.
+ * Run: npx tsx bench/webhooks.ts [messages, default 20000] [concurrency, default 128] [stops, default 300]
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { fork } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import twilio from 'twilio';
+import { snapshotOf } from '../activities/messages';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { loadRecipients } from '../db/recipients';
+import { startEmbeddedPostgres } from '../infra/embedded-postgres';
+import { freePort } from '../infra/net';
+import { buildServer } from '../server';
+import { record } from './record';
+
+const messages = Number(process.argv[2] ?? 20_000);
+const concurrency = Number(process.argv[3] ?? 128);
+const stops = Number(process.argv[4] ?? 300);
+const token = randomBytes(16).toString('hex');
+const accountSid = `AC${randomBytes(16).toString('hex')}`;
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'reachloop-bench-webhooks-'));
+chmodSync(scratch, 0o755);
+const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg') });
+const pool = createPool(pg.url, 24);
+await migrate(pool);
+
+// Contacts 1..messages+stops (US numbers), one sent SMS each for the first `messages`.
+const phone = (i: number) => `+1212${String(5_000_000 + i).padStart(7, '0')}`;
+console.error(`seeding ${messages + stops} contacts and ${messages} ledger rows ...`);
+await pool.query(
+  `INSERT INTO contacts (phone_hash, phone_e164, line_type, country, language, time_zones, validity, number_status, tier, policy_version)
+   SELECT encode(sha256(('+1212' || lpad((5000000 + i)::text, 7, '0'))::bytea), 'hex'), '+1212' || lpad((5000000 + i)::text, 7, '0'),
+          'fixed_or_mobile', 'US', 'en', '{America/New_York}', 'reachable', 'active', 'B', 'score-policy.v1'
+   FROM generate_series(1, $1::int) AS i`,
+  [messages + stops],
+);
+await pool.query(
+  `INSERT INTO consents (contact_id, channel, purpose, source, granted_at) SELECT id, 'sms', 'marketing', 'bench', now() FROM contacts`,
+);
+await pool.query(
+  `INSERT INTO send_ledger (contact_id, step, channel, category, state, reserved_at, attempt_started_at, sent_at, provider_id, provider_status)
+   SELECT id, 'bench', 'sms', 'marketing', 'sent', now(), now(), now(), 'SM' || md5(id::text), 'queued' FROM contacts ORDER BY id LIMIT $1`,
+  [messages],
+);
+const { rows: ledger } = await pool.query<{ id: string; contact_id: string; provider_id: string; phone_e164: string }>(
+  'SELECT l.id, l.contact_id, l.provider_id, c.phone_e164 FROM send_ledger l JOIN contacts c ON c.id = l.contact_id ORDER BY l.id',
+);
+
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const app = buildServer({ pool, twilio: { publicBaseUrl: base, authToken: () => token } });
+await app.listen({ host: '127.0.0.1', port });
+
+interface Req {
+  url: string;
+  body: string;
+  signature: string;
+}
+const sign = (pathAndQuery: string, params: Record<string, string>): Req => {
+  const url = `${base}${pathAndQuery}`;
+  return { url, body: new URLSearchParams(params).toString(), signature: twilio.getExpectedTwilioSignature(token, url, params) };
+};
+
+// Signed before the clock starts: the benchmark measures the server, not the client's HMACs.
+console.error('signing callbacks ...');
+const wave = (status: (i: number) => string) =>
+  ledger.map((l, i) => {
+    const s = status(i);
+    const params: Record<string, string> = { AccountSid: accountSid, ApiVersion: '2010-04-01', From: '+15005550006', MessageSid: l.provider_id, MessageStatus: s, SmsSid: l.provider_id, SmsStatus: s, To: l.phone_e164 };
+    if (s === 'undelivered') params.ErrorCode = '30003';
+    return sign(`/webhooks/twilio/status?ledgerId=${l.id}`, params);
+  });
+const callbacks = [...wave(() => 'sent'), ...wave((i) => (i % 10 === 9 ? 'undelivered' : 'delivered'))];
+const stopRequests = Array.from({ length: stops }, (_, k) => {
+  const sid = `SM${randomBytes(16).toString('hex')}`;
+  const from = phone(messages + k + 1);
+  return { contactId: messages + k + 1, req: sign('/webhooks/twilio/inbound', { AccountSid: accountSid, ApiVersion: '2010-04-01', Body: 'STOP', From: from, MessageSid: sid, NumMedia: '0', SmsMessageSid: sid, SmsSid: sid, SmsStatus: 'received', To: '+15005550006' }) };
+});
+
+// node:http with keep-alive: fetch (undici) costs several times more CPU per request, and the
+// client shares this machine (and this process) with the server and PostgreSQL.
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency + 8 });
+const post = (r: Req) =>
+  new Promise<string>((resolve, reject) => {
+    const u = new URL(r.url);
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(r.body), 'x-twilio-signature': r.signature } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}: ${text}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(r.body);
+  });
+
+async function pooled<T>(items: readonly T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+// Warm-up (JIT, connections), not measured.
+await pooled(callbacks.slice(0, 500), concurrency, async (r) => void (await post(r)));
+const measured = callbacks.slice(500);
+
+const results: Record<string, number> = {};
+const stopLatencies: number[] = [];
+let flooding = true;
+/** STOPs spread over the flood, each checked with the send decision's own read. */
+const stopRun = async () => {
+  for (const s of stopRequests.slice(0, Math.ceil(stops / 2))) {
+    if (!flooding) break;
+    const t0 = performance.now();
+    await post(s.req);
+    for (;;) {
+      const rec = (await loadRecipients(pool, [s.contactId], 'marketing')).get(s.contactId)!;
+      if (snapshotOf(rec).optedOut.sms) break;
+      if (performance.now() - t0 > 5_000) throw new Error(`STOP for contact ${s.contactId} not visible after 5 s`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    stopLatencies.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+console.error(`posting ${measured.length} callbacks, ${concurrency} in flight ...`);
+// The flood comes from a process of its own, as it would from Twilio's side.
+const client = fork(new URL('./webhooks-client.ts', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+let stopping: Promise<void> = Promise.resolve();
+const flood = await new Promise<{ ms: number; results: Record<string, number> }>((resolve, reject) => {
+  client.on('message', (m: { started?: boolean; ms?: number; results?: Record<string, number> }) => {
+    if (m.started) stopping = stopRun();
+    else resolve(m as { ms: number; results: Record<string, number> });
+  });
+  client.once('exit', (code) => reject(new Error(`load generator exited ${code}`)));
+  client.send({ requests: measured, concurrency });
+});
+const floodMs = flood.ms;
+Object.assign(results, flood.results);
+flooding = false;
+await stopping;
+const stopsDuringFlood = stopLatencies.length;
+
+// The second half of the STOPs with the server otherwise idle.
+const idleLatencies: number[] = [];
+for (const s of stopRequests.slice(Math.ceil(stops / 2))) {
+  const t = performance.now();
+  await post(s.req);
+  const rec = (await loadRecipients(pool, [s.contactId], 'marketing')).get(s.contactId)!;
+  if (!snapshotOf(rec).optedOut.sms) throw new Error('STOP not visible right after its 200');
+  idleLatencies.push(performance.now() - t);
+}
+
+const { rows: check } = await pool.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM send_ledger GROUP BY state ORDER BY state`);
+const { rows: dem } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts WHERE number_status = 'switched_off'`);
+
+agent.destroy();
+await app.close();
+await pool.end();
+await pg.stop();
+rmSync(scratch, { recursive: true, force: true });
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return Number(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!.toFixed(1));
+};
+
+record('webhooks', {
+  messages,
+  concurrency,
+  statusCallbacks: measured.length,
+  seconds: Number((floodMs / 1000).toFixed(2)),
+  callbacksPerSecond: Math.round(measured.length / (floodMs / 1000)),
+  results,
+  ledgerStates: Object.fromEntries(check.map((r) => [r.state, r.n])),
+  contactsSuspectAfter30003: dem[0]!.n,
+  stopToDecisionMs: {
+    duringCallbackFlood: { n: stopsDuringFlood, p50: pct(stopLatencies, 50), p99: pct(stopLatencies, 99), max: pct(stopLatencies, 100) },
+    idle: { n: idleLatencies.length, p50: pct(idleLatencies, 50), p99: pct(idleLatencies, 99), max: pct(idleLatencies, 100) },
+  },
+});

@@ -1,0 +1,124 @@
+/**
+ * Candidate matching for changed-number recovery (seed 002): who is the likely new number of a
+ * customer whose number died, found only through the customer's own links, each with a
+ * confidence and the evidence kept. Pure: the links are read by db/recovery.ts.
+ */
+
+export type EvidenceKind = 'self_reported' | 'same_email' | 'same_device' | 'same_address';
+
+/** Confidence of one link on its own. Several links combine as independent evidence. */
+export const EVIDENCE_CONFIDENCE: Readonly<Record<EvidenceKind, number>> = {
+  self_reported: 0.95, // the customer told us (app, API, support)
+  same_email: 0.85, // a newer account with the customer's own e-mail
+  same_device: 0.7, // a new account on the same device fingerprint
+  same_address: 0.5, // orders shipped to the same address with another phone: a gentle lead
+};
+
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
+
+export interface Evidence {
+  kind: EvidenceKind;
+  confidence: number;
+  /** What matched, without personal data (hash prefixes, ids). */
+  detail: string;
+}
+
+export interface OldContact {
+  id: number;
+  phoneHash: string;
+  firstSeenAt: number;
+}
+
+/** A number linked to the old contact, as read from the database. */
+export interface CandidateLink {
+  /** The contact holding the number, null for a self-reported number no contact has. */
+  contactId: number | null;
+  phoneHash: string;
+  via: EvidenceKind;
+  detail: string;
+  /** Of the candidate's contact (absent when contactId is null). */
+  firstSeenAt?: number;
+  quarantined?: boolean;
+  /** Its number is itself dead (unreachable, empty, stopped). */
+  dead?: boolean;
+  optedOut?: boolean;
+  /** The candidate contact is already merged into another one. */
+  isAlias?: boolean;
+}
+
+export type ExclusionReason = 'same_number' | 'quarantined' | 'other_active_customer' | 'candidate_dead' | 'opted_out' | 'merged_elsewhere' | 'low_confidence';
+
+export interface Candidate {
+  contactId: number | null;
+  phoneHash: string;
+  confidence: number;
+  evidence: Evidence[];
+}
+
+export interface MatchResult {
+  best: Candidate | null;
+  /** Every other candidate considered, with why it was not used (or outranked). */
+  excluded: Array<{ contactId: number | null; phoneHashPrefix: string; reason: ExclusionReason | 'outranked'; confidence: number }>;
+}
+
+/** 1 - Π(1 - c): independent links reinforce each other, never above 1. */
+export function combineConfidence(parts: readonly number[]): number {
+  return Math.round((1 - parts.reduce((p, c) => p * (1 - c), 1)) * 1000) / 1000;
+}
+
+/**
+ * Groups links per number, excludes numbers the customer cannot own, scores the rest.
+ * - quarantined candidates are never used;
+ * - a candidate contact that is not newer than the old one is another active customer (a
+ *   household sharing an address or an e-mail), unless its number is dead anyway;
+ * - dead, opted-out or already merged candidates are not asked.
+ */
+export function matchCandidates(old: OldContact, links: readonly CandidateLink[], minConfidence = DEFAULT_MIN_CONFIDENCE): MatchResult {
+  const byPhone = new Map<string, CandidateLink[]>();
+  for (const l of links) byPhone.set(l.phoneHash, [...(byPhone.get(l.phoneHash) ?? []), l]);
+  const usable: Candidate[] = [];
+  const excluded: MatchResult['excluded'] = [];
+  for (const [phoneHash, group] of byPhone) {
+    const first = group[0]!;
+    const evidence = dedupeEvidence(group);
+    const confidence = combineConfidence(evidence.map((e) => e.confidence));
+    const reason = exclusionOf(old, first, phoneHash);
+    const entry = { contactId: first.contactId, phoneHashPrefix: phoneHash.slice(0, 12), confidence };
+    if (reason) excluded.push({ ...entry, reason });
+    else if (confidence < minConfidence) excluded.push({ ...entry, reason: 'low_confidence' });
+    else usable.push({ contactId: first.contactId, phoneHash, confidence, evidence });
+  }
+  usable.sort((a, b) => b.confidence - a.confidence || a.phoneHash.localeCompare(b.phoneHash));
+  const [best, ...rest] = usable;
+  for (const r of rest) excluded.push({ contactId: r.contactId, phoneHashPrefix: r.phoneHash.slice(0, 12), reason: 'outranked', confidence: r.confidence });
+  return { best: best ?? null, excluded };
+}
+
+function exclusionOf(old: OldContact, l: CandidateLink, phoneHash: string): ExclusionReason | null {
+  if (phoneHash === old.phoneHash || l.contactId === old.id) return 'same_number';
+  if (l.contactId === null) return null;
+  if (l.quarantined) return 'quarantined';
+  if (l.isAlias) return 'merged_elsewhere';
+  if (l.dead) return 'candidate_dead';
+  if (l.optedOut) return 'opted_out';
+  if (l.firstSeenAt !== undefined && l.firstSeenAt <= old.firstSeenAt) return 'other_active_customer';
+  return null;
+}
+
+function dedupeEvidence(group: readonly CandidateLink[]): Evidence[] {
+  const seen = new Map<EvidenceKind, Evidence>();
+  for (const l of group) if (!seen.has(l.via)) seen.set(l.via, { kind: l.via, confidence: EVIDENCE_CONFIDENCE[l.via], detail: l.detail });
+  return [...seen.values()].sort((a, b) => b.confidence - a.confidence);
+}
+
+/** The key of a shipping address: lower case, punctuation and runs of spaces folded (hashed by the caller). */
+export function addressKey(parts: { line1: string; line2?: string; city?: string; postalCode?: string; country?: string }): string {
+  const fold = (s: string | undefined) =>
+    (s ?? '')
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/[.,#\-_/\\()]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+  return [parts.country, parts.postalCode, parts.city, parts.line1, parts.line2].map(fold).join('|');
+}

@@ -1,0 +1,113 @@
+/**
+ * Twilio webhooks:
+ *   POST /webhooks/twilio/status    status callbacks (MessageStatus, ErrorCode; ?ledgerId= in the URL)
+ *   POST /webhooks/twilio/inbound   inbound messages (STOP / START / HELP / replies)
+ * Each request is verified with X-Twilio-Signature against the auth token Twilio signs with and
+ * the public URL Twilio called (PUBLIC_BASE_URL + path + query, byte for byte). Forged or
+ * tampered requests get 403 and a log line (numbers masked). A replay of a request already
+ * processed (same MessageSid, status and signature) gets 200 and changes nothing. Status
+ * callbacks are applied in batches (server/batcher.ts); inbound messages one by one, answered
+ * with TwiML (the auto-reply for HELP, STOP and START).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { applyStatusCallbacks, type StatusCallback, type StatusCallbackResult } from '../activities/feedback';
+import { applyInboundSms } from '../activities/inbound';
+import { parseErrorCode, parseMessageStatus } from '../core/delivery-outcome';
+import { maskPhone } from '../core/mask';
+import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import type { Pool } from '../db/pool';
+import { createBatcher } from './batcher';
+import { replayKey, verifyTwilioRequest, type TwilioParams } from './twilio-signature';
+
+export interface TwilioWebhookOptions {
+  /** The public base URL Twilio calls (PUBLIC_BASE_URL): signatures cover the full public URL. */
+  publicBaseUrl: string;
+  /**
+   * The auth token Twilio signs with: TWILIO_AUTH_TOKEN, or the local sandbox's (read when a request
+   * arrives, so a `reachloop serve` follows a worker that restarted its sandbox). undefined = 503.
+   */
+  authToken: () => string | undefined;
+  /** Auto-reply brand prefix and HELP contact. */
+  brand?: string;
+  helpContact?: string;
+  policy?: ScorePolicy;
+  now?: () => Date | Promise<Date>;
+  log?: (message: string) => void;
+}
+
+export const STATUS_PATH = '/webhooks/twilio/status';
+export const INBOUND_PATH = '/webhooks/twilio/inbound';
+
+const TWIML = 'text/xml; charset=utf-8';
+const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+const xmlEscape = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+export const twimlMessage = (text: string) => `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${xmlEscape(text)}</Message></Response>`;
+
+const first = (v: string | readonly string[] | undefined) => (v === undefined ? undefined : typeof v === 'string' ? v : v[0]);
+const masked = (v: string | readonly string[] | undefined) => {
+  const s = first(v);
+  return s ? (/^\+?\d{6,}$/.test(s) ? maskPhone(s) : '(not a number)') : '-';
+};
+
+export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool }, opts: TwilioWebhookOptions): void {
+  const log = opts.log ?? (() => {});
+  const feedbackDeps = { pool: deps.pool, policy: opts.policy ?? SCORE_POLICY_V1, now: opts.now ?? (() => new Date()), log };
+  const base = opts.publicBaseUrl.replace(/\/+$/, '');
+  const statuses = createBatcher<StatusCallback, StatusCallbackResult>((items) => applyStatusCallbacks(feedbackDeps, items), { maxBatch: 500, concurrency: 4 });
+  app.addHook('onClose', async () => statuses.drain());
+
+  /** Verifies the signature; answers the request itself (403/503) and returns null when it fails. */
+  const verified = (req: FastifyRequest, reply: FastifyReply, what: string): { params: TwilioParams; signature: string } | null => {
+    const token = opts.authToken();
+    const params = (req.body ?? {}) as TwilioParams;
+    if (!token) {
+      log(`${what}: no Twilio auth token available (SMS_PROVIDER=sandbox without a running sandbox?): 503`);
+      void reply.code(503).send({ error: 'webhook verification unavailable' });
+      return null;
+    }
+    const signature = req.headers['x-twilio-signature'];
+    const check = verifyTwilioRequest({ authToken: token, url: `${base}${req.url}`, params, signature });
+    if (!check.ok) {
+      log(
+        `rejected ${what}: ${check.reason} (MessageSid ${first(params.MessageSid) ?? '-'}, From ${masked(params.From)}, To ${masked(params.To)}, ip ${req.ip}): 403`,
+      );
+      void reply.code(403).send({ error: 'invalid signature' });
+      return null;
+    }
+    return { params, signature: signature as string };
+  };
+
+  app.post(STATUS_PATH, async (req, reply) => {
+    const v = verified(req, reply, 'status callback');
+    if (!v) return reply;
+    const key = replayKey(v.params, v.signature);
+    const status = parseMessageStatus(first(v.params.MessageStatus) ?? first(v.params.SmsStatus));
+    const sid = first(v.params.MessageSid) ?? first(v.params.SmsSid);
+    if (!key || !sid) return reply.code(400).send({ error: 'MessageSid is required' });
+    if (!status) {
+      // Signed by Twilio, so not an attack: a status this version does not know. 200 so it is not retried.
+      log(`status callback ${sid}: unknown status ${JSON.stringify(first(v.params.MessageStatus) ?? '')}: ignored`);
+      return reply.code(200).send();
+    }
+    const ledgerId = (req.query as Record<string, string | undefined>).ledgerId ?? null;
+    const result = await statuses.submit({ replayKey: key, messageSid: sid, status, errorCode: parseErrorCode(first(v.params.ErrorCode)), ledgerId });
+    if (result === 'replayed') log(`status callback ${sid} ${status}: replayed request, not applied again`);
+    return reply.code(200).header('content-type', 'text/plain; charset=utf-8').send(result);
+  });
+
+  app.post(INBOUND_PATH, async (req, reply) => {
+    const v = verified(req, reply, 'inbound message');
+    if (!v) return reply;
+    const key = replayKey(v.params, v.signature);
+    const sid = first(v.params.MessageSid) ?? first(v.params.SmsMessageSid) ?? first(v.params.SmsSid);
+    const from = first(v.params.From);
+    if (!key || !sid || !from) return reply.code(400).send({ error: 'MessageSid and From are required' });
+    const r = await applyInboundSms(feedbackDeps, { replayKey: key, messageSid: sid, from, to: first(v.params.To) ?? '', body: first(v.params.Body) ?? '' }, {
+      ...(opts.brand ? { brand: opts.brand } : {}),
+      ...(opts.helpContact ? { helpContact: opts.helpContact } : {}),
+    });
+    if (r.replayed) log(`inbound ${sid} from ${maskPhone(from)}: replayed request, not applied again`);
+    else if (r.kind !== 'other') log(`inbound ${r.kind} from ${maskPhone(from)} (contact ${r.contactId ?? 'none'}, ${r.classification.basis}: ${r.classification.reason})`);
+    return reply.code(200).header('content-type', TWIML).send(r.reply && !r.replayed ? twimlMessage(r.reply) : emptyTwiml);
+  });
+}
