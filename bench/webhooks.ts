@@ -10,7 +10,7 @@
  * sees the opt-out.
  * The load comes from a child process (bench/webhooks-client.ts); client, server and PostgreSQL
  * share this machine's cores.
- * Run: npx tsx bench/webhooks.ts [messages, default 20000] [concurrency, default 128] [stops, default 300]
+ * Run: npx tsx bench/webhooks.ts [messages, default 20000] [concurrency, default 512] [stops, default 300]
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +29,7 @@ import { buildServer } from '../server';
 import { record } from './record';
 
 const messages = Number(process.argv[2] ?? 20_000);
-const concurrency = Number(process.argv[3] ?? 128);
+const concurrency = Number(process.argv[3] ?? 512);
 const stops = Number(process.argv[4] ?? 300);
 const token = randomBytes(16).toString('hex');
 const accountSid = `AC${randomBytes(16).toString('hex')}`;
