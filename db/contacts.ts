@@ -42,25 +42,30 @@ export async function lockContactsByHash(client: PoolClient, hashes: readonly st
       complaints: r.complaints,
       activity: r.activity,
       tier: r.tier,
-      draft: {
-        e164: r.phone_e164,
-        extension: r.phone_extension,
-        lineType: r.line_type as PhoneType,
-        country: r.country,
-        region: r.region,
-        currency: r.currency,
-        language: r.language,
-        timeZones: r.time_zones,
-        name: r.name,
-        emails: r.emails,
-        channelTags: r.channel_tags,
-        sources: r.sources,
-        deviceIds: r.device_ids,
-        lastOrderAt: r.last_order_at ? r.last_order_at.toISOString() : null,
-        orderValue: r.order_value === null ? null : Number(r.order_value),
-        consents: (r.consent_list as Consent[]).map((c) => ({ ...c, grantedAt: new Date(c.grantedAt).toISOString() })),
-      },
+      draft: draftFromRow(r, r.emails, (r.consent_list as Consent[]).map((c) => ({ ...c, grantedAt: new Date(c.grantedAt).toISOString() }))),
     });
   }
   return out;
+}
+
+/** A contacts row as the mergeable draft; e-mails and consents come from their own tables. */
+export function draftFromRow(r: Record<string, any>, emails: string[], consents: Consent[]): ContactDraft {
+  return {
+    e164: r.phone_e164,
+    extension: r.phone_extension,
+    lineType: r.line_type as PhoneType,
+    country: r.country,
+    region: r.region,
+    currency: r.currency,
+    language: r.language,
+    timeZones: r.time_zones,
+    name: r.name,
+    emails,
+    channelTags: r.channel_tags,
+    sources: r.sources,
+    deviceIds: r.device_ids,
+    lastOrderAt: r.last_order_at ? r.last_order_at.toISOString() : null,
+    orderValue: r.order_value === null ? null : Number(r.order_value),
+    consents,
+  };
 }

@@ -2,8 +2,8 @@ import type { PoolClient } from 'pg';
 import type { StoredFacts } from '../core/activity';
 import type { ContactDraft } from '../core/intake/merge';
 import type { NumberStatus } from '../core/number-status';
-import type { PhoneType } from '../core/phone';
 import type { ValidityStatus } from '../core/score';
+import { draftFromRow } from './contacts';
 
 /**
  * A contact as re-scoring needs it (events, rechecks, outcomes). The draft carries what the score
@@ -41,24 +41,7 @@ export async function lockContactsById(client: PoolClient, ids: readonly number[
         sameRangeRegistrations: r.same_range_registrations,
         sameDeviceRegistrations: r.same_device_registrations,
       },
-      draft: {
-        e164: r.phone_e164,
-        extension: r.phone_extension,
-        lineType: r.line_type as PhoneType,
-        country: r.country,
-        region: r.region,
-        currency: r.currency,
-        language: r.language,
-        timeZones: r.time_zones,
-        name: r.name,
-        emails: [],
-        channelTags: r.channel_tags,
-        sources: r.sources,
-        deviceIds: r.device_ids,
-        lastOrderAt: r.last_order_at ? r.last_order_at.toISOString() : null,
-        orderValue: r.order_value === null ? null : Number(r.order_value),
-        consents: [],
-      },
+      draft: draftFromRow(r, [], []),
     });
   }
   return out;
