@@ -22,7 +22,9 @@ import { loadRecipients, type RecipientRecord } from '../db/recipients';
 import type { CampaignPlan, DispatchInput, DispatchResult } from '../workflows/shared';
 import type { ScorePolicy } from '../core/score';
 import { applySendRefusals } from './feedback';
-import { buildEmail, buildSms, snapshotOf } from './messages';
+import { createLinkCoder, type LinkCoder } from '../channels/tracked-link';
+import { insertLinks, type LinkRecord } from '../db/links';
+import { buildEmail, buildSms, snapshotOf, type BuiltSms, type SmsLinkContext } from './messages';
 import { createPacer, mapConcurrent } from './pacing';
 
 export interface CampaignDeps {
@@ -54,6 +56,13 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
     }
     return hit;
   };
+  // Tracked links (definition links.track): codes under the signing secret, made when first needed.
+  let coder: LinkCoder | undefined;
+  const linkingFor = (campaignId: number): SmsLinkContext => ({
+    campaignId,
+    publicBaseUrl: deps.publicBaseUrl,
+    codeOf: (k) => (coder ??= createLinkCoder(deps.signingSecret))(k),
+  });
 
   return {
     async loadCampaignPlan(input: { campaignId: number; startAt?: string }): Promise<CampaignPlan> {
@@ -121,7 +130,7 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           const row = prior.get(c.contactId);
           if (!row || row.state === 'reserved' || row.state === 'released') toDecide.push(c.contactId);
           else if (row.state === 'sending') {
-            const r = await reconcile(row, records.get(c.contactId), def, deps.sms);
+            const r = await reconcile(row, records.get(c.contactId), def, deps.sms, linkingFor(input.campaignId));
             if (r.kind === 'found') {
               reconciled.push({ id: row.id, state: 'sent', providerId: r.providerId });
               note(c.contactId, { kind: 'SEND', reason: 'reconciled', channel: row.channel }, { contactId: c.contactId, state: 'sent', nextAt: null, channel: row.channel, reason: 'reconciled' });
@@ -180,14 +189,25 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           }
         }
 
-        // 4. Send: the ledger says 'sending' before any provider call.
+        // 4. Send: the SMS texts are built first, so that their tracked links are stored (one
+        // statement for the batch) and the ledger says 'sending' before any provider call.
+        const linking = linkingFor(input.campaignId);
+        const texts = new Map<string, BuiltSms>();
+        const links: LinkRecord[] = [];
+        for (const { row, record } of toSend) {
+          if (row.channel !== 'sms') continue;
+          const sms = buildSms(def, record, linking);
+          texts.set(row.id, sms);
+          for (const l of sms.links) links.push({ ...l, campaignId: input.campaignId, contactId: record.contactId, ledgerId: row.id });
+        }
+        await insertLinks(deps.pool, links, at);
         await markSending(deps.pool, toSend.map((t) => t.row.id), at);
         const pacers = { sms: createPacer(input.rate.sms), email: createPacer(input.rate.email) };
         const results: LedgerResult[] = [];
         let done = 0;
         await mapConcurrent(toSend, SEND_CONCURRENCY, async ({ row, record }) => {
           await pacers[row.channel].take();
-          const r = await sendOne(deps, def, input.campaignId, row, record, at);
+          const r = await sendOne(deps, def, input.campaignId, row, record, at, texts.get(row.id));
           results.push(r);
           const sent = r.state === 'sent';
           note(record.contactId, { kind: 'SEND', reason: sent ? 'ok' : (r.errorCode ?? 'failed'), channel: row.channel }, { contactId: record.contactId, state: sent ? 'sent' : 'failed', nextAt: null, channel: row.channel, reason: sent ? 'sent' : `failed:${r.errorCode}` });
@@ -232,18 +252,18 @@ type Reconciliation = { kind: 'found'; providerId: string } | { kind: 'not_sent'
  * answers, matched by the exact text this step sends: found, or definitely not sent. E-mail
  * has no such list: the outcome stays unknown.
  */
-async function reconcile(row: LedgerRow, record: RecipientRecord | undefined, def: CampaignDefinition, sms: SmsSender): Promise<Reconciliation> {
+async function reconcile(row: LedgerRow, record: RecipientRecord | undefined, def: CampaignDefinition, sms: SmsSender, linking: SmsLinkContext): Promise<Reconciliation> {
   if (row.providerId) return { kind: 'found', providerId: row.providerId };
   if (row.channel !== 'sms' || !record || !row.attemptStartedAt) return { kind: 'unknown' };
-  const body = buildSms(def, record).text;
+  const body = buildSms(def, record, linking).text;
   const listed = await sms.findSentSince(record.e164, row.attemptStartedAt);
   const match = listed.find((m) => m.body === body);
   return match ? { kind: 'found', providerId: match.providerId } : { kind: 'not_sent' };
 }
 
-async function sendOne(deps: CampaignDeps, def: CampaignDefinition, campaignId: number, row: LedgerRow, record: RecipientRecord, at: Date): Promise<LedgerResult> {
+async function sendOne(deps: CampaignDeps, def: CampaignDefinition, campaignId: number, row: LedgerRow, record: RecipientRecord, at: Date, built?: BuiltSms): Promise<LedgerResult> {
   if (row.channel === 'sms') {
-    const composed = buildSms(def, record);
+    const composed = built ?? buildSms(def, record);
     const r = await deps.sms.send({
       to: record.e164,
       body: composed.text,

@@ -2,19 +2,22 @@
  * Inbound SMS (Twilio's inbound webhook) and e-mail unsubscribe links, written to Postgres where
  * the next send decision reads them:
  *   opt-out (STOP, 退订, T, "please stop texting me"...) -> an sms opt_out suppression with its proof
- *     (message id, text, time) and an `unsubscribe` event;
- *   opt-in (START, UNSTOP, YES)   -> the contact's sms opt-outs are removed (21610 ones too);
+ *     (message id, text, time) and an `unsubscribe` event; from a number that is no contact yet,
+ *     kept by phone hash (db/pending-optouts.ts) and applied when the number is imported;
+ *   opt-in (START, UNSTOP, YES)   -> the contact's sms opt-outs are removed (21610 ones too), or the
+ *     number's pending one;
  *   help (HELP, INFO)             -> nothing stored; the caller answers with the auto-reply;
  *   anything else                 -> an `sms_reply` event (activity and score go up).
  * The replay guard (twilio_webhooks) is written in the same transaction, so a replayed STOP after
  * a START never opts the contact out again.
  */
-import { autoReply, classifyInbound, type InboundClassification, type InboundKind } from '../core/keywords';
+import { autoReply, classifyInbound, type InboundClassification, type InboundContext, type InboundKind } from '../core/keywords';
 import { DEFAULT_RULES } from '../core/events';
 import { normalizePhone } from '../core/phone';
 import type { ScorePolicy } from '../core/score';
 import { phoneHash } from '../db/contacts';
 import { insertSuppressions, insertWebhookReceipts, removeOptOuts, setWebhookResults } from '../db/feedback';
+import { cancelPendingOptOuts, recordPendingOptOut } from '../db/pending-optouts';
 import type { Pool } from '../db/pool';
 import type { SuppressionChannel } from '../db/suppressions';
 import { ingestEvents, type EventInput } from './events';
@@ -48,9 +51,13 @@ class Replayed extends Error {}
 
 const BODY_KEPT = 1_600;
 
-export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { brand?: string; helpContact?: string } = {}): Promise<InboundResult> {
+/**
+ * `context` 'recovery_confirmation' when the sender has a number confirmation pending: its Y / YES
+ * answers that question (an sms_reply event), it is not an opt-in.
+ */
+export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { brand?: string; helpContact?: string; context?: InboundContext } = {}): Promise<InboundResult> {
   const at = await deps.now();
-  const classification = classifyInbound(m.body);
+  const classification = classifyInbound(m.body, { context: opts.context ?? 'default' });
   const kind = classification.kind;
   const phone = normalizePhone(m.from, {});
   const hash = phone.ok ? phoneHash(phone.e164) : null;
@@ -86,13 +93,16 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
       onCommit: async (client) => {
         const fresh = await insertWebhookReceipts(client, [{ key: m.replayKey, kind: 'inbound', messageSid: m.messageSid, status: 'received', errorCode: null }]);
         if (!fresh.has(m.replayKey)) throw new Replayed();
-        if (!contact) result = `unmatched_${kind}`;
-        else if (kind === 'opt_out') {
-          await insertSuppressions(
-            client,
-            [{ contactId: contact.id, channel: 'sms', kind: 'opt_out', source: 'sms_keyword', proof: { messageSid: m.messageSid, body, receivedAt: occurredAt, keyword: classification.keyword ?? null, basis: classification.basis, reason: classification.reason, to: m.to } }],
-            at,
-          );
+        const proof = { messageSid: m.messageSid, body, receivedAt: occurredAt, keyword: classification.keyword ?? null, basis: classification.basis, reason: classification.reason, to: m.to };
+        if (!contact) {
+          // Not a contact (yet): the opt-out waits for the number's import; an opt-in cancels one waiting.
+          result = `unmatched_${kind}`;
+          if (hash && kind === 'opt_out') {
+            await recordPendingOptOut(client, { phoneHash: hash, channel: 'sms', source: 'sms_keyword', proof }, at);
+            result = 'pending_opt_out';
+          } else if (hash && kind === 'opt_in' && (await cancelPendingOptOuts(client, hash, 'sms'))) result = 'pending_opt_out_cancelled';
+        } else if (kind === 'opt_out') {
+          await insertSuppressions(client, [{ contactId: contact.id, channel: 'sms', kind: 'opt_out', source: 'sms_keyword', proof }], at);
           result = 'opt_out';
         } else if (kind === 'opt_in') {
           const removed = await removeOptOuts(client, contact.id, 'sms' satisfies SuppressionChannel);
@@ -105,7 +115,7 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
     if (err instanceof Replayed) return { replayed: true, kind, classification, contactId: contact?.id ?? null, reply: null };
     throw err;
   }
-  if (!contact && kind === 'opt_out') deps.log(`opt-out from a number that is no contact (message ${m.messageSid}): nothing to suppress`);
+  if (!contact && kind === 'opt_out') deps.log(`opt-out from a number that is no contact (message ${m.messageSid}): kept, it applies when the number is imported`);
   const reply = kind === 'help' || kind === 'opt_out' || kind === 'opt_in' ? autoReply(kind, contact?.language ?? 'en', opts.brand ?? '', opts.helpContact ? { helpContact: opts.helpContact } : {}) : null;
   return { replayed: false, kind, classification, contactId: contact?.id ?? null, reply };
 }

@@ -1,3 +1,4 @@
+import { statusOf } from '../channels/number-lookup';
 import { Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
 import { validateRow } from '../core/intake/row';
@@ -100,7 +101,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
       const toLookUp = hashes.filter((h) => !existing.has(h) || existing.get(h)!.numberStatus === 'unknown');
       const statuses = new Map<string, NumberStatus>();
       const looked = await deps.lookup.lookup(toLookUp.map((h) => groups.get(h)!.incoming[0]!.row.e164));
-      toLookUp.forEach((h, i) => statuses.set(h, looked[i]!)); const out: ContactWrite[] = [];
+      toLookUp.forEach((h, i) => statuses.set(h, statusOf(looked[i]!))); const out: ContactWrite[] = [];
       for (const [hash, g] of groups) {
         const prior = existing.get(hash);
         const draft = mergeContact(prior?.draft ?? null, g.incoming, { source: options.source, consentPurpose: options.consentPurpose });

@@ -2,10 +2,12 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CampaignDefinition } from '../core/campaign/definition';
 import type { RecipientSnapshot } from '../core/campaign/decision';
 import { countryLevelTimeZones, UNKNOWN_TIME_ZONE } from '../core/phone';
+import { shortenLinks, type TrackedLink } from '../core/links';
 import { composeSms, type ComposedSms } from '../core/sms';
 import { escapeHtml, pickLanguage, renderTemplate } from '../core/template';
 import type { TierName } from '../core/campaign/definition';
 import type { OutboundEmail } from '../channels/email';
+import type { LinkCoder } from '../channels/tracked-link';
 import { signUnsubscribeToken, unsubscribeUrl } from '../channels/unsubscribe-link';
 import type { RecipientRecord } from '../db/recipients';
 
@@ -39,10 +41,32 @@ function countryZonesOf(e164: string): readonly string[] {
   return code ? countryLevelTimeZones(code) : [];
 }
 
-export function buildSms(def: CampaignDefinition, r: RecipientRecord): ComposedSms {
+/** What tracked links need: the campaign, where /l/CODE is served, and the code of a link. */
+export interface SmsLinkContext {
+  campaignId: number;
+  publicBaseUrl: string;
+  codeOf: LinkCoder;
+}
+
+export interface BuiltSms extends ComposedSms {
+  /** Short links in `text` (campaigns with links.track), to store before sending. */
+  links: TrackedLink[];
+}
+
+/**
+ * The SMS for a recipient. With tracked links each URL becomes its short link before the footer
+ * is added and the segments are counted, so the stored count is that of the text sent. The same
+ * recipient always gets the same text (codes are derived), which reconciliation relies on.
+ */
+export function buildSms(def: CampaignDefinition, r: RecipientRecord, linking?: SmsLinkContext): BuiltSms {
   const { language, template } = pickLanguage(def.templates.sms!, r.language, def.defaultLanguage);
-  const body = renderTemplate(template, { name: r.name, brand: def.brand, country: r.country });
-  return composeSms(body, language, def.category);
+  let body = renderTemplate(template, { name: r.name, brand: def.brand, country: r.country });
+  let links: TrackedLink[] = [];
+  if (def.links?.track) {
+    if (!linking) throw new Error('tracked links need a link context (public base URL and signing secret)');
+    ({ text: body, links } = shortenLinks(body, linking.publicBaseUrl, (url) => linking.codeOf({ campaignId: linking.campaignId, contactId: r.contactId, url })));
+  }
+  return { ...composeSms(body, language, def.category), links };
 }
 
 export interface EmailContext {

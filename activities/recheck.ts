@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { NumberLookup } from '../channels/number-lookup';
+import { lineTypeOf, statusOf, type NumberLookup } from '../channels/number-lookup';
 import { decideRecheck, type RecheckDecision } from '../core/recheck';
 import { REGULAR_RECHECK_DAYS } from '../core/number-status';
 import type { ScorePolicy } from '../core/score';
@@ -7,6 +7,8 @@ import { copyRows, type CopyValue } from '../db/copy';
 import { forgetBatches, recordBatch, recordedBatch } from '../db/events';
 import type { Pool } from '../db/pool';
 import { lockContactsById } from '../db/rescore';
+import { phoneHash } from '../db/contacts';
+import { openRecoveryCandidates } from '../db/feedback';
 import { inTransaction } from '../db/transaction';
 import type { RecheckBatchResult } from '../workflows/shared';
 import { rescoreContacts, type ContactChange } from './rescore';
@@ -50,11 +52,13 @@ export const createRecheckActivities = (deps: RecheckDeps) => ({
       const decisions = new Map<number, RecheckDecision>();
       const changes: ContactChange[] = [];
       for (const contact of contacts.values()) {
-        const d = decideRecheck(contact, answerOf.get(contact.id)!);
+        const answer = answerOf.get(contact.id)!;
+        const d = decideRecheck({ ...contact, lineType: contact.draft.lineType }, statusOf(answer), lineTypeOf(answer));
         decisions.set(contact.id, d);
         changes.push({
-          contact,
+          contact: d.lineTypeChanged ? { ...contact, draft: { ...contact.draft, lineType: d.lineTypeChanged.to } } : contact,
           numberStatus: d.status,
+          ...(d.lineTypeChanged ? { smsEligible: false } : {}),
           recheck: { at: now.toISOString(), after: new Date(now.getTime() + d.recheckInHours * HOUR_MS).toISOString() },
           cause: 'recheck',
         });
@@ -75,9 +79,23 @@ export const createRecheckActivities = (deps: RecheckDeps) => ({
         ['contact_id', 'at', 'lookup', 'answer', 'from_status', 'to_status', 'outcome'],
         [...contacts.values()].flatMap((c): CopyValue[][] => {
           const d = decisions.get(c.id)!;
-          return d.outcome === 'unchanged' ? [] : [[c.id, now.toISOString(), deps.lookup.name, answerOf.get(c.id)!, c.numberStatus, d.status, d.outcome]];
+          const a = answerOf.get(c.id)!;
+          return d.outcome === 'unchanged' ? [] : [[c.id, now.toISOString(), deps.lookup.name, d.lineTypeChanged ? `${statusOf(a)} ${lineTypeOf(a)}` : statusOf(a), c.numberStatus, d.status, d.outcome]];
         }),
       );
+      // Reassigned numbers: the new line type stored, the customer handed to the recovery funnel.
+      const turned = [...contacts.values()].flatMap((c) => {
+        const t = decisions.get(c.id)!.lineTypeChanged;
+        return t ? [{ contact: c, ...t }] : [];
+      });
+      if (turned.length) {
+        await client.query('UPDATE contacts c SET line_type = x.t FROM unnest($1::bigint[], $2::text[]) AS x(id, t) WHERE c.id = x.id', [turned.map((x) => x.contact.id), turned.map((x) => x.to)]);
+        await openRecoveryCandidates(
+          client,
+          turned.map((x) => ({ contactId: x.contact.id, oldPhoneHash: phoneHash(x.contact.draft.e164), reason: 'line_type_changed', evidence: { lookup: deps.lookup.name, from: x.from, to: x.to } })),
+          now,
+        );
+      }
       result.lastId = Number(rows[rows.length - 1]!.id);
       await recordBatch(client, input.jobId, batchKey, result);
     });

@@ -23,10 +23,15 @@ import {
   recordMatch,
   reserveRecoverySend,
   selfReportedLink,
+  aliasTarget,
+  findDeadContacts,
   type MergeResult,
   type RecoveryCase,
 } from '../db/recovery';
 import { recordSuppression } from '../db/suppressions';
+import { Context } from '@temporalio/activity';
+import { startOrSignalRecovery, type RecoveryOptions } from '../client/recovery/lifecycle';
+import { mapConcurrent } from './pacing';
 
 export interface RecoveryDeps {
   pool: Pool;
@@ -118,7 +123,47 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
     await closeCase(deps.pool, input.caseId, input.outcome, at, { closeReason: input.reason ?? null });
     return { state: input.outcome };
   },
+
+  /** One page of the scheduled scan (RecoveryScanWorkflow); starts the cases' workflows through this worker's client. */
+  async scanRecoveryPage(input: { afterId: number; limit: number; minFailures: number; options: RecoveryOptions }): Promise<ScanPage> {
+    const client = Context.current().client;
+    return scanDeadContacts(deps.pool, { ...input, at: await deps.now(), start: (k) => startOrSignalRecovery(client, deps.pool, k, input.options) });
+  },
 });
+
+export interface ScanPage {
+  dead: number;
+  casesOpened: number;
+  matched: number;
+  workflowsStarted: number;
+  /** The last contact id looked at; null when the page was the last one. */
+  lastId: number | null;
+}
+
+/** Workflows started at once while a scan page is handed over (signalWithStart round trips). */
+const START_CONCURRENCY = 16;
+
+/**
+ * One page of a recovery scan: the dead contacts after `afterId`, their cases opened and matched,
+ * and a RecoveryWorkflow started (or signalled) for every case with a candidate, unless dry run.
+ * Used by `reachloop recovery scan` and the scheduled RecoveryScanWorkflow.
+ */
+export async function scanDeadContacts(
+  pool: Pool,
+  o: { afterId: number; limit: number; minFailures: number; at: Date; dryRun?: boolean; start: (k: RecoveryCase) => Promise<string> },
+): Promise<ScanPage> {
+  const dead = await findDeadContacts(pool, { minFailures: o.minFailures, limit: o.limit, afterId: o.afterId });
+  const results = await detectAndMatch(pool, dead, o.at);
+  const toStart = o.dryRun ? [] : results.filter((r) => r.case.state === 'matched').map((r) => r.case);
+  await mapConcurrent(toStart, START_CONCURRENCY, async (k) => void (await o.start(k)));
+  return {
+    dead: dead.length,
+    casesOpened: results.filter((r) => r.created).length,
+    matched: results.filter((r) => r.matched).length,
+    workflowsStarted: toStart.length,
+    lastId: dead.length < o.limit ? null : dead[dead.length - 1]!.contactId,
+  };
+}
 
 export interface DetectResult {
   case: RecoveryCase;
@@ -154,4 +199,29 @@ export async function detectAndMatch(
     out.push({ case: recorded, created, matched: recorded.state === 'matched' });
   }
   return out;
+}
+
+export type NumberChangeOutcome =
+  | { kind: 'matched'; case: RecoveryCase }
+  | { kind: 'unusable'; case: RecoveryCase; excluded: unknown[] }
+  | { kind: 'busy'; case: RecoveryCase }
+  | { kind: 'merged'; into: number }
+  | { kind: 'no_contact' };
+
+/**
+ * The customer reports a new number (API, CLI): a case for the contact with that number as the
+ * candidate, unless the number cannot be used (another active customer's, quarantined, opted
+ * out), a case is already asking another number, or the contact was merged away already.
+ */
+export async function reportNumberChange(pool: Pool, contactId: number, e164: string, at: Date): Promise<NumberChangeOutcome> {
+  const into = await aliasTarget(pool, contactId);
+  if (into !== undefined) return { kind: 'merged', into };
+  const exists = await pool.query('SELECT 1 FROM contacts WHERE id = $1', [contactId]);
+  if (!exists.rowCount) return { kind: 'no_contact' };
+  const [r] = await detectAndMatch(pool, [{ contactId, reason: 'self_reported', selfReportedE164: e164 }], at);
+  if (!r) return { kind: 'no_contact' };
+  // Asking that very number already: the same answer (starting again only signals the workflow).
+  if ((r.case.state === 'matched' || r.case.state === 'confirmation_sent') && r.case.candidateE164 === e164) return { kind: 'matched', case: r.case };
+  if (r.case.state === 'detected') return { kind: 'unusable', case: r.case, excluded: r.case.excluded };
+  return { kind: 'busy', case: r.case };
 }

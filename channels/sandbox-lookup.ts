@@ -1,19 +1,20 @@
 import type { NumberStatus } from '../core/number-status';
-import type { NumberLookup } from './number-lookup';
+import type { LookupAnswer, NumberLookup } from './number-lookup';
 
 /**
  * The outside world, faked for the embedded default and tests: a carrier whose answer is a
  * deterministic function of the number, so re-imports agree and tests can choose outcomes.
  * Numbers ending in 0000 are empty, 1111 stopped, 2222 switched off, 3333 out of service,
- * 4444 silent; otherwise a stable hash gives a realistic mix (about 93% active).
+ * 4444 silent, 5555 active but now a landline (a reassigned number); otherwise a stable hash gives
+ * a realistic mix (about 93% active).
  * `overrides` (e.g. from a test, or after a scripted "revival") take precedence.
  */
-export function createSandboxLookup(overrides: Map<string, NumberStatus> = new Map()): NumberLookup & { overrides: Map<string, NumberStatus> } {
+export function createSandboxLookup(overrides: Map<string, LookupAnswer> = new Map()): NumberLookup & { overrides: Map<string, LookupAnswer> } {
   return {
     name: 'sandbox',
     overrides,
     async lookup(e164s) {
-      return e164s.map((n) => overrides.get(n) ?? sandboxStatus(n));
+      return e164s.map((n) => overrides.get(n) ?? (n.endsWith('5555') ? { status: 'active', lineType: 'fixed_line' } : sandboxStatus(n)));
     },
   };
 }

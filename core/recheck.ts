@@ -5,21 +5,26 @@
  *   silent                   -> stays reachable, but prefer a cheaper channel
  *   revived (was unreachable or suspected disconnected, now answers) -> back in, re-tiered up
  * An `unknown` answer (the lookup failed for that number) never overrides a known status: a
- * provider glitch must not put a stopped number back on an SMS list. Pure: no I/O, no clock.
+ * provider glitch must not put a stopped number back on an SMS list. A mobile number reported as
+ * a landline or VoIP line now was reassigned: out of SMS lists, and its customer goes to the
+ * changed-number recovery funnel. Pure: no I/O, no clock.
  */
 import { actionForStatus, REGULAR_RECHECK_DAYS, type NumberStatus, type StatusAction } from './number-status';
+import type { PhoneType } from './phone';
 import type { ValidityStatus } from './score';
 
 /** Hours until an inconclusive (unknown) answer is asked again. */
 export const INCONCLUSIVE_RECHECK_HOURS = 24;
 
-export const RECHECK_OUTCOMES = ['unchanged', 'removed_from_sms', 'recheck_later', 'cheaper_channel', 'revived', 'inconclusive', 'changed'] as const;
+export const RECHECK_OUTCOMES = ['unchanged', 'removed_from_sms', 'recheck_later', 'cheaper_channel', 'revived', 'inconclusive', 'changed', 'line_type_changed'] as const;
 export type RecheckOutcome = (typeof RECHECK_OUTCOMES)[number];
 
 export interface RecheckPrior {
   numberStatus: NumberStatus;
   validity: ValidityStatus;
   smsEligible: boolean;
+  /** The stored line type (absent: not compared). */
+  lineType?: PhoneType;
 }
 
 export interface RecheckDecision {
@@ -31,9 +36,25 @@ export interface RecheckDecision {
   outcome: RecheckOutcome;
   /** Hours until this number is looked up again. */
   recheckInHours: number;
+  /** A mobile line reported as another type now: the type to store; the number is out of SMS lists and its customer is looked for (recovery). */
+  lineTypeChanged?: { from: PhoneType; to: PhoneType };
 }
 
-export function decideRecheck(prior: RecheckPrior, answer: NumberStatus): RecheckDecision {
+const TEXTABLE: ReadonlySet<PhoneType> = new Set(['mobile', 'fixed_line_or_mobile']);
+
+/** A number that could take SMS and is now reported as a line that cannot (landline, VoIP, toll-free...): reassigned. */
+export function lineTypeTurned(prior: PhoneType | undefined, reported: PhoneType | undefined): boolean {
+  if (!prior || !reported || reported === 'unknown') return false;
+  return TEXTABLE.has(prior) && !TEXTABLE.has(reported);
+}
+
+export function decideRecheck(prior: RecheckPrior, answer: NumberStatus, reportedLineType?: PhoneType): RecheckDecision {
+  const d = decideStatus(prior, answer);
+  if (!lineTypeTurned(prior.lineType, reportedLineType)) return d;
+  return { ...d, outcome: 'line_type_changed', action: { ...d.action, smsEligible: false }, lineTypeChanged: { from: prior.lineType!, to: reportedLineType! } };
+}
+
+function decideStatus(prior: RecheckPrior, answer: NumberStatus): RecheckDecision {
   if (answer === 'unknown' && prior.numberStatus !== 'unknown') {
     return {
       status: prior.numberStatus,
@@ -55,18 +76,4 @@ export function decideRecheck(prior: RecheckPrior, answer: NumberStatus): Rechec
   else if (action.preferCheaperChannel) outcome = 'cheaper_channel';
   else outcome = 'changed';
   return { ...base, outcome };
-}
-
-/**
- * "every 90d", "90d", "every 6h", "every 30m": a schedule interval as Temporal takes it.
- * Returns the normalised duration string ("90d") or null when it is not one.
- */
-export function parseRecheckInterval(text: string): string | null {
-  const m = /^\s*(?:every\s+)?(\d{1,5})\s*(m|min|h|d|w)\s*$/i.exec(text);
-  if (!m) return null;
-  const n = Number(m[1]);
-  const unit = m[2]!.toLowerCase();
-  const minutes = unit === 'w' ? n * 7 * 1440 : unit === 'd' ? n * 1440 : unit === 'h' ? n * 60 : n;
-  if (minutes < 5 || minutes > 366 * 1440) return null;
-  return unit === 'w' ? `${n * 7}d` : unit === 'min' ? `${n}m` : `${n}${unit}`;
 }

@@ -48,6 +48,13 @@ export interface ContactProfile {
   deliveries: Array<{ ledgerId: string; campaignId: number | null; channel: string; state: string; providerStatus: string | null; errorCode: string | null; at: string }>;
   /** Changed-number recovery cases opened for this contact (a number that went dead). */
   recoveryCases: Array<{ id: number; reason: string; status: string; detectedAt: string; evidence: unknown }>;
+  /** The confirmation cases of the funnel for this customer (recovery_cases), newest first. */
+  recovery: Array<{ caseId: number; state: string; candidate: string | null; detectedAt: string; closedAt: string | null }>;
+  /** Changed-number merges: where this contact went, and the old contacts merged into this one. */
+  identity: {
+    mergedInto: { contactId: number; caseId: number | null; at: string } | null;
+    aliases: Array<{ contactId: number; phone: string; caseId: number | null; at: string }>;
+  };
 }
 
 export async function findContactId(pool: Pool, by: { id?: number; phoneHash?: string }): Promise<number | undefined> {
@@ -70,6 +77,12 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     pool.query('SELECT * FROM send_ledger WHERE contact_id = $1 ORDER BY id DESC LIMIT 10', [id]),
     pool.query('SELECT * FROM recovery_candidates WHERE contact_id = $1 ORDER BY id', [id]),
   ]);
+  const [cases, mergedInto, aliases] = await Promise.all([
+    pool.query('SELECT id, state, candidate_e164, detected_at, closed_at FROM recovery_cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 10', [id]),
+    pool.query('SELECT contact_id, case_id, created_at FROM contact_aliases WHERE old_contact_id = $1', [id]),
+    pool.query('SELECT a.old_contact_id, a.case_id, a.created_at, o.phone_e164 FROM contact_aliases a JOIN contacts o ON o.id = a.old_contact_id WHERE a.contact_id = $1 ORDER BY a.created_at, a.old_contact_id', [id]),
+  ]);
+  const caseId = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
     id: Number(c.id),
     phone: c.phone_e164,
@@ -115,5 +128,10 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
       at: (l.provider_status_at ?? l.sent_at ?? l.reserved_at).toISOString(),
     })),
     recoveryCases: recovery.rows.map((r) => ({ id: Number(r.id), reason: r.reason, status: r.status, detectedAt: r.detected_at.toISOString(), evidence: r.evidence })),
+    recovery: cases.rows.map((k) => ({ caseId: Number(k.id), state: k.state, candidate: k.candidate_e164, detectedAt: k.detected_at.toISOString(), closedAt: k.closed_at?.toISOString() ?? null })),
+    identity: {
+      mergedInto: mergedInto.rows[0] ? { contactId: Number(mergedInto.rows[0].contact_id), caseId: caseId(mergedInto.rows[0].case_id), at: mergedInto.rows[0].created_at.toISOString() } : null,
+      aliases: aliases.rows.map((a) => ({ contactId: Number(a.old_contact_id), phone: a.phone_e164, caseId: caseId(a.case_id), at: a.created_at.toISOString() })),
+    },
   };
 }

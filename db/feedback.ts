@@ -135,7 +135,7 @@ export async function removeOptOuts(client: PoolClient, contactId: number, chann
 export interface RecoveryCandidateRow {
   contactId: number;
   oldPhoneHash: string;
-  reason: 'consecutive_failures' | 'invalid_number';
+  reason: 'consecutive_failures' | 'invalid_number' | 'line_type_changed';
   evidence: Record<string, unknown>;
 }
 

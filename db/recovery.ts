@@ -7,6 +7,7 @@ import type { CandidateLink, MatchResult, OldContact } from '../core/recovery/ma
 import { enrichPhone, normalizePhone } from '../core/phone';
 import { phoneHash } from './contacts';
 import type { Pool } from './pool';
+import { applyPendingOptOuts } from './pending-optouts';
 import { inTransaction } from './transaction';
 
 export type RecoveryState = 'detected' | 'matched' | 'confirmation_sent' | 'confirmed' | 'refused' | 'expired' | 'cancelled';
@@ -93,22 +94,29 @@ export async function openCase(pool: Pool, contactId: number, reason: string, at
   return { case: open, created: false };
 }
 
-/** Contacts whose number went dead and that have no open case and are not merged already. */
-export async function findDeadContacts(pool: Pool, opts: { minFailures: number; limit: number }): Promise<Array<{ contactId: number; reason: string }>> {
+/**
+ * Contacts whose number went dead, in id order after `afterId`: not merged already, no case asking
+ * a number now, and no case that already asked and was refused or went unanswered (the
+ * candidate gets nothing else). Cases still unmatched are found again (new links may have come),
+ * and so are cases matched by a dry run, whose workflow never started.
+ */
+export async function findDeadContacts(pool: Pool, opts: { minFailures: number; limit: number; afterId?: number }): Promise<Array<{ contactId: number; reason: string }>> {
   const { rows } = await pool.query(
     `SELECT c.id, CASE
          WHEN c.number_status IN ('empty', 'stopped') THEN 'number_' || c.number_status
          WHEN c.validity = 'unreachable' THEN 'unreachable'
          WHEN COALESCE((c.activity ->> 'consecutiveFailures')::int, 0) >= $1 THEN 'consecutive_failures'
-         ELSE 'feedback' END AS reason
+         ELSE COALESCE((SELECT rc.reason FROM recovery_candidates rc WHERE rc.contact_id = c.id AND rc.status = 'open' LIMIT 1), 'feedback') END AS reason
      FROM contacts c
      WHERE (c.number_status IN ('empty', 'stopped') OR c.validity = 'unreachable'
             OR COALESCE((c.activity ->> 'consecutiveFailures')::int, 0) >= $1
             OR EXISTS (SELECT 1 FROM recovery_candidates rc WHERE rc.contact_id = c.id AND rc.status = 'open'))
        AND NOT EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id)
-       AND NOT EXISTS (SELECT 1 FROM recovery_cases k WHERE k.contact_id = c.id AND k.state IN ('matched', 'confirmation_sent'))
+       AND NOT EXISTS (SELECT 1 FROM recovery_cases k WHERE k.contact_id = c.id
+                         AND (k.state IN ('confirmation_sent', 'refused', 'expired') OR (k.state = 'matched' AND k.workflow_id IS NOT NULL)))
+       AND c.id > $3
      ORDER BY c.id LIMIT $2`,
-    [opts.minFailures, opts.limit],
+    [opts.minFailures, opts.limit, opts.afterId ?? 0],
   );
   return rows.map((r) => ({ contactId: Number(r.id), reason: r.reason }));
 }
@@ -212,7 +220,10 @@ async function ensureContact(client: PoolClient, e164: string, at: Date): Promis
      ON CONFLICT (phone_hash) DO UPDATE SET updated_at = contacts.updated_at RETURNING id`,
     [phoneHash(p.e164), p.e164, p.type, e.country, e.region, e.currency, e.language, [...e.timeZones], at],
   );
-  return Number(rows[0].id);
+  const id = Number(rows[0].id);
+  // A STOP this number sent before it was a contact holds: the confirmation checks opt-outs.
+  await applyPendingOptOuts(client, new Map([[phoneHash(p.e164), id]]));
+  return id;
 }
 
 export async function setCaseWorkflow(pool: Pool, caseId: number, workflowId: string, followUpCampaignId: number | null): Promise<void> {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDurationMs } from '../core/duration';
 import { projectRoot } from './paths';
 
 /**
@@ -30,6 +31,9 @@ export const ENV_VARS = {
   PUBLIC_BASE_URL: 'Public https URL of the HTTP server, used in status callbacks and unsubscribe links',
   REACHLOOP_SIGNING_SECRET: 'Secret (16+ characters) that signs unsubscribe links; generated under the state folder when unset',
   REACHLOOP_API_TOKEN: 'Bearer token (16+ characters) the events API (POST /v1/events) requires; unset = the API answers 401 to every request',
+  BRAND_NAME: 'Brand named in SMS auto-replies (HELP, STOP) and in the changed-number confirmation SMS',
+  RECOVERY_REPLY_WITHIN: 'How long a changed-number candidate has to answer the confirmation SMS, e.g. 72h (the one reminder goes at two thirds)',
+  RECOVERY_FOLLOW_UP_CAMPAIGN: 'Id of a marketing campaign that offers the welcome-back after a merge; unset = none',
   EVENT_RULES_FILE: 'JSON mapping rules of source event names to standard tags for the events API (see `reachloop events import --help`)',
   LOG_LEVEL: 'fatal | error | warn | info | debug | trace',
 } as const;
@@ -88,6 +92,19 @@ const schema = z
     PUBLIC_BASE_URL: urlWithScheme(['http', 'https']),
     REACHLOOP_SIGNING_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
     REACHLOOP_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
+    BRAND_NAME: z.preprocess(emptyToUndefined, z.string().max(30, 'must be at most 30 characters').default('reachloop')),
+    RECOVERY_REPLY_WITHIN: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default('72h')
+        .transform((s, ctx) => {
+          const ms = parseDurationMs(s);
+          if (ms === null || ms < 1_000) ctx.addIssue({ code: 'custom', message: 'must be a duration such as 72h, 3d or 90m' });
+          return ms ?? 0;
+        }),
+    ),
+    RECOVERY_FOLLOW_UP_CAMPAIGN: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a campaign id' }).int('must be a campaign id').positive('must be a campaign id').optional()),
     EVENT_RULES_FILE: optionalString,
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info')),
   });
@@ -130,6 +147,9 @@ export interface Config {
   signingSecret: string | undefined;
   /** The events API: its bearer token (undefined = closed) and mapping rules file. */
   events: { apiToken: string | undefined; rulesFile: string | undefined };
+  brand: string;
+  /** Changed-number recovery: how long the candidate has to answer; the welcome-back campaign. */
+  recovery: { replyWithinMs: number; followUpCampaignId: number | null };
   logLevel: ParsedEnv['LOG_LEVEL'];
 }
 
@@ -184,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     signingSecret: e.REACHLOOP_SIGNING_SECRET,
     events: { apiToken: e.REACHLOOP_API_TOKEN, rulesFile: e.EVENT_RULES_FILE },
+    brand: e.BRAND_NAME,
+    recovery: { replyWithinMs: e.RECOVERY_REPLY_WITHIN, followUpCampaignId: e.RECOVERY_FOLLOW_UP_CAMPAIGN ?? null },
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -219,6 +241,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     email,
     http: config.http,
     signingSecret: config.signingSecret ? maskSecret(config.signingSecret) : '(generated under the state folder)',
+    brand: config.brand,
+    recovery: config.recovery,
     events: { apiToken: config.events.apiToken ? maskSecret(config.events.apiToken) : '(unset: the events API answers 401)', rulesFile: config.events.rulesFile ?? '(built-in rules)' },
     logLevel: config.logLevel,
   };

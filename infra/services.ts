@@ -1,7 +1,8 @@
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
-import { connectWorkerConnection } from './temporal';
+import { connectClient, connectWorkerConnection } from './temporal';
+import { recoveryLink, recoveryOptionsOf } from '../client/recovery/lifecycle';
 import { connectPool, type Pool } from '../db/pool';
 import { migrate, pendingMigrations } from '../db/migrate';
 import { createWorker, type ReachloopWorker } from '../worker';
@@ -66,8 +67,9 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
       app = buildServer({
         pool,
         events: opts.config.events,
-        twilio: { publicBaseUrl: opts.config.http.publicBaseUrl, authToken: webhookAuthToken(opts.config, channels), log: httpLog },
+        twilio: { publicBaseUrl: opts.config.http.publicBaseUrl, authToken: webhookAuthToken(opts.config, channels), brand: opts.config.brand, log: httpLog },
         unsubscribe: { secret: signingSecretOf(opts.config), log: httpLog },
+        recovery: recoveryLink(() => connectClient(opts.temporalAddress, opts.config.temporal.namespace), pool, recoveryOptionsOf(opts.config)),
       });
       await app.listen({ host: opts.config.http.host, port: opts.config.http.port });
       httpUrl = `http://${opts.config.http.host}:${opts.config.http.port}`;

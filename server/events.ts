@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ingestEvents, type EventResult } from '../activities/events';
 import { DEFAULT_RULES, parseTagRules, type TagRules } from '../core/events';
 import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
 import type { Pool } from '../db/pool';
+import { protectApi } from './api-auth';
 
 export interface EventsApiOptions {
   /** Bearer token every request must carry; unset = the API refuses every request. */
@@ -29,20 +29,9 @@ export function registerEventsApi(app: FastifyInstance, deps: { pool: Pool }, op
   const rules = loadRules(opts.rulesFile);
   const policy = opts.policy ?? SCORE_POLICY_V1;
   const now = opts.now ?? (() => new Date());
-  const expected = opts.apiToken ? digest(opts.apiToken) : undefined;
 
   app.register(async (api) => {
-    api.addHook('onRequest', async (req, reply) => {
-      const header = req.headers.authorization ?? '';
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!expected) return deny(reply, 'the events API is closed: no REACHLOOP_API_TOKEN is configured on the server');
-      if (!m) return deny(reply, 'missing bearer token: send Authorization: Bearer <REACHLOOP_API_TOKEN>');
-      if (!timingSafeEqual(digest(m[1]!), expected)) return deny(reply, 'invalid bearer token');
-    });
-    api.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-      return reply.code(status).send({ error: status === 500 ? 'internal error' : bodyError(err) });
-    });
+    protectApi(api, opts.apiToken, bodyError);
     api.post('/v1/events', { bodyLimit: BODY_LIMIT }, async (req: FastifyRequest, reply: FastifyReply) => {
       if (!/^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '')) return reply.code(415).send({ error: 'send the body as application/json' });
       const body = req.body as unknown;
@@ -90,12 +79,6 @@ function view(r: EventResult) {
     ...(r.tag === null ? { unknown_tag: true } : {}),
     ...(r.contactId === null ? { unmatched: true } : {}),
   };
-}
-
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-
-function deny(reply: FastifyReply, message: string) {
-  return reply.code(401).header('www-authenticate', 'Bearer realm="reachloop"').send({ error: message });
 }
 
 function bodyError(err: Error & { code?: string }): string {

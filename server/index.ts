@@ -2,6 +2,9 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pool } from '../db/pool';
 import { registerEventsApi, type EventsApiOptions } from './events';
+import { registerLinks } from './links';
+import type { RecoveryLink } from '../client/recovery/lifecycle';
+import { registerNumberChange } from './number-change';
 import { registerTwilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks';
 import { registerUnsubscribe, type UnsubscribeOptions } from './unsubscribe';
 
@@ -13,6 +16,8 @@ export interface ServerDeps {
   twilio?: TwilioWebhookOptions;
   /** E-mail/SMS unsubscribe links (unset = not served). */
   unsubscribe?: UnsubscribeOptions;
+  /** Changed-number recovery through Temporal: inbound answers and `POST /v1/contacts/:id/number-change` (unset = neither). */
+  recovery?: RecoveryLink;
 }
 
 /**
@@ -31,7 +36,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   registerEventsApi(app, deps, deps.events ?? { apiToken: undefined });
   if (deps.twilio || deps.unsubscribe) app.register(formbody);
-  if (deps.twilio) registerTwilioWebhooks(app, deps, deps.twilio);
+  if (deps.twilio) registerTwilioWebhooks(app, deps, { ...deps.twilio, ...(deps.recovery && !deps.twilio.recovery ? { recovery: deps.recovery } : {}) });
+  if (deps.recovery) {
+    registerNumberChange(app, deps, { apiToken: deps.events?.apiToken, recovery: deps.recovery, ...(deps.events?.now ? { now: deps.events.now } : {}), ...(deps.twilio?.log ? { log: deps.twilio.log } : {}) });
+    const link = deps.recovery;
+    app.addHook('onClose', async () => link.close());
+  }
   if (deps.unsubscribe) registerUnsubscribe(app, deps, deps.unsubscribe);
+  registerLinks(app, deps);
   return app;
 }

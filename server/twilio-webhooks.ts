@@ -16,6 +16,11 @@ import { parseErrorCode, parseMessageStatus } from '../core/delivery-outcome';
 import { maskPhone } from '../core/mask';
 import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
 import type { Pool } from '../db/pool';
+import { pendingCaseForCandidate } from '../db/recovery';
+import { phoneHash } from '../db/contacts';
+import { interpretRecoveryReply } from '../core/recovery/confirmation';
+import { normalizePhone } from '../core/phone';
+import type { RecoveryLink } from '../client/recovery/lifecycle';
 import { createBatcher } from './batcher';
 import { replayKey, verifyTwilioRequest, type TwilioParams } from './twilio-signature';
 
@@ -33,6 +38,12 @@ export interface TwilioWebhookOptions {
   policy?: ScorePolicy;
   now?: () => Date | Promise<Date>;
   log?: (message: string) => void;
+  /**
+   * Changed-number recovery: an answer from a number with a confirmation pending is passed to its
+   * case's workflow (and read in that context: YES confirms, it does not opt in). Unset = inbound
+   * messages are only keywords and replies.
+   */
+  recovery?: Pick<RecoveryLink, 'signalReply'>;
 }
 
 export const STATUS_PATH = '/webhooks/twilio/status';
@@ -102,12 +113,34 @@ export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool 
     const sid = first(v.params.MessageSid) ?? first(v.params.SmsMessageSid) ?? first(v.params.SmsSid);
     const from = first(v.params.From);
     if (!key || !sid || !from) return reply.code(400).send({ error: 'MessageSid and From are required' });
-    const r = await applyInboundSms(feedbackDeps, { replayKey: key, messageSid: sid, from, to: first(v.params.To) ?? '', body: first(v.params.Body) ?? '' }, {
+    const body = first(v.params.Body) ?? '';
+    // The workflow hears the answer first: if that fails, Twilio retries and nothing was stored
+    // yet; a repeated answer is ignored by the workflow, so a retry or replay is harmless.
+    const pending = await pendingRecoveryCase(deps.pool, from, !!opts.recovery);
+    if (pending && opts.recovery) {
+      const { reply: answer } = interpretRecoveryReply(body);
+      try {
+        const r = await opts.recovery.signalReply(pending.contactId, answer, sid);
+        log(`recovery answer "${answer}" from ${maskPhone(from)} for case ${pending.caseId}: ${r === 'signalled' ? 'passed to its workflow' : 'no workflow runs for it'}`);
+      } catch (err) {
+        log(`recovery answer from ${maskPhone(from)} for case ${pending.caseId} not delivered (${(err as Error).message.split('\n')[0]}): 503, Twilio retries`);
+        return reply.code(503).send({ error: 'recovery workflow unreachable, retry' });
+      }
+    }
+    const r = await applyInboundSms(feedbackDeps, { replayKey: key, messageSid: sid, from, to: first(v.params.To) ?? '', body }, {
       ...(opts.brand ? { brand: opts.brand } : {}),
       ...(opts.helpContact ? { helpContact: opts.helpContact } : {}),
+      context: pending ? 'recovery_confirmation' : 'default',
     });
     if (r.replayed) log(`inbound ${sid} from ${maskPhone(from)}: replayed request, not applied again`);
     else if (r.kind !== 'other') log(`inbound ${r.kind} from ${maskPhone(from)} (contact ${r.contactId ?? 'none'}, ${r.classification.basis}: ${r.classification.reason})`);
     return reply.code(200).header('content-type', TWIML).send(r.reply && !r.replayed ? twimlMessage(r.reply) : emptyTwiml);
   });
+}
+
+/** The open recovery case that asked (or is about to ask) this number, if any. */
+async function pendingRecoveryCase(pool: Pool, from: string, enabled: boolean) {
+  if (!enabled) return undefined;
+  const phone = normalizePhone(from, {});
+  return phone.ok ? pendingCaseForCandidate(pool, phoneHash(phone.e164)) : undefined;
 }

@@ -16,7 +16,9 @@ import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDat
 
 // Behaviour events end to end: the HTTP API and `reachloop events import` (real Temporal, real
 // PostgreSQL, the CLI as a child process) update activity and order facts, re-score and re-tier.
-const NOW = new Date('2026-11-25T12:00:00Z');
+// The clock of the events API and the worker: a little after the real time at which the CLI
+// imports the audience, so that the tier history reads import first, then the events.
+const NOW = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 10 * 60_000);
 const ago = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
 const TOKEN = 'test-token-0123456789abcdef';
 

@@ -14,3 +14,6 @@ export const recheckScheduleId = () => 'reachloop-recheck';
 export const scheduledRecheckWorkflowId = () => 'recheck-scheduled';
 /** One RecoveryWorkflow per customer whose number died: a second detection signals the running case. */
 export const recoveryWorkflowId = (contactId: number) => `recovery-${contactId}`;
+export const recoveryScanScheduleId = () => 'reachloop-recovery-scan';
+/** Prefix of the scans the schedule starts (Temporal appends the scheduled time); a scan by hand runs in the CLI. */
+export const scheduledRecoveryScanWorkflowId = () => 'recovery-scan-scheduled';

@@ -5,3 +5,4 @@ export { campaignWorkflow } from './campaign';
 export { eventsImportWorkflow } from './events-import';
 export { recheckWorkflow } from './recheck';
 export { recoveryWorkflow } from './recovery';
+export { recoveryScanWorkflow } from './recovery-scan';

@@ -323,3 +323,23 @@ export const recoveryReply = defineSignal<[{ reply: 'confirm' | 'refuse' | 'uncl
 export const recoveryDetected = defineSignal<[{ reason: string }]>('recoveryDetected');
 export const cancelRecovery = defineSignal<[{ reason: string }]>('cancelRecovery');
 export const recoveryStatus = defineQuery<RecoveryStatus>('recoveryStatus');
+
+/** The scheduled changed-number scan (`reachloop recovery scan --schedule`). */
+export interface RecoveryScanInput {
+  minFailures: number;
+  pageSize: number;
+  /** Options of the cases it starts (task queue, reply window, brand, follow-up campaign). */
+  options: { taskQueue: string; replyTimeoutMs?: number; reminderAfterMs?: number; followUpCampaignId?: number | null; brand?: string };
+  /** Carried over continue-as-new. */
+  state?: { afterId: number; totals: RecoveryScanTotals };
+}
+
+export interface RecoveryScanTotals {
+  dead: number;
+  casesOpened: number;
+  matched: number;
+  workflowsStarted: number;
+  pages: number;
+}
+
+export const recoveryScanProgress = defineQuery<RecoveryScanTotals>('recoveryScanProgress');

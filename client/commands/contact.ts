@@ -27,12 +27,23 @@ export function registerContact(program: Command): void {
         }
         if (id === undefined) throw new CliError(`no contact ${key}`);
         const profile = (await loadContactProfile(pool, id))!;
-        const shown = flags.unmask ? profile : { ...profile, phone: maskPhone(profile.phone), emails: profile.emails.map(maskEmail) };
+        const shown = flags.unmask ? profile : masked(profile);
         emit(shown, flags, render);
       } finally {
         await pool.end();
       }
     });
+}
+
+/** Numbers and addresses masked: the default of every printout. */
+function masked(p: ContactProfile): ContactProfile {
+  return {
+    ...p,
+    phone: maskPhone(p.phone),
+    emails: p.emails.map(maskEmail),
+    recovery: p.recovery.map((k) => ({ ...k, candidate: k.candidate ? maskPhone(k.candidate) : null })),
+    identity: { ...p.identity, aliases: p.identity.aliases.map((a) => ({ ...a, phone: maskPhone(a.phone) })) },
+  };
 }
 
 function render(p: ContactProfile): string {
@@ -79,6 +90,10 @@ function feedbackLines(p: ContactProfile): string[] {
   if (p.deliveries.length)
     out.push('  latest sends:', ...p.deliveries.map((d) => `    ${d.at}  ${d.channel} ledger ${d.ledgerId}${d.campaignId ? ` campaign ${d.campaignId}` : ''}: ${d.state}${d.providerStatus ? ` (${d.providerStatus})` : ''}${d.errorCode ? ` error ${d.errorCode}` : ''}`));
   out.push(`  suppressions:${p.suppressions.length ? '' : ' none'}`, ...p.suppressions.map((s) => `    ${s.channel} ${s.kind} from ${s.source} at ${s.at}`));
-  if (p.recoveryCases.length) out.push('  recovery cases:', ...p.recoveryCases.map((r) => `    #${r.id} ${r.status}: ${r.reason} (${r.detectedAt})`));
+  if (p.recoveryCases.length) out.push('  dead-number reports:', ...p.recoveryCases.map((r) => `    #${r.id} ${r.status}: ${r.reason} (${r.detectedAt})`));
+  if (p.recovery.length) out.push('  recovery cases:', ...p.recovery.map((k) => `    case ${k.caseId} ${k.state}: candidate ${k.candidate ?? '-'} (detected ${k.detectedAt}${k.closedAt ? `, closed ${k.closedAt}` : ''})`));
+  const { mergedInto, aliases } = p.identity;
+  if (mergedInto) out.push(`  MERGED into contact ${mergedInto.contactId} at ${mergedInto.at} (changed number${mergedInto.caseId ? `, case ${mergedInto.caseId}` : ''}): this record is an alias`);
+  if (aliases.length) out.push('  aliases (earlier numbers of this customer):', ...aliases.map((a) => `    contact ${a.contactId} ${a.phone}, merged ${a.at}${a.caseId ? ` (case ${a.caseId})` : ''}`));
   return out;
 }

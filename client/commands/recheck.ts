@@ -1,10 +1,11 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { REGULAR_RECHECK_DAYS } from '../../core/number-status';
-import { parseRecheckInterval } from '../../core/recheck';
+import { parseScheduleInterval } from '../../core/duration';
 import { connectClient } from '../../infra/temporal';
 import { manualRecheckWorkflowId, recheckScheduleId, scheduledRecheckWorkflowId } from '../../workflows/ids';
 import { recheckProgress, type RecheckInput, type RecheckReport, type RecheckTotals } from '../../workflows/shared';
+import { deleteSchedule, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 
 interface RecheckFlags extends GlobalOptions {
@@ -53,14 +54,18 @@ Examples:
       const batchSize = Number(flags.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError(`--batch-size must be a whole number from 1 to 10000, got "${flags.batchSize}"`);
       if (flags.schedule !== undefined && flags.unschedule) throw new UsageError('--schedule and --unschedule exclude each other');
-      const every = flags.schedule === undefined ? undefined : parseRecheckInterval(flags.schedule);
+      const every = flags.schedule === undefined ? undefined : parseScheduleInterval(flags.schedule);
       if (every === null) throw new UsageError(`--schedule must look like "every 90d", "every 6h" or "every 30m" (5 minutes to a year), got "${flags.schedule}"`);
       const config = configOrExit();
       const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
       try {
         const input: RecheckInput = { dueOnly: !!flags.dueOnly, followUp: flags.followUp, maxFollowUps: 4, followUpHorizonHours: 48, batchSize };
-        if (flags.unschedule) emit(await unschedule(client), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
-        else if (every) emit(await schedule(client, config.temporal.taskQueue, every, { ...input, dueOnly: true, followUp: true }), flags, renderSchedule);
+        if (flags.unschedule) emit(await deleteSchedule(client, recheckScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
+        else if (every) {
+          const args = [{ ...input, dueOnly: true, followUp: true }];
+          const s = await upsertSchedule(client, { scheduleId: recheckScheduleId(), every, workflowType: 'recheckWorkflow', args, taskQueue: config.temporal.taskQueue, workflowId: scheduledRecheckWorkflowId() });
+          emit({ ...s, dueOnly: true }, flags, renderSchedule);
+        }
         else emit(await runNow(client, config.temporal.taskQueue, input, !!flags.wait || !flags.followUp), flags, renderRun);
       } finally {
         await client.connection.close();
@@ -106,35 +111,7 @@ async function unwrap<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-async function schedule(client: Client, taskQueue: string, every: string, input: RecheckInput) {
-  const scheduleId = recheckScheduleId();
-  const action = { type: 'startWorkflow' as const, workflowType: 'recheckWorkflow', args: [input], taskQueue, workflowId: scheduledRecheckWorkflowId() };
-  const spec = { intervals: [{ every }] };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP };
-  let created = true;
-  try {
-    await client.schedule.create({ scheduleId, spec, action, policies });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    created = false;
-    await client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, spec, action, policies }));
-  }
-  const d = await client.schedule.getHandle(scheduleId).describe();
-  return { scheduleId, created, every, dueOnly: true, taskQueue, nextRunAt: d.info.nextActionTimes[0]?.toISOString() ?? null };
-}
-
-async function unschedule(client: Client) {
-  const scheduleId = recheckScheduleId();
-  try {
-    await client.schedule.getHandle(scheduleId).delete();
-    return { scheduleId, deleted: true };
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return { scheduleId, deleted: false };
-    throw err;
-  }
-}
-
-function renderSchedule(s: Awaited<ReturnType<typeof schedule>>): string {
+function renderSchedule(s: Awaited<ReturnType<typeof upsertSchedule>>): string {
   return `${s.created ? 'created' : 'updated'} schedule ${s.scheduleId}: recheck due numbers every ${s.every} on task queue ${s.taskQueue}; next run ${s.nextRunAt ?? '-'}`;
 }
 

@@ -1,24 +1,27 @@
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
-import { detectAndMatch } from '../../activities/recovery';
+import type { Client } from '@temporalio/client';
+import { reportNumberChange, scanDeadContacts } from '../../activities/recovery';
+import { parseDurationMs, parseScheduleInterval } from '../../core/duration';
 import { funnelOf, renderFunnel } from '../../core/recovery/funnel';
 import { maskPhone } from '../../core/mask';
 import { normalizePhone, type CountryCode } from '../../core/phone';
 import { sha256Hex } from '../../db/contacts';
 import { connectPool, type Pool } from '../../db/pool';
-import { findDeadContacts, funnelCounts, getCase, listCases, type RecoveryCase } from '../../db/recovery';
+import { funnelCounts, getCase, listCases, type RecoveryCase } from '../../db/recovery';
 import { connectClient } from '../../infra/temporal';
-import { recoveryWorkflowId } from '../../workflows/ids';
-import { cancelRecovery } from '../../workflows/shared';
-import { startOrSignalRecovery, type RecoveryOptions } from '../recovery/lifecycle';
+import { recoveryScanScheduleId, recoveryWorkflowId, scheduledRecoveryScanWorkflowId } from '../../workflows/ids';
+import { cancelRecovery, type RecoveryScanInput } from '../../workflows/shared';
+import { recoveryOptionsOf, startOrSignalRecovery, type RecoveryOptions } from '../recovery/lifecycle';
+import { deleteSchedule, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 
 const STATES = ['detected', 'matched', 'confirmation_sent', 'confirmed', 'refused', 'expired', 'cancelled'];
 
 interface RunFlags extends GlobalOptions {
-  replyHours: string;
+  replyWithin?: string;
   followUpCampaign?: string;
-  brand: string;
+  brand?: string;
 }
 
 /** `reachloop recovery ...`: the changed-number recovery funnel. */
@@ -26,44 +29,86 @@ export function registerRecovery(program: Command): void {
   const recovery = program.command('recovery').description('changed-number recovery: find dead numbers, confirm the new one by SMS, merge');
   const runOptions = (c: Command) =>
     c
-      .option('--reply-hours <h>', 'how long the candidate has to answer', '72')
-      .option('--follow-up-campaign <id>', 'marketing campaign that offers the welcome-back after a merge')
-      .option('--brand <name>', 'brand in the confirmation SMS', 'reachloop')
+      .option('--reply-within <duration>', 'how long the candidate has to answer, e.g. 72h or 3d (one reminder at two thirds; default RECOVERY_REPLY_WITHIN, 72h)')
+      .option('--follow-up-campaign <id>', 'marketing campaign that offers the welcome-back after a merge (default RECOVERY_FOLLOW_UP_CAMPAIGN)')
+      .option('--brand <name>', 'brand in the confirmation SMS (default BRAND_NAME)')
       .option('--json', 'print as JSON');
 
   runOptions(
     recovery
       .command('scan')
-      .description('find dead numbers (unreachable, empty/stopped, consecutive failures, feedback), match candidates, start cases')
+      .description('find dead numbers, match each customer\'s likely new number, and ask it to confirm (now, or on a schedule)')
       .option('--min-failures <n>', 'consecutive delivery failures that make a number dead', '2')
-      .option('--limit <n>', 'contacts per scan', '10000')
-      .option('--dry-run', 'match and record, start no workflow'),
-  ).action(async (flags: RunFlags & { minFailures: string; limit: string; dryRun?: boolean }) => {
-    await withDeps(flags, async (pool, run) => {
-      const dead = await findDeadContacts(pool, { minFailures: int(flags.minFailures, '--min-failures'), limit: int(flags.limit, '--limit') });
-      const results = [];
-      for (let i = 0; i < dead.length; i += 500) results.push(...(await detectAndMatch(pool, dead.slice(i, i + 500), new Date())));
-      let started = 0;
-      if (!flags.dryRun) for (const r of results) if (r.case.state === 'matched') (await run(r.case), started++);
-      const summary = { dead: dead.length, casesOpened: results.filter((r) => r.created).length, matched: results.filter((r) => r.matched).length, workflowsStarted: started };
-      emit(summary, flags, (s) => `dead numbers ${s.dead}; cases opened ${s.casesOpened}; matched ${s.matched}; confirmations started ${s.workflowsStarted}`);
+      .option('--page-size <n>', 'contacts per page (one transaction of matching each)', '500')
+      .option('--dry-run', 'match and record the cases, start no workflow (nothing is sent)')
+      .option('--schedule <every>', 'create or update the scan schedule instead, e.g. "every 6h"')
+      .option('--unschedule', 'delete the scan schedule')
+      .addHelpText(
+        'after',
+        `
+A number is dead when a recheck found it empty or stopped, outcomes marked it unreachable, or
+--min-failures deliveries in a row failed (30003/30005/30006...). For each such customer the scan
+looks for a likely new number through the customer's own links (same e-mail on a newer account,
+same device, same shipping address), never a number of another active customer or a quarantined
+one, and starts a RecoveryWorkflow (id recovery-<contact id>) that sends ONE confirmation SMS in
+the candidate's local daytime and waits for Y (merge) or T/STOP (suppress). Customers whose case
+was refused or went unanswered are not asked again. Running the scan twice starts nothing twice.
+
+Examples:
+  reachloop recovery scan --dry-run --json     # who would be asked
+  reachloop recovery scan --reply-within 48h
+  reachloop recovery scan --schedule "every 6h"
+  reachloop recovery funnel`,
+      ),
+  ).action(async (flags: RunFlags & { minFailures: string; pageSize: string; dryRun?: boolean; schedule?: string; unschedule?: boolean }) => {
+    const minFailures = int(flags.minFailures, '--min-failures');
+    const pageSize = int(flags.pageSize, '--page-size');
+    if (pageSize < 1 || pageSize > 10_000) throw new UsageError(`--page-size must be from 1 to 10000, got "${flags.pageSize}"`);
+    if (flags.schedule !== undefined && flags.unschedule) throw new UsageError('--schedule and --unschedule exclude each other');
+    if (flags.dryRun && (flags.schedule !== undefined || flags.unschedule)) throw new UsageError('--dry-run runs once: it does not go with --schedule or --unschedule');
+    const every = flags.schedule === undefined ? undefined : parseScheduleInterval(flags.schedule);
+    if (every === null) throw new UsageError(`--schedule must look like "every 6h" or "every 30m" (5 minutes to a year), got "${flags.schedule}"`);
+    await withDeps(flags, async ({ pool, client, options }) => {
+      if (flags.unschedule) return emit(await deleteSchedule(client, recoveryScanScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
+      if (every) {
+        const input: RecoveryScanInput = { minFailures, pageSize, options };
+        const s = await upsertSchedule(client, { scheduleId: recoveryScanScheduleId(), every, workflowType: 'recoveryScanWorkflow', args: [input], taskQueue: options.taskQueue, workflowId: scheduledRecoveryScanWorkflowId() });
+        return emit(s, flags, (x) => `${x.created ? 'created' : 'updated'} schedule ${x.scheduleId}: recovery scan every ${x.every} on task queue ${x.taskQueue}; next run ${x.nextRunAt ?? '-'}`);
+      }
+      const total = { dead: 0, casesOpened: 0, matched: 0, workflowsStarted: 0, dryRun: !!flags.dryRun };
+      const bar = progressLine(flags);
+      for (let afterId = 0; ; ) {
+        const page = await scanDeadContacts(pool, { afterId, limit: pageSize, minFailures, at: new Date(), dryRun: !!flags.dryRun, start: (k) => startOrSignalRecovery(client, pool, k, options) });
+        total.dead += page.dead;
+        total.casesOpened += page.casesOpened;
+        total.matched += page.matched;
+        total.workflowsStarted += page.workflowsStarted;
+        bar(`scanned ${total.dead} dead numbers; matched ${total.matched}; asked ${total.workflowsStarted}`);
+        if (page.lastId === null) break;
+        afterId = page.lastId;
+      }
+      bar(null);
+      emit(total, flags, (s) => `dead numbers ${s.dead}; cases opened ${s.casesOpened}; matched ${s.matched}; ${s.dryRun ? 'dry run: no confirmation started' : `confirmations started ${s.workflowsStarted}`}`);
     });
   });
 
   runOptions(
     recovery
       .command('start <contact-id>')
-      .description('open a case for a contact with a number the customer reported, and ask that number')
+      .description('the customer reported a new number: open a case for the contact and ask that number to confirm')
       .requiredOption('--candidate <number>', 'the new number (E.164 or national with --default-country)')
       .option('--default-country <CC>', 'country for a number written without country code'),
   ).action(async (contactId: string, flags: RunFlags & { candidate: string; defaultCountry?: string }) => {
     const phone = normalizePhone(flags.candidate, { defaultCountry: flags.defaultCountry?.toUpperCase() as CountryCode | undefined });
     if (!phone.ok) throw new UsageError(`--candidate: ${phone.message}`);
-    await withDeps(flags, async (pool, run) => {
-      const [r] = await detectAndMatch(pool, [{ contactId: int(contactId, 'contact id'), reason: 'self_reported', selfReportedE164: phone.e164 }], new Date());
-      if (!r) throw new CliError(`no contact ${contactId}`);
-      if (r.case.state !== 'matched') throw new CliError(`case ${r.case.id} not started: ${r.case.state === 'detected' ? `the number cannot be used (${JSON.stringify(r.case.excluded)})` : `it is ${r.case.state}`}`);
-      const workflowId = await run(r.case);
+    const id = int(contactId, 'contact id');
+    await withDeps(flags, async ({ pool, client, options }) => {
+      const r = await reportNumberChange(pool, id, phone.e164, new Date());
+      if (r.kind === 'no_contact') throw new CliError(`no contact ${contactId}`);
+      if (r.kind === 'merged') throw new CliError(`contact ${id} was merged into contact ${r.into}: start the case there`);
+      if (r.kind === 'busy') throw new CliError(`case ${r.case.id} is already ${r.case.state === 'confirmation_sent' ? 'asking' : 'open for'} another number: \`reachloop recovery cancel ${r.case.id}\` first`);
+      if (r.kind === 'unusable') throw new CliError(`case ${r.case.id} not started: the number cannot be used (${JSON.stringify(r.excluded)})`);
+      const workflowId = await startOrSignalRecovery(client, pool, r.case, options);
       emit({ caseId: r.case.id, workflowId, candidate: maskPhone(phone.e164) }, flags, (x) => `case ${x.caseId}: asking ${x.candidate} (workflow ${x.workflowId})`);
     });
   });
@@ -195,23 +240,27 @@ async function withPool<T>(fn: (pool: Pool) => Promise<T>): Promise<T> {
   }
 }
 
-async function withDeps(flags: RunFlags, fn: (pool: Pool, run: (k: RecoveryCase) => Promise<string>) => Promise<void>): Promise<void> {
+async function withDeps(flags: RunFlags, fn: (deps: { pool: Pool; client: Client; options: RecoveryOptions }) => Promise<void>): Promise<void> {
   const config = configOrExit();
-  const hours = Number(flags.replyHours);
-  if (!(hours > 0)) throw new UsageError(`--reply-hours must be positive, got "${flags.replyHours}"`);
-  const opts: RecoveryOptions = {
-    taskQueue: config.temporal.taskQueue,
-    replyTimeoutMs: hours * 3_600_000,
-    reminderAfterMs: Math.round((hours * 3_600_000 * 2) / 3),
-    followUpCampaignId: flags.followUpCampaign ? int(flags.followUpCampaign, '--follow-up-campaign') : null,
-    brand: flags.brand,
-  };
+  const replyWithinMs = flags.replyWithin === undefined ? undefined : parseDurationMs(flags.replyWithin);
+  if (replyWithinMs === null || (replyWithinMs !== undefined && replyWithinMs < 1_000)) throw new UsageError(`--reply-within must be a duration such as 72h, 3d or 90m, got "${flags.replyWithin}"`);
+  const options = recoveryOptionsOf(config, {
+    ...(replyWithinMs !== undefined ? { replyWithinMs } : {}),
+    ...(flags.followUpCampaign ? { followUpCampaignId: int(flags.followUpCampaign, '--follow-up-campaign') } : {}),
+    ...(flags.brand ? { brand: flags.brand } : {}),
+  });
   await withPool(async (pool) => {
     const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
     try {
-      await fn(pool, (k) => startOrSignalRecovery(client, pool, k, opts));
+      await fn({ pool, client, options });
     } finally {
       await client.connection.close();
     }
   });
+}
+
+/** One status line on stderr while a long scan runs (a terminal only, never with --json). */
+function progressLine(flags: GlobalOptions): (text: string | null) => void {
+  if (flags.json || !process.stderr.isTTY) return () => {};
+  return (text) => process.stderr.write(text === null ? '\n' : `\r${text}`);
 }

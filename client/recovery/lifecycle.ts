@@ -4,8 +4,11 @@
  * a second case. Used by the CLI, the scan, tests (and the inbound webhook for replies).
  */
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { RecoveryReply } from '../../core/recovery/confirmation';
 import { setCaseWorkflow } from '../../db/recovery';
 import type { Pool } from '../../db/pool';
+import type { Config } from '../../infra/config';
 import { recoveryWorkflowId } from '../../workflows/ids';
 import { recoveryDetected, recoveryReply, type RecoveryInput } from '../../workflows/shared';
 
@@ -15,6 +18,18 @@ export interface RecoveryOptions {
   reminderAfterMs?: number;
   followUpCampaignId?: number | null;
   brand?: string;
+}
+
+/** The configured options (RECOVERY_REPLY_WITHIN, RECOVERY_FOLLOW_UP_CAMPAIGN, BRAND_NAME), overridable per command. */
+export function recoveryOptionsOf(config: Config, over: { replyWithinMs?: number; followUpCampaignId?: number | null; brand?: string } = {}): RecoveryOptions {
+  const replyTimeoutMs = over.replyWithinMs ?? config.recovery.replyWithinMs;
+  return {
+    taskQueue: config.temporal.taskQueue,
+    replyTimeoutMs,
+    reminderAfterMs: Math.round((replyTimeoutMs * 2) / 3),
+    followUpCampaignId: over.followUpCampaignId !== undefined ? over.followUpCampaignId : config.recovery.followUpCampaignId,
+    brand: over.brand ?? config.brand,
+  };
 }
 
 export async function startOrSignalRecovery(client: Client, pool: Pool, k: { id: number; contactId: number; detectionReason: string }, opts: RecoveryOptions): Promise<string> {
@@ -38,7 +53,46 @@ export async function startOrSignalRecovery(client: Client, pool: Pool, k: { id:
   return workflowId;
 }
 
-/** What the inbound webhook does with an answer from a candidate number. */
-export async function signalRecoveryReply(client: Client, contactId: number, reply: 'confirm' | 'refuse' | 'unclear', messageSid?: string): Promise<void> {
-  await client.workflow.getHandle(recoveryWorkflowId(contactId)).signal(recoveryReply, { reply, ...(messageSid ? { messageSid } : {}) });
+/**
+ * The answer of a candidate number, for the case's workflow. 'no_workflow' when none runs for
+ * that customer (a case matched by a dry-run scan, or already closed): nothing waits for it.
+ */
+export async function signalRecoveryReply(client: Client, contactId: number, reply: RecoveryReply, messageSid?: string): Promise<'signalled' | 'no_workflow'> {
+  try {
+    await client.workflow.getHandle(recoveryWorkflowId(contactId)).signal(recoveryReply, { reply, ...(messageSid ? { messageSid } : {}) });
+    return 'signalled';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'no_workflow';
+    throw err;
+  }
+}
+
+/** What the HTTP edge needs of Temporal for recovery: pass answers on, start self-reported cases. */
+export interface RecoveryLink {
+  signalReply(contactId: number, reply: RecoveryReply, messageSid: string): Promise<'signalled' | 'no_workflow'>;
+  start(k: { id: number; contactId: number; detectionReason: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A RecoveryLink over a Temporal client connected on first use (so the HTTP server starts, and
+ * serves everything else, while Temporal is down; a failed connection is retried next time).
+ */
+export function recoveryLink(connect: () => Promise<Client>, pool: Pool, opts: RecoveryOptions): RecoveryLink {
+  let client: Promise<Client> | undefined;
+  const get = () => {
+    client ??= connect().catch((err) => {
+      client = undefined;
+      throw err;
+    });
+    return client;
+  };
+  return {
+    signalReply: async (contactId, reply, messageSid) => signalRecoveryReply(await get(), contactId, reply, messageSid),
+    start: async (k) => startOrSignalRecovery(await get(), pool, k, opts),
+    async close() {
+      const c = await client?.catch(() => undefined);
+      await c?.connection.close();
+    },
+  };
 }

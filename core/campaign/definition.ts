@@ -62,6 +62,11 @@ export const campaignSchema = z
     rateLimit: z.strictObject({ sms: z.number().positive().optional(), email: z.number().positive().optional() }).default({}),
     caps: z.strictObject({ sms: z.array(capRule).optional(), email: z.array(capRule).optional() }).optional(),
     requireApproval: z.boolean().default(false),
+    /**
+     * Short tracked links (core/links.ts): every http(s) URL of an SMS becomes PUBLIC_BASE_URL/l/CODE,
+     * which redirects and records a click. Absent = off; e-mail is not rewritten.
+     */
+    links: z.strictObject({ track: z.boolean() }).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.startAt && c.deadline && Date.parse(c.deadline) <= Date.parse(c.startAt))

@@ -108,7 +108,10 @@ export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
 
 const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
 // Control characters (other than none) never belong in a name or tag.
-const cleanText = (s: string) => s.normalize('NFKC').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const cleanText = (s: string) =>
+  // Printable ASCII is already NFKC and has no control characters: the common case, kept cheap.
+  PRINTABLE_ASCII.test(s) ? s.trim() : s.normalize('NFKC').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
 
 const DATE_ONLY = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/;
 const DATE_TIME = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -127,11 +130,14 @@ export function parseInstant(raw: string): string | null | undefined {
   return undefined;
 }
 
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+const daysIn = (y: number, mo: number) => (mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31);
+
 function checked(y: number, mo: number, d: number, h: number, mi: number, s: number, offset: string): string | undefined {
   if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
-  const probe = new Date(Date.UTC(y, mo - 1, d));
-  if (probe.getUTCMonth() !== mo - 1) return undefined; // 2026-02-30
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  if (d > daysIn(y, mo)) return undefined; // 2026-02-30
+  // In UTC the instant is the fields themselves: written as toISOString writes it (y <= 9999).
+  if (offset === 'Z') return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}.000Z`;
   const off = offset === 'Z' ? 'Z' : offset.includes(':') ? offset : `${offset.slice(0, 3)}:${offset.slice(3)}`;
   const t = Date.parse(`${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${off}`);
   return Number.isNaN(t) ? undefined : new Date(t).toISOString();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NumberStatus } from '../../core/number-status';
-import { decideRecheck, parseRecheckInterval, type RecheckPrior } from '../../core/recheck';
+import { decideRecheck, lineTypeTurned, type RecheckPrior } from '../../core/recheck';
 
 const prior = (numberStatus: NumberStatus): RecheckPrior => {
   const validity = { active: 'reachable', silent: 'reachable', switched_off: 'suspected_disconnected', out_of_service: 'suspected_disconnected', empty: 'unreachable', stopped: 'unreachable', unknown: 'unknown' } as const;
@@ -38,15 +38,28 @@ describe('decideRecheck', () => {
   });
 });
 
-describe('parseRecheckInterval', () => {
+describe('a line type that changed (a reassigned number)', () => {
+  const active = { numberStatus: 'active' as const, validity: 'reachable' as const, smsEligible: true };
   it.each([
-    ['every 90d', '90d'],
-    ['90d', '90d'],
-    ['Every 6h', '6h'],
-    ['every 30m', '30m'],
-    ['every 2w', '14d'],
-    ['every 10 min', '10m'],
-  ])('%j -> %j', (text, out) => expect(parseRecheckInterval(text)).toBe(out));
+    ['mobile', 'fixed_line', true],
+    ['mobile', 'voip', true],
+    ['fixed_line_or_mobile', 'toll_free', true],
+    ['mobile', 'mobile', false],
+    ['mobile', 'fixed_line_or_mobile', false],
+    ['mobile', 'unknown', false],
+    ['mobile', undefined, false],
+    ['fixed_line', 'voip', false], // never textable: nothing to lose
+    [undefined, 'fixed_line', false],
+  ] as const)('%s -> %s: turned %s', (from, to, turned) => {
+    expect(lineTypeTurned(from, to)).toBe(turned);
+    const d = decideRecheck({ ...active, ...(from ? { lineType: from } : {}) }, 'active', to);
+    expect(d.outcome === 'line_type_changed').toBe(turned);
+    expect(d.action.smsEligible).toBe(!turned);
+    expect(d.lineTypeChanged).toEqual(turned ? { from, to } : undefined);
+  });
 
-  it.each(['quarterly', 'every', 'every 1m', 'every 400d', 'every -1d', '90'])('refuses %j', (text) => expect(parseRecheckInterval(text)).toBeNull());
+  it('keeps what the status says besides', () => {
+    const d = decideRecheck({ numberStatus: 'active', validity: 'reachable', smsEligible: true, lineType: 'mobile' }, 'switched_off', 'voip');
+    expect(d).toMatchObject({ status: 'switched_off', outcome: 'line_type_changed', recheckInHours: 6, action: { validity: 'suspected_disconnected', smsEligible: false } });
+  });
 });

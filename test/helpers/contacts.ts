@@ -37,3 +37,49 @@ export async function seedContacts(pool: Pool, contacts: readonly SeedContact[])
   }
   return ids;
 }
+
+/**
+ * The same rows as seedContacts in three statements, for populations of thousands: contacts,
+ * e-mails and consents through unnest. Returns contact ids in order.
+ */
+export async function seedContactsBulk(pool: Pool, contacts: readonly SeedContact[]): Promise<number[]> {
+  const cols = { hash: [] as string[], e164: [] as string[], type: [] as string[], country: [] as (string | null)[], region: [] as (string | null)[], currency: [] as (string | null)[], language: [] as (string | null)[], zones: [] as string[], name: [] as (string | null)[], status: [] as string[], tier: [] as string[] };
+  for (const c of contacts) {
+    const p = normalizePhone(c.phone, {});
+    if (!p.ok) throw new Error(`bad test phone ${c.phone}: ${p.reason}`);
+    const e = enrichPhone(p);
+    cols.hash.push(phoneHash(p.e164));
+    cols.e164.push(p.e164);
+    cols.type.push(p.type);
+    cols.country.push(e.country);
+    cols.region.push(e.region);
+    cols.currency.push(e.currency);
+    cols.language.push(e.language);
+    cols.zones.push(`{${(c.timeZones ?? [...e.timeZones]).map((z) => `"${z}"`).join(',')}}`);
+    cols.name.push(c.name ?? null);
+    cols.status.push(c.numberStatus ?? 'active');
+    cols.tier.push(c.tier ?? 'A');
+  }
+  const { rows } = await pool.query<{ id: string; phone_hash: string }>(
+    `INSERT INTO contacts (phone_hash, phone_e164, line_type, country, region, currency, language, time_zones, name, validity, number_status, tier, policy_version)
+     SELECT h, e, t, co, r, cu, l, z::text[], n, 'reachable', s, ti, 'score-policy.v1'
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+       AS u(h, e, t, co, r, cu, l, z, n, s, ti)
+     RETURNING id, phone_hash`,
+    [cols.hash, cols.e164, cols.type, cols.country, cols.region, cols.currency, cols.language, cols.zones, cols.name, cols.status, cols.tier],
+  );
+  const idOf = new Map(rows.map((r) => [r.phone_hash, Number(r.id)]));
+  const ids = cols.hash.map((h) => idOf.get(h)!);
+  const emails = contacts.flatMap((c, i) => (c.email ? [{ id: ids[i]!, email: c.email }] : []));
+  await pool.query('INSERT INTO contact_emails (contact_id, email_hash, email) SELECT id, h, e FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, h, e)', [
+    emails.map((x) => x.id),
+    emails.map((x) => emailHash(x.email)),
+    emails.map((x) => x.email),
+  ]);
+  const consents = contacts.flatMap((c, i) => (c.consent ?? ['sms', 'email']).map((channel) => ({ id: ids[i]!, channel })));
+  await pool.query(`INSERT INTO consents (contact_id, channel, purpose, source, granted_at) SELECT id, ch, 'marketing', 'test', now() FROM unnest($1::bigint[], $2::text[]) AS u(id, ch)`, [
+    consents.map((x) => x.id),
+    consents.map((x) => x.channel),
+  ]);
+  return ids;
+}

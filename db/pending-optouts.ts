@@ -1,0 +1,66 @@
+/**
+ * Opt-outs received before their number was a contact (migration 0008). A STOP from an unknown
+ * number is kept by phone hash with its proof; when intake creates (or updates) the contact, one
+ * set-based statement per batch moves it into suppressions, so the number is opted out before any
+ * campaign can see it. A START from the number in the meantime cancels it.
+ */
+import type { PoolClient } from 'pg';
+import type { SuppressionChannel } from './suppressions';
+
+export interface PendingOptOut {
+  phoneHash: string;
+  channel: SuppressionChannel;
+  source: string;
+  proof: Record<string, unknown>;
+}
+
+/**
+ * Records the opt-out (the first proof per number and channel is kept), then applies it at once
+ * if the number became a contact since the caller looked (an import that just committed).
+ */
+export async function recordPendingOptOut(client: PoolClient, p: PendingOptOut, at: Date): Promise<void> {
+  await client.query(
+    `INSERT INTO pending_opt_outs (phone_hash, channel, source, proof, received_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (phone_hash, channel) DO NOTHING`,
+    [p.phoneHash, p.channel, p.source, JSON.stringify(p.proof), at],
+  );
+  const { rows } = await client.query<{ id: string }>('SELECT id FROM contacts WHERE phone_hash = $1', [p.phoneHash]);
+  if (rows[0]) await applyPendingOptOuts(client, new Map([[p.phoneHash, Number(rows[0].id)]]));
+}
+
+/** An opt-in from a number that is no contact: its pending opt-outs on the channel are dropped. */
+export async function cancelPendingOptOuts(client: PoolClient, phoneHash: string, channel: SuppressionChannel): Promise<number> {
+  const { rowCount } = await client.query('DELETE FROM pending_opt_outs WHERE phone_hash = $1 AND channel = $2', [phoneHash, channel]);
+  return rowCount ?? 0;
+}
+
+/**
+ * Moves the pending opt-outs of these numbers (phone hash -> contact id) into the contacts'
+ * suppressions, keeping source, proof and time of receipt; returns how many were applied.
+ * Intake calls it for every batch, and almost always nothing is pending: a first statement reads
+ * the pending hashes within the batch's hash range (an index range scan, two parameters), and
+ * only the batch's numbers found there are sent back to be moved, in one statement.
+ */
+export async function applyPendingOptOuts(client: PoolClient, byHash: ReadonlyMap<string, number>): Promise<number> {
+  if (byHash.size === 0) return 0;
+  let lo: string | undefined;
+  let hi: string | undefined;
+  for (const h of byHash.keys()) {
+    if (lo === undefined || h < lo) lo = h;
+    if (hi === undefined || h > hi) hi = h;
+  }
+  const { rows } = await client.query<{ phone_hash: string }>('SELECT DISTINCT phone_hash FROM pending_opt_outs WHERE phone_hash BETWEEN $1 AND $2', [lo, hi]);
+  const found = rows.map((r) => r.phone_hash).filter((h) => byHash.has(h));
+  if (found.length === 0) return 0;
+  const { rowCount } = await client.query(
+    `WITH moved AS (
+       DELETE FROM pending_opt_outs p USING unnest($1::text[], $2::bigint[]) AS x(hash, contact_id)
+       WHERE p.phone_hash = x.hash
+       RETURNING x.contact_id, p.channel, p.source, p.proof, p.received_at)
+     INSERT INTO suppressions (contact_id, channel, kind, source, proof, created_at)
+     SELECT contact_id, channel, 'opt_out', source, proof, received_at FROM moved ORDER BY contact_id, channel
+     ON CONFLICT (contact_id, channel, kind) DO NOTHING`,
+    [found, found.map((h) => byHash.get(h)!)],
+  );
+  return rowCount ?? 0;
+}

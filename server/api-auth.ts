@@ -1,0 +1,29 @@
+/**
+ * The bearer token of the JSON API (`/v1/...`): every request carries
+ * `Authorization: Bearer <REACHLOOP_API_TOKEN>`; without a configured token the API is closed.
+ * Compared in constant time (digests of equal length). Also the API's error shape: 4xx errors
+ * answer with their message, anything else with a bare 500.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Adds the token check and the error handler to an encapsulated Fastify plugin scope. */
+export function protectApi(api: FastifyInstance, apiToken: string | undefined, explain: (err: Error & { code?: string }) => string = (e) => e.message): void {
+  const expected = apiToken ? digest(apiToken) : undefined;
+  api.addHook('onRequest', async (req, reply) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!expected) return deny(reply, 'the API is closed: no REACHLOOP_API_TOKEN is configured on the server');
+    if (!m) return deny(reply, 'missing bearer token: send Authorization: Bearer <REACHLOOP_API_TOKEN>');
+    if (!timingSafeEqual(digest(m[1]!), expected)) return deny(reply, 'invalid bearer token');
+  });
+  api.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    return reply.code(status).send({ error: status === 500 ? 'internal error' : explain(err) });
+  });
+}
+
+function deny(reply: FastifyReply, message: string) {
+  return reply.code(401).header('www-authenticate', 'Bearer realm="reachloop"').send({ error: message });
+}

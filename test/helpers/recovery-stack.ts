@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
+import { defaultActivityDeps } from '../../activities';
+import { createTwilioSender } from '../../channels/twilio';
+import { recoveryLink } from '../../client/recovery/lifecycle';
+import { freePort } from '../../infra/net';
+import { startTwilioSandbox, type SandboxRule, type TwilioSandbox } from '../../sandbox/twilio-server';
+import { buildServer } from '../../server';
+import { isolatedDatabase, runCli, startTestWorker, temporalClient, type CliResult, type TestDatabase, type TestWorker } from './harness';
+
+/**
+ * Everything the changed-number funnel runs through, real: PostgreSQL, the Temporal dev server and
+ * a reachloop worker, the twilio library against the local Twilio-shaped server (whose scripted
+ * handsets answer), and the HTTP server that verifies their signed replies and signals the case.
+ * Activities decide at a pinned instant (`now`); the rest runs in real time.
+ */
+export interface RecoveryStack {
+  db: TestDatabase;
+  sandbox: TwilioSandbox;
+  app: FastifyInstance;
+  worker: TestWorker;
+  client: Client;
+  publicBaseUrl: string;
+  apiToken: string;
+  logs: string[];
+  /** `reachloop ARGS` in a child process against this stack's database, Temporal and task queue. */
+  cli(args: string[], timeoutMs?: number): Promise<CliResult>;
+  stop(): Promise<void>;
+}
+
+export const SANDBOX_FROM = '+15005550006';
+
+export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; brand?: string }): Promise<RecoveryStack> {
+  const db = await isolatedDatabase();
+  const authToken = randomBytes(16).toString('hex');
+  const apiToken = randomBytes(16).toString('hex');
+  const port = await freePort();
+  const publicBaseUrl = `http://127.0.0.1:${port}`;
+  const logs: string[] = [];
+  const sandbox = await startTwilioSandbox({ authToken, defaultFrom: SANDBOX_FROM, inboundWebhookUrl: `${publicBaseUrl}/webhooks/twilio/inbound`, rules: o.rules ?? [] });
+  const worker = await startTestWorker(
+    defaultActivityDeps(db.pool, {
+      sms: createTwilioSender({ accountSid: sandbox.accountSid, authToken, from: SANDBOX_FROM, apiBase: sandbox.url, timeoutMs: 10_000 }),
+      publicBaseUrl,
+      now: () => o.now,
+    }),
+  );
+  const brand = o.brand ?? 'Acme';
+  const app = buildServer({
+    pool: db.pool,
+    events: { apiToken },
+    twilio: { publicBaseUrl, authToken: () => authToken, brand, log: (l) => logs.push(l) },
+    recovery: recoveryLink(temporalClient, db.pool, { taskQueue: worker.taskQueue, brand }),
+  });
+  await app.listen({ host: '127.0.0.1', port });
+  const client = await temporalClient();
+  const env = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: worker.taskQueue, BRAND_NAME: brand };
+  return {
+    db,
+    sandbox,
+    app,
+    worker,
+    client,
+    publicBaseUrl,
+    apiToken,
+    logs,
+    cli: (args, timeoutMs) => runCli(args, env, timeoutMs),
+    async stop() {
+      await app.close();
+      await worker.stop();
+      await client.connection.close();
+      await sandbox.stop();
+      await db.drop();
+    },
+  };
+}
+
+/** Polls until fn returns a value that is not undefined, or fails after timeoutMs. */
+export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
