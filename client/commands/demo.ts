@@ -3,7 +3,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseCampaign } from '../../core/campaign/definition';
 import { insertCampaign } from '../../db/campaigns';
-import { connectPool } from '../../db/pool';
+import { connectPool, type Pool } from '../../db/pool';
+import { readSandboxCredentials } from '../../infra/channels';
+import { freePort } from '../../infra/net';
+import { sandboxAdminClient } from '../../sandbox/twilio-admin-client';
+import type { SandboxRule } from '../../sandbox/twilio-server';
 import { runningDevStack, startStack, type RunningStack } from '../../infra/stack';
 import { startServices, type RunningServices } from '../../infra/services';
 import { connectClient } from '../../infra/temporal';
@@ -39,7 +43,9 @@ export function registerDemo(program: Command): void {
 Starts the embedded stack (local Temporal dev server, embedded PostgreSQL, a worker, the local
 Twilio-shaped server) unless \`reachloop dev\` is running, generates a sample contact file with
 realistic formats, duplicates and bad rows, imports it through the AudienceIntake workflow,
-runs a marketing SMS campaign with caps, consent and opt-out checks, and prints both reports.`,
+runs a marketing SMS campaign with caps, consent and opt-out checks, lets the sandbox's handsets
+answer (delivery receipts, a few dead numbers, STOPs and replies, all through the signed
+webhooks), and prints the reports.`,
     )
     .action(async (opts: GlobalOptions & { rows: string }) => {
       const rows = Number(opts.rows);
@@ -56,10 +62,16 @@ runs a marketing SMS campaign with caps, consent and opt-out checks, and prints 
           say(`using the running dev stack (Temporal ${dev.temporalAddress})`);
           ({ temporalAddress, databaseUrl } = dev);
         } else {
-          say('starting the embedded stack (Temporal dev server, PostgreSQL, worker, sandbox channels) ...');
+          say('starting the embedded stack (Temporal dev server, PostgreSQL, worker, HTTP server, sandbox channels) ...');
           stack = await startStack(config, { log: say });
           ({ temporalAddress, databaseUrl } = stack);
-          services = await startServices({ config, temporalAddress, databaseUrl, worker: true, http: false, migrate: true });
+          // The webhooks must be reachable for the feedback loop: a free port unless HTTP_PORT says.
+          const http = process.env.HTTP_PORT ? config.http : await freeHttp(config.http);
+          // The reports tell the story; the server's line per webhook only with LOG_LEVEL set.
+          const logLevel = process.env.LOG_LEVEL ? config.logLevel : 'warn';
+          services = await startServices({ config: { ...config, http, logLevel }, temporalAddress, databaseUrl, worker: true, http: true, migrate: true });
+          const sandbox = readSandboxCredentials(config.stateDir);
+          if (sandbox) await sandboxAdminClient(sandbox).setRules(DEMO_HANDSETS);
         }
         const client = await connectClient(temporalAddress, config.temporal.namespace);
         const pool = await connectPool(databaseUrl, 4);
@@ -85,7 +97,9 @@ runs a marketing SMS campaign with caps, consent and opt-out checks, and prints 
             args: [{ campaignId, lanes: 4, batchSize: 500 }],
           });
           await pool.query(`UPDATE campaigns SET workflow_id = $2 WHERE id = $1`, [campaignId, campaignWorkflowId(campaignId)]);
-          emit({ import: imported, campaign: status }, opts, renderDemo);
+          say('waiting for the delivery receipts and replies ...');
+          const feedback = await awaitFeedback(pool, campaignId, 30_000);
+          emit({ import: imported, campaign: status, feedback }, opts, renderDemo);
         } finally {
           await pool.end();
           await client.connection.close();
@@ -97,8 +111,60 @@ runs a marketing SMS campaign with caps, consent and opt-out checks, and prints 
     });
 }
 
-function renderDemo(r: { import: ImportResult; campaign: CampaignStatus }): string {
+/**
+ * The sandbox's handsets in the demo, by the last digits of the number: a few dead numbers
+ * (30003), carrier filtering (30007, not the contact's fault), STOP and a plain reply.
+ */
+const DEMO_HANDSETS: SandboxRule[] = [
+  { toEndsWith: '13', errorCode: 30003 },
+  { toEndsWith: '07', errorCode: 30007 },
+  { toEndsWith: '66', reply: { body: 'STOP', afterMs: 200 } },
+  { toEndsWith: '42', reply: { body: 'Thanks, see you soon', afterMs: 200 } },
+];
+
+export interface DemoFeedback {
+  /** Final delivery states of the campaign's messages (delivered, undelivered:30003, ...). */
+  outcomes: Record<string, number>;
+  /** Messages still without a final status when the wait ended. */
+  pending: number;
+  optOuts: number;
+  replies: number;
+  /** Contacts handed to the changed-number funnel. */
+  deadNumbers: number;
+}
+
+/** Waits (at most timeoutMs) until every message of the campaign has its final status, then sums up the loop. */
+async function awaitFeedback(pool: Pool, campaignId: number, timeoutMs: number): Promise<DemoFeedback> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = 0;
+  for (;;) {
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND state IN ('reserved', 'sending', 'sent')`, [campaignId]);
+    pending = rows[0]!.n;
+    if (pending === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await new Promise((r) => setTimeout(r, 500)); // the replies follow the deliveries
+  const outcomes = await pool.query<{ k: string; n: number }>(
+    `SELECT state || COALESCE(':' || error_code, '') AS k, count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 GROUP BY 1 ORDER BY 2 DESC`,
+    [campaignId],
+  );
+  const loop = await pool.query<{ opt_outs: number; replies: number; dead: number }>(
+    `SELECT (SELECT count(*)::int FROM suppressions WHERE source = 'sms_keyword') AS opt_outs,
+            (SELECT count(*)::int FROM events WHERE tag = 'sms_reply') AS replies,
+            (SELECT count(*)::int FROM recovery_candidates WHERE status = 'open') AS dead`,
+  );
+  const l = loop.rows[0]!;
+  return { outcomes: Object.fromEntries(outcomes.rows.map((r) => [r.k, r.n])), pending, optOuts: l.opt_outs, replies: l.replies, deadNumbers: l.dead };
+}
+
+async function freeHttp(http: { host: string; port: number; publicBaseUrl: string }) {
+  const port = await freePort();
+  return { host: http.host, port, publicBaseUrl: process.env.PUBLIC_BASE_URL ? http.publicBaseUrl : `http://${http.host}:${port}` };
+}
+
+function renderDemo(r: { import: ImportResult; campaign: CampaignStatus; feedback: DemoFeedback }): string {
   const c = r.campaign;
+  const f = r.feedback;
   const list = (m: Record<string, number>) => Object.entries(m).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ') || '-';
   return [
     `campaign ${c.campaignId} ${c.phase}: ${c.planned} recipients`,
@@ -106,6 +172,8 @@ function renderDemo(r: { import: ImportResult; campaign: CampaignStatus }): stri
     `  sent by tier      ${list(c.sentByTier)}`,
     `  skipped (why)     ${list(c.skippedByReason)}`,
     `  top time zones    ${Object.entries(c.sentByZone).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')}`,
-    `see every decision: reachloop campaign decisions ${c.campaignId} (with \`reachloop dev\` running)`,
+    `feedback          ${list(f.outcomes)}${f.pending ? ` (${f.pending} still without a final status)` : ''}`,
+    `  opt-outs by STOP ${f.optOuts}; replies ${f.replies}; dead numbers handed to recovery ${f.deadNumbers}`,
+    `see every decision: reachloop campaign decisions ${c.campaignId}; a contact: reachloop contact show ID (with \`reachloop dev\` running)`,
   ].join('\n');
 }

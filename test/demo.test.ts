@@ -1,0 +1,31 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/harness';
+
+// README's first command: `npx reachloop demo` on the embedded default, in a fresh state folder
+// (its own Temporal dev server, embedded PostgreSQL, worker, HTTP server and sandbox channels).
+const state = mkdtempSync(path.join(os.tmpdir(), 'reachloop-demo-'));
+chmodSync(state, 0o755); // the embedded PostgreSQL runs as the postgres user when we are root
+afterAll(() => rmSync(state, { recursive: true, force: true }));
+
+describe('reachloop demo', () => {
+  it('imports a sample audience, runs the campaign, and closes the feedback loop through the webhooks', async () => {
+    const r = await runCli(['demo', '--rows', '800', '--json'], { REACHLOOP_STATE_DIR: state, HTTP_PORT: undefined, LOG_LEVEL: undefined }, 240_000);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.import.rowsRead).toBe(800);
+    expect(out.import.accepted).toBeGreaterThan(500);
+    expect(out.campaign.phase).toBe('completed');
+    const sent = Object.values(out.campaign.sentByChannel as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(sent).toBeGreaterThan(0);
+    // Every message got its final status back through the signed status callbacks.
+    expect(out.feedback.pending).toBe(0);
+    const outcomes = out.feedback.outcomes as Record<string, number>;
+    expect(Object.values(outcomes).reduce((a, b) => a + b, 0)).toBe(sent);
+    expect(outcomes.delivered).toBeGreaterThan(0);
+    // The scripted handsets: numbers ending 13 fail with 30003, 66 answer STOP.
+    expect(Object.keys(outcomes).every((k) => ['delivered', 'undelivered:30003', 'undelivered:30007'].includes(k))).toBe(true);
+  }, 300_000);
+});
