@@ -194,4 +194,19 @@ describe('RecoveryWorkflow', () => {
     const [row] = await recoveryLedger();
     expect(DateTime.fromJSDate(row.reserved_at, { zone: 'Asia/Shanghai' }).toFormat('yyyy-MM-dd HH:mm')).toBe(late.plus({ days: 1 }).set({ hour: 10 }).toFormat('yyyy-MM-dd HH:mm'));
   });
+
+  it('asks one number at most once in 30 days: a second customer pointing at it waits for the limit to pass', async () => {
+    const { oldId } = await seedChangedNumber();
+    // A second old account of the same e-mail (a duplicate of the customer) whose number died too.
+    const [twinId] = await seedContacts(db.pool, [{ phone: '+8613800138003', email: 'li@example.com', tier: 'B' }]);
+    await db.pool.query(`UPDATE contacts SET first_seen_at = now() - interval '2 years', validity = 'unreachable', number_status = 'empty' WHERE id = $1`, [twinId]);
+    const first = await startCase(oldId, { reminderAfterMs: 0 });
+    expect(((await first.handle.result()) as RecoveryStatus).phase).toBe('expired');
+    const second = await startCase(twinId!, { reminderAfterMs: 0 });
+    expect(((await second.handle.result()) as RecoveryStatus).phase).toBe('expired');
+    const [a, b] = await recoveryLedger();
+    expect([a.step, b.step]).toEqual([`recovery:${first.caseId}:confirmation`, `recovery:${second.caseId}:confirmation`]);
+    expect(b.reserved_at.getTime() - a.reserved_at.getTime()).toBeGreaterThanOrEqual(30 * 86_400_000);
+    expect(sandbox.messages({ to: NEW, direction: 'outbound-api' })).toHaveLength(2);
+  });
 });
