@@ -23,6 +23,7 @@ export const ENV_VARS = {
   TWILIO_MESSAGING_SERVICE_SID: 'Messaging Service SID (MG...); or set TWILIO_FROM',
   TWILIO_FROM: 'Sender number in E.164 when no Messaging Service is used',
   TWILIO_API_BASE: 'Override of the Twilio API base URL (the local Twilio-shaped server)',
+  TWILIO_KEYWORD_REPLIES: '`twilio`: the Messaging Service answers its own keywords (STOP, START, HELP...), reachloop records them without a second reply; `reachloop`: reachloop answers. Default twilio with SMS_PROVIDER=twilio, reachloop with the sandbox',
   EMAIL_PROVIDER: '`sandbox` (records e-mails locally) or `smtp`',
   SMTP_URL: 'smtp:// or smtps:// URL of the SMTP relay, credentials included',
   EMAIL_FROM: 'From address of outgoing e-mail',
@@ -84,6 +85,7 @@ const schema = z
     TWILIO_MESSAGING_SERVICE_SID: z.preprocess(emptyToUndefined, z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must look like MG followed by 32 hex digits').optional()),
     TWILIO_FROM: z.preprocess(emptyToUndefined, z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15005550006').optional()),
     TWILIO_API_BASE: urlWithScheme(['http', 'https']),
+    TWILIO_KEYWORD_REPLIES: z.preprocess(emptyToUndefined, z.enum(['twilio', 'reachloop'], { error: 'must be twilio or reachloop' }).optional()),
     EMAIL_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['sandbox', 'smtp'], { error: 'must be sandbox or smtp' }).default('sandbox')),
     SMTP_URL: urlWithScheme(['smtp', 'smtps']),
     EMAIL_FROM: z.preprocess(emptyToUndefined, z.email('must be an e-mail address').default('reachloop@example.com')),
@@ -143,6 +145,8 @@ export interface Config {
     | { provider: 'twilio'; accountSid: string; authToken: string; messagingServiceSid?: string; from?: string; apiBase?: string };
   email: { provider: 'sandbox'; from: string } | { provider: 'smtp'; url: string; from: string };
   http: { host: string; port: number; publicBaseUrl: string };
+  /** Who answers STOP / START / HELP: Twilio's Messaging Service (default replies, Advanced Opt-Out) or reachloop. */
+  keywordReplies: 'twilio' | 'reachloop';
   /** undefined = generated and kept under stateDir (embedded default). */
   signingSecret: string | undefined;
   /** The events API: its bearer token (undefined = closed) and mapping rules file. */
@@ -202,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: e.HTTP_PORT,
       publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://${e.HTTP_HOST}:${e.HTTP_PORT}`,
     },
+    keywordReplies: e.TWILIO_KEYWORD_REPLIES ?? (e.SMS_PROVIDER === 'twilio' ? 'twilio' : 'reachloop'),
     signingSecret: e.REACHLOOP_SIGNING_SECRET,
     events: { apiToken: e.REACHLOOP_API_TOKEN, rulesFile: e.EVENT_RULES_FILE },
     brand: e.BRAND_NAME,
@@ -240,6 +245,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     sms,
     email,
     http: config.http,
+    keywordReplies: config.keywordReplies,
     signingSecret: config.signingSecret ? maskSecret(config.signingSecret) : '(generated under the state folder)',
     brand: config.brand,
     recovery: config.recovery,

@@ -67,7 +67,7 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
       app = buildServer({
         pool,
         events: opts.config.events,
-        twilio: { publicBaseUrl: opts.config.http.publicBaseUrl, authToken: webhookAuthToken(opts.config, channels), brand: opts.config.brand, log: httpLog },
+        twilio: { publicBaseUrl: opts.config.http.publicBaseUrl, authToken: webhookAuthToken(opts.config, channels), brand: opts.config.brand, keywordReplies: opts.config.keywordReplies, log: httpLog },
         unsubscribe: { secret: signingSecretOf(opts.config), log: httpLog },
         recovery: recoveryLink(() => connectClient(opts.temporalAddress, opts.config.temporal.namespace), pool, recoveryOptionsOf(opts.config)),
       });

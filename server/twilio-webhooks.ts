@@ -34,6 +34,13 @@ export interface TwilioWebhookOptions {
   authToken: () => string | undefined;
   /** Auto-reply brand prefix and HELP contact. */
   brand?: string;
+  /**
+   * 'twilio': the Messaging Service answers its own keywords (Twilio's default replies or Advanced
+   * Opt-Out), so a message Twilio's filter took as one (STOP, START, HELP as documented) gets no
+   * second reply from us; anything else ("please stop texting me", 退订) still gets ours.
+   * Default 'reachloop': we answer every keyword.
+   */
+  keywordReplies?: 'twilio' | 'reachloop';
   helpContact?: string;
   policy?: ScorePolicy;
   now?: () => Date | Promise<Date>;
@@ -134,7 +141,8 @@ export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool 
     });
     if (r.replayed) log(`inbound ${sid} from ${maskPhone(from)}: replayed request, not applied again`);
     else if (r.kind !== 'other') log(`inbound ${r.kind} from ${maskPhone(from)} (contact ${r.contactId ?? 'none'}, ${r.classification.basis}: ${r.classification.reason})`);
-    return reply.code(200).header('content-type', TWIML).send(r.reply && !r.replayed ? twimlMessage(r.reply) : emptyTwiml);
+    const twilioAnswered = opts.keywordReplies === 'twilio' && r.classification.twilioDefaultFilter === 'blocks';
+    return reply.code(200).header('content-type', TWIML).send(r.reply && !r.replayed && !twilioAnswered ? twimlMessage(r.reply) : emptyTwiml);
   });
 }
 

@@ -426,6 +426,35 @@ describe('reachloop sandbox messages | reply', () => {
   });
 });
 
+describe('TWILIO_KEYWORD_REPLIES=twilio (the Messaging Service answers its own keywords)', () => {
+  it('records STOP and HELP without a second reply, but still answers what Twilio\'s filter does not take', async () => {
+    const served = buildServer({ pool: db.pool, twilio: { publicBaseUrl, authToken: () => AUTH_TOKEN, brand: 'Acme', keywordReplies: 'twilio' } });
+    const url = `${publicBaseUrl}/webhooks/twilio/inbound`;
+    const send = async (params: Record<string, string>) => {
+      const r = await served.inject({
+        method: 'POST',
+        url: '/webhooks/twilio/inbound',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params) },
+        payload: new URLSearchParams(params).toString(),
+      });
+      return r.body;
+    };
+    const empty = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+    expect(await send(inbound(BEN, 'HELP'))).toBe(empty);
+    expect(await send(inbound(BEN, 'STOP'))).toBe(empty); // Twilio's own STOP reply went out already
+    expect(await suppressionsOf(BEN)).toEqual([{ channel: 'sms', kind: 'opt_out', source: 'sms_keyword' }]); // recorded all the same
+    expect(await send(inbound(BEN, 'START'))).toBe(empty);
+    expect(await suppressionsOf(BEN)).toEqual([]);
+    // Twilio does not block these: our confirmation is the only one the person gets.
+    expect(await send(inbound(BEN, 'please stop texting me'))).toMatch(/You have been unsubscribed/);
+    expect(await send(inbound(BEN, 'start'))).toMatch(/subscribed again/); // lower case: not Twilio's documented filter
+    await served.close();
+    expect(loadConfig({ SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: sandbox.accountSid, TWILIO_AUTH_TOKEN: 'x', TWILIO_FROM: FROM }).keywordReplies).toBe('twilio');
+    expect(loadConfig({}).keywordReplies).toBe('reachloop');
+    expect(() => loadConfig({ TWILIO_KEYWORD_REPLIES: 'both' })).toThrow(/TWILIO_KEYWORD_REPLIES must be twilio or reachloop/);
+  });
+});
+
 describe('the webhook auth token of a separate `reachloop serve`', () => {
   it('is that of the sandbox a worker runs (its state file), or TWILIO_AUTH_TOKEN; without either the webhooks answer 503', async () => {
     const state = mkdtempSync(path.join(os.tmpdir(), 'reachloop-serve-'));
