@@ -30,6 +30,9 @@ import {
 } from '../db/recovery';
 import { recordSuppression } from '../db/suppressions';
 import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { campaignWorkflowId } from '../workflows/ids';
+import type { CampaignInput } from '../workflows/shared';
 import { startOrSignalRecovery, type RecoveryOptions } from '../client/recovery/lifecycle';
 import { mapConcurrent } from './pacing';
 
@@ -112,6 +115,7 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
     const at = await deps.now();
     if (input.outcome === 'confirmed') {
       const merge = await mergeConfirmed(deps.pool, input.caseId, { actor: input.actor, at, followUpCampaignId: input.followUpCampaignId ?? null });
+      if (merge.welcomeBackCampaignId !== null) await launchWelcomeBack(deps.pool, merge.welcomeBackCampaignId);
       return { state: 'confirmed', merge };
     }
     if (input.outcome === 'refused') {
@@ -130,6 +134,21 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
     return scanDeadContacts(deps.pool, { ...input, at: await deps.now(), start: (k) => startOrSignalRecovery(client, deps.pool, k, input.options) });
   },
 });
+
+/**
+ * Starts the welcome-back campaign's workflow on this worker's task queue; a retry finds it
+ * started (the id is the campaign's) and leaves it be.
+ */
+async function launchWelcomeBack(pool: Pool, campaignId: number): Promise<void> {
+  const ctx = Context.current();
+  const workflowId = campaignWorkflowId(campaignId);
+  try {
+    await ctx.client.workflow.start('campaignWorkflow', { taskQueue: ctx.info.taskQueue, workflowId, args: [{ campaignId, lanes: 1, batchSize: 100 } satisfies CampaignInput] });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  await pool.query(`UPDATE campaigns SET workflow_id = $2, status = 'launched', launched_at = COALESCE(launched_at, now()) WHERE id = $1 AND workflow_id IS NULL`, [campaignId, workflowId]);
+}
 
 export interface ScanPage {
   dead: number;

@@ -292,8 +292,25 @@ export interface MergeResult {
   oldContactId: number;
   newContactId: number;
   moved: Record<string, number>;
-  followUpOffered: boolean;
+  /** The one-person copy of the follow-up campaign created for the welcome-back, to be launched. */
+  welcomeBackCampaignId: number | null;
   alreadyMerged: boolean;
+}
+
+/**
+ * The welcome-back: a copy of the follow-up campaign (a marketing campaign created as a template,
+ * not launched) whose audience is the merged customer alone. Its own rules decide when, or
+ * whether, it goes out: consent, the local window, holidays, caps across campaigns.
+ */
+async function copyWelcomeBack(client: PoolClient, templateId: number, contactId: number, caseId: number): Promise<number | null> {
+  const t = await client.query('SELECT name, category, definition FROM campaigns WHERE id = $1', [templateId]);
+  const row = t.rows[0];
+  if (!row || row.category !== 'marketing') return null;
+  const { startAt: _s, deadline: _d, ...def } = row.definition as Record<string, unknown>;
+  const name = `${row.name} (welcome back, case ${caseId})`;
+  const copy = { ...def, name, audience: { contactIds: [contactId] } };
+  const { rows } = await client.query('INSERT INTO campaigns (name, category, definition) VALUES ($1, $2, $3) RETURNING id', [name, row.category, copy]);
+  return Number(rows[0].id);
 }
 
 /**
@@ -301,8 +318,7 @@ export interface MergeResult {
  * moves in ONE transaction (orders, points, coupons, consents, e-mails, addresses, events, score
  * history; facts folded into the new contact). The old record is suppressed on every channel (its
  * dead number may be given to a stranger), the audit row written, the case closed, and the
- * welcome-back offered by adding the person to the follow-up campaign, whose own rules (consent,
- * window, caps) decide when, or whether, it goes out.
+ * welcome-back created as a one-person copy of the follow-up campaign (launched by the caller).
  */
 export async function mergeConfirmed(pool: Pool, caseId: number, opts: { actor: string; at: Date; followUpCampaignId: number | null }): Promise<MergeResult> {
   return inTransaction(pool, async (client) => {
@@ -313,7 +329,8 @@ export async function mergeConfirmed(pool: Pool, caseId: number, opts: { actor: 
     const newId = Number(row.candidate_contact_id);
     if (row.state === 'confirmed') {
       const a = await client.query('SELECT moved FROM merge_audit WHERE case_id = $1', [caseId]);
-      return { oldContactId: oldId, newContactId: newId, moved: a.rows[0]?.moved ?? {}, followUpOffered: false, alreadyMerged: true };
+      const wb = row.welcome_back_campaign_id === null ? null : Number(row.welcome_back_campaign_id);
+      return { oldContactId: oldId, newContactId: newId, moved: a.rows[0]?.moved ?? {}, welcomeBackCampaignId: wb, alreadyMerged: true };
     }
     if (!['matched', 'confirmation_sent'].includes(row.state)) throw new Error(`recovery case ${caseId} is ${row.state}: nothing to merge`);
     // Both contacts locked in id order, as every other writer of contacts locks them.
@@ -369,18 +386,9 @@ export async function mergeConfirmed(pool: Pool, caseId: number, opts: { actor: 
     ]);
     await client.query(`UPDATE recovery_cases SET state = 'confirmed', reply_kind = 'confirm', replied_at = $2, closed_at = $2 WHERE id = $1`, [caseId, opts.at]);
     await client.query(`UPDATE recovery_candidates SET status = 'recovered', closed_at = $2 WHERE contact_id = $1 AND status IN ('open', 'in_progress')`, [oldId, opts.at]);
-    let followUpOffered = false;
-    if (opts.followUpCampaignId !== null) {
-      const r = await client.query(
-        `INSERT INTO campaign_recipients (campaign_id, contact_id, tier, time_zone, next_at)
-         SELECT k.id, n.id, n.tier, COALESCE(n.time_zones[1], 'Etc/Unknown'), $3 FROM campaigns k, contacts n
-         WHERE k.id = $1 AND n.id = $2 AND k.category = 'marketing' AND k.status NOT IN ('completed', 'cancelled', 'failed')
-         ON CONFLICT DO NOTHING`,
-        [opts.followUpCampaignId, newId, opts.at],
-      );
-      followUpOffered = (r.rowCount ?? 0) > 0;
-    }
-    return { oldContactId: oldId, newContactId: newId, moved, followUpOffered, alreadyMerged: false };
+    const welcomeBackCampaignId = opts.followUpCampaignId === null ? null : await copyWelcomeBack(client, opts.followUpCampaignId, newId, caseId);
+    if (welcomeBackCampaignId !== null) await client.query('UPDATE recovery_cases SET welcome_back_campaign_id = $2 WHERE id = $1', [caseId, welcomeBackCampaignId]);
+    return { oldContactId: oldId, newContactId: newId, moved, welcomeBackCampaignId, alreadyMerged: false };
   });
 }
 

@@ -34,7 +34,7 @@ export const ENV_VARS = {
   REACHLOOP_API_TOKEN: 'Bearer token (16+ characters) the events API (POST /v1/events) requires; unset = the API answers 401 to every request',
   BRAND_NAME: 'Brand named in SMS auto-replies (HELP, STOP) and in the changed-number confirmation SMS',
   RECOVERY_REPLY_WITHIN: 'How long a changed-number candidate has to answer the confirmation SMS, e.g. 72h (the one reminder goes at two thirds)',
-  RECOVERY_FOLLOW_UP_CAMPAIGN: 'Id of a marketing campaign that offers the welcome-back after a merge; unset = none',
+  RECOVERY_FOLLOW_UP_CAMPAIGN: 'Id of a marketing campaign created as a template (`campaign create`, not launched): after a merge a one-person copy of it offers the welcome-back; unset = none',
   EVENT_RULES_FILE: 'JSON mapping rules of source event names to standard tags for the events API (see `reachloop events import --help`)',
   LOG_LEVEL: 'fatal | error | warn | info | debug | trace',
 } as const;

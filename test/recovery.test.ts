@@ -8,9 +8,12 @@ import type { SmsSender } from '../channels/sms';
 import { createTwilioSender } from '../channels/twilio';
 import { startOrSignalRecovery } from '../client/recovery/lifecycle';
 import { getCase } from '../db/recovery';
+import { insertCampaign } from '../db/campaigns';
+import { parseCampaign } from '../core/campaign/definition';
+import { campaignWorkflowId } from '../workflows/ids';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
 import { recoveryWorkflowId } from '../workflows/ids';
-import { recoveryReply, recoveryStatus, type RecoveryStatus } from '../workflows/shared';
+import { recoveryReply, recoveryStatus, type CampaignStatus, type RecoveryStatus } from '../workflows/shared';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
 import { timeSkippingEnv } from './helpers/time-skipping';
@@ -77,7 +80,7 @@ async function seedChangedNumber(): Promise<{ oldId: number; newId: number }> {
   return { oldId: oldId!, newId: newId! };
 }
 
-async function startCase(oldId: number, opts: { reminderAfterMs?: number } = {}) {
+async function startCase(oldId: number, opts: { reminderAfterMs?: number; followUpCampaignId?: number } = {}) {
   const at = new Date(await env.currentTimeMs());
   const [d] = await detectAndMatch(db.pool, [{ contactId: oldId, reason: 'number_empty' }], at);
   expect(d!.matched).toBe(true);
@@ -208,5 +211,31 @@ describe('RecoveryWorkflow', () => {
     expect([a.step, b.step]).toEqual([`recovery:${first.caseId}:confirmation`, `recovery:${second.caseId}:confirmation`]);
     expect(b.reserved_at.getTime() - a.reserved_at.getTime()).toBeGreaterThanOrEqual(30 * 86_400_000);
     expect(sandbox.messages({ to: NEW, direction: 'outbound-api' })).toHaveLength(2);
+  });
+
+  it('the welcome-back: a one-person copy of the follow-up campaign goes out after the merge, under marketing rules', async () => {
+    const { oldId, newId } = await seedChangedNumber();
+    const templateId = await insertCampaign(
+      db.pool,
+      parseCampaign({ name: 'Welcome back', category: 'marketing', brand: 'Acme', channels: { A: 'sms', B: 'sms', C: 'sms' }, templates: { sms: { zh: '{{name}}，欢迎回来！本周会员8折。', en: 'Welcome back {{name}}: 20% off for members this week.' } } }),
+    );
+    const { caseId, handle } = await startCase(oldId, { followUpCampaignId: templateId });
+    await untilAsked(handle);
+    await handle.signal(recoveryReply, { reply: 'confirm' });
+    expect(((await handle.result()) as RecoveryStatus).phase).toBe('confirmed');
+
+    const { rows } = await db.pool.query('SELECT welcome_back_campaign_id FROM recovery_cases WHERE id = $1', [caseId]);
+    const welcomeBack = Number(rows[0].welcome_back_campaign_id);
+    expect(welcomeBack).toBeGreaterThan(templateId);
+    const copy = (await db.pool.query('SELECT name, category, definition, workflow_id FROM campaigns WHERE id = $1', [welcomeBack])).rows[0];
+    expect(copy).toMatchObject({ name: `Welcome back (welcome back, case ${caseId})`, category: 'marketing', workflow_id: campaignWorkflowId(welcomeBack) });
+    expect(copy.definition.audience).toEqual({ contactIds: [newId] });
+    const status = (await env.client.workflow.getHandle(campaignWorkflowId(welcomeBack)).result()) as CampaignStatus;
+    expect(status).toMatchObject({ phase: 'completed', planned: 1, sentByChannel: { sms: 1 } });
+    const bodies = sandbox.messages({ to: NEW, direction: 'outbound-api' }).map((m) => m.body);
+    expect(bodies[0]).toBe('【Acme】回复Y确认此为您的新号码，回复T退订');
+    expect(bodies.slice(1)).toEqual(['Li，欢迎回来！本周会员8折。回复T退订']); // the customer's consent moved with them; the opt-out footer added
+    // The template itself is never launched.
+    expect((await db.pool.query('SELECT workflow_id FROM campaigns WHERE id = $1', [templateId])).rows[0].workflow_id).toBeNull();
   });
 });
