@@ -11,6 +11,7 @@ import type { NumberLookup } from '../channels/number-lookup';
 import { copyRows, type CopyValue } from '../db/copy';
 import { contactFactsOf } from '../core/activity';
 import { attachPendingEvents } from '../db/events';
+import { applyPendingOptOuts } from '../db/pending-optouts';
 import { refoldContacts } from './events';
 import { emailHash, lockContactsByHash, phoneHash, type StoredContact } from '../db/contacts';
 import { ensureValidTable, readStagedBatch, recordRejects, rowsTable, validTable, writeValidRows, dropStaging, type ImportOptions } from '../db/intake';
@@ -120,6 +121,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
       } const idOf = await writeContacts(client, out, `import:${importId}`);
       // Behaviour events that arrived before their number was a contact attach now (core/events.ts).
       await refoldContacts(client, deps, await attachPendingEvents(client, idOf), now);
+      await applyPendingOptOuts(client, idOf);
     });
     Context.current().heartbeat();
     return result;
