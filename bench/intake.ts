@@ -2,8 +2,10 @@
  * Intake benchmark (issue: 1,000,000 contacts in <= 60 s and <= 2.5x a bare libphonenumber
  * parse + validate of the same rows, peak RSS of worker and CLI < 500 MB).
  * Starts a fresh embedded stack, runs `reachloop worker` and `reachloop audience import` as
- * separate processes (as an operator would), samples their peak RSS, and records the figures.
- * Run: npx tsx bench/intake.ts [rows] [worker processes, default 2]
+ * separate processes (as an operator would), samples their peak RSS, and records the figures
+ * with where the time went (phases from the workflow history, CPU seconds per process kind) and
+ * the machine's load average. Run: npx tsx bench/intake.ts [rows] [worker processes, default 2]
+ * (BENCH_CPU_PROF=DIR also writes CPU profiles of the workers.)
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,9 +17,13 @@ import { projectRoot } from '../infra/paths';
 import { startStack } from '../infra/stack';
 import { CsvRecordReader } from '../core/intake/csv';
 import { generateContacts } from '../client/demo/sample-audience';
+import { connectClient } from '../infra/temporal';
+import { intakeWorkflowId } from '../workflows/ids';
 import { record } from './record';
+import { cpuSeconds, descendants, peakRssMiB } from './proc';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
+const s1 = (x: number) => Number(x.toFixed(1));
 /** Worker processes: Temporal spreads the batch activities over them (the scale-out path). */
 const workerCount = Number(process.argv[3] ?? 2);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'reachloop-bench-'));
@@ -54,9 +60,13 @@ const config = loadConfig({ REACHLOOP_STATE_DIR: path.join(scratch, 'state') });
 const stack = await startStack(config);
 const env = { ...process.env, NODE_OPTIONS: '--max-old-space-size=320', TEMPORAL_ADDRESS: stack.temporalAddress, DATABASE_URL: stack.databaseUrl, REACHLOOP_STATE_DIR: config.stateDir, LOG_LEVEL: 'warn' };
 const bin = path.join(projectRoot, 'bin', 'reachloop.mjs');
+/** Rows per merge activity (the CLI's --batch-size). */
+const BATCH_SIZE = 20_000;
 
 const startWorker = async () => {
-  const worker = spawn(process.execPath, [bin, 'worker', '--migrate'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_CPU_PROF=DIR: V8 CPU profiles of the workers (written when they stop).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const worker = spawn(process.execPath, [...prof, bin, 'worker', '--migrate'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let err = '';
     worker.stderr!.on('data', (c) => {
@@ -70,18 +80,23 @@ const startWorker = async () => {
 const workers: Array<Awaited<ReturnType<typeof startWorker>>> = [];
 for (let i = 0; i < workerCount; i++) workers.push(await startWorker());
 
-const peak = (pid: number | undefined) => {
-  const status = pid && existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) / 1024 : 0;
-};
+// CPU seconds of the import alone: the CLI (reaped child of this process), the workers and this
+// stack's PostgreSQL (other PostgreSQL servers may run on the machine), less what they had used.
+const comm = (pid: number) => (existsSync(`/proc/${pid}/comm`) ? readFileSync(`/proc/${pid}/comm`, 'utf8').trim() : '');
+const postgresCpu = () => descendants(process.pid).filter((pid) => comm(pid) === 'postgres').reduce((a, pid) => a + cpuSeconds(pid, true), 0);
+const workersCpu = () => workers.reduce((a, w) => a + cpuSeconds(w.pid), 0);
+const reapedCpu = () => cpuSeconds(process.pid, true) - cpuSeconds(process.pid);
+const cpuBefore = { cli: reapedCpu(), workers: workersCpu(), postgres: postgresCpu() };
+const loadBefore = os.loadavg()[0]!;
+
 let cliPeak = 0;
 let workerPeak = 0;
 const started = performance.now();
-const cli = spawn(process.execPath, [bin, 'audience', 'import', file, '--json', '--no-progress', '--default-country', 'CN', '--batch-size', '10000'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+const startedAt = Date.now();
+const cli = spawn(process.execPath, [bin, 'audience', 'import', file, '--json', '--no-progress', '--default-country', 'CN', '--batch-size', String(BATCH_SIZE)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 const sampler = setInterval(() => {
-  cliPeak = Math.max(cliPeak, peak(cli.pid));
-  for (const w of workers) workerPeak = Math.max(workerPeak, peak(w.pid));
+  cliPeak = Math.max(cliPeak, peakRssMiB(cli.pid));
+  for (const w of workers) workerPeak = Math.max(workerPeak, peakRssMiB(w.pid));
 }, 100);
 let stdout = '';
 let stderr = '';
@@ -89,10 +104,14 @@ cli.stdout!.on('data', (c) => (stdout += c));
 cli.stderr!.on('data', (c) => (stderr += c));
 const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
 const importMs = performance.now() - started;
+const endedAt = Date.now();
 clearInterval(sampler);
-for (const w of workers) workerPeak = Math.max(workerPeak, peak(w.pid));
+for (const w of workers) workerPeak = Math.max(workerPeak, peakRssMiB(w.pid));
+const cpu = { cli: reapedCpu() - cpuBefore.cli, workers: workersCpu() - cpuBefore.workers, postgres: postgresCpu() - cpuBefore.postgres };
+const loadAfter = os.loadavg()[0]!;
 if (code !== 0) throw new Error(`import failed (${code}): ${stderr}`);
 const report = JSON.parse(stdout);
+const phases = await phasesOf(report.importId);
 
 for (const w of workers) {
   w.kill('SIGTERM');
@@ -104,10 +123,53 @@ rmSync(scratch, { recursive: true, force: true });
 record('intake', {
   rows,
   workerProcesses: workerCount,
-  importSeconds: Number((importMs / 1000).toFixed(1)),
+  importSeconds: s1(importMs / 1000),
   rowsPerSecond: Math.round(rows / (importMs / 1000)),
-  bareParseValidateSeconds: Number((bareMs / 1000).toFixed(1)),
+  bareParseValidateSeconds: s1(bareMs / 1000),
   ratioToBareParse: Number((importMs / bareMs).toFixed(2)),
   peakRssMiB: { cli: Math.round(cliPeak), workerMax: Math.round(workerPeak) },
+  phasesSeconds: phases,
+  cpuSeconds: { cli: s1(cpu.cli), workers: s1(cpu.workers), postgres: s1(cpu.postgres) },
+  // Other work on the machine slows every phase: the 1-minute load average before and after.
+  loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(loadAfter.toFixed(2)) },
   report: { accepted: report.accepted, rejected: report.rejected, created: report.created, mergedDuplicates: report.mergedDuplicates, tiers: report.tiers, timeZones: Object.keys(report.timeZones).length },
 });
+
+/**
+ * Where the time went, from the workflow's histories (every continue-as-new run): the upload
+ * (the CLI before the workflow starts), each activity type's span (first scheduled to last
+ * completed), and the CLI's tail after the workflow.
+ */
+async function phasesOf(importId: number): Promise<Record<string, number>> {
+  const client = await connectClient(stack.temporalAddress, config.temporal.namespace);
+  try {
+    const wfId = intakeWorkflowId(importId);
+    const ms = (t: unknown) => {
+      const x = t as { seconds: number | { toNumber(): number }; nanos?: number };
+      return (typeof x.seconds === 'number' ? x.seconds : x.seconds.toNumber()) * 1000 + (x.nanos ?? 0) / 1e6;
+    };
+    const spans = new Map<string, { first: number; last: number }>();
+    let wfStart = Infinity;
+    let wfEnd = 0;
+    for await (const wf of client.workflow.list({ query: `WorkflowId = '${wfId}'` })) {
+      const events = (await client.workflow.getHandle(wfId, wf.runId).fetchHistory()).events ?? [];
+      wfStart = Math.min(wfStart, ms(events[0]!.eventTime));
+      wfEnd = Math.max(wfEnd, ms(events[events.length - 1]!.eventTime));
+      const scheduled = new Map<string, { type: string; at: number }>();
+      for (const e of events) {
+        if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType!.name!, at: ms(e.eventTime) });
+        const done = e.activityTaskCompletedEventAttributes;
+        if (!done) continue;
+        const s = scheduled.get(String(done.scheduledEventId))!;
+        const span = spans.get(s.type) ?? { first: Infinity, last: 0 };
+        spans.set(s.type, { first: Math.min(span.first, s.at), last: Math.max(span.last, ms(e.eventTime)) });
+      }
+    }
+    const out: Record<string, number> = { upload: s1((wfStart - startedAt) / 1000) };
+    for (const [type, { first, last }] of spans) out[type] = s1((last - first) / 1000);
+    out.afterWorkflow = s1((endedAt - wfEnd) / 1000);
+    return out;
+  } finally {
+    await client.connection.close();
+  }
+}

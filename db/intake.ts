@@ -1,12 +1,21 @@
 import type { PoolClient } from 'pg';
 import type { Pool } from './pool';
-import { copyRows, type CopyValue } from './copy';
-import { INTAKE_FIELDS, type RawFields } from '../core/intake/fields';
-import type { IntakeRow } from '../core/intake/row';
+import { copyRows } from './copy';
+import { partRange } from '../core/intake/staged';
 
-/** Staging tables of one import: rows as read, and rows normalised. Dropped when it finishes. */
-export const rowsTable = (importId: number) => `intake_rows_${importId}`;
+/**
+ * The staging table of one import: the rows the upload validated and normalised, one compact
+ * record each (core/intake/staged.ts), keyed by merge partition key. It is split by ranges of
+ * that key into UNLOGGED tables of a few MB, so that a merge activity reads one or two small
+ * tables instead of scattered pages of a big one (and no index has to be built). Dropped when
+ * the import ends.
+ */
 export const validTable = (importId: number) => `intake_valid_${importId}`;
+/** Registration counts per number (same range / same device and day), for the risk rules. */
+export const statsTable = (importId: number) => `intake_valid_${importId}_stats`;
+
+/** Columns the upload COPYs into the staging table, in this order. */
+export const STAGED_COLUMNS = ['part', 'phone_hash', 'seq', 'line_no', 'range_key', 'device_key', 'data'] as const;
 
 export interface ImportOptions {
   source: string;
@@ -16,7 +25,13 @@ export interface ImportOptions {
   format: 'csv' | 'jsonl';
 }
 
-export async function createImport(pool: Pool, fileName: string, sha256: string, options: ImportOptions): Promise<number> {
+/** About this many bytes of the file per staging table. */
+const STAGING_BYTES_PER_TABLE = 1_500_000;
+
+/** How many staging tables a file of this size gets: 1 to 128. */
+export const stagingTablesFor = (fileBytes: number) => Math.min(128, Math.max(1, Math.ceil(fileBytes / STAGING_BYTES_PER_TABLE)));
+
+export async function createImport(pool: Pool, fileName: string, sha256: string, options: ImportOptions, stagingTables = 1): Promise<number> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -25,9 +40,15 @@ export async function createImport(pool: Pool, fileName: string, sha256: string,
       [fileName, sha256, options],
     );
     const id = Number(rows[0]!.id);
+    const v = validTable(id);
     await client.query(
-      `CREATE UNLOGGED TABLE ${rowsTable(id)} (seq integer PRIMARY KEY, line_no integer NOT NULL, ${INTAKE_FIELDS.map((f) => `${f} text`).join(', ')})`,
+      `CREATE TABLE ${v} (part integer NOT NULL, phone_hash text NOT NULL, seq integer NOT NULL,
+         line_no integer NOT NULL, range_key text, device_key text, data text NOT NULL) PARTITION BY RANGE (part)`,
     );
+    for (let i = 0; i < stagingTables; i++) {
+      const [lo, hi] = partRange(i, stagingTables);
+      await client.query(`CREATE UNLOGGED TABLE ${v}_${i} PARTITION OF ${v} FOR VALUES FROM (${lo}) TO (${hi})`);
+    }
     await client.query('COMMIT');
     return id;
   } catch (err) {
@@ -38,21 +59,6 @@ export async function createImport(pool: Pool, fileName: string, sha256: string,
   }
 }
 
-export interface StagedRow {
-  seq: number;
-  line: number;
-  fields: RawFields;
-}
-
-export async function stageRows(client: PoolClient, importId: number, rows: readonly StagedRow[]): Promise<void> {
-  await copyRows(
-    client,
-    rowsTable(importId),
-    ['seq', 'line_no', ...INTAKE_FIELDS],
-    rows.map((r) => [r.seq, r.line, ...INTAKE_FIELDS.map((f) => r.fields[f] ?? null)]),
-  );
-}
-
 export interface RejectRecord {
   line: number;
   reason: string;
@@ -60,7 +66,10 @@ export interface RejectRecord {
   raw: string;
 }
 
-const RAW_LIMIT = 500;
+export const RAW_LIMIT = 500;
+
+/** The raw row as kept with a reject: at most RAW_LIMIT characters (then an ellipsis). Idempotent. */
+export const clipRaw = (raw: string) => (raw.length > RAW_LIMIT + 1 || (raw.length === RAW_LIMIT + 1 && !raw.endsWith('…')) ? `${raw.slice(0, RAW_LIMIT)}…` : raw);
 
 export async function recordRejects(client: PoolClient, importId: number, rejects: readonly RejectRecord[]): Promise<void> {
   if (rejects.length === 0) return;
@@ -68,43 +77,55 @@ export async function recordRejects(client: PoolClient, importId: number, reject
     client,
     'import_rejects',
     ['import_id', 'line_no', 'reason', 'detail', 'raw'],
-    rejects.map((r) => [importId, r.line, r.reason, r.detail, r.raw.length > RAW_LIMIT ? `${r.raw.slice(0, RAW_LIMIT)}…` : r.raw]),
+    rejects.map((r) => [importId, r.line, r.reason, r.detail, clipRaw(r.raw)]),
   );
 }
 
-export async function readStagedBatch(pool: Pool, importId: number, fromSeq: number, toSeq: number): Promise<StagedRow[]> {
-  const { rows } = await pool.query(`SELECT * FROM ${rowsTable(importId)} WHERE seq >= $1 AND seq < $2 ORDER BY seq`, [fromSeq, toSeq]);
-  return rows.map((r) => {
-    const fields: RawFields = {};
-    for (const f of INTAKE_FIELDS) if (r[f] !== null) fields[f] = r[f];
-    return { seq: r.seq, line: r.line_no, fields };
-  });
+/**
+ * Before the merge: count registrations per range and device and day, over the first row of
+ * each number (by file order). Retry-safe.
+ */
+export async function prepareStaged(pool: Pool, importId: number): Promise<void> {
+  const v = validTable(importId);
+  const s = statsTable(importId);
+  await pool.query(`DROP TABLE IF EXISTS ${s}`);
+  // Only numbers that can have a count (an opt-in time or a device) get a stats row; the rest are 0.
+  await pool.query(`CREATE UNLOGGED TABLE ${s} AS
+    WITH firsts AS (
+      SELECT DISTINCT ON (phone_hash) part, phone_hash, range_key, device_key FROM ${v} ORDER BY phone_hash, seq)
+    SELECT part, phone_hash,
+      CASE WHEN range_key IS NULL THEN 0 ELSE count(*) OVER (PARTITION BY range_key) END AS same_range,
+      CASE WHEN device_key IS NULL THEN 0 ELSE count(*) OVER (PARTITION BY device_key) END AS same_device
+    FROM firsts WHERE range_key IS NOT NULL OR device_key IS NOT NULL`);
+  await pool.query(`CREATE INDEX ON ${s} (part)`);
 }
 
-export const VALID_COLUMNS = [
-  'seq', 'line_no', 'phone_hash', 'e164', 'extension', 'line_type', 'country', 'region', 'currency', 'language', 'time_zones',
-  'email', 'name', 'last_order_at', 'order_value', 'channel_tag', 'opt_in_at', 'device_id',
-] as const;
-
-export async function ensureValidTable(pool: Pool, importId: number): Promise<void> {
-  await pool.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${validTable(importId)} (
-    seq integer PRIMARY KEY, line_no integer NOT NULL, phone_hash text NOT NULL, e164 text NOT NULL, extension text,
-    line_type text NOT NULL, country text, region text, currency text, language text, time_zones text[] NOT NULL,
-    email text, name text, last_order_at timestamptz, order_value numeric, channel_tag text, opt_in_at timestamptz, device_id text)`);
+export interface StagedGroupRow {
+  phone_hash: string;
+  line_no: number;
+  data: string;
 }
 
-export async function writeValidRows(client: PoolClient, importId: number, rows: ReadonlyArray<{ seq: number; line: number; hash: string; row: IntakeRow }>): Promise<void> {
-  await copyRows(
-    client,
-    validTable(importId),
-    VALID_COLUMNS,
-    rows.map(({ seq, line, hash, row: r }): CopyValue[] => [
-      seq, line, hash, r.e164, r.extension, r.lineType, r.country, r.region, r.currency, r.language, r.timeZones,
-      r.email, r.name, r.lastOrderAt, r.orderValue, r.channelTag, r.optInAt, r.deviceId,
-    ]),
-  );
+/** The staged rows of part keys [lo, hi), grouped by number in file order, and their counts. */
+export async function readStagedPartition(
+  pool: Pool,
+  importId: number,
+  lo: number,
+  hi: number,
+): Promise<{ rows: StagedGroupRow[]; stats: Map<string, { sameRange: number; sameDevice: number }> }> {
+  const [rows, stats] = await Promise.all([
+    pool.query<StagedGroupRow>(`SELECT phone_hash, line_no, data FROM ${validTable(importId)} WHERE part >= $1 AND part < $2 ORDER BY phone_hash, seq`, [lo, hi]),
+    pool.query<{ phone_hash: string; same_range: string; same_device: string }>(
+      `SELECT phone_hash, same_range, same_device FROM ${statsTable(importId)} WHERE part >= $1 AND part < $2`,
+      [lo, hi],
+    ),
+  ]);
+  return {
+    rows: rows.rows,
+    stats: new Map(stats.rows.map((r) => [r.phone_hash, { sameRange: Number(r.same_range), sameDevice: Number(r.same_device) }])),
+  };
 }
 
 export async function dropStaging(pool: Pool, importId: number): Promise<void> {
-  await pool.query(`DROP TABLE IF EXISTS ${rowsTable(importId)}, ${validTable(importId)}`);
+  await pool.query(`DROP TABLE IF EXISTS ${statsTable(importId)}, ${validTable(importId)}`);
 }

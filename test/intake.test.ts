@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { defaultActivityDeps } from '../activities';
 import { intakeWorkflowId } from '../workflows/ids';
+import { uploadFile } from '../client/intake/upload';
+import { dropStaging, validTable } from '../db/intake';
 import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
 
 let db: TestDatabase;
@@ -86,6 +88,27 @@ describe('audience import', () => {
     ]);
     const pg = await db.pool.query(`SELECT count(*)::int AS n FROM import_rejects WHERE import_id = $1`, [report.importId]);
     expect(pg.rows[0].n).toBe(5);
+  });
+
+  it('validates on worker threads exactly as on the main thread (large files): staged rows and rejects', async () => {
+    const rows = ['phone,email,name,country,last_order_at,order_value,channel,opt_in_at'];
+    const odd = ['1,2', '+49 30 123456,,Bad date,DE,2026-13-45,,,', `13900139000,,"${'X'.repeat(5000)}",CN,,,,`, '+33 6 12 34 56 78,,"never closed,FR,,,,'];
+    for (let i = 0; i < 30_000; i++)
+      rows.push(i % 97 === 0 ? odd[(i / 97) % odd.length]! : `+86 138 ${String(i % 10_000).padStart(4, '0')} ${String(i).padStart(4, '0').slice(-4)},u${i}@example.com,"N, ${i}",CN,2026-0${1 + (i % 9)}-01,${i % 300},web,2026-01-0${1 + (i % 9)}T10:00:00Z`);
+    const file = path.join(dir, 'threads.csv');
+    writeFileSync(file, `${rows.join('\r\n')}\r\n`);
+    const options = { source: 't', defaultCountry: 'CN', consentPurpose: 'marketing', mapping: {}, format: 'csv' as const };
+    const staged = async (threads: number) => {
+      const up = await uploadFile(db.pool, file, options, () => {}, { threads });
+      const data = await db.pool.query(`SELECT part, phone_hash, seq, line_no, range_key, device_key, data FROM ${validTable(up.importId)} ORDER BY seq`);
+      const rejects = await db.pool.query('SELECT line_no, reason, detail, raw FROM import_rejects WHERE import_id = $1 ORDER BY line_no', [up.importId]);
+      await dropStaging(db.pool, up.importId);
+      return { counts: [up.rowsRead, up.validRows, up.rejectedByReason], data: data.rows, rejects: rejects.rows };
+    };
+    const inline = await staged(0);
+    expect(inline.data.length).toBeGreaterThan(10_000);
+    expect(new Set(inline.rejects.map((r) => r.reason))).toEqual(new Set(['wrong_column_count', 'invalid_date', 'field_too_long', 'malformed_row']));
+    expect(await staged(2)).toEqual(inline);
   });
 
   it('merges duplicates: latest transaction wins, tags and sources unite, the earliest consent and its proof are kept', async () => {

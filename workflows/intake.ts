@@ -14,45 +14,29 @@ import {
 const activityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 5 } } as const;
 const { indexIntake, finishIntake } = proxyActivities<Activities>(activityOptions);
 
-/** Batches handled per run before continue-as-new is considered: keeps history bounded. */
+/** Partitions merged per run before continue-as-new is considered: keeps history bounded. */
 const BATCHES_PER_ROUND = 64;
 
 /**
- * AudienceIntake: the uploaded rows (in PostgreSQL, never in history) are normalised batch by
- * batch, indexed, merged into contacts hash range by hash range, and summarised. Only ids,
- * cursors and counts travel through history.
+ * AudienceIntake: the upload validated and normalised the file's rows into a staging table (in
+ * PostgreSQL, never in history) and rejected the others; the registrations per range and device
+ * are counted, the rows merged into contacts hash range by hash range, and summarised. Only
+ * ids, cursors and counts travel through history.
  */
 export async function audienceIntakeWorkflow(input: IntakeInput): Promise<IntakeReport> {
-  const state: IntakeState = input.state ?? { nextSeq: 1, nextPartition: 0, indexed: false, totals: emptyTotals() };
+  const state: IntakeState = input.state ?? { nextPartition: 0, indexed: false, totals: emptyTotals() };
   const progress = (): IntakeProgress => ({
-    phase: state.nextSeq <= input.totalRows ? 'normalising' : state.nextPartition < input.partitions ? 'merging' : 'finishing',
-    totalRows: input.totalRows,
-    rowsNormalised: Math.min(state.nextSeq - 1, input.totalRows),
+    phase: !state.indexed ? 'indexing' : state.nextPartition < input.partitions ? 'merging' : 'finishing',
+    totalRows: input.validRows,
     partitions: input.partitions,
     partitionsMerged: state.nextPartition,
   });
   setHandler(intakeProgress, progress);
   const t = state.totals;
-  const { normalizeIntakeBatch, mergeIntakePartition } = proxyActivities<Activities>({
+  const { mergeIntakePartition } = proxyActivities<Activities>({
     ...activityOptions,
     taskQueue: bulkTaskQueue(workflowInfo().taskQueue),
   });
-
-  while (state.nextSeq <= input.totalRows) {
-    const starts: number[] = [];
-    for (let s = state.nextSeq; s <= input.totalRows && starts.length < BATCHES_PER_ROUND; s += input.batchSize) starts.push(s);
-    const done = new Set<number>();
-    await inLanes(starts, input.parallelism, async (from) => {
-      const r = await normalizeIntakeBatch({ importId: input.importId, fromSeq: from, toSeq: from + input.batchSize });
-      t.read += r.read;
-      t.valid += r.valid;
-      addCounts(t.rejected, r.rejected);
-      done.add(from);
-      // The cursor only passes batches that are all done.
-      while (done.has(state.nextSeq)) state.nextSeq += input.batchSize;
-    });
-    await maybeContinue(input, state);
-  }
 
   if (!state.indexed) {
     await indexIntake({ importId: input.importId });
@@ -70,28 +54,28 @@ export async function audienceIntakeWorkflow(input: IntakeInput): Promise<Intake
       t.quarantined += r.quarantined;
       addCounts(t.quarantinedByReason, r.quarantinedByReason);
       addCounts(t.tiers, r.tiers);
+      addCounts(t.timeZones, r.timeZones);
       done.add(partition);
       while (done.has(state.nextPartition)) state.nextPartition++;
     });
     await maybeContinue(input, state);
   }
 
-  const rejectedByReason = { ...t.rejected };
-  addCounts(rejectedByReason, input.parseRejected);
   return finishIntake({
     importId: input.importId,
     report: {
       importId: input.importId,
-      rowsRead: t.read + sum(input.parseRejected),
-      accepted: t.valid,
-      rejected: sum(rejectedByReason),
-      rejectedByReason,
-      mergedDuplicates: t.valid - t.created,
+      rowsRead: input.rowsRead,
+      accepted: input.validRows,
+      rejected: sum(input.rejectedByReason),
+      rejectedByReason: input.rejectedByReason,
+      mergedDuplicates: input.validRows - t.created,
       contacts: t.contacts,
       created: t.created,
       quarantined: t.quarantined,
       quarantinedByReason: t.quarantinedByReason,
       tiers: t.tiers,
+      timeZones: t.timeZones,
     },
   });
 }
@@ -101,7 +85,7 @@ async function maybeContinue(input: IntakeInput, state: IntakeState): Promise<vo
   if (info.continueAsNewSuggested || info.historyLength > 2_000) await continueAsNew<typeof audienceIntakeWorkflow>({ ...input, state });
 }
 
-const emptyTotals = (): IntakeTotals => ({ read: 0, valid: 0, rejected: {}, contacts: 0, created: 0, quarantined: 0, quarantinedByReason: {}, tiers: {} });
+const emptyTotals = (): IntakeTotals => ({ contacts: 0, created: 0, quarantined: 0, quarantinedByReason: {}, tiers: {}, timeZones: {} });
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;

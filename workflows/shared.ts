@@ -31,12 +31,13 @@ export const smokeProgress = defineQuery<SmokeProgress>('smokeProgress');
 
 export interface IntakeInput {
   importId: number;
-  /** Records staged by the upload, numbered 1..totalRows. */
-  totalRows: number;
-  /** Rejects found while reading the file (malformed rows), by reason. */
-  parseRejected: Record<string, number>;
-  batchSize: number;
-  /** Batch activities in flight at once. */
+  /** Records read from the file (the header excluded). */
+  rowsRead: number;
+  /** Rows the upload validated, normalised and staged for the merge. */
+  validRows: number;
+  /** Rows rejected while reading and validating the file, by reason. */
+  rejectedByReason: Record<string, number>;
+  /** Merge activities in flight at once. */
   parallelism: number;
   /** Hash ranges of the merge phase. */
   partitions: number;
@@ -45,27 +46,18 @@ export interface IntakeInput {
 }
 
 export interface IntakeState {
-  nextSeq: number;
   nextPartition: number;
   indexed: boolean;
   totals: IntakeTotals;
 }
 
 export interface IntakeTotals {
-  read: number;
-  valid: number;
-  rejected: Record<string, number>;
   contacts: number;
   created: number;
   quarantined: number;
   quarantinedByReason: Record<string, number>;
   tiers: Record<string, number>;
-}
-
-export interface IntakeBatchResult {
-  read: number;
-  valid: number;
-  rejected: Record<string, number>;
+  timeZones: Record<string, number>;
 }
 
 export interface IntakePartitionResult {
@@ -75,6 +67,8 @@ export interface IntakePartitionResult {
   quarantinedByReason: Record<string, number>;
   tiers: Record<string, number>;
   tierChanges: number;
+  /** Contacts per candidate time zone. */
+  timeZones: Record<string, number>;
 }
 
 export interface IntakeReport {
@@ -95,9 +89,9 @@ export interface IntakeReport {
 }
 
 export interface IntakeProgress {
-  phase: 'normalising' | 'merging' | 'finishing' | 'done';
+  phase: 'indexing' | 'merging' | 'finishing';
+  /** Rows staged by the upload. */
   totalRows: number;
-  rowsNormalised: number;
   partitions: number;
   partitionsMerged: number;
 }

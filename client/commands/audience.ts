@@ -39,8 +39,8 @@ export function registerAudience(program: Command): void {
     .option('--mapping <file.json>', `which column holds which field, e.g. {"phone": "Mobile"}; fields: ${INTAKE_FIELDS.join(', ')}`)
     .option('--format <csv|jsonl>', 'file format (default: from the extension; .jsonl/.ndjson are JSON Lines)')
     .option('--rejects <file>', 'where to write rejected rows (default: FILE.rejects.csv)')
-    .option('--batch-size <rows>', 'rows per batch activity', '20000')
-    .option('--parallelism <n>', 'batch activities in flight at once', '4')
+    .option('--batch-size <rows>', 'rows per merge activity (one hash range of the numbers)', '20000')
+    .option('--parallelism <n>', 'merge activities in flight at once', '4')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the report as JSON')
     .addHelpText(
@@ -118,19 +118,23 @@ export async function importAudience(
   reading.stop();
   const input: IntakeInput = {
     importId: upload.importId,
-    totalRows: upload.totalRows,
-    parseRejected: upload.parseRejected,
-    batchSize: run.batchSize,
+    rowsRead: upload.rowsRead,
+    validRows: upload.validRows,
+    rejectedByReason: upload.rejectedByReason,
     parallelism: run.parallelism,
-    partitions: partitionsFor(upload.totalRows),
+    partitions: partitionsFor(upload.validRows, run.batchSize),
   };
   const workflowId = intakeWorkflowId(upload.importId);
   const handle = await s.client.workflow.start('audienceIntakeWorkflow', { taskQueue: s.taskQueue, workflowId, args: [input] });
+  // Every reject is known once the upload is done: the rejects file is written while the merge runs.
+  const rejected = Object.values(upload.rejectedByReason).some((n) => n > 0);
+  const rejectsWritten = rejected ? writeRejectsFile(s.pool, upload.importId, run.rejectsFile) : Promise.resolve(0);
+  rejectsWritten.catch(() => {}); // awaited below
   await s.pool.query('UPDATE imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
-  const processing = progressBar('processing', 'rows', run.progress);
+  const processing = progressBar('merging', 'rows', run.progress);
   const poll = pollProgress(
     () => handle.query(intakeProgress),
-    (p) => processing.update(p.rowsNormalised + Math.round((p.partitionsMerged / p.partitions) * p.totalRows), 2 * p.totalRows),
+    (p) => processing.update(Math.round((p.partitionsMerged / p.partitions) * p.totalRows), p.totalRows),
   );
   let report: IntakeReport;
   try {
@@ -139,12 +143,11 @@ export async function importAudience(
     await poll.stop();
     processing.stop();
   }
-  const rejectsWritten = report.rejected > 0 ? await writeRejectsFile(s.pool, upload.importId, run.rejectsFile) : 0;
-  return { ...report, file, sha256: upload.sha256, rejectsFile: rejectsWritten ? run.rejectsFile : null };
+  return { ...report, file, sha256: upload.sha256, rejectsFile: (await rejectsWritten) ? run.rejectsFile : null };
 }
 
-/** Merge partitions of about 10,000 rows each: what one activity holds in memory stays small. */
-const partitionsFor = (rows: number) => Math.min(4_096, Math.max(1, Math.ceil(rows / 10_000)));
+/** Merge partitions of about batchSize staged rows each: what one activity holds in memory stays small. */
+const partitionsFor = (rows: number, batchSize: number) => Math.min(4_096, Math.max(1, Math.ceil(rows / batchSize)));
 
 export function renderReport(r: ImportResult): string {
   const list = (counts: Record<string, number>) =>

@@ -1,163 +1,286 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { Worker } from 'node:worker_threads';
 import { from as copyFrom } from 'pg-copy-streams';
-import { CsvRecordReader, type CsvEvent } from '../../core/intake/csv';
-import { INTAKE_FIELDS, pickFields, pickJsonFields, resolveColumns, type ColumnMapping, type IntakeField, type RawFields } from '../../core/intake/fields';
-import { copyLine } from '../../db/copy';
-import { createImport, recordRejects, rowsTable, type ImportOptions, type RejectRecord } from '../../db/intake';
+import { CsvRecordReader, splitRecord } from '../../core/intake/csv';
+import { resolveColumns } from '../../core/intake/fields';
+import type { CountryCode } from '../../core/phone';
+import { createImport, recordRejects, STAGED_COLUMNS, stagingTablesFor, validTable, type ImportOptions, type RejectRecord } from '../../db/intake';
 import type { Pool } from '../../db/pool';
+import { stageBatch, type StageBatch, type StageContext, type StageResult } from './stage-batch';
 
 export interface UploadResult {
   importId: number;
   sha256: string;
-  totalRows: number;
-  parseRejected: Record<string, number>;
+  /** Records read (the header and blank lines excluded). */
+  rowsRead: number;
+  /** Rows validated, normalised and staged for the merge. */
+  validRows: number;
+  /** Every other record, by reason (each also in import_rejects with its line). */
+  rejectedByReason: Record<string, number>;
+}
+
+/** Records per batch handed to a validating thread. */
+const BATCH_RECORDS = 4_000;
+/** Files smaller than this are validated on the main thread (starting threads costs more). */
+const THREADS_FROM_BYTES = 2 * 1024 * 1024;
+
+export interface UploadTuning {
+  /** Validating worker threads; default: one per core (at most 4), none for small files. */
+  threads?: number;
 }
 
 /**
  * Reads the file once, streaming: decodes UTF-8 (invalid bytes become U+FFFD and their row is
- * rejected later), splits records, maps columns, and COPYs the records into the import's staging
- * table. Rows that cannot even be read (malformed, wrong column count) are rejected here with
- * their line number. Memory stays flat whatever the file size.
+ * rejected), splits records, and has worker threads validate, normalise and enrich them while
+ * the file is read; the valid rows are COPYed into the import's staging table as they come, the
+ * others go to import_rejects with their line number and reason. Memory stays flat whatever the
+ * file size: only a few batches are in flight at once.
  */
-export async function uploadFile(pool: Pool, file: string, options: ImportOptions, onProgress: (bytes: number, total: number) => void): Promise<UploadResult> {
+export async function uploadFile(
+  pool: Pool,
+  file: string,
+  options: ImportOptions,
+  onProgress: (bytes: number, total: number) => void,
+  tuning: UploadTuning = {},
+): Promise<UploadResult> {
   const totalBytes = statSync(file).size;
-  const importId = await createImport(pool, path.basename(file), '', options);
+  const threads = tuning.threads ?? (totalBytes < THREADS_FROM_BYTES ? 0 : Math.min(4, os.availableParallelism()));
+  const importId = await createImport(pool, path.basename(file), '', options, stagingTablesFor(totalBytes));
   const client = await pool.connect();
   const rejectClient = await pool.connect();
   const hash = createHash('sha256');
-  const parseRejected: Record<string, number> = {};
+  const rejectedByReason: Record<string, number> = {};
   let pendingRejects: RejectRecord[] = [];
-  const flushRejects = async () => {
+  let rejectsWritten = Promise.resolve();
+  const reject = (r: RejectRecord) => {
+    rejectedByReason[r.reason] = (rejectedByReason[r.reason] ?? 0) + 1;
+    pendingRejects.push(r);
+    if (pendingRejects.length >= 5_000) flushRejects();
+  };
+  const flushRejects = () => {
     const batch = pendingRejects;
     pendingRejects = [];
-    await recordRejects(rejectClient, importId, batch);
+    rejectsWritten = rejectsWritten.then(() => recordRejects(rejectClient, importId, batch));
   };
-  const reject = (r: RejectRecord) => {
-    parseRejected[r.reason] = (parseRejected[r.reason] ?? 0) + 1;
-    pendingRejects.push(r);
-  };
-  let seq = 0;
+  let rowsRead = 0;
+  let validRows = 0;
+  let validators: Validators | undefined;
   try {
-    const copy = client.query(copyFrom(`COPY ${rowsTable(importId)} (seq, line_no, ${INTAKE_FIELDS.join(', ')}) FROM STDIN`));
-    const stage = (line: number, fields: RawFields) => {
-      seq++;
-      return copyLine([seq, line, ...INTAKE_FIELDS.map((f) => fields[f] ?? null)]);
+    const copy = client.query(copyFrom(`COPY ${validTable(importId)} (${STAGED_COLUMNS.join(', ')}) FROM STDIN`)) as unknown as Writable;
+    const copyDone = once(copy, 'finish');
+    copyDone.catch(() => {}); // awaited below; an error there is also copyError
+    // A failing COPY stream errors here instead of leaving the upload waiting on 'drain'.
+    let copyError: Error | undefined;
+    copy.on('error', (err) => (copyError ??= err));
+    const onResult = async (r: StageResult) => {
+      validRows += r.valid;
+      for (const x of r.rejects) reject(x);
+      if (r.copy.byteLength > 0 && !copy.write(Buffer.from(r.copy.buffer, r.copy.byteOffset, r.copy.byteLength)))
+        await Promise.race([once(copy, 'drain'), copyDone]);
+      if (copyError) throw copyError;
     };
-    const reader = options.format === 'jsonl' ? jsonLinesReader(options.mapping, reject, stage) : csvReader(options.mapping, reject, stage);
+    const contextFor = (header?: string[]): StageContext => ({
+      format: options.format,
+      columns: header ? resolveColumns(header, options.mapping) : {},
+      headerLength: header?.length ?? 0,
+      mapping: options.mapping,
+      defaultCountry: (options.defaultCountry ?? undefined) as CountryCode | undefined,
+      now: Date.now(),
+    });
+    let batch: StageBatch = { seq: 1, lines: [], raws: [] };
+    /** Adds a record to the batch; a full batch is dispatched (await the promise then). */
+    const record = (line: number, raw: string): Promise<void> | undefined => {
+      rowsRead++;
+      batch.lines.push(line);
+      batch.raws.push(raw);
+      return batch.raws.length >= BATCH_RECORDS ? dispatch() : undefined;
+    };
+    const dispatch = async () => {
+      if (batch.raws.length === 0) return;
+      const full = batch;
+      batch = { seq: full.seq + full.raws.length, lines: [], raws: [] };
+      await validators!.submit(full);
+    };
+    const reader = options.format === 'jsonl' ? jsonLinesReader() : csvReader();
     const decoder = new StringDecoder('utf8');
     let bytes = 0;
-    const source = createReadStream(file);
-    await pipeline(
-      source,
-      async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          onProgress(bytes, totalBytes);
-          const out = reader.push(decoder.write(chunk));
-          if (pendingRejects.length >= 5_000) await flushRejects();
-          if (out) yield out;
-        }
-        const tail = reader.push(decoder.end()) + reader.end();
-        if (tail) yield tail;
-      },
-      copy as unknown as Writable,
-    );
-    await flushRejects();
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      onProgress(bytes, totalBytes);
+      await reader.push(decoder.write(chunk));
+    }
+    await reader.push(decoder.end());
+    await reader.end();
+    await dispatch();
+    await validators?.drain();
+    copy.end();
+    await copyDone;
+    if (copyError) throw copyError;
+    flushRejects();
+    await rejectsWritten;
     const sha256 = hash.digest('hex');
-    await pool.query(`UPDATE imports SET file_sha256 = $2, rows_read = $3, status = 'processing' WHERE id = $1`, [importId, sha256, seq]);
-    return { importId, sha256, totalRows: seq, parseRejected };
+    await pool.query(`UPDATE imports SET file_sha256 = $2, rows_read = $3, status = 'processing' WHERE id = $1`, [importId, sha256, rowsRead]);
+    return { importId, sha256, rowsRead, validRows, rejectedByReason };
+
+    function csvReader(): Reader {
+      const csv = new CsvRecordReader({ split: false });
+      let header: string[] | undefined;
+      const handle = async (events: ReturnType<CsvRecordReader['push']>) => {
+        for (const e of events) {
+          if (e.kind === 'malformed') {
+            rowsRead++;
+            reject({ line: e.line, reason: 'malformed_row', detail: e.detail, raw: e.raw });
+          } else if (!header) {
+            header = splitRecord(e.raw).map((c) => c.trim());
+            validators = new Validators(contextFor(header), threads, onResult); // throws MappingError on a bad header
+          } else {
+            const full = record(e.line, e.raw);
+            if (full) await full;
+          }
+        }
+      };
+      return {
+        push: (text) => handle(csv.push(text)),
+        end: async () => {
+          await handle(csv.end());
+          if (!header) throw new HeaderError('the file is empty: expected a header line naming the columns');
+        },
+      };
+    }
+
+    function jsonLinesReader(): Reader {
+      validators = new Validators(contextFor(), threads, onResult);
+      let carry = '';
+      let lineNo = 0;
+      const line = async (raw: string) => {
+        lineNo++;
+        const text = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+        if (text.trim() !== '') await record(lineNo, text);
+      };
+      return {
+        async push(text) {
+          const lines = (carry + text).split('\n');
+          carry = lines.pop()!;
+          for (const l of lines) await line(l);
+        },
+        async end() {
+          if (carry) await line(carry);
+          carry = '';
+        },
+      };
+    }
   } catch (err) {
     await pool.query(`UPDATE imports SET status = 'failed', finished_at = now() WHERE id = $1`, [importId]).catch(() => {});
     throw err;
   } finally {
+    await validators?.close();
     client.release();
     rejectClient.release();
   }
 }
 
 interface Reader {
-  /** Returns COPY text for the records this chunk completed. */
-  push(text: string): string;
-  end(): string;
+  push(text: string): Promise<void>;
+  end(): Promise<void>;
 }
 
 class HeaderError extends Error {}
 
-function csvReader(mapping: ColumnMapping, reject: (r: RejectRecord) => void, stage: (line: number, f: RawFields) => string): Reader {
-  const csv = new CsvRecordReader();
-  let header: string[] | undefined;
-  let columns: Partial<Record<IntakeField, number>> = {};
-  const handle = (events: CsvEvent[]) => {
-    let out = '';
-    for (const e of events) {
-      if (e.kind === 'malformed') {
-        reject({ line: e.line, reason: 'malformed_row', detail: e.detail, raw: e.raw });
-        continue;
-      }
-      if (!header) {
-        header = e.cells.map((c) => c.trim());
-        columns = resolveColumns(header, mapping);
-        continue;
-      }
-      if (e.cells.length !== header.length) {
-        reject({ line: e.line, reason: 'wrong_column_count', detail: `${e.cells.length} columns, the header has ${header.length}`, raw: e.raw });
-        continue;
-      }
-      out += stage(e.line, pickFields(e.cells, columns));
-    }
-    return out;
-  };
-  return {
-    push: (text) => handle(csv.push(text)),
-    end: () => {
-      const out = handle(csv.end());
-      if (!header) throw new HeaderError('the file is empty: expected a header line naming the columns');
-      return out;
-    },
-  };
-}
+/**
+ * Validates batches on worker threads (or inline with none), at most two batches per thread in
+ * flight; results are handed to onResult one at a time, in the order they complete.
+ */
+class Validators {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: StageBatch[] = [];
+  private inFlight = 0;
+  private failure: Error | undefined;
+  private results = Promise.resolve();
+  private waiters: Array<() => void> = [];
 
-function jsonLinesReader(mapping: ColumnMapping, reject: (r: RejectRecord) => void, stage: (line: number, f: RawFields) => string): Reader {
-  let carry = '';
-  let lineNo = 0;
-  const handleLine = (raw: string) => {
-    lineNo++;
-    const text = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (text.trim() === '') return '';
-    let obj: unknown;
-    try {
-      obj = JSON.parse(text);
-    } catch (err) {
-      reject({ line: lineNo, reason: 'malformed_row', detail: `not JSON: ${(err as Error).message}`, raw: text });
-      return '';
+  constructor(
+    private readonly ctx: StageContext,
+    threads: number,
+    private readonly onResult: (r: StageResult) => Promise<void>,
+  ) {
+    for (let i = 0; i < threads; i++) {
+      const w = new Worker(new URL('./stage-thread.mjs', import.meta.url), { workerData: ctx });
+      w.on('message', (r: StageResult) => {
+        this.settle(r);
+        this.next(w);
+      });
+      w.on('error', (err) => this.fail(err));
+      w.on('exit', (code) => code !== 0 && this.fail(new Error(`an upload thread exited with code ${code}`)));
+      this.workers.push(w);
+      this.idle.push(w);
     }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-      reject({ line: lineNo, reason: 'malformed_row', detail: 'each line must be a JSON object', raw: text });
-      return '';
+  }
+
+  /** Queues a batch; resolves when there is room for another. */
+  async submit(batch: StageBatch): Promise<void> {
+    this.check();
+    if (this.workers.length === 0) {
+      await this.onResult(stageBatch(this.ctx, batch));
+      return;
     }
-    try {
-      return stage(lineNo, pickJsonFields(obj as Record<string, unknown>, mapping));
-    } catch (err) {
-      reject({ line: lineNo, reason: 'malformed_row', detail: (err as Error).message, raw: text });
-      return '';
-    }
-  };
-  return {
-    push(text) {
-      const lines = (carry + text).split('\n');
-      carry = lines.pop()!;
-      return lines.map(handleLine).join('');
-    },
-    end() {
-      const out = carry ? handleLine(carry) : '';
-      carry = '';
-      return out;
-    },
-  };
+    this.inFlight++;
+    this.queue.push(batch);
+    const w = this.idle.pop();
+    if (w) this.next(w);
+    while (this.inFlight >= 2 * this.workers.length && !this.failure) await new Promise<void>((r) => this.waiters.push(r));
+    this.check();
+  }
+
+  /** Waits for every batch submitted. */
+  async drain(): Promise<void> {
+    while (this.inFlight > 0 && !this.failure) await new Promise<void>((r) => this.waiters.push(r));
+    await this.results;
+    this.check();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private next(w: Worker): void {
+    const batch = this.queue.shift();
+    if (batch) w.postMessage(batch);
+    else this.idle.push(w);
+  }
+
+  private settle(r: StageResult): void {
+    this.results = this.results.then(async () => {
+      if (this.failure) return;
+      try {
+        await this.onResult(r);
+      } catch (err) {
+        this.fail(err as Error);
+      }
+      this.inFlight--;
+      this.wake();
+    });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.wake();
+  }
+
+  private wake(): void {
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const r of ws) r();
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
 }

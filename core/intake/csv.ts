@@ -9,6 +9,7 @@
  */
 
 export type CsvEvent =
+  /** cells is empty when the reader was made with { split: false }: splitRecord(raw) gives them. */
   | { kind: 'record'; line: number; cells: string[]; raw: string }
   | { kind: 'malformed'; line: number; detail: string; raw: string };
 
@@ -23,6 +24,12 @@ export class CsvRecordReader {
   private pendingChars = 0;
   private quotesOdd = false;
   private started = false;
+  private readonly split: boolean;
+
+  /** split: false leaves splitting records into cells to the caller (e.g. a worker thread). */
+  constructor(opts: { split?: boolean } = {}) {
+    this.split = opts.split ?? true;
+  }
 
   /** Feeds a chunk of decoded text; returns the events it completes. */
   push(chunk: string): CsvEvent[] {
@@ -65,8 +72,8 @@ export class CsvRecordReader {
     this.pendingChars += text.length + 1;
     if (countQuotes(text) % 2 === 1) this.quotesOdd = !this.quotesOdd;
     if (!this.quotesOdd) {
-      const raw = this.pending.join('\n');
-      out.push({ kind: 'record', line: this.pendingStart, cells: splitRecord(raw), raw });
+      const raw = this.pending.length === 1 ? this.pending[0]! : this.pending.join('\n');
+      out.push({ kind: 'record', line: this.pendingStart, cells: this.split ? splitRecord(raw) : NO_CELLS, raw });
       this.resetPending();
       return;
     }
@@ -89,6 +96,8 @@ export class CsvRecordReader {
     this.quotesOdd = false;
   }
 }
+
+const NO_CELLS = Object.freeze([]) as unknown as string[];
 
 function countQuotes(s: string): number {
   let n = 0;
