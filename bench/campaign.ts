@@ -6,7 +6,7 @@
  * one-workflow-per-recipient design on 10,000 recipients.
  *
  * On a fresh embedded stack: seeds the audience with COPY (tier A, SMS consent, a mix of
- * countries and zones), starts the Twilio-shaped sandbox in this process as the HTTP sink,
+ * countries and zones), starts a Twilio-shaped HTTP sink in this process (bench/sink-tally.ts),
  * runs `reachloop worker --migrate` processes with SMS_PROVIDER=twilio pointed at it, launches
  * a marketing SMS campaign (window 00:00-24:00, no rate limit) with `reachloop campaign launch`,
  * and measures. Then a bench-only workflow (bench/per-recipient-workflow.ts, its own bundle,
@@ -34,11 +34,10 @@ import { loadConfig } from '../infra/config';
 import { projectRoot } from '../infra/paths';
 import { startStack } from '../infra/stack';
 import { connectClient } from '../infra/temporal';
-import { startTwilioSandbox } from '../sandbox/twilio-server';
 import type { CampaignStatus } from '../workflows/shared';
 import { campaignStatus } from '../workflows/shared';
 import { seedCampaignAudience } from './campaign-seed';
-import { DEFER_CALLBACKS, tallySink } from './sink-tally';
+import { startBenchSink } from './sink-tally';
 import { commOf, cpuSeconds, descendants, machineBusySeconds, parentOf, peakRssMiB, rssMiB } from './proc';
 import { record } from './record';
 
@@ -90,10 +89,10 @@ async function main(): Promise<void> {
   const stack = await startStack(config);
   stopStack = () => stack.stop();
   const authToken = randomBytes(16).toString('hex');
-  const sink = await startTwilioSandbox({ authToken, host: '127.0.0.1', defaultFrom: FROM, rules: DEFER_CALLBACKS });
+  const sink = await startBenchSink({ authToken, brands: [MAIN_BRAND, SINGLE_BRAND] });
   stopSink = () => sink.stop();
-  const tally = tallySink(sink, [MAIN_BRAND, SINGLE_BRAND]);
-  // Status callbacks are deferred past the run (sink-tally.ts); any that fired would be counted here.
+  const tally = sink;
+  // The sink sends no status callbacks (sink-tally.ts); any that came would be counted here.
   let callbacks = 0;
   const callbackServer = createServer((req, res) => {
     callbacks++;
@@ -132,6 +131,9 @@ async function main(): Promise<void> {
       child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${err}`)));
     });
     child.removeAllListeners('exit');
+    // From here on whatever the process reports (warnings, failed activities) goes to our stderr.
+    child.stderr!.removeAllListeners('data');
+    child.stderr!.on('data', (c) => process.stderr.write(`[worker ${child.pid}] ${c}`));
     children.add(child);
     return child;
   }
@@ -322,7 +324,6 @@ async function main(): Promise<void> {
   }
 
   // --- checks: exactly one message per recipient at the sink, ledger agrees -----------------------
-  tally.stop();
   if (tally.unknown() !== 0) throw new Error(`FAILED: the sink received ${tally.unknown()} messages of no benchmark campaign`);
   const check = (brand: string, expected: number, what: string) => {
     const mine = tally.of(brand);
@@ -359,7 +360,7 @@ async function main(): Promise<void> {
 
   const figures = {
     recipients: N,
-    settings: { workerProcesses: workerCount, lanes, batchSize, workerHeap: HEAP, window: '00:00-24:00', rateLimit: null, sink: 'sandbox/twilio-server.ts via the twilio library' },
+    settings: { workerProcesses: workerCount, lanes, batchSize, workerHeap: HEAP, window: '00:00-24:00', rateLimit: null, sink: 'bench/sink-tally.ts (node:http, Twilio Messages API shape) via the twilio library', twilioHttpClient: 'LeanRequestClient on undici (channels/twilio-http.ts)' },
     seed: { contacts: seeded.contacts, seconds: Number(seeded.seconds.toFixed(1)), countries: seeded.countries, timeZones: seeded.timeZones, multiZoneNumbers: seeded.multiZone },
     batch: {
       launchToCompletedSeconds: secs(launchToDoneMs),

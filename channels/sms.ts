@@ -53,9 +53,18 @@ export interface SmsSender {
 /** Query parameter that carries the ledger id in a status callback URL. */
 export const LEDGER_QUERY_PARAM = 'ledgerId';
 
+/** Plain callback bases (no query, no fragment; a process uses one or two), parsed once: a URL parse per message shows in profiles. */
+const plainBases = new Map<string, string>();
+
 /** The status callback URL for one attempt: `base` with `?ledgerId=...` added. */
 export function statusCallbackUrlFor(base: string, ledgerId: string): string {
+  const href = plainBases.get(base);
+  if (href !== undefined) return `${href}?${new URLSearchParams([[LEDGER_QUERY_PARAM, ledgerId]])}`;
   const url = new URL(base);
+  if (!url.href.includes('?') && !url.href.includes('#') && plainBases.size < 16) {
+    plainBases.set(base, url.href);
+    return statusCallbackUrlFor(base, ledgerId);
+  }
   url.searchParams.set(LEDGER_QUERY_PARAM, ledgerId);
   return url.toString();
 }

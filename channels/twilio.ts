@@ -2,19 +2,23 @@
  * SmsSender on the real `twilio` library (6.x), against Twilio or the local Twilio-shaped server
  * (sandbox/twilio-server.ts) when `apiBase` (TWILIO_API_BASE) is set.
  *
- * Pointing twilio-node at another base URL: the library has no base-URL option. Its domains
- * build absolute https://<product>.twilio.com/... URLs and hand every request to the client's
- * `httpClient` (a documented ClientOpts field, normally a RequestClient). ApiBaseRequestClient
- * below is that RequestClient with one change: it swaps scheme, host and port for those of
- * `apiBase` (keeping any path prefix of apiBase) before sending. Everything else (form
- * encoding, basic auth, paging through next_page_uri, RestException on 4xx/5xx) is the
- * library's own code, so tests exercise exactly what production runs. Region/edge options are
- * left unset, so the library does not rewrite host names itself.
+ * The library's domains build absolute https://<product>.twilio.com/... URLs and hand every
+ * request to the client's `httpClient` (a documented ClientOpts field, normally a RequestClient).
+ * The sender gives it LeanRequestClient (channels/twilio-http.ts): the same request contract on
+ * undici's keep-alive pool instead of axios, which cost more CPU per message than everything
+ * else a campaign send does; with `apiBase` it also swaps scheme, host and port for those of `apiBase`
+ * (the library has no base-URL option). Building the request, paging through next_page_uri and
+ * RestException on 4xx/5xx stay the library's own code, so tests exercise what production runs.
+ * Region/edge options are left unset, so the library does not rewrite host names itself.
+ * Behind a proxy (HTTP_PROXY / HTTPS_PROXY) the library's own RequestClient is used, which
+ * supports one.
  */
+import { readFileSync } from 'node:fs';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import { parseMessageStatus } from '../core/delivery-outcome';
 import { ChannelConfigError, TransientChannelError } from './errors';
+import { LeanRequestClient } from './twilio-http';
 import { statusCallbackUrlFor, type OutboundSms, type ProviderSms, type SmsSendResult, type SmsSender } from './sms';
 
 export interface TwilioSenderOptions {
@@ -32,7 +36,7 @@ export interface TwilioSenderOptions {
   listLimit?: number;
 }
 
-/** A RequestClient that sends every Twilio request to `apiBase` instead of *.twilio.com. */
+/** The library's RequestClient (axios) sending every Twilio request to `apiBase` instead of *.twilio.com. */
 export class ApiBaseRequestClient extends twilio.RequestClient {
   private readonly base: URL;
   constructor(apiBase: string, options: RequestClient.RequestClientOptions = {}) {
@@ -91,9 +95,19 @@ function classify(err: unknown, what: string): { ok: false; permanent: true; cod
 export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
   if (!options.messagingServiceSid && !options.from) throw new Error('createTwilioSender: messagingServiceSid or from is required');
   const timeout = options.timeoutMs ?? 15_000;
+  const proxied = Boolean(process.env.HTTP_PROXY || process.env.HTTPS_PROXY);
+  const httpClient = proxied
+    ? options.apiBase
+      ? new ApiBaseRequestClient(options.apiBase, { timeout })
+      : undefined
+    : new LeanRequestClient({
+        timeout,
+        ...(options.apiBase ? { apiBase: options.apiBase } : {}),
+        ...(process.env.TWILIO_CA_BUNDLE ? { ca: readFileSync(process.env.TWILIO_CA_BUNDLE) } : {}),
+      });
   const client = twilio(options.accountSid, options.authToken, {
     timeout,
-    ...(options.apiBase ? { httpClient: new ApiBaseRequestClient(options.apiBase, { timeout }) } : {}),
+    ...(httpClient ? { httpClient: httpClient as unknown as RequestClient } : {}),
   });
   const sender = options.messagingServiceSid ? { messagingServiceSid: options.messagingServiceSid } : { from: options.from! };
   const skew = options.clockSkewMs ?? 60_000;

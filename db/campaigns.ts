@@ -132,19 +132,25 @@ export async function releaseClaims(pool: Pool, campaignId: number, exceptPrefix
   return res.rowCount ?? 0;
 }
 
+/** nextDueAt counts remaining recipients up to this many: the workflow only asks "any left?". */
+export const REMAINING_COUNT_CAP = 10_000;
+
 /**
- * Earliest next_at and count of the recipients not final yet (pending, deferred, claimed). Due
- * rows are read through the due index and claimed rows (which always carry a claim key) through
- * the claim index, rather than scanning the whole campaign for every batch.
+ * Earliest next_at and count of the recipients not final yet (pending, deferred, claimed), the
+ * count capped at REMAINING_COUNT_CAP: every batch asks, and counting a million pending rows
+ * each time made the query grow with the campaign (quadratic over the run). Due rows are read
+ * through the due index and claimed rows (which always carry a claim key) through the claim
+ * index, rather than scanning the whole campaign for every batch.
  */
 export async function nextDueAt(pool: Pool, campaignId: number): Promise<{ next: Date | null; remaining: number }> {
   const { rows } = await pool.query<{ next: Date | null; remaining: number }>(
     `SELECT LEAST(
        (SELECT min(next_at) FROM campaign_recipients WHERE campaign_id = $1 AND state IN ('pending', 'deferred')),
        (SELECT min(next_at) FROM campaign_recipients WHERE campaign_id = $1 AND claim_key IS NOT NULL AND state = 'claimed')) AS next,
-     (SELECT count(*) FROM campaign_recipients WHERE campaign_id = $1 AND state IN ('pending', 'deferred'))::int
-       + (SELECT count(*) FROM campaign_recipients WHERE campaign_id = $1 AND claim_key IS NOT NULL AND state = 'claimed')::int AS remaining`,
-    [campaignId],
+     LEAST($2::int,
+       (SELECT count(*) FROM (SELECT 1 FROM campaign_recipients WHERE campaign_id = $1 AND state IN ('pending', 'deferred') LIMIT $2) p)::int
+       + (SELECT count(*) FROM (SELECT 1 FROM campaign_recipients WHERE campaign_id = $1 AND claim_key IS NOT NULL AND state = 'claimed' LIMIT $2) c)::int) AS remaining`,
+    [campaignId, REMAINING_COUNT_CAP],
   );
   return rows[0]!;
 }
