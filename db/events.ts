@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import { isStandardTag, type FoldableEvent } from '../core/events';
 import { copyRows } from './copy';
 import type { Pool } from './pool';
+import { inTransaction } from './transaction';
 
 /** One event as stored. Personal data: only the phone's hash, never the number. */
 export interface EventRow {
@@ -115,20 +116,12 @@ export interface EventImportOptions {
 }
 
 export async function createEventImport(pool: Pool, fileName: string, options: EventImportOptions): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const { rows } = await client.query<{ id: string }>('INSERT INTO event_imports (file_name, options) VALUES ($1, $2) RETURNING id', [fileName, options]);
     const id = Number(rows[0]!.id);
     await client.query(`CREATE UNLOGGED TABLE ${eventRowsTable(id)} (seq integer PRIMARY KEY, line_no integer NOT NULL, raw text NOT NULL)`);
-    await client.query('COMMIT');
     return id;
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function eventImportOptions(pool: Pool, importId: number): Promise<EventImportOptions> {

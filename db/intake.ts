@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Pool } from './pool';
+import { inTransaction } from './transaction';
 import { copyRows } from './copy';
 import { partRange } from '../core/intake/staged';
 
@@ -32,9 +33,7 @@ const STAGING_BYTES_PER_TABLE = 1_500_000;
 export const stagingTablesFor = (fileBytes: number) => Math.min(128, Math.max(1, Math.ceil(fileBytes / STAGING_BYTES_PER_TABLE)));
 
 export async function createImport(pool: Pool, fileName: string, sha256: string, options: ImportOptions, stagingTables = 1): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO imports (file_name, file_sha256, options) VALUES ($1, $2, $3) RETURNING id`,
       [fileName, sha256, options],
@@ -49,14 +48,8 @@ export async function createImport(pool: Pool, fileName: string, sha256: string,
       const [lo, hi] = partRange(i, stagingTables);
       await client.query(`CREATE UNLOGGED TABLE ${v}_${i} PARTITION OF ${v} FOR VALUES FROM (${lo}) TO (${hi})`);
     }
-    await client.query('COMMIT');
     return id;
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface RejectRecord {

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { capCheck, longestWindowHours, type CapPolicy } from '../core/frequency';
 import type { Pool } from './pool';
+import { inTransaction } from './transaction';
 
 /** Advisory lock keys of contacts' caps: this base plus the contact id. */
 const CAP_LOCK_BASE = 1_000_000_000_000_000;
@@ -50,9 +51,7 @@ export async function reserveSends(
   opts: { campaignId: number; step: string; category: 'marketing' | 'transactional'; caps: CapPolicy; at: Date },
   requests: readonly SendRequest[],
 ): Promise<Reservation> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const ids = [...new Set(requests.map((r) => r.contactId))].sort((a, b) => a - b);
     await client.query(
       `SELECT pg_advisory_xact_lock(${CAP_LOCK_BASE}::bigint + s.id) FROM (SELECT id FROM unnest($1::bigint[]) AS id ORDER BY id) s`,
@@ -84,14 +83,8 @@ export async function reserveSends(
       );
       for (const r of inserted.rows) rows.set(Number(r.contact_id), toLedger(r));
     }
-    await client.query('COMMIT');
     return { rows, capped };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 async function recentMarketingSends(client: PoolClient, requests: readonly SendRequest[], caps: CapPolicy, at: Date): Promise<Map<string, number[]>> {
