@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from '../infra/config';
 import { runningDevStack } from '../infra/stack';
 
@@ -18,6 +19,34 @@ export class UsageError extends CliError {
     this.name = 'UsageError';
   }
 }
+
+/** Flags shared by the file-import commands (`audience import`, `events import`). */
+export const importFlags = {
+  /** The file exists, or a usage error. */
+  file(file: string): void {
+    if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  },
+  /** --default-country: a two-letter ISO code (upper-cased), or undefined when not given. */
+  country(value: string | undefined): string | undefined {
+    const country = value?.toUpperCase();
+    if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new UsageError(`--default-country must be a two-letter ISO code such as CN or US, got "${value}"`);
+    return country;
+  },
+  /** --mapping FILE: its JSON, or a usage error naming the file. */
+  mappingJson(file: string): unknown {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`--mapping ${file}: ${(err as Error).message}`);
+    }
+  },
+  /** A whole number flag from 1 to max. */
+  positive(name: string, value: string, max: number): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got "${value}"`);
+    return n;
+  },
+};
 
 export interface GlobalOptions {
   json?: boolean;

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { INTAKE_FIELDS } from '../../core/intake/fields';
@@ -8,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { connectClient } from '../../infra/temporal';
 import { intakeWorkflowId } from '../../workflows/ids';
 import { intakeProgress, type IntakeInput, type IntakeReport } from '../../workflows/shared';
-import { configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { configOrExit, emit, importFlags, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { writeRejectsFile } from '../intake/rejects-file';
 import { uploadFile } from '../intake/upload';
 import { pollProgress, progressBar } from '../progress';
@@ -60,32 +59,20 @@ Example:
 }
 
 function parseFlags(file: string, flags: ImportFlags): { options: ImportOptions; batchSize: number; parallelism: number; rejectsFile: string } {
-  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  importFlags.file(file);
   const format = flags.format ?? (/\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : 'csv');
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got "${flags.format}"`);
-  const country = flags.defaultCountry?.toUpperCase();
-  if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new UsageError(`--default-country must be a two-letter ISO code such as CN or US, got "${flags.defaultCountry}"`);
+  const country = importFlags.country(flags.defaultCountry);
   let mapping: Record<string, string> = {};
   if (flags.mapping) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(flags.mapping, 'utf8'));
-    } catch (err) {
-      throw new UsageError(`--mapping ${flags.mapping}: ${(err as Error).message}`);
-    }
-    const checked = mappingSchema.safeParse(parsed);
+    const checked = mappingSchema.safeParse(importFlags.mappingJson(flags.mapping));
     if (!checked.success) throw new UsageError(`--mapping ${flags.mapping} must be an object of field -> column name; fields: ${INTAKE_FIELDS.join(', ')}`);
     mapping = checked.data as Record<string, string>;
   }
-  const positive = (name: string, v: string, max: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got "${v}"`);
-    return n;
-  };
   return {
     options: { source: flags.source ?? file.split('/').pop()!, defaultCountry: country ?? null, consentPurpose: flags.consentPurpose, mapping, format },
-    batchSize: positive('batch-size', flags.batchSize, 1_000_000),
-    parallelism: positive('parallelism', flags.parallelism, 64),
+    batchSize: importFlags.positive('batch-size', flags.batchSize, 1_000_000),
+    parallelism: importFlags.positive('parallelism', flags.parallelism, 64),
     rejectsFile: flags.rejects ?? `${file}.rejects.csv`,
   };
 }

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_TAG_RULES, parseTagRules, STANDARD_TAGS, TagRulesError } from '../../core/events';
 import type { EventImportOptions } from '../../db/events';
@@ -6,7 +5,7 @@ import { connectPool } from '../../db/pool';
 import { connectClient } from '../../infra/temporal';
 import { eventImportWorkflowId } from '../../workflows/ids';
 import { eventImportProgress, type EventImportInput, type EventImportReport } from '../../workflows/shared';
-import { configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { configOrExit, emit, importFlags, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { uploadEventsFile, writeEventRejectsFile } from '../events/upload';
 import { pollProgress, progressBar } from '../progress';
 
@@ -62,16 +61,11 @@ never dropped because a neighbour was bad.`,
 }
 
 function parseFlags(file: string, flags: ImportFlags) {
-  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
-  const country = flags.defaultCountry?.toUpperCase();
-  if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new UsageError(`--default-country must be a two-letter ISO code such as CN or US, got "${flags.defaultCountry}"`);
+  importFlags.file(file);
+  const country = importFlags.country(flags.defaultCountry);
   let rules: unknown = null;
   if (flags.mapping) {
-    try {
-      rules = JSON.parse(readFileSync(flags.mapping, 'utf8'));
-    } catch (err) {
-      throw new UsageError(`--mapping ${flags.mapping}: ${(err as Error).message}`);
-    }
+    rules = importFlags.mappingJson(flags.mapping);
     try {
       parseTagRules(rules, flags.mapping);
     } catch (err) {
@@ -79,16 +73,11 @@ function parseFlags(file: string, flags: ImportFlags) {
       throw err;
     }
   }
-  const positive = (name: string, v: string, max: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got "${v}"`);
-    return n;
-  };
   const options: EventImportOptions = { source: flags.source ?? file.split('/').pop()!, defaultCountry: country ?? null, rules, rulesFile: flags.mapping ?? null };
   return {
     options,
-    batchSize: positive('batch-size', flags.batchSize, 100_000),
-    parallelism: positive('parallelism', flags.parallelism, 32),
+    batchSize: importFlags.positive('batch-size', flags.batchSize, 100_000),
+    parallelism: importFlags.positive('parallelism', flags.parallelism, 32),
     rejectsFile: flags.rejects ?? `${file}.rejects.csv`,
   };
 }
