@@ -5,31 +5,11 @@
  * bodies by count.
  */
 import http from 'node:http';
-
-export interface SignedRequest {
-  url: string;
-  body: string;
-  signature: string;
-}
+import { postSigned, type SignedRequest } from './signed-post';
 
 const { requests, concurrency } = await new Promise<{ requests: SignedRequest[]; concurrency: number }>((resolve) => process.once('message', resolve as never));
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-
-const post = (r: SignedRequest) =>
-  new Promise<string>((resolve, reject) => {
-    const u = new URL(r.url);
-    const req = http.request(
-      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(r.body), 'x-twilio-signature': r.signature } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}: ${text}`))));
-      },
-    );
-    req.on('error', reject);
-    req.end(r.body);
-  });
+const post = (r: SignedRequest) => postSigned(agent, r);
 
 process.send!({ started: true });
 const results: Record<string, number> = {};

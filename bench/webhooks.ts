@@ -27,6 +27,8 @@ import { startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { freePort } from '../infra/net';
 import { buildServer } from '../server';
 import { record } from './record';
+import { postSigned, type SignedRequest } from './signed-post';
+import { mapConcurrent } from '../activities/pacing';
 
 const messages = Number(process.argv[2] ?? 20_000);
 const concurrency = Number(process.argv[3] ?? 512);
@@ -67,11 +69,7 @@ const base = `http://127.0.0.1:${port}`;
 const app = buildServer({ pool, twilio: { publicBaseUrl: base, authToken: () => token } });
 await app.listen({ host: '127.0.0.1', port });
 
-interface Req {
-  url: string;
-  body: string;
-  signature: string;
-}
+type Req = SignedRequest;
 const sign = (pathAndQuery: string, params: Record<string, string>): Req => {
   const url = `${base}${pathAndQuery}`;
   return { url, body: new URLSearchParams(params).toString(), signature: twilio.getExpectedTwilioSignature(token, url, params) };
@@ -93,34 +91,11 @@ const stopRequests = Array.from({ length: stops }, (_, k) => {
   return { contactId: messages + k + 1, req: sign('/webhooks/twilio/inbound', { AccountSid: accountSid, ApiVersion: '2010-04-01', Body: 'STOP', From: from, MessageSid: sid, NumMedia: '0', SmsMessageSid: sid, SmsSid: sid, SmsStatus: 'received', To: '+15005550006' }) };
 });
 
-// node:http with keep-alive: fetch (undici) costs several times more CPU per request, and the
-// client shares this machine (and this process) with the server and PostgreSQL.
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency + 8 });
-const post = (r: Req) =>
-  new Promise<string>((resolve, reject) => {
-    const u = new URL(r.url);
-    const req = http.request(
-      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(r.body), 'x-twilio-signature': r.signature } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}: ${text}`))));
-      },
-    );
-    req.on('error', reject);
-    req.end(r.body);
-  });
-
-async function pooled<T>(items: readonly T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
+const post = (r: Req) => postSigned(agent, r);
 
 // Warm-up (JIT, connections), not measured.
-await pooled(callbacks.slice(0, 500), concurrency, async (r) => void (await post(r)));
+await mapConcurrent(callbacks.slice(0, 500), concurrency, async (r) => void (await post(r)));
 const measured = callbacks.slice(500);
 
 const results: Record<string, number> = {};
