@@ -36,7 +36,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   registerEventsApi(app, deps, deps.events ?? { apiToken: undefined });
   if (deps.twilio || deps.unsubscribe) app.register(formbody);
-  if (deps.twilio) registerTwilioWebhooks(app, deps, { ...deps.twilio, ...(deps.recovery && !deps.twilio.recovery ? { recovery: deps.recovery } : {}) });
+  if (deps.twilio) registerTwilioWebhooks(app, deps, deps.twilio);
   if (deps.recovery) {
     registerNumberChange(app, deps, { apiToken: deps.events?.apiToken, recovery: deps.recovery, ...(deps.events?.now ? { now: deps.events.now } : {}), ...(deps.twilio?.log ? { log: deps.twilio.log } : {}) });
     const link = deps.recovery;

@@ -45,12 +45,6 @@ export interface TwilioWebhookOptions {
   policy?: ScorePolicy;
   now?: () => Date | Promise<Date>;
   log?: (message: string) => void;
-  /**
-   * Changed-number recovery: an answer from a number with a confirmation pending is passed to its
-   * case's workflow (and read in that context: YES confirms, it does not opt in). Unset = inbound
-   * messages are only keywords and replies.
-   */
-  recovery?: Pick<RecoveryLink, 'signalReply'>;
 }
 
 export const STATUS_PATH = '/webhooks/twilio/status';
@@ -67,7 +61,12 @@ const masked = (v: string | readonly string[] | undefined) => {
   return s ? (/^\+?\d{6,}$/.test(s) ? maskPhone(s) : '(not a number)') : '-';
 };
 
-export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool }, opts: TwilioWebhookOptions): void {
+/**
+ * `deps.recovery`: changed-number recovery through Temporal. An answer from a number with a
+ * confirmation pending is passed to its case's workflow (and read in that context: YES confirms,
+ * it does not opt in). Absent: inbound messages are only keywords and replies.
+ */
+export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool; recovery?: Pick<RecoveryLink, 'signalReply'> }, opts: TwilioWebhookOptions): void {
   const log = opts.log ?? (() => {});
   const feedbackDeps = { pool: deps.pool, policy: opts.policy ?? SCORE_POLICY_V1, now: opts.now ?? (() => new Date()), log };
   const base = opts.publicBaseUrl.replace(/\/+$/, '');
@@ -123,11 +122,11 @@ export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool 
     const body = first(v.params.Body) ?? '';
     // The workflow hears the answer first: if that fails, Twilio retries and nothing was stored
     // yet; a repeated answer is ignored by the workflow, so a retry or replay is harmless.
-    const pending = await pendingRecoveryCase(deps.pool, from, !!opts.recovery);
-    if (pending && opts.recovery) {
+    const pending = await pendingRecoveryCase(deps.pool, from, !!deps.recovery);
+    if (pending && deps.recovery) {
       const { reply: answer } = interpretRecoveryReply(body);
       try {
-        const r = await opts.recovery.signalReply(pending.contactId, answer, sid);
+        const r = await deps.recovery.signalReply(pending.contactId, answer, sid);
         log(`recovery answer "${answer}" from ${maskPhone(from)} for case ${pending.caseId}: ${r === 'signalled' ? 'passed to its workflow' : 'no workflow runs for it'}`);
       } catch (err) {
         log(`recovery answer from ${maskPhone(from)} for case ${pending.caseId} not delivered (${(err as Error).message.split('\n')[0]}): 503, Twilio retries`);
