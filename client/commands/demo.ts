@@ -149,9 +149,11 @@ async function awaitFeedback(pool: Pool, campaignId: number, timeoutMs: number):
     [campaignId],
   );
   const loop = await pool.query<{ opt_outs: number; replies: number; dead: number }>(
-    `SELECT (SELECT count(*)::int FROM suppressions WHERE source = 'sms_keyword') AS opt_outs,
-            (SELECT count(*)::int FROM events WHERE tag = 'sms_reply') AS replies,
-            (SELECT count(*)::int FROM recovery_candidates WHERE status = 'open') AS dead`,
+    `WITH reached AS (SELECT DISTINCT contact_id FROM send_ledger WHERE campaign_id = $1)
+     SELECT (SELECT count(*)::int FROM suppressions WHERE source = 'sms_keyword' AND contact_id IN (SELECT contact_id FROM reached)) AS opt_outs,
+            (SELECT count(*)::int FROM events WHERE tag = 'sms_reply' AND contact_id IN (SELECT contact_id FROM reached)) AS replies,
+            (SELECT count(*)::int FROM recovery_candidates WHERE status = 'open' AND contact_id IN (SELECT contact_id FROM reached)) AS dead`,
+    [campaignId],
   );
   const l = loop.rows[0]!;
   return { outcomes: Object.fromEntries(outcomes.rows.map((r) => [r.k, r.n])), pending, optOuts: l.opt_outs, replies: l.replies, deadNumbers: l.dead };
