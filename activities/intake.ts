@@ -15,7 +15,7 @@ import { refoldContacts } from './events';
 import { emailHash, lockContactsByHash, type StoredContact } from '../db/contacts';
 import { dropStaging, prepareStaged, readStagedPartition, type ImportOptions } from '../db/intake';
 import type { Pool } from '../db/pool';
-import { inTransaction } from '../db/transaction';
+import { inTransaction, withoutReferenceChecks } from '../db/transaction';
 import type { IntakePartitionResult, IntakeReport } from '../workflows/shared';
 
 export interface IntakeDeps {
@@ -186,14 +186,18 @@ class ContactWriter {
       const updates = CONTACT_COLUMNS.filter((c) => c !== 'phone_hash').map((c) => `${c} = t.${c}`);
       await client.query(`UPDATE contacts c SET ${updates.join(', ')}, updated_at = now() FROM tmp_contacts t WHERE c.id = t.id`);
     }
-    await copyBuffered(client, 'contact_emails', ['contact_id', 'email_hash', 'email'], this.emails);
+    // Every row of these three COPYs references a contact inserted above or locked by the caller.
+    await withoutReferenceChecks(client, async () => {
+      await copyBuffered(client, 'contact_emails', ['contact_id', 'email_hash', 'email'], this.emails);
+      await copyBuffered(client, 'consents', CONSENT_COLUMNS, this.consents);
+      await copyBuffered(client, 'tier_history', ['contact_id', 'from_tier', 'to_tier', 'score', 'cause', 'reasons'], this.tiers);
+    });
     const addedEmails = this.known.flatMap(({ id, w }) => w.draft.emails.filter((e) => !w.prior!.draft.emails.includes(e)).map((e) => [id, e] as const));
     if (addedEmails.length)
       await client.query(
         `INSERT INTO contact_emails (contact_id, email_hash, email) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
         [addedEmails.map((x) => x[0]), addedEmails.map((x) => emailHash(x[1])), addedEmails.map((x) => x[1])],
       );
-    await copyBuffered(client, 'consents', CONSENT_COLUMNS, this.consents);
     const merged = this.known.flatMap(({ id, w }) => w.draft.consents.map((k) => consentRow(id, k)));
     if (merged.length)
       await client.query(
@@ -205,7 +209,6 @@ class ContactWriter {
            proof = CASE WHEN EXCLUDED.granted_at < consents.granted_at THEN EXCLUDED.proof ELSE consents.proof END`,
         CONSENT_COLUMNS.map((_, i) => merged.map((row) => (i === 6 ? JSON.stringify((row[6] as { json: unknown }).json) : row[i]))),
       );
-    await copyBuffered(client, 'tier_history', ['contact_id', 'from_tier', 'to_tier', 'score', 'cause', 'reasons'], this.tiers);
   }
 }
 

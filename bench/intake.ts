@@ -20,7 +20,7 @@ import { generateContacts } from '../client/demo/sample-audience';
 import { connectClient } from '../infra/temporal';
 import { intakeWorkflowId } from '../workflows/ids';
 import { record } from './record';
-import { cpuSeconds, descendants, peakRssMiB } from './proc';
+import { cpuSeconds, descendants, peakRssMiB, threadCpuSeconds } from './proc';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const s1 = (x: number) => Number(x.toFixed(1));
@@ -86,6 +86,7 @@ const comm = (pid: number) => (existsSync(`/proc/${pid}/comm`) ? readFileSync(`/
 const postgresCpu = () => descendants(process.pid).filter((pid) => comm(pid) === 'postgres').reduce((a, pid) => a + cpuSeconds(pid, true), 0);
 const workersCpu = () => workers.reduce((a, w) => a + cpuSeconds(w.pid), 0);
 const reapedCpu = () => cpuSeconds(process.pid, true) - cpuSeconds(process.pid);
+const threadsBefore = workers.map((w) => threadCpuSeconds(w.pid));
 const cpuBefore = { cli: reapedCpu(), workers: workersCpu(), postgres: postgresCpu() };
 const loadBefore = os.loadavg()[0]!;
 
@@ -93,7 +94,8 @@ let cliPeak = 0;
 let workerPeak = 0;
 const started = performance.now();
 const startedAt = Date.now();
-const cli = spawn(process.execPath, [bin, 'audience', 'import', file, '--json', '--no-progress', '--default-country', 'CN', '--batch-size', String(BATCH_SIZE)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+const cliProf = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+const cli = spawn(process.execPath, [...cliProf, bin, 'audience', 'import', file, '--json', '--no-progress', '--default-country', 'CN', '--batch-size', String(BATCH_SIZE)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 const sampler = setInterval(() => {
   cliPeak = Math.max(cliPeak, peakRssMiB(cli.pid));
   for (const w of workers) workerPeak = Math.max(workerPeak, peakRssMiB(w.pid));
@@ -109,6 +111,10 @@ clearInterval(sampler);
 for (const w of workers) workerPeak = Math.max(workerPeak, peakRssMiB(w.pid));
 const cpu = { cli: reapedCpu() - cpuBefore.cli, workers: workersCpu() - cpuBefore.workers, postgres: postgresCpu() - cpuBefore.postgres };
 const loadAfter = os.loadavg()[0]!;
+const workerThreads: Record<string, number> = {};
+workers.forEach((w, i) => {
+  for (const [name, s] of Object.entries(threadCpuSeconds(w.pid))) workerThreads[name] = s1((workerThreads[name] ?? 0) + s - (threadsBefore[i]![name] ?? 0));
+});
 if (code !== 0) throw new Error(`import failed (${code}): ${stderr}`);
 const report = JSON.parse(stdout);
 const phases = await phasesOf(report.importId);
@@ -129,7 +135,7 @@ record('intake', {
   ratioToBareParse: Number((importMs / bareMs).toFixed(2)),
   peakRssMiB: { cli: Math.round(cliPeak), workerMax: Math.round(workerPeak) },
   phasesSeconds: phases,
-  cpuSeconds: { cli: s1(cpu.cli), workers: s1(cpu.workers), postgres: s1(cpu.postgres) },
+  cpuSeconds: { cli: s1(cpu.cli), workers: s1(cpu.workers), postgres: s1(cpu.postgres), workerThreads },
   // Other work on the machine slows every phase: the 1-minute load average before and after.
   loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(loadAfter.toFixed(2)) },
   report: { accepted: report.accepted, rejected: report.rejected, created: report.created, mergedDuplicates: report.mergedDuplicates, tiers: report.tiers, timeZones: Object.keys(report.timeZones).length },

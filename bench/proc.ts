@@ -87,3 +87,20 @@ export const commOf = (pid: number) => {
     return '';
   }
 };
+
+/** CPU seconds per thread name (comm) of a process: where a process's time went (JS main thread, V8 helpers, native runtimes). */
+export function threadCpuSeconds(pid: number | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!pid || !existsSync(`/proc/${pid}/task`)) return out;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS;
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}

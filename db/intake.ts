@@ -41,8 +41,9 @@ export async function createImport(pool: Pool, fileName: string, sha256: string,
     const id = Number(rows[0]!.id);
     const v = validTable(id);
     await client.query(
-      `CREATE TABLE ${v} (part integer NOT NULL, phone_hash text NOT NULL, seq integer NOT NULL,
-         line_no integer NOT NULL, range_key text, device_key text, data text NOT NULL) PARTITION BY RANGE (part)`,
+      // Keys compare bytewise ("C"): the merge sorts by phone hash, the counts group by range / device.
+      `CREATE TABLE ${v} (part integer NOT NULL, phone_hash text COLLATE "C" NOT NULL, seq integer NOT NULL,
+         line_no integer NOT NULL, range_key text COLLATE "C", device_key text COLLATE "C", data text NOT NULL) PARTITION BY RANGE (part)`,
     );
     for (let i = 0; i < stagingTables; i++) {
       const [lo, hi] = partRange(i, stagingTables);

@@ -16,3 +16,22 @@ export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => P
     client.release();
   }
 }
+
+/**
+ * Inside a transaction: runs fn with PostgreSQL's foreign-key checks off, when the role may turn
+ * them off (a superuser, or one granted SET on session_replication_role), else with them on.
+ *
+ * Only for bulk writes whose every reference is to a row this transaction inserted or holds
+ * locked: each check would re-read what the transaction itself just wrote. They cost about 6 µs
+ * a row, a quarter of PostgreSQL's time in a first import of a million contacts (three child rows
+ * per new contact). The tables written this way have no triggers of their own, so nothing else is
+ * skipped. An error inside fn aborts the transaction, which restores the setting.
+ */
+export async function withoutReferenceChecks<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
+  const { rows } = await client.query<{ may: boolean }>(`SELECT has_parameter_privilege('session_replication_role', 'SET') AS may`);
+  if (!rows[0]?.may) return fn();
+  await client.query('SET LOCAL session_replication_role = replica');
+  const out = await fn();
+  await client.query('SET LOCAL session_replication_role = origin');
+  return out;
+}
