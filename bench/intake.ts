@@ -58,7 +58,7 @@ console.error(`bare parse+validate: ${Math.round(bareMs)} ms (${validBare} valid
 
 const config = loadConfig({ REACHLOOP_STATE_DIR: path.join(scratch, 'state') });
 const stack = await startStack(config);
-const env = { ...process.env, NODE_OPTIONS: '--max-old-space-size=320', TEMPORAL_ADDRESS: stack.temporalAddress, DATABASE_URL: stack.databaseUrl, REACHLOOP_STATE_DIR: config.stateDir, LOG_LEVEL: 'warn' };
+const env = { ...process.env, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=320', TEMPORAL_ADDRESS: stack.temporalAddress, DATABASE_URL: stack.databaseUrl, REACHLOOP_STATE_DIR: config.stateDir, LOG_LEVEL: 'warn' };
 const bin = path.join(projectRoot, 'bin', 'reachloop.mjs');
 /** Rows per merge activity (the CLI's --batch-size). */
 const BATCH_SIZE = 20_000;
