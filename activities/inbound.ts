@@ -17,7 +17,7 @@ import { normalizePhone } from '../core/phone';
 import type { ScorePolicy } from '../core/score';
 import { phoneHash } from '../db/contacts';
 import { insertSuppressions, insertWebhookReceipts, removeOptOuts, setWebhookResults } from '../db/feedback';
-import { cancelPendingOptOuts, recordPendingOptOut } from '../db/pending-optouts';
+import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from '../db/pending-optouts';
 import type { Pool } from '../db/pool';
 import type { SuppressionChannel } from '../db/suppressions';
 import { ingestEvents, type EventInput } from './events';
@@ -115,7 +115,9 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
     if (err instanceof Replayed) return { replayed: true, kind, classification, contactId: contact?.id ?? null, reply: null };
     throw err;
   }
-  if (!contact && kind === 'opt_out') deps.log(`opt-out from a number that is no contact (message ${m.messageSid}): kept, it applies when the number is imported`);
+  // The number may have become a contact in a transaction that committed meanwhile (an import).
+  const settled = result === 'pending_opt_out' && hash ? await settlePendingOptOuts(deps.pool, [hash]) : 0;
+  if (result === 'pending_opt_out' && !settled) deps.log(`opt-out from a number that is no contact (message ${m.messageSid}): kept, it applies when the number is imported`);
   const reply = kind === 'help' || kind === 'opt_out' || kind === 'opt_in' ? autoReply(kind, contact?.language ?? 'en', opts.brand ?? '', opts.helpContact ? { helpContact: opts.helpContact } : {}) : null;
   return { replayed: false, kind, classification, contactId: contact?.id ?? null, reply };
 }

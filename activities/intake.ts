@@ -10,7 +10,7 @@ import type { NumberLookup } from '../channels/number-lookup';
 import { copyBuffered, CopyBuffer, copyRows, type CopyValue } from '../db/copy';
 import { contactFactsOf } from '../core/activity';
 import { attachPendingEvents } from '../db/events';
-import { applyPendingOptOuts } from '../db/pending-optouts';
+import { applyPendingOptOuts, settlePendingOptOuts } from '../db/pending-optouts';
 import { refoldContacts } from './events';
 import { emailHash, lockContactsByHash, type StoredContact } from '../db/contacts';
 import { dropStaging, prepareStaged, readStagedPartition, type ImportOptions } from '../db/intake';
@@ -54,7 +54,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
     if (groups.size === 0) return result;
     for (const incoming of groups.values()) for (const zone of incoming[0]!.row.timeZones) result.timeZones[zone] = (result.timeZones[zone] ?? 0) + 1;
     const now = await deps.now();
-    await inTransaction(deps.pool, async (client) => {
+    const idOf = await inTransaction(deps.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(7243002, $1)', [input.partition]);
       const hashes = [...groups.keys()];
       const existing = await lockContactsByHash(client, hashes);
@@ -89,7 +89,10 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
       await refoldContacts(client, deps, await attachPendingEvents(client, idOf), now);
       // So do opt-outs (a STOP from the number before it was a contact): it comes in opted out.
       await applyPendingOptOuts(client, idOf);
+      return idOf;
     });
+    // A STOP committed while this transaction ran was not visible to it: settle once more.
+    await settlePendingOptOuts(deps.pool, idOf);
     Context.current().heartbeat();
     return result;
   },

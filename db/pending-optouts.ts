@@ -5,7 +5,16 @@
  * campaign can see it. A START from the number in the meantime cancels it.
  */
 import type { PoolClient } from 'pg';
+import type { Pool } from './pool';
 import type { SuppressionChannel } from './suppressions';
+import { inTransaction } from './transaction';
+
+/**
+ * SQL condition for the send-time checks, given the contact as `c`: an opt-out on the SMS channel
+ * is waiting for this number. It holds the moment the STOP is committed, even in the instant
+ * before it is applied to a contact that an import was committing at the same time.
+ */
+export const PENDING_SMS_OPT_OUT_SQL = `EXISTS (SELECT 1 FROM pending_opt_outs p WHERE p.phone_hash = c.phone_hash AND p.channel IN ('sms', 'all'))`;
 
 export interface PendingOptOut {
   phoneHash: string;
@@ -16,7 +25,10 @@ export interface PendingOptOut {
 
 /**
  * Records the opt-out (the first proof per number and channel is kept), then applies it at once
- * if the number became a contact since the caller looked (an import that just committed).
+ * if the number became a contact since the caller looked (an import that just committed). An
+ * import that commits after this transaction's look but read the pending rows before this one
+ * committed misses it too: both sides settle again after committing (settlePendingOptOuts), and
+ * the send-time checks read pending opt-outs by phone hash in any case (PENDING_OPT_OUT_SQL).
  */
 export async function recordPendingOptOut(client: PoolClient, p: PendingOptOut, at: Date): Promise<void> {
   await client.query(
@@ -63,4 +75,21 @@ export async function applyPendingOptOuts(client: PoolClient, byHash: ReadonlyMa
     [found, found.map((h) => byHash.get(h)!)],
   );
   return rowCount ?? 0;
+}
+
+/**
+ * After the caller's transaction committed: applies what is pending for these numbers that are
+ * contacts now (phone hashes, or phone hash -> contact id when the caller knows the ids). With the
+ * recording side doing the same after its commit, one of the two always sees the other's commit.
+ */
+export async function settlePendingOptOuts(pool: Pool, numbers: readonly string[] | ReadonlyMap<string, number>): Promise<number> {
+  return inTransaction(pool, async (client) => {
+    let byHash: ReadonlyMap<string, number>;
+    if (numbers instanceof Map) byHash = numbers;
+    else {
+      const { rows } = await client.query<{ id: string; phone_hash: string }>('SELECT id, phone_hash FROM contacts WHERE phone_hash = ANY($1::text[])', [numbers]);
+      byHash = new Map(rows.map((r) => [r.phone_hash, Number(r.id)]));
+    }
+    return applyPendingOptOuts(client, byHash);
+  });
 }

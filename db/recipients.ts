@@ -1,3 +1,4 @@
+import { PENDING_SMS_OPT_OUT_SQL } from './pending-optouts';
 import type { Pool } from './pool';
 
 /** What a send decision and the message need of a recipient, read at send time in one query. */
@@ -14,7 +15,7 @@ export interface RecipientRecord {
   quarantined: boolean;
   numberStatus: string;
   email: string | null;
-  /** 'channel:kind' of each suppression, e.g. 'sms:opt_out', 'all:complaint'. */
+  /** 'channel:kind' of each suppression, e.g. 'sms:opt_out', 'all:complaint' (an opt-out still pending for the number included). */
   suppressions: string[];
   /** Channels with consent for the purpose asked. */
   consentChannels: string[];
@@ -24,7 +25,8 @@ export async function loadRecipients(pool: Pool, contactIds: readonly number[], 
   const { rows } = await pool.query(
     `SELECT c.id, c.phone_e164, c.name, c.language, c.country, c.tier, c.time_zones, c.validity, c.sms_eligible, c.quarantined, c.number_status,
        (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.added_at, e.email LIMIT 1) AS email,
-       COALESCE((SELECT array_agg(s.channel || ':' || s.kind) FROM suppressions s WHERE s.contact_id = c.id), '{}') AS suppressions,
+       COALESCE((SELECT array_agg(s.channel || ':' || s.kind) FROM suppressions s WHERE s.contact_id = c.id), '{}')
+         || CASE WHEN ${PENDING_SMS_OPT_OUT_SQL} THEN '{sms:opt_out}'::text[] ELSE '{}' END AS suppressions,
        COALESCE((SELECT array_agg(k.channel) FROM consents k WHERE k.contact_id = c.id AND k.purpose = $2), '{}') AS consent_channels
      FROM contacts c WHERE c.id = ANY($1::bigint[])`,
     [contactIds, purpose],

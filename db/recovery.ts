@@ -7,7 +7,7 @@ import type { CandidateLink, MatchResult, OldContact } from '../core/recovery/ma
 import { enrichPhone, normalizePhone } from '../core/phone';
 import { phoneHash } from './contacts';
 import type { Pool } from './pool';
-import { applyPendingOptOuts } from './pending-optouts';
+import { applyPendingOptOuts, PENDING_SMS_OPT_OUT_SQL } from './pending-optouts';
 import { inTransaction } from './transaction';
 
 export type RecoveryState = 'detected' | 'matched' | 'confirmation_sent' | 'confirmed' | 'refused' | 'expired' | 'cancelled';
@@ -248,7 +248,8 @@ export interface CandidateView {
 export async function candidateView(pool: Pool, caseId: number, since: Date): Promise<CandidateView | undefined> {
   const { rows } = await pool.query(
     `SELECT k.id, k.state, c.id AS cand_id, c.phone_e164, c.country, c.time_zones, COALESCE(o.language, c.language) AS language,
-       EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint')) AS opted_out,
+       (EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint'))
+         OR ${PENDING_SMS_OPT_OUT_SQL}) AS opted_out,
        (SELECT max(l.reserved_at) FROM send_ledger l WHERE l.contact_id = c.id AND l.category = 'recovery' AND l.state <> 'released'
           AND l.reserved_at > $2 AND l.step NOT LIKE 'recovery:' || k.id || ':%') AS last_other
      FROM recovery_cases k JOIN contacts c ON c.id = k.candidate_contact_id JOIN contacts o ON o.id = k.contact_id

@@ -10,7 +10,7 @@ import { snapshotOf } from '../activities/messages';
 import { createSandboxLookup } from '../channels/sandbox-lookup';
 import type { NumberStatus } from '../core/number-status';
 import { phoneHash } from '../db/contacts';
-import { recordPendingOptOut } from '../db/pending-optouts';
+import { applyPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from '../db/pending-optouts';
 import { loadRecipients } from '../db/recipients';
 import { inTransaction } from '../db/transaction';
 import { freePort } from '../infra/net';
@@ -32,6 +32,7 @@ const STOPPER = '+12125550301'; // STOP, then imported
 const CHANGED_MIND = '+12125550302'; // STOP, START, then imported
 const PLAIN = '+12125550303'; // imported, never wrote
 const LATE = '+12125550304'; // becomes a contact while its STOP is being recorded
+const RACED = '+12125550305'; // its STOP commits while an import of it is committing
 
 let db: TestDatabase;
 let sandbox: TwilioSandbox;
@@ -150,5 +151,32 @@ describe('an opt-out from a number that is not yet a contact', () => {
     );
     expect(await suppressionsOf(late!)).toEqual([{ channel: 'sms', kind: 'opt_out', source: 'sms_keyword', proof: { messageSid: 'SMlate' }, created_at: NOW }]);
     expect(await pending()).toEqual([]);
+  });
+
+  it('a STOP committed while an import of the number commits: blocks the next send at once, and is settled after both commits', async () => {
+    const hash = phoneHash(RACED);
+    // The import's merge transaction creates the contact and finds nothing pending ...
+    const importTx = await db.pool.connect();
+    let racedId: number;
+    try {
+      await importTx.query('BEGIN');
+      const { rows } = await importTx.query(`INSERT INTO contacts (phone_hash, phone_e164, line_type) VALUES ($1, $2, 'mobile') RETURNING id`, [hash, RACED]);
+      racedId = Number(rows[0].id);
+      expect(await applyPendingOptOuts(importTx, new Map([[hash, racedId]]))).toBe(0);
+      // ... while the STOP is recorded and committed; it cannot see the uncommitted contact.
+      await inTransaction(db.pool, (client) => recordPendingOptOut(client, { phoneHash: hash, channel: 'sms', source: 'sms_keyword', proof: { messageSid: 'SMraced' } }, NOW));
+      await importTx.query('COMMIT');
+    } finally {
+      importTx.release();
+    }
+    expect(await suppressionsOf(racedId)).toEqual([]);
+    // Not applied yet, but the send-time check reads it by phone hash: no send gets through.
+    const snap = snapshotOf((await loadRecipients(db.pool, [racedId], 'marketing')).get(racedId)!);
+    expect(snap.optedOut).toEqual({ sms: true, email: false });
+    // The import settles after its commit (and the webhook after its own): applied, nothing pending.
+    expect(await settlePendingOptOuts(db.pool, new Map([[hash, racedId]]))).toBe(1);
+    expect(await suppressionsOf(racedId)).toEqual([{ channel: 'sms', kind: 'opt_out', source: 'sms_keyword', proof: { messageSid: 'SMraced' }, created_at: NOW }]);
+    expect(await pending()).toEqual([]);
+    expect(await settlePendingOptOuts(db.pool, [hash])).toBe(0); // the other side's settle finds it done
   });
 });
