@@ -7,6 +7,7 @@ import {
   type NumberType,
   type PhoneNumber,
 } from 'libphonenumber-js/max';
+import { classifyNumber } from './number-type';
 import { needsTelUnwrap, unwrapTel } from './tel-uri';
 import type { NormalizeOptions, PhoneError, PhoneErrorReason, PhoneOk, PhoneResult, PhoneType } from './types';
 
@@ -87,8 +88,9 @@ function resolveDefaultCountry(country: string | undefined): CountryCode | undef
  * 3. `tel:` URIs and `;phone-context=` are unwrapped here (libphonenumber-js bug, see tel-uri.ts);
  * 4. libphonenumber-js (full metadata) parses once: punctuation, 00/011/IDD prefixes for the default
  *    country, trunk prefixes, `(0)`, extensions (`ext. 12`, `x12`, `#12`, `;ext=12`);
- * 5. the type is read once: a number with a type is valid; otherwise the reason is the length check
- *    (too_short / too_long / invalid_length) or invalid_for_region, as libphonenumber defines them.
+ * 5. validity and type are read once (number-type.ts: libphonenumber-js's rules, patterns compiled
+ *    once); an invalid number's reason is the length check (too_short / too_long / invalid_length)
+ *    or invalid_for_region, as libphonenumber defines them.
  */
 export function normalizePhone(raw: string, opts: NormalizeOptions = {}): PhoneResult {
   if (typeof raw !== 'string') return fail('empty');
@@ -116,8 +118,8 @@ export function normalizePhone(raw: string, opts: NormalizeOptions = {}): PhoneR
     throw error;
   }
 
-  const libType = phone.getType();
-  if (libType === undefined && !phone.isValid()) {
+  const { valid, type: libType } = classifyNumber(phone);
+  if (!valid) {
     const length = validatePhoneNumberLength(phone.number);
     return fail(length ? (LENGTH_ERRORS[length] ?? 'invalid_for_region') : 'invalid_for_region');
   }
