@@ -39,18 +39,43 @@ const toLedger = (r: Record<string, any>): LedgerRow => ({
 });
 
 /**
- * Checks the caps and reserves sends for a batch in one transaction. A per-contact advisory
+ * Contacts per reservation transaction. Each holds one advisory lock per contact until it
+ * commits, and PostgreSQL's lock table is shared and bounded (max_locks_per_transaction x
+ * max_connections, plus some slack: 20,000 to 25,000 locks here), so a batch of 30,000 in one
+ * transaction failed with "out of shared memory". Bigger batches are reserved in chunks.
+ */
+export const RESERVE_CHUNK = 1_000;
+
+type ReserveOptions = { campaignId: number; step: string; category: 'marketing' | 'transactional'; caps: CapPolicy; at: Date };
+
+/**
+ * Checks the caps and reserves sends for a batch: per contact, atomically. A per-contact advisory
  * lock is taken first, in id order (so concurrent batches of other campaigns neither deadlock
  * nor both take the last slot, and intake's row locks are not involved); the counting
  * statement runs after the locks are held, so it sees every send another campaign committed
- * before releasing them. A contact that already has a ledger
- * row for this step (an earlier attempt) keeps it and is not counted again.
+ * before releasing them. A contact that already has a ledger row for this step (an earlier
+ * attempt) keeps it and is not counted again. A contact's requests stay in one transaction;
+ * batches larger than RESERVE_CHUNK contacts take one transaction per chunk.
  */
-export async function reserveSends(
-  pool: Pool,
-  opts: { campaignId: number; step: string; category: 'marketing' | 'transactional'; caps: CapPolicy; at: Date },
-  requests: readonly SendRequest[],
-): Promise<Reservation> {
+export async function reserveSends(pool: Pool, opts: ReserveOptions, requests: readonly SendRequest[]): Promise<Reservation> {
+  const byContact = new Map<number, SendRequest[]>();
+  for (const r of requests) {
+    const list = byContact.get(r.contactId);
+    if (list) list.push(r);
+    else byContact.set(r.contactId, [r]);
+  }
+  if (byContact.size <= RESERVE_CHUNK) return reserveChunk(pool, opts, requests);
+  const ids = [...byContact.keys()].sort((a, b) => a - b);
+  const out: Reservation = { rows: new Map(), capped: new Map() };
+  for (let i = 0; i < ids.length; i += RESERVE_CHUNK) {
+    const part = await reserveChunk(pool, opts, ids.slice(i, i + RESERVE_CHUNK).flatMap((id) => byContact.get(id)!));
+    for (const [k, v] of part.rows) out.rows.set(k, v);
+    for (const [k, v] of part.capped) out.capped.set(k, v);
+  }
+  return out;
+}
+
+async function reserveChunk(pool: Pool, opts: ReserveOptions, requests: readonly SendRequest[]): Promise<Reservation> {
   return inTransaction(pool, async (client) => {
     const ids = [...new Set(requests.map((r) => r.contactId))].sort((a, b) => a - b);
     await client.query(
