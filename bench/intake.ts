@@ -5,7 +5,9 @@
  * separate processes (as an operator would), samples their peak RSS, and records the figures
  * with where the time went (phases from the workflow history, CPU seconds per process kind) and
  * the machine's load average. Run: npx tsx bench/intake.ts [rows] [worker processes, default 2]
- * (BENCH_CPU_PROF=DIR also writes CPU profiles of the workers.)
+ * Knobs for experiments: BENCH_CPU_PROF=DIR writes CPU profiles of the workers and the CLI (all
+ * threads); BENCH_NODE_OPTIONS replaces the NODE_OPTIONS of CLI and workers; BENCH_BATCH_SIZE and
+ * BENCH_PARALLELISM set the import's --batch-size (default 20000) and --parallelism.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -61,7 +63,7 @@ const stack = await startStack(config);
 const env = { ...process.env, NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=320', TEMPORAL_ADDRESS: stack.temporalAddress, DATABASE_URL: stack.databaseUrl, REACHLOOP_STATE_DIR: config.stateDir, LOG_LEVEL: 'warn' };
 const bin = path.join(projectRoot, 'bin', 'reachloop.mjs');
 /** Rows per merge activity (the CLI's --batch-size). */
-const BATCH_SIZE = 20_000;
+const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 20_000);
 
 const startWorker = async () => {
   // BENCH_CPU_PROF=DIR: V8 CPU profiles of the workers (written when they stop).
@@ -95,7 +97,7 @@ let workerPeak = 0;
 const started = performance.now();
 const startedAt = Date.now();
 const cliProf = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-const cli = spawn(process.execPath, [...cliProf, bin, 'audience', 'import', file, '--json', '--no-progress', '--default-country', 'CN', '--batch-size', String(BATCH_SIZE)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+const cli = spawn(process.execPath, [...cliProf, bin, 'audience', 'import', file, '--json', '--no-progress', '--default-country', 'CN', '--batch-size', String(BATCH_SIZE), ...(process.env.BENCH_PARALLELISM ? ['--parallelism', process.env.BENCH_PARALLELISM] : [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 const sampler = setInterval(() => {
   cliPeak = Math.max(cliPeak, peakRssMiB(cli.pid));
   for (const w of workers) workerPeak = Math.max(workerPeak, peakRssMiB(w.pid));
