@@ -13,7 +13,7 @@ import { attachPendingEvents } from '../db/events';
 import { applyPendingOptOuts, settlePendingOptOuts } from '../db/pending-optouts';
 import { refoldContacts } from './events';
 import { emailHash, lockContactsByHash, type StoredContact } from '../db/contacts';
-import { dropStaging, prepareStaged, readStagedPartition, type ImportOptions } from '../db/intake';
+import { dropStaging, prepareStaged, readStagedStats, stagedGroups, type ImportOptions, type StagedGroupRow } from '../db/intake';
 import type { Pool } from '../db/pool';
 import { inTransaction, withoutReferenceChecks } from '../db/transaction';
 import type { IntakePartitionResult, IntakeReport } from '../workflows/shared';
@@ -41,52 +41,25 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
    */
   async mergeIntakePartition(input: { importId: number; partition: number; partitions: number }): Promise<IntakePartitionResult> {
     const { importId } = input;
-    const options = await importOptions(deps.pool, importId);
     const [lo, hi] = partRange(input.partition, input.partitions);
-    const { rows, stats } = await readStagedPartition(deps.pool, importId, lo, hi);
-    const groups = new Map<string, IncomingRow[]>();
-    for (const r of rows) {
-      let g = groups.get(r.phone_hash);
-      if (!g) groups.set(r.phone_hash, (g = []));
-      g.push({ row: decodeStagedRow(r.data), proof: { importId, line: r.line_no } });
-    }
-    const result: IntakePartitionResult = { contacts: groups.size, created: 0, quarantined: 0, quarantinedByReason: {}, tiers: {}, tierChanges: 0, timeZones: {} };
-    if (groups.size === 0) return result;
-    for (const incoming of groups.values()) for (const zone of incoming[0]!.row.timeZones) result.timeZones[zone] = (result.timeZones[zone] ?? 0) + 1;
-    const now = await deps.now();
+    const ctx: MergeContext = {
+      deps,
+      importId,
+      options: await importOptions(deps.pool, importId),
+      stats: await readStagedStats(deps.pool, importId, lo, hi),
+      now: await deps.now(),
+      result: { contacts: 0, created: 0, quarantined: 0, quarantinedByReason: {}, tiers: {}, tierChanges: 0, timeZones: {} },
+    };
     const idOf = await inTransaction(deps.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(7243002, $1)', [input.partition]);
-      const hashes = [...groups.keys()];
-      const existing = await lockContactsByHash(client, hashes);
-      const toLookUp = hashes.filter((h) => !existing.has(h) || existing.get(h)!.numberStatus === 'unknown');
-      const statuses = new Map<string, NumberStatus>();
-      const looked = await deps.lookup.lookup(toLookUp.map((h) => groups.get(h)![0]!.row.e164));
-      toLookUp.forEach((h, i) => statuses.set(h, statusOf(looked[i]!)));
-      // New contacts (the bulk of a first import) take their ids from the sequence up front, so
-      // each is formatted for COPY as soon as it is evaluated: nothing large stays in memory.
-      const freshIds = await nextContactIds(client, hashes.length - existing.size);
       const writer = new ContactWriter(`import:${importId}`);
-      for (const [hash, incoming] of groups) {
-        const prior = existing.get(hash);
-        const { sameRange, sameDevice } = stats.get(hash) ?? NO_REGISTRATIONS;
-        const draft = mergeContact(prior?.draft ?? null, incoming, { source: options.source, consentPurpose: options.consentPurpose });
-        const status = statuses.get(hash) ?? prior!.numberStatus;
-        const action = actionForStatus(status);
-        const facts = factsOf(prior, action.validity, sameRange, sameDevice);
-        const ev = evaluateContact(draft, facts, deps.policy, now);
-        writer.add({ hash, draft, status, prior, ev, recheckAfter: recheckAfter(now, action.recheckInHours), sameRange, sameDevice }, prior ? prior.id : freshIds.pop()!);
-        result.tiers[ev.tier.tier] = (result.tiers[ev.tier.tier] ?? 0) + 1;
-        if (ev.risk.quarantined) {
-          result.quarantined++;
-          for (const k of ev.riskKeys) result.quarantinedByReason[k] = (result.quarantinedByReason[k] ?? 0) + 1;
-        }
-        if (!prior) result.created++;
-        if (!prior || prior.tier !== ev.tier.tier) result.tierChanges++;
-      }
+      // A few thousand staged rows at a time: each number is merged, evaluated and formatted for
+      // COPY at once, so only compact COPY text of the range stays in memory until it is written.
+      for await (const staged of stagedGroups(client, importId, lo, hi, FETCH_ROWS)) await mergeGroups(client, staged, writer, ctx);
       await writer.write(client);
       const idOf = writer.idOf;
       // Behaviour events that arrived before their number was a contact attach now (core/events.ts).
-      await refoldContacts(client, deps, await attachPendingEvents(client, idOf), now);
+      await refoldContacts(client, deps, await attachPendingEvents(client, idOf), ctx.now);
       // So do opt-outs (a STOP from the number before it was a contact): it comes in opted out.
       await applyPendingOptOuts(client, idOf);
       return idOf;
@@ -94,7 +67,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
     // A STOP committed while this transaction ran was not visible to it: settle once more.
     await settlePendingOptOuts(deps.pool, idOf);
     Context.current().heartbeat();
-    return result;
+    return ctx.result;
   },
 
   /** The report from the phases' counts; drops the staging tables. */
@@ -107,6 +80,58 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
 });
 
 const NO_REGISTRATIONS = { sameRange: 0, sameDevice: 0 };
+
+/** Staged rows read per cursor fetch in a merge. */
+const FETCH_ROWS = 2_000;
+
+interface MergeContext {
+  deps: IntakeDeps;
+  importId: number;
+  options: ImportOptions;
+  stats: ReadonlyMap<string, { sameRange: number; sameDevice: number }>;
+  now: Date;
+  /** Counts of the partition so far. */
+  result: IntakePartitionResult;
+}
+
+/**
+ * Merges a group of numbers (phone hash -> staged rows, ascending hashes) into the writer: locks
+ * the ones that are contacts already (in hash order, as the groups come), looks up the status of
+ * new and unknown numbers, and evaluates each. New contacts take their ids from the sequence here,
+ * so each is formatted for COPY as soon as it is evaluated.
+ */
+async function mergeGroups(client: PoolClient, staged: ReadonlyMap<string, StagedGroupRow[]>, writer: ContactWriter, ctx: MergeContext): Promise<void> {
+  const { deps, importId, options, stats, now, result } = ctx;
+  const groups = new Map<string, IncomingRow[]>();
+  for (const [hash, rows] of staged) groups.set(hash, rows.map((r) => ({ row: decodeStagedRow(r.data), proof: { importId, line: r.line_no } })));
+  const hashes = [...groups.keys()];
+  const existing = await lockContactsByHash(client, hashes);
+  const toLookUp = hashes.filter((h) => !existing.has(h) || existing.get(h)!.numberStatus === 'unknown');
+  const statuses = new Map<string, NumberStatus>();
+  const looked = await deps.lookup.lookup(toLookUp.map((h) => groups.get(h)![0]!.row.e164));
+  toLookUp.forEach((h, i) => statuses.set(h, statusOf(looked[i]!)));
+  const freshIds = await nextContactIds(client, hashes.length - existing.size);
+  for (const [hash, incoming] of groups) {
+    const prior = existing.get(hash);
+    const { sameRange, sameDevice } = stats.get(hash) ?? NO_REGISTRATIONS;
+    const draft = mergeContact(prior?.draft ?? null, incoming, { source: options.source, consentPurpose: options.consentPurpose });
+    const status = statuses.get(hash) ?? prior!.numberStatus;
+    const action = actionForStatus(status);
+    const facts = factsOf(prior, action.validity, sameRange, sameDevice);
+    const ev = evaluateContact(draft, facts, deps.policy, now);
+    writer.add({ hash, draft, status, prior, ev, recheckAfter: recheckAfter(now, action.recheckInHours), sameRange, sameDevice }, prior ? prior.id : freshIds.pop()!);
+    result.contacts++;
+    for (const zone of incoming[0]!.row.timeZones) result.timeZones[zone] = (result.timeZones[zone] ?? 0) + 1;
+    result.tiers[ev.tier.tier] = (result.tiers[ev.tier.tier] ?? 0) + 1;
+    if (ev.risk.quarantined) {
+      result.quarantined++;
+      for (const k of ev.riskKeys) result.quarantinedByReason[k] = (result.quarantinedByReason[k] ?? 0) + 1;
+    }
+    if (!prior) result.created++;
+    if (!prior || prior.tier !== ev.tier.tier) result.tierChanges++;
+  }
+}
+
 
 /** Counts by descending count, then name (the order the report lists them in). */
 const sortedCounts = (counts: Record<string, number>) =>

@@ -100,24 +100,45 @@ export interface StagedGroupRow {
   data: string;
 }
 
-/** The staged rows of part keys [lo, hi), grouped by number in file order, and their counts. */
-export async function readStagedPartition(
-  pool: Pool,
-  importId: number,
-  lo: number,
-  hi: number,
-): Promise<{ rows: StagedGroupRow[]; stats: Map<string, { sameRange: number; sameDevice: number }> }> {
-  const [rows, stats] = await Promise.all([
-    pool.query<StagedGroupRow>(`SELECT phone_hash, line_no, data FROM ${validTable(importId)} WHERE part >= $1 AND part < $2 ORDER BY phone_hash, seq`, [lo, hi]),
-    pool.query<{ phone_hash: string; same_range: string; same_device: string }>(
-      `SELECT phone_hash, same_range, same_device FROM ${statsTable(importId)} WHERE part >= $1 AND part < $2`,
-      [lo, hi],
-    ),
-  ]);
-  return {
-    rows: rows.rows,
-    stats: new Map(stats.rows.map((r) => [r.phone_hash, { sameRange: Number(r.same_range), sameDevice: Number(r.same_device) }])),
-  };
+/** Registration counts (db/intake prepareStaged) of the numbers with part keys [lo, hi). */
+export async function readStagedStats(pool: Pool, importId: number, lo: number, hi: number): Promise<Map<string, { sameRange: number; sameDevice: number }>> {
+  const { rows } = await pool.query<{ phone_hash: string; same_range: string; same_device: string }>(
+    `SELECT phone_hash, same_range, same_device FROM ${statsTable(importId)} WHERE part >= $1 AND part < $2`,
+    [lo, hi],
+  );
+  return new Map(rows.map((r) => [r.phone_hash, { sameRange: Number(r.same_range), sameDevice: Number(r.same_device) }]));
+}
+
+/**
+ * The staged rows of part keys [lo, hi), grouped by number (phone hash -> its rows in file
+ * order), about `fetch` rows at a time: read through a cursor of the caller's transaction, so a
+ * merge holds a few thousand rows in memory instead of its whole range. A number's rows are never
+ * split between two groups.
+ */
+export async function* stagedGroups(client: PoolClient, importId: number, lo: number, hi: number, fetch: number): AsyncGenerator<Map<string, StagedGroupRow[]>> {
+  await client.query(
+    `DECLARE intake_staged NO SCROLL CURSOR FOR
+       SELECT phone_hash, line_no, data FROM ${validTable(importId)} WHERE part >= $1 AND part < $2 ORDER BY phone_hash, seq`,
+    [lo, hi],
+  );
+  let groups = new Map<string, StagedGroupRow[]>();
+  for (;;) {
+    const { rows } = await client.query<StagedGroupRow>(`FETCH ${fetch} FROM intake_staged`);
+    for (const r of rows) {
+      const g = groups.get(r.phone_hash);
+      if (g) g.push(r);
+      else groups.set(r.phone_hash, [r]);
+    }
+    if (rows.length < fetch) break;
+    // The last number's rows may go on in the next fetch: it waits for the next group.
+    const lastHash = rows[rows.length - 1]!.phone_hash;
+    const last = groups.get(lastHash)!;
+    groups.delete(lastHash);
+    if (groups.size) yield groups;
+    groups = new Map([[lastHash, last]]);
+  }
+  await client.query('CLOSE intake_staged');
+  if (groups.size) yield groups;
 }
 
 export async function dropStaging(pool: Pool, importId: number): Promise<void> {

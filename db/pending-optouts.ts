@@ -83,6 +83,7 @@ export async function applyPendingOptOuts(client: PoolClient, byHash: ReadonlyMa
  * recording side doing the same after its commit, one of the two always sees the other's commit.
  */
 export async function settlePendingOptOuts(pool: Pool, numbers: readonly string[] | ReadonlyMap<string, number>): Promise<number> {
+  if ((numbers instanceof Map ? numbers.size : (numbers as readonly string[]).length) === 0) return 0;
   return inTransaction(pool, async (client) => {
     let byHash: ReadonlyMap<string, number>;
     if (numbers instanceof Map) byHash = numbers;
