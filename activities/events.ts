@@ -1,3 +1,4 @@
+import type { NumberStatus } from '../core/number-status';
 import { Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
 import { withEventFacts } from '../core/activity';
@@ -168,9 +169,17 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
 
 /**
  * Re-folds the events of these contacts (locked in id order) into their activity and order
- * facts and re-scores them; the cause is the most score-relevant of each contact's new tags.
+ * facts and re-scores them; the cause is the most score-relevant of each contact's new tags,
+ * unless `also` names one (with a number status learnt at the same time).
  */
-export async function refoldContacts(client: PoolClient, deps: EventDeps, newTags: ReadonlyMap<number, Iterable<string>>, now: Date, locked?: ReadonlyMap<number, RescoreContact>) {
+export async function refoldContacts(
+  client: PoolClient,
+  deps: EventDeps,
+  newTags: ReadonlyMap<number, Iterable<string>>,
+  now: Date,
+  locked?: ReadonlyMap<number, RescoreContact>,
+  also?: { numberStatus: NumberStatus; cause: string },
+) {
   if (newTags.size === 0) return [];
   const ids = [...newTags.keys()].sort((a, b) => a - b);
   const contacts = locked ? new Map(ids.flatMap((id) => (locked.has(id) ? [[id, locked.get(id)!] as const] : []))) : await lockContactsById(client, ids);
@@ -183,7 +192,8 @@ export async function refoldContacts(client: PoolClient, deps: EventDeps, newTag
       activity: withEventFacts(contact.stored.activity, facts),
       orderCount: facts.orderCount,
       lastOrderAt: facts.lastOrderAt,
-      cause: causeOf([...(newTags.get(contact.id) ?? [])] as StandardTag[]),
+      cause: also?.cause ?? causeOf([...(newTags.get(contact.id) ?? [])] as StandardTag[]),
+      ...(also ? { numberStatus: also.numberStatus } : {}),
     };
   });
   return rescoreContacts(client, changes, deps.policy, now);

@@ -29,6 +29,9 @@ import {
   type RecoveryCase,
 } from '../db/recovery';
 import { recordSuppression } from '../db/suppressions';
+import { inTransaction } from '../db/transaction';
+import type { ScorePolicy } from '../core/score';
+import { refoldContacts } from './events';
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { campaignWorkflowId } from '../workflows/ids';
@@ -38,6 +41,7 @@ import { mapConcurrent } from './pacing';
 
 export interface RecoveryDeps {
   pool: Pool;
+  policy: ScorePolicy;
   sms: SmsSender;
   publicBaseUrl: string;
   now: () => Date | Promise<Date>;
@@ -115,6 +119,10 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
     const at = await deps.now();
     if (input.outcome === 'confirmed') {
       const merge = await mergeConfirmed(deps.pool, input.caseId, { actor: input.actor, at, followUpCampaignId: input.followUpCampaignId ?? null });
+      // The customer answered from the new number, so the line is live. Scored again with that,
+      // the merged customer leaves the verification pool (tier D, where the dead old number had
+      // put them) and the welcome-back reaches a tier the template has a channel for.
+      await rescoreConfirmedNumber(deps, merge.newContactId, input.caseId, at);
       if (merge.welcomeBackCampaignId !== null) await launchWelcomeBack(deps.pool, merge.welcomeBackCampaignId);
       return { state: 'confirmed', merge };
     }
@@ -243,4 +251,13 @@ export async function reportNumberChange(pool: Pool, contactId: number, e164: st
   if ((r.case.state === 'matched' || r.case.state === 'confirmation_sent') && r.case.candidateE164 === e164) return { kind: 'matched', case: r.case };
   if (r.case.state === 'detected') return { kind: 'unusable', case: r.case, excluded: r.case.excluded };
   return { kind: 'busy', case: r.case };
+}
+
+/**
+ * The merged contact's number answered: status active (reachable, in SMS lists), and its activity
+ * folded again from the events, its own and those the merge moved to it; score and tier follow.
+ * Idempotent.
+ */
+async function rescoreConfirmedNumber(deps: RecoveryDeps, contactId: number, caseId: number, at: Date): Promise<void> {
+  await inTransaction(deps.pool, (client) => refoldContacts(client, deps, new Map([[contactId, []]]), at, undefined, { numberStatus: 'active', cause: `recovery:confirmed:${caseId}` }));
 }

@@ -124,7 +124,9 @@ describe('RecoveryWorkflow', () => {
     // Consents moved: the person's marketing consent follows them; the dead number is suppressed everywhere.
     expect(await count('consents', newId)).toBe(2);
     expect((await db.pool.query(`SELECT channel, kind FROM suppressions WHERE contact_id = $1`, [oldId])).rows).toEqual([{ channel: 'all', kind: 'manual' }]);
-    expect((await db.pool.query('SELECT tier FROM contacts WHERE id = $1', [newId])).rows[0].tier).toBe('A');
+    // Scored again on the merged facts with the number now live: the seeds' tier A was a label; a
+    // reachable mobile without activity in the window or recent orders is C under policy v1.
+    expect((await db.pool.query('SELECT tier, number_status FROM contacts WHERE id = $1', [newId])).rows[0]).toEqual({ tier: 'C', number_status: 'active' });
     expect((await getCase(db.pool, caseId))!.state).toBe('confirmed');
     const ledger = await recoveryLedger();
     expect(ledger.map((r) => [r.step, r.category, r.phone_e164])).toEqual([[`recovery:${caseId}:confirmation`, 'recovery', NEW]]);
@@ -215,6 +217,8 @@ describe('RecoveryWorkflow', () => {
 
   it('the welcome-back: a one-person copy of the follow-up campaign goes out after the merge, under marketing rules', async () => {
     const { oldId, newId } = await seedChangedNumber();
+    // As its dead number left it: in the verification pool, like the new number (never checked).
+    await db.pool.query(`UPDATE contacts SET tier = 'D' WHERE id = $1`, [oldId]);
     const templateId = await insertCampaign(
       db.pool,
       parseCampaign({ name: 'Welcome back', category: 'marketing', brand: 'Acme', channels: { A: 'sms', B: 'sms', C: 'sms' }, templates: { sms: { zh: '{{name}}，欢迎回来！本周会员8折。', en: 'Welcome back {{name}}: 20% off for members this week.' } } }),
@@ -237,5 +241,11 @@ describe('RecoveryWorkflow', () => {
     expect(bodies.slice(1)).toEqual(['Li，欢迎回来！本周会员8折。回复T退订']); // the customer's consent moved with them; the opt-out footer added
     // The template itself is never launched.
     expect((await db.pool.query('SELECT workflow_id FROM campaigns WHERE id = $1', [templateId])).rows[0].workflow_id).toBeNull();
+    // The answer proved the new number live: the customer was scored again and left tier D.
+    const merged = (await db.pool.query('SELECT number_status, validity, tier FROM contacts WHERE id = $1', [newId])).rows[0];
+    expect(merged).toMatchObject({ number_status: 'active', validity: 'reachable' });
+    expect(merged.tier).not.toBe('D');
+    const history = await db.pool.query('SELECT from_tier, to_tier FROM tier_history WHERE contact_id = $1 AND cause = $2', [newId, `recovery:confirmed:${caseId}`]);
+    expect(history.rows).toEqual([{ from_tier: 'D', to_tier: merged.tier }]);
   });
 });
