@@ -24,7 +24,7 @@ import type { ScorePolicy } from '../core/score';
 import { applySendRefusals } from './feedback';
 import { createLinkCoder, type LinkCoder } from '../channels/tracked-link';
 import { insertLinks, type LinkRecord } from '../db/links';
-import { buildEmail, buildSms, snapshotOf, type BuiltSms, type SmsLinkContext } from './messages';
+import { buildEmail, buildSms, snapshotOf, type BuiltEmail, type BuiltSms, type LinkContext } from './messages';
 import { createPacer, mapConcurrent } from './pacing';
 
 export interface CampaignDeps {
@@ -59,7 +59,7 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
   };
   // Tracked links (definition links.track): codes under the signing secret, made when first needed.
   let coder: LinkCoder | undefined;
-  const linkingFor = (campaignId: number): SmsLinkContext => ({
+  const linkingFor = (campaignId: number): LinkContext => ({
     campaignId,
     publicBaseUrl: deps.publicBaseUrl,
     codeOf: (k) => (coder ??= createLinkCoder(deps.signingSecret))(k),
@@ -190,16 +190,18 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           }
         }
 
-        // 4. Send: the SMS texts are built first, so that their tracked links are stored (one
+        // 4. Send: the messages are built first, so that their tracked links are stored (one
         // statement for the batch) and the ledger says 'sending' before any provider call.
         const linking = linkingFor(input.campaignId);
-        const texts = new Map<string, BuiltSms>();
+        const built = new Map<string, BuiltSms | BuiltEmail>();
         const links: LinkRecord[] = [];
         for (const { row, record } of toSend) {
-          if (row.channel !== 'sms') continue;
-          const sms = buildSms(def, record, linking);
-          texts.set(row.id, sms);
-          for (const l of sms.links) links.push({ ...l, campaignId: input.campaignId, contactId: record.contactId, ledgerId: row.id });
+          const message =
+            row.channel === 'sms'
+              ? buildSms(def, record, linking)
+              : buildEmail(def, record, row.id, { publicBaseUrl: deps.publicBaseUrl, signingSecret: deps.signingSecret, campaignId: input.campaignId, now: at }, linking);
+          built.set(row.id, message);
+          for (const l of message.links) links.push({ ...l, campaignId: input.campaignId, contactId: record.contactId, ledgerId: row.id });
         }
         await insertLinks(deps.pool, links, at);
         await markSending(deps.pool, toSend.map((t) => t.row.id), at);
@@ -209,7 +211,7 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
         let beatAt = 0;
         await mapConcurrent(toSend, SEND_CONCURRENCY, async ({ row, record }) => {
           await pacers[row.channel].take();
-          const r = await sendOne(deps, def, input.campaignId, row, record, at, texts.get(row.id));
+          const r = await sendOne(deps, row, record, input.campaignId, built.get(row.id)!);
           results.push(r);
           const sent = r.state === 'sent';
           note(record.contactId, { kind: 'SEND', reason: sent ? 'ok' : (r.errorCode ?? 'failed'), channel: row.channel }, { contactId: record.contactId, state: sent ? 'sent' : 'failed', nextAt: null, channel: row.channel, reason: sent ? 'sent' : `failed:${r.errorCode}` });
@@ -261,7 +263,7 @@ type Reconciliation = { kind: 'found'; providerId: string } | { kind: 'not_sent'
  * answers, matched by the exact text this step sends: found, or definitely not sent. E-mail
  * has no such list: the outcome stays unknown.
  */
-async function reconcile(row: LedgerRow, record: RecipientRecord | undefined, def: CampaignDefinition, sms: SmsSender, linking: SmsLinkContext): Promise<Reconciliation> {
+async function reconcile(row: LedgerRow, record: RecipientRecord | undefined, def: CampaignDefinition, sms: SmsSender, linking: LinkContext): Promise<Reconciliation> {
   if (row.providerId) return { kind: 'found', providerId: row.providerId };
   if (row.channel !== 'sms' || !record || !row.attemptStartedAt) return { kind: 'unknown' };
   const body = buildSms(def, record, linking).text;
@@ -270,9 +272,9 @@ async function reconcile(row: LedgerRow, record: RecipientRecord | undefined, de
   return match ? { kind: 'found', providerId: match.providerId } : { kind: 'not_sent' };
 }
 
-async function sendOne(deps: CampaignDeps, def: CampaignDefinition, campaignId: number, row: LedgerRow, record: RecipientRecord, at: Date, built?: BuiltSms): Promise<LedgerResult> {
+async function sendOne(deps: CampaignDeps, row: LedgerRow, record: RecipientRecord, campaignId: number, message: BuiltSms | BuiltEmail): Promise<LedgerResult> {
   if (row.channel === 'sms') {
-    const composed = built ?? buildSms(def, record);
+    const composed = message as BuiltSms;
     const r = await deps.sms.send({
       to: record.e164,
       body: composed.text,
@@ -285,7 +287,7 @@ async function sendOne(deps: CampaignDeps, def: CampaignDefinition, campaignId: 
       ? { id: row.id, state: 'sent', providerId: r.providerId, providerStatus: r.status, segments: composed.analysis.segments, encoding: composed.analysis.encoding }
       : { id: row.id, state: 'failed', errorCode: String(r.code), errorMessage: r.message, segments: composed.analysis.segments, encoding: composed.analysis.encoding };
   }
-  const email = buildEmail(def, record, row.id, { publicBaseUrl: deps.publicBaseUrl, signingSecret: deps.signingSecret, campaignId, now: at });
+  const { links: _links, ...email } = message as BuiltEmail;
   const r = await deps.email.send(email);
   return r.ok ? { id: row.id, state: 'sent', providerId: r.messageId } : { id: row.id, state: 'failed', errorCode: String(r.code), errorMessage: r.message };
 }

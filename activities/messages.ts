@@ -42,7 +42,7 @@ function countryZonesOf(e164: string): readonly string[] {
 }
 
 /** What tracked links need: the campaign, where /l/CODE is served, and the code of a link. */
-export interface SmsLinkContext {
+export interface LinkContext {
   campaignId: number;
   publicBaseUrl: string;
   codeOf: LinkCoder;
@@ -58,7 +58,7 @@ export interface BuiltSms extends ComposedSms {
  * is added and the segments are counted, so the stored count is that of the text sent. The same
  * recipient always gets the same text (codes are derived), which reconciliation relies on.
  */
-export function buildSms(def: CampaignDefinition, r: RecipientRecord, linking?: SmsLinkContext): BuiltSms {
+export function buildSms(def: CampaignDefinition, r: RecipientRecord, linking?: LinkContext): BuiltSms {
   const { language, template } = pickLanguage(def.templates.sms!, r.language, def.defaultLanguage);
   let body = renderTemplate(template, { name: r.name, brand: def.brand, country: r.country });
   let links: TrackedLink[] = [];
@@ -78,7 +78,17 @@ export interface EmailContext {
 
 const UNSUBSCRIBE_LINK_DAYS = 60;
 
-export function buildEmail(def: CampaignDefinition, r: RecipientRecord, ledgerId: string, ctx: EmailContext): OutboundEmail {
+export interface BuiltEmail extends OutboundEmail {
+  /** Short links in the text and HTML parts (campaigns with links.track), to store before sending. */
+  links: TrackedLink[];
+}
+
+/**
+ * The e-mail for a recipient. With tracked links every URL of both parts becomes its short link
+ * (the same code in both, derived like the SMS's), except the unsubscribe link, which must work
+ * as it is, also from the List-Unsubscribe header.
+ */
+export function buildEmail(def: CampaignDefinition, r: RecipientRecord, ledgerId: string, ctx: EmailContext, linking?: LinkContext): BuiltEmail {
   const { template } = pickLanguage(def.templates.email!, r.language, def.defaultLanguage);
   const token = signUnsubscribeToken(
     { contactId: String(r.contactId), channel: 'email', campaignId: String(ctx.campaignId), expiresAt: new Date(ctx.now.getTime() + UNSUBSCRIBE_LINK_DAYS * 86_400_000) },
@@ -87,7 +97,18 @@ export function buildEmail(def: CampaignDefinition, r: RecipientRecord, ledgerId
   const link = unsubscribeUrl(ctx.publicBaseUrl, token);
   const vars = { name: r.name, brand: def.brand, country: r.country, unsubscribe_url: link };
   let text = renderTemplate(template.text, vars);
-  const html = template.html ? renderTemplate(template.html, vars, escapeHtml) : `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`;
+  let html = template.html ? renderTemplate(template.html, vars, escapeHtml) : `<p>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`;
+  let links: TrackedLink[] = [];
+  if (def.links?.track) {
+    if (!linking) throw new Error('tracked links need a link context (public base URL and signing secret)');
+    const codeOf = (url: string) => linking.codeOf({ campaignId: linking.campaignId, contactId: r.contactId, url });
+    const keep = (url: string) => url === link;
+    const t = shortenLinks(text, linking.publicBaseUrl, codeOf, { keep });
+    const h = shortenLinks(html, linking.publicBaseUrl, codeOf, { keep, html: true });
+    text = t.text;
+    html = h.text;
+    links = [...new Map([...t.links, ...h.links].map((l) => [l.code, l])).values()];
+  }
   const marketing = def.category === 'marketing';
   if (marketing && !template.text.includes('{{unsubscribe_url}}')) text += `\n\nUnsubscribe: ${link}`;
   return {
@@ -97,5 +118,6 @@ export function buildEmail(def: CampaignDefinition, r: RecipientRecord, ledgerId
     html: marketing && !(template.html ?? '').includes('{{unsubscribe_url}}') ? `${html}<p><a href="${escapeHtml(link)}">Unsubscribe</a></p>` : html,
     unsubscribe: marketing ? { url: link } : null,
     ledgerId,
+    links,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Short tracked links in SMS: every http(s) URL of a rendered message becomes
+ * Short tracked links in SMS and e-mail: every http(s) URL of a rendered message becomes
  * `${PUBLIC_BASE_URL}/l/CODE`, and the server (server/links.ts) redirects CODE to the stored URL
  * and records the click as a `link_click` event of the contact.
  *
@@ -101,18 +101,26 @@ export interface TrackedLink {
   url: string;
 }
 
+export interface ShortenOptions {
+  /** URLs to leave as they are (an e-mail's own unsubscribe link). */
+  keep?: (url: string) => boolean;
+  /** HTML: URLs are found entity-escaped (&amp;); the link stores and codes the URL itself. */
+  html?: boolean;
+}
+
 /**
  * Replaces every URL of the text with its short link. `codeOf` gives a URL's code; a URL that is
  * already one of our short links stays as it is. Returns the new text and the links (one per
  * distinct URL) to store before the message is sent.
  */
-export function shortenLinks(text: string, publicBaseUrl: string, codeOf: (url: string) => string): { text: string; links: TrackedLink[] } {
+export function shortenLinks(text: string, publicBaseUrl: string, codeOf: (url: string) => string, opts: ShortenOptions = {}): { text: string; links: TrackedLink[] } {
   const ours = `${publicBaseUrl.replace(/\/+$/, '')}${LINK_PATH}`;
   const links = new Map<string, TrackedLink>();
   let out = '';
   let at = 0;
-  for (const u of findUrls(text)) {
-    if (u.url.startsWith(ours)) continue;
+  for (const found of findUrls(text)) {
+    const u = opts.html ? { ...found, url: unescapeHtml(found.url) } : found;
+    if (u.url.startsWith(ours) || opts.keep?.(u.url)) continue;
     let link = links.get(u.url);
     if (!link) links.set(u.url, (link = { code: codeOf(u.url), url: u.url }));
     out += text.slice(at, u.start) + shortLinkUrl(publicBaseUrl, link.code);
@@ -120,6 +128,10 @@ export function shortenLinks(text: string, publicBaseUrl: string, codeOf: (url: 
   }
   return { text: out + text.slice(at), links: [...links.values()] };
 }
+
+const ENTITIES: Readonly<Record<string, string>> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#x27;': "'" };
+/** The entities escapeHtml writes (core/template.ts), back to their characters. */
+const unescapeHtml = (s: string) => s.replace(/&(?:amp|lt|gt|quot|#39|#x27);/g, (e) => ENTITIES[e]!);
 
 /**
  * Link previews and scanners fetch a link without anyone tapping it (messaging apps, mail and

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultActivityDeps } from '../activities';
+import { createSmtpSender } from '../channels/smtp';
 import { createTwilioSender } from '../channels/twilio';
 import { parseCampaign } from '../core/campaign/definition';
 import { analyzeSms } from '../core/sms';
@@ -28,12 +32,16 @@ const FROM = '+15005550006';
 const ANN = '+12125550201';
 const BEN = '+12125550202';
 const LOU = '+12125550203'; // the API response of the send is lost, and its callbacks come late
+const EVE = '+12125550204'; // gets the e-mail
+const CART = 'https://shop.example/cart?item=1&size=M';
 const SALE = 'https://shop.example/spring?utm_source=sms&utm_campaign=spring-2026';
 const HELP = 'https://shop.example/help';
 const PHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
 let db: TestDatabase;
 let sandbox: TwilioSandbox;
+let smtp: SMTPServer;
+const mails: ParsedMail[] = [];
 let app: FastifyInstance;
 let worker: TestWorker;
 let client: Client;
@@ -53,12 +61,22 @@ beforeAll(async () => {
     defaultFrom: FROM,
     rules: [{ to: LOU, loseResponse: 'reset', times: 1, delaysMs: { queued: 3_600_000, sent: 3_600_000, final: 3_600_000 } }],
   });
+  smtp = new SMTPServer({
+    secure: false,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, cb) {
+      simpleParser(stream).then((m) => (mails.push(m), cb()), (err: Error) => cb(err));
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   app = buildServer({ pool: db.pool, twilio: { publicBaseUrl, authToken: () => AUTH_TOKEN, now: () => clock, log: (l) => logs.push(l) } });
   await app.listen({ host: '127.0.0.1', port });
   worker = await startTestWorker(
     defaultActivityDeps(db.pool, {
       // The decision clock is pinned, the sandbox's is real: reconciliation lists every message to the number.
       sms: createTwilioSender({ accountSid: sandbox.accountSid, authToken: AUTH_TOKEN, from: FROM, apiBase: sandbox.url, timeoutMs: 5_000, clockSkewMs: 10 * 365 * 86_400_000 }),
+      email: createSmtpSender({ url: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, from: 'news@acme.example' }),
       publicBaseUrl,
       signingSecret: SECRET,
       now: () => NOW,
@@ -69,6 +87,7 @@ beforeAll(async () => {
     { phone: ANN, name: 'Ann' },
     { phone: BEN, name: 'Ben' },
     { phone: LOU, name: 'Lou' },
+    { phone: EVE, name: 'Eve', tier: 'B', email: 'eve@example.net' },
   ]);
   campaignId = await runCampaign(ids.slice(0, 2));
   await sandbox.idle();
@@ -102,6 +121,7 @@ afterAll(async () => {
   await worker?.stop();
   await client?.connection.close();
   await sandbox?.stop();
+  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
   await db?.drop();
 });
 
@@ -213,5 +233,54 @@ describe('tracked links in SMS', () => {
       expect(await r.text()).toMatch(/This link is not valid/);
     }
     expect((await fetch(`${publicBaseUrl}/l/AAAAAAAAAAA`, { method: 'HEAD' })).status).toBe(404);
+  });
+});
+
+describe('tracked links in e-mail', () => {
+  it('both parts carry the short links (one code per URL), the unsubscribe link stays as it is; a click counts', async () => {
+    const eve = ids[3]!;
+    const id = await insertCampaign(
+      db.pool,
+      parseCampaign({
+        name: 'cart links',
+        category: 'marketing',
+        brand: 'Acme',
+        audience: { contactIds: [eve] },
+        channels: { A: 'email', B: 'email', C: 'email', D: 'email' },
+        templates: {
+          email: {
+            en: {
+              subject: 'Your cart, {{name}}',
+              text: `Hi {{name}}, your cart: ${CART}\nHelp: ${HELP}`,
+              html: `<p>Hi {{name}}, <a href="${CART.replace('&', '&amp;')}">your cart</a> (${HELP})</p>`,
+            },
+          },
+        },
+        links: { track: true },
+      }),
+    );
+    const status = (await client.workflow.execute('campaignWorkflow', { taskQueue: worker.taskQueue, workflowId: campaignWorkflowId(id), args: [{ campaignId: id, lanes: 1, batchSize: 50 }] })) as CampaignStatus;
+    expect(status).toMatchObject({ phase: 'completed', sentByChannel: { email: 1 } });
+    expect(mails).toHaveLength(1);
+    const mail = mails[0]!;
+    const text = mail.text!;
+    const html = mail.html as string;
+    expect(text + html).not.toContain('shop.example');
+    const stored = (await db.pool.query('SELECT code, url FROM tracked_links WHERE campaign_id = $1 ORDER BY url', [id])).rows;
+    expect(stored.map((r) => r.url)).toEqual([CART, HELP]); // the target without HTML escaping
+    const [cart, help] = stored.map((r) => r.code as string);
+    expect(codesIn(text).slice(0, 2)).toEqual([cart, help]);
+    expect(codesIn(html)).toEqual([cart, help]);
+    expect(html).toContain(`<a href="${publicBaseUrl}/l/${cart}">your cart</a>`);
+    // The unsubscribe link, in the body and the List-Unsubscribe header, is not a tracked link.
+    const unsubscribe = text.match(/Unsubscribe: (\S+)/)![1]!;
+    expect(unsubscribe).not.toContain('/l/');
+    const listUnsubscribe = mail.headerLines.find((h) => h.key === 'list-unsubscribe')!.line.replace(/\r?\n[ \t]+/g, ' ');
+    expect(listUnsubscribe).toContain(`<${unsubscribe}>`);
+
+    const r = await open(cart!);
+    expect(r.status).toBe(302);
+    expect(r.headers.get('location')).toBe(CART);
+    expect(await clicksOf(eve)).toEqual([expect.objectContaining({ tag: 'link_click', properties: { url: CART, code: cart, campaign: String(id) } })]);
   });
 });

@@ -63,8 +63,9 @@ export const campaignSchema = z
     caps: z.strictObject({ sms: z.array(capRule).optional(), email: z.array(capRule).optional() }).optional(),
     requireApproval: z.boolean().default(false),
     /**
-     * Short tracked links (core/links.ts): every http(s) URL of an SMS becomes PUBLIC_BASE_URL/l/CODE,
-     * which redirects and records a click. Absent = off; e-mail is not rewritten.
+     * Short tracked links (core/links.ts): every http(s) URL of an SMS, and of both parts of an
+     * e-mail (except its unsubscribe link), becomes PUBLIC_BASE_URL/l/CODE, which redirects and
+     * records a click. Absent = off.
      */
     links: z.strictObject({ track: z.boolean() }).optional(),
   })

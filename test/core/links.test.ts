@@ -113,6 +113,22 @@ describe('shortenLinks: each URL becomes PUBLIC_BASE_URL/l/CODE', () => {
     expect(shortenLinks(ours, BASE, codeOf)).toEqual({ text: ours, links: [] });
   });
 
+  it('keeps the URLs it is told to keep (an e-mail\'s unsubscribe link)', () => {
+    const keep = (url: string) => url.startsWith('https://x.io/u/');
+    const r = shortenLinks('Shop https://x.io/a or leave: https://x.io/u/tok123', BASE, codeOf, { keep });
+    expect(r.text).toBe(`Shop ${BASE}/l/AAAAAAAAAAA or leave: https://x.io/u/tok123`);
+    expect(r.links).toEqual([{ code: 'AAAAAAAAAAA', url: 'https://x.io/a' }]);
+  });
+
+  it('in HTML: finds URLs in attributes and text, stores and codes them unescaped', () => {
+    const seen: string[] = [];
+    const html = '<a href="https://x.io/c?i=1&amp;s=M">cart</a> and https://x.io/c?i=1&amp;s=M<br>';
+    const r = shortenLinks(html, BASE, (url) => (seen.push(url), 'CCCCCCCCCCC'), { html: true });
+    expect(r.text).toBe(`<a href="${BASE}/l/CCCCCCCCCCC">cart</a> and ${BASE}/l/CCCCCCCCCCC<br>`);
+    expect(r.links).toEqual([{ code: 'CCCCCCCCCCC', url: 'https://x.io/c?i=1&s=M' }]);
+    expect(seen).toEqual(['https://x.io/c?i=1&s=M']); // the same code as the text part gets for it
+  });
+
   it('knows the length a short link takes, and what the rewrite adds or saves', () => {
     expect(shortLinkUrl(`${BASE}//`, 'AAAAAAAAAAA')).toBe(`${BASE}/l/AAAAAAAAAAA`);
     expect(shortLinkLength(BASE)).toBe(BASE.length + 3 + 11);
