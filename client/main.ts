@@ -1,45 +1,55 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf, formatError } from './cli-kit';
-import { registerAudience } from './commands/audience';
-import { registerConfig } from './commands/config';
-import { registerCampaign } from './commands/campaign';
-import { registerContact } from './commands/contact';
-import { registerDemo } from './commands/demo';
-import { registerDev } from './commands/dev';
-import { registerEvents } from './commands/events';
-import { registerMigrate } from './commands/migrate';
-import { registerExportHashed, registerRecovery } from './commands/recovery';
-import { registerSandbox } from './commands/sandbox';
-import { registerSetup } from './commands/setup';
-import { registerSmoke } from './commands/smoke';
-import { registerWorkerAndServe } from './commands/worker';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The top-level commands, in help order, each with the module that registers it. A run loads only
+ * the command it names (a CLI that loaded the worker, the dev stack and the sandbox for every
+ * command spent over a second starting); help, and an unknown command, load them all.
+ */
+const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Promise<Register>]> = [
+  [['demo'], async () => (await import('./commands/demo')).registerDemo],
+  [['dev'], async () => (await import('./commands/dev')).registerDev],
+  [['smoke'], async () => (await import('./commands/smoke')).registerSmoke],
+  [
+    ['audience'],
+    async () => {
+      const [audience, exportHashed] = await Promise.all([import('./commands/audience'), import('./commands/export-hashed')]);
+      return (program) => {
+        audience.registerAudience(program);
+        exportHashed.registerExportHashed(program);
+      };
+    },
+  ],
+  [['contact'], async () => (await import('./commands/contact')).registerContact],
+  [['events'], async () => (await import('./commands/events')).registerEvents],
+  [['campaign'], async () => (await import('./commands/campaign')).registerCampaign],
+  [['recovery'], async () => (await import('./commands/recovery')).registerRecovery],
+  [['sandbox'], async () => (await import('./commands/sandbox')).registerSandbox],
+  [['migrate'], async () => (await import('./commands/migrate')).registerMigrate],
+  [['worker', 'serve'], async () => (await import('./commands/worker')).registerWorkerAndServe],
+  [['config'], async () => (await import('./commands/config')).registerConfig],
+  [['setup'], async () => (await import('./commands/setup')).registerSetup],
+];
+
+/** The program with the command argv names (the first word that is not an option), or all of them. */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('reachloop')
     .description('Campaign orchestration with frequency control, on Temporal.\nConfiguration comes from environment variables: see `reachloop config --help`.')
     .option('--verbose', 'show stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerDemo(program);
-  registerDev(program);
-  registerSmoke(program);
-  registerAudience(program);
-  registerExportHashed(program);
-  registerContact(program);
-  registerEvents(program);
-  registerCampaign(program);
-  registerRecovery(program);
-  registerSandbox(program);
-  registerMigrate(program);
-  registerWorkerAndServe(program);
-  registerConfig(program);
-  registerSetup(program);
+  const asked = argv.slice(2).find((a) => !a.startsWith('-'));
+  const only = COMMANDS.filter(([names]) => asked !== undefined && names.includes(asked));
+  const registers = await Promise.all((only.length ? only : COMMANDS).map(([, load]) => load()));
+  for (const register of registers) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;
