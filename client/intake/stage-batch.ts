@@ -27,6 +27,9 @@ export interface StageBatch {
   raws: string[];
 }
 
+/** What the upload posts to a validating thread: the file's context first, then batches. */
+export type StageMessage = { context: StageContext } | { batch: StageBatch };
+
 export interface StageResult {
   /** COPY text (db/intake STAGED_COLUMNS) of the valid rows, UTF-8. */
   copy: Uint8Array;

@@ -12,7 +12,7 @@ import { resolveColumns } from '../../core/intake/fields';
 import type { CountryCode } from '../../core/phone';
 import { createImport, recordRejects, STAGED_COLUMNS, stagingTablesFor, validTable, type ImportOptions, type RejectRecord } from '../../db/intake';
 import type { Pool } from '../../db/pool';
-import { stageBatch, type StageBatch, type StageContext, type StageResult } from './stage-batch';
+import { stageBatch, type StageBatch, type StageContext, type StageMessage, type StageResult } from './stage-batch';
 
 export interface UploadResult {
   importId: number;
@@ -51,7 +51,16 @@ export async function uploadFile(
 ): Promise<UploadResult> {
   const totalBytes = statSync(file).size;
   const threads = tuning.threads ?? (totalBytes < THREADS_FROM_BYTES ? 0 : Math.min(4, os.availableParallelism()));
-  const importId = await createImport(pool, path.basename(file), '', options, stagingTablesFor(totalBytes));
+  // The validating threads start first: each takes about half a second to load, time the import's
+  // creation and the first batches would otherwise wait for.
+  const validators = new Validators(threads);
+  let importId: number;
+  try {
+    importId = await createImport(pool, path.basename(file), '', options, stagingTablesFor(totalBytes));
+  } catch (err) {
+    await validators.close();
+    throw err;
+  }
   const client = await pool.connect();
   const rejectClient = await pool.connect();
   const hash = createHash('sha256');
@@ -70,7 +79,6 @@ export async function uploadFile(
   };
   let rowsRead = 0;
   let validRows = 0;
-  let validators: Validators | undefined;
   try {
     const copy = client.query(copyFrom(`COPY ${validTable(importId)} (${STAGED_COLUMNS.join(', ')}) FROM STDIN`)) as unknown as Writable;
     const copyDone = once(copy, 'finish');
@@ -105,7 +113,7 @@ export async function uploadFile(
       if (batch.raws.length === 0) return;
       const full = batch;
       batch = { seq: full.seq + full.raws.length, lines: [], raws: [] };
-      await validators!.submit(full);
+      await validators.submit(full);
     };
     const reader = options.format === 'jsonl' ? jsonLinesReader() : csvReader();
     const decoder = new StringDecoder('utf8');
@@ -119,7 +127,7 @@ export async function uploadFile(
     await reader.push(decoder.end());
     await reader.end();
     await dispatch();
-    await validators?.drain();
+    await validators.drain();
     copy.end();
     await copyDone;
     if (copyError) throw copyError;
@@ -139,7 +147,7 @@ export async function uploadFile(
             reject({ line: e.line, reason: 'malformed_row', detail: e.detail, raw: e.raw });
           } else if (!header) {
             header = splitRecord(e.raw).map((c) => c.trim());
-            validators = new Validators(contextFor(header), threads, onResult); // throws MappingError on a bad header
+            validators.configure(contextFor(header), onResult); // contextFor throws MappingError on a bad header
           } else {
             const full = record(e.line, e.raw);
             if (full) await full;
@@ -156,7 +164,7 @@ export async function uploadFile(
     }
 
     function jsonLinesReader(): Reader {
-      validators = new Validators(contextFor(), threads, onResult);
+      validators.configure(contextFor(), onResult);
       let carry = '';
       let lineNo = 0;
       const line = async (raw: string) => {
@@ -180,7 +188,7 @@ export async function uploadFile(
     await pool.query(`UPDATE imports SET status = 'failed', finished_at = now() WHERE id = $1`, [importId]).catch(() => {});
     throw err;
   } finally {
-    await validators?.close();
+    await validators.close();
     client.release();
     rejectClient.release();
   }
@@ -195,7 +203,8 @@ class HeaderError extends Error {}
 
 /**
  * Validates batches on worker threads (or inline with none), at most two batches per thread in
- * flight; results are handed to onResult one at a time, in the order they complete.
+ * flight; results are handed to onResult one at a time, in the order they complete. The threads
+ * start at once; configure() gives them the file's context before the first batch.
  */
 class Validators {
   private readonly workers: Worker[] = [];
@@ -205,14 +214,12 @@ class Validators {
   private failure: Error | undefined;
   private results = Promise.resolve();
   private waiters: Array<() => void> = [];
+  private ctx: StageContext | undefined;
+  private onResult: (r: StageResult) => Promise<void> = async () => {};
 
-  constructor(
-    private readonly ctx: StageContext,
-    threads: number,
-    private readonly onResult: (r: StageResult) => Promise<void>,
-  ) {
+  constructor(threads: number) {
     for (let i = 0; i < threads; i++) {
-      const w = new Worker(new URL('./stage-thread.mjs', import.meta.url), { workerData: ctx });
+      const w = new Worker(new URL('./stage-thread.mjs', import.meta.url));
       w.on('message', (r: StageResult) => {
         this.settle(r);
         this.next(w);
@@ -224,9 +231,17 @@ class Validators {
     }
   }
 
+  /** The file's context (header columns, default country, ...) and where results go. */
+  configure(ctx: StageContext, onResult: (r: StageResult) => Promise<void>): void {
+    this.ctx = ctx;
+    this.onResult = onResult;
+    for (const w of this.workers) w.postMessage({ context: ctx } satisfies StageMessage);
+  }
+
   /** Queues a batch; resolves when there is room for another. */
   async submit(batch: StageBatch): Promise<void> {
     this.check();
+    if (!this.ctx) throw new Error('configure() the validators before submitting batches');
     if (this.workers.length === 0) {
       await this.onResult(stageBatch(this.ctx, batch));
       return;
@@ -252,7 +267,7 @@ class Validators {
 
   private next(w: Worker): void {
     const batch = this.queue.shift();
-    if (batch) w.postMessage(batch);
+    if (batch) w.postMessage({ batch } satisfies StageMessage);
     else this.idle.push(w);
   }
 
