@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxRule } from '../sandbox/twilio-server';
 import { seedContactsBulk, type SeedContact } from './helpers/contacts';
 import { eventually, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
+import { recoveryStatus } from '../workflows/shared';
 
 // The funnel summary against a generated population with known ground truth: 10,000 contacts,
 // of which some changed their number (and confirm, refuse or stay silent when asked), some have
@@ -83,6 +84,19 @@ beforeAll(async () => {
 
 afterAll(async () => s?.stop());
 
+/** The cases still open, with their workflow's status and last events: what a timeout reports. */
+async function stuckCases(stack: RecoveryStack): Promise<string> {
+  const { rows } = await stack.db.pool.query(`SELECT id, contact_id, state FROM recovery_cases WHERE state IN ('matched', 'confirmation_sent') ORDER BY id LIMIT 5`);
+  const lines = [];
+  for (const r of rows) {
+    const h = stack.client.workflow.getHandle(`recovery-${r.contact_id}`);
+    const status = await h.query(recoveryStatus).catch((err: Error) => err.message);
+    const events = ((await h.fetchHistory()).events ?? []).slice(-6).map((e) => e.eventType);
+    lines.push(`case ${r.id} (${r.state}): ${JSON.stringify(status)}; last event types ${JSON.stringify(events)}`);
+  }
+  return lines.join('\n');
+}
+
 const truth = {
   detected: GROUPS.confirm + GROUPS.refuse + GROUPS.silent + GROUPS.deadNoLink + GROUPS.quarantinedLink,
   matched: GROUPS.confirm + GROUPS.refuse + GROUPS.silent,
@@ -105,6 +119,7 @@ describe(`the recovery funnel over ${POPULATION.toLocaleString('en')} contacts w
       },
       180_000,
       'every case asked to close',
+      () => stuckCases(s),
     );
     await s.sandbox.idle();
 

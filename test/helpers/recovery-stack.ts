@@ -77,13 +77,19 @@ export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; 
   };
 }
 
-/** Polls until fn returns a value that is not undefined, or fails after timeoutMs. */
-export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+/**
+ * Polls until fn returns a value that is not undefined, or fails after timeoutMs; `diagnose`
+ * adds what the test knows about the stuck state to the failure.
+ */
+export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string, diagnose?: () => Promise<string>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const detail = diagnose ? `\n${await diagnose().catch((err: Error) => `(diagnosis failed: ${err.message})`)}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
