@@ -138,7 +138,7 @@ export async function gatherLinks(pool: Pool, contactIds: readonly number[]): Pr
          JOIN contact_emails e2 ON e2.email_hash = e1.email_hash AND e2.contact_id <> o.id
        UNION ALL
        SELECT o.id, c.id, 'same_device', 'device ' || left(md5(array_to_string(ARRAY(SELECT unnest(c.device_ids) INTERSECT SELECT unnest(o.device_ids)), ',')), 12)
-         FROM old o JOIN contacts c ON c.device_ids && o.device_ids AND c.id <> o.id
+         FROM old o JOIN contacts c ON c.device_ids && o.device_ids AND c.device_ids <> '{}' AND c.id <> o.id
          WHERE cardinality(o.device_ids) > 0
        UNION ALL
        SELECT o.id, a2.contact_id, 'same_address', 'address ' || left(a1.address_hash, 12)
