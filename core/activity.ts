@@ -19,26 +19,27 @@ export interface StoredFacts {
 
 export function contactFactsOf(stored: StoredFacts | undefined, validity: ContactFacts['validity']): ContactFacts {
   const a = stored?.activity ?? {};
-  const num = (k: string) => (typeof a[k] === 'number' && Number.isFinite(a[k]) ? (a[k] as number) : 0);
-  const nullableNum = (k: string) => (typeof a[k] === 'number' && Number.isFinite(a[k]) ? (a[k] as number) : null);
-  const str = (k: string) => (typeof a[k] === 'string' ? (a[k] as string) : null);
   return {
     validity,
     complaints: stored?.complaints ?? 0,
-    consecutiveDeliveryFailures: num('consecutiveFailures'),
-    messagesSent: num('messagesSent'),
-    messagesRejected: num('messagesRejected'),
-    smsReplies: num('smsReplies'),
-    clicks: num('clicks'),
-    socialInteractions: num('socialInteractions'),
-    lastLoginAt: str('lastLoginAt'),
-    lastActivityAt: str('lastActivityAt'),
-    averageOrderValue: nullableNum('averageOrderValue'),
-    repurchaseIntervalDays: nullableNum('repurchaseIntervalDays'),
+    consecutiveDeliveryFailures: numberOr(a.consecutiveFailures, 0),
+    messagesSent: numberOr(a.messagesSent, 0),
+    messagesRejected: numberOr(a.messagesRejected, 0),
+    smsReplies: numberOr(a.smsReplies, 0),
+    clicks: numberOr(a.clicks, 0),
+    socialInteractions: numberOr(a.socialInteractions, 0),
+    lastLoginAt: stringOrNull(a.lastLoginAt),
+    lastActivityAt: stringOrNull(a.lastActivityAt),
+    averageOrderValue: numberOr(a.averageOrderValue, null),
+    repurchaseIntervalDays: numberOr(a.repurchaseIntervalDays, null),
     sameRangeRegistrations: stored?.sameRangeRegistrations ?? 0,
     sameDeviceRegistrations: stored?.sameDeviceRegistrations ?? 0,
   };
 }
+
+// Module-level helpers, not closures per call: this runs for every contact of a bulk import.
+const numberOr = <T extends number | null>(v: unknown, fallback: T): number | T => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+const stringOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** The activity jsonb with the events fold's keys replaced (other keys kept). */
 export function withEventFacts(activity: Record<string, unknown>, facts: EventFacts): Record<string, unknown> {

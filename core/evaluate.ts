@@ -13,8 +13,8 @@ export interface Evaluation {
 /** Score, risk and tier of one contact: what intake, events and delivery outcomes all recompute. */
 export function evaluateContact(draft: ContactDraft, facts: ContactFacts, policy: ScorePolicy, now: Date): Evaluation {
   const inputs = scoreInputsOf(draft, facts);
-  const score = scoreContact(inputs, policy, now);
   const risk = riskOf(inputs, policy);
+  const score = scoreContact(inputs, policy, now, risk);
   return {
     score,
     risk,

@@ -367,7 +367,8 @@ export function groupPoints(score: ScoreResult, group: ScoreGroup): number {
 // ---------------------------------------------------------------------------------------------
 // Score
 
-export function scoreContact(inputs: ScoreInputs, policy: ScorePolicy, now: Instant): ScoreResult {
+/** `risk` is riskOf(inputs, policy), when the caller has it already (it is not computed twice). */
+export function scoreContact(inputs: ScoreInputs, policy: ScorePolicy, now: Instant, risk: RiskResult = riskOf(inputs, policy)): ScoreResult {
   checkEnums(inputs);
   const nowMs = toMillis('now', now);
   const ageDays = (name: string, v: Instant): number => Math.max(0, (nowMs - toMillis(name, v)) / DAY_MS);
@@ -483,7 +484,7 @@ export function scoreContact(inputs: ScoreInputs, policy: ScorePolicy, now: Inst
   });
 
   // Risk (subtracted)
-  for (const p of riskOf(inputs, policy).parts) {
+  for (const p of risk.parts) {
     parts.push({ ...p, points: round2(-p.points), note: p.points === 0 ? p.note : `risk ${signed(-p.points)}: ${p.note}` });
   }
 

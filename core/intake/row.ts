@@ -55,7 +55,8 @@ const reject = (reason: RejectReason, detail: string): RowResult => ({ ok: false
 
 /** Validates and normalises one row: phone to E.164 (with enrichment), e-mail, dates, amount. */
 export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
-  for (const [field, value] of Object.entries(fields)) {
+  for (const field in fields) {
+    const value = fields[field as keyof RawFields]!;
     if (value.length > MAX_FIELD_LENGTH) return reject('field_too_long', `${field} is ${value.length} characters (at most ${MAX_FIELD_LENGTH})`);
     if (value.includes('\uFFFD')) return reject('invalid_encoding', `${field} is not valid UTF-8`);
   }
