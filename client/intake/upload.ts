@@ -30,6 +30,14 @@ const BATCH_RECORDS = 4_000;
 /** Files smaller than this are validated on the main thread (starting threads costs more). */
 const THREADS_FROM_BYTES = 2 * 1024 * 1024;
 
+/**
+ * Young generation of a validating thread: every record leaves only short-lived strings behind,
+ * and with V8's default (16 MB semi-spaces) the threads spent a tenth of their time in
+ * scavenges. 1M rows: upload 13.9 s -> 12.3 s at 96 MB, CLI peak RSS 376 -> 419 MB; 64 MB keeps
+ * more room under the 500 MB budget.
+ */
+const THREAD_YOUNG_GENERATION_MB = 64;
+
 export interface UploadTuning {
   /** Validating worker threads; default: one per core (at most 4), none for small files. */
   threads?: number;
@@ -219,7 +227,7 @@ class Validators {
 
   constructor(threads: number) {
     for (let i = 0; i < threads; i++) {
-      const w = new Worker(new URL('./stage-thread.mjs', import.meta.url));
+      const w = new Worker(new URL('./stage-thread.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
       w.on('message', (r: StageResult) => {
         this.settle(r);
         this.next(w);
