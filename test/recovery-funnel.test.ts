@@ -91,8 +91,14 @@ async function stuckCases(stack: RecoveryStack): Promise<string> {
   for (const r of rows) {
     const h = stack.client.workflow.getHandle(`recovery-${r.contact_id}`);
     const status = await h.query(recoveryStatus).catch((err: Error) => err.message);
-    const events = ((await h.fetchHistory()).events ?? []).slice(-6).map((e) => e.eventType);
-    lines.push(`case ${r.id} (${r.state}): ${JSON.stringify(status)}; last event types ${JSON.stringify(events)}`);
+    const events = ((await h.fetchHistory()).events ?? []).map((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      const t = e.timerStartedEventAttributes?.startToFireTimeout;
+      const to = e.workflowTaskTimedOutEventAttributes?.timeoutType;
+      return `${e.eventType}${a ? `:${a.activityType?.name}` : ''}${t ? `:${String(t.seconds)}s` : ''}${to !== undefined && to !== null ? `:timeout${to}` : ''}@${String(e.eventTime?.seconds)}`;
+    });
+    const ledger = await stack.db.pool.query(`SELECT step, state, provider_id IS NOT NULL AS has_sid FROM send_ledger WHERE step LIKE $1`, [`recovery:${r.id}:%`]);
+    lines.push(`case ${r.id} (${r.state}): ${JSON.stringify(status)}; events ${events.join(' ')}; ledger ${JSON.stringify(ledger.rows)}`);
   }
   return lines.join('\n');
 }
