@@ -32,15 +32,6 @@ const quietBundlerLogger = {
  */
 export const BULK_ACTIVITIES_PER_WORKER = 2;
 
-/**
- * How long a workflow task may wait on this worker's sticky queue before the server hands it to
- * the shared queue. With the SDK's 10 s, bursts of hundreds of due workflows on a loaded machine
- * (the recovery funnel's 500 cases) timed tasks out there, and once a run was left with its task
- * scheduled and never started. A worker that is gone is detected by the server without waiting for
- * this (no poller on its sticky queue), so a longer wait costs nothing when a worker dies.
- */
-export const STICKY_SCHEDULE_TO_START = '1 minute';
-
 export interface ReachloopWorker {
   run(): Promise<void>;
   shutdown(): void;
@@ -55,7 +46,6 @@ export async function createWorker(opts: WorkerOptions): Promise<ReachloopWorker
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle ?? (await ensureWorkflowBundle()),
     activities,
-    stickyQueueScheduleToStartTimeout: STICKY_SCHEDULE_TO_START,
   });
   const bulk = await Worker.create({
     connection: opts.connection,
