@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -30,7 +30,10 @@ export async function isolatedDatabase(opts: { migrated?: boolean } = {}): Promi
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const pool = createPool(url.toString(), 10);
-  if (opts.migrated !== false) await migrate(pool);
+  if (opts.migrated !== false) {
+    await migrate(pool);
+    await offsetIds(pool);
+  }
   return {
     url: url.toString(),
     pool,
@@ -41,6 +44,19 @@ export async function isolatedDatabase(opts: { migrated?: boolean } = {}): Promi
       await a.end();
     },
   };
+}
+
+/**
+ * Workflow ids are made of row ids (recovery-<contact id>, campaign-<id>, intake-<import id>) and
+ * every test database shares one Temporal namespace, so the ids of each test database start at an
+ * offset of their own: otherwise a test's signalWithStart of recovery-7 reached the workflow of
+ * another test file that had a contact 7 (and no worker any more), and the case never moved. The
+ * ids are beyond 32 bits, as a large deployment's would be.
+ */
+async function offsetIds(pool: Pool): Promise<void> {
+  const base = randomInt(1, 4_000_000) * 1_000_000;
+  const { rows } = await pool.query<{ seq: string }>(`SELECT schemaname || '.' || sequencename AS seq FROM pg_sequences WHERE schemaname = 'public'`);
+  for (const { seq } of rows) await pool.query('SELECT setval($1::regclass, $2, false)', [seq, base]);
 }
 
 export async function temporalClient(): Promise<Client> {
