@@ -1,4 +1,5 @@
 import type { Pool } from './pool';
+import { inTransaction } from './transaction';
 
 export type SuppressionChannel = 'sms' | 'email' | 'all';
 export type SuppressionKind = 'opt_out' | 'complaint' | 'bounce' | 'carrier_block' | 'invalid_number' | 'manual';
@@ -11,11 +12,17 @@ export async function recordSuppression(
   pool: Pool,
   s: { contactId: number; channel: SuppressionChannel; kind: SuppressionKind; source: string; proof?: Record<string, unknown> },
 ): Promise<void> {
-  await pool.query(
-    `INSERT INTO suppressions (contact_id, channel, kind, source, proof) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (contact_id, channel, kind) DO NOTHING`,
-    [s.contactId, s.channel, s.kind, s.source, s.proof ?? {}],
-  );
+  await inTransaction(pool, async (client) => {
+    // The contact first, then the row: an INSERT alone places its unique entry before its foreign
+    // key locks the contact, and deadlocked with a transaction that held the contact and was about
+    // to record the same suppression (a STOP's webhook while the recovery refusal settled).
+    await client.query('SELECT 1 FROM contacts WHERE id = $1 FOR KEY SHARE', [s.contactId]);
+    await client.query(
+      `INSERT INTO suppressions (contact_id, channel, kind, source, proof) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (contact_id, channel, kind) DO NOTHING`,
+      [s.contactId, s.channel, s.kind, s.source, s.proof ?? {}],
+    );
+  });
 }
 
 export async function removeSuppression(pool: Pool, contactId: number, channel: SuppressionChannel, kind: SuppressionKind): Promise<void> {
