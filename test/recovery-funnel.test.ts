@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxRule } from '../sandbox/twilio-server';
 import { seedContactsBulk, type SeedContact } from './helpers/contacts';
 import { eventually, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
+import { recoveryWorkflowId } from '../workflows/ids';
 import { recoveryStatus } from '../workflows/shared';
 
 // The funnel summary against a generated population with known ground truth: 10,000 contacts,
@@ -89,7 +90,7 @@ async function stuckCases(stack: RecoveryStack): Promise<string> {
   const { rows } = await stack.db.pool.query(`SELECT id, contact_id, state FROM recovery_cases WHERE state IN ('matched', 'confirmation_sent') ORDER BY id LIMIT 5`);
   const lines = [];
   for (const r of rows) {
-    const h = stack.client.workflow.getHandle(`recovery-${r.contact_id}`);
+    const h = stack.client.workflow.getHandle(recoveryWorkflowId(Number(r.contact_id)));
     const status = await h.query(recoveryStatus).catch((err: Error) => err.message);
     const events = ((await h.fetchHistory()).events ?? []).map((e) => {
       const a = e.activityTaskScheduledEventAttributes;
@@ -150,7 +151,7 @@ describe(`the recovery funnel over ${POPULATION.toLocaleString('en')} contacts w
     const text = await s.cli(['recovery', 'funnel']);
     expect(text.stdout).toContain(`detected           ${truth.detected}`);
     expect(text.stdout).toContain(`  confirmed        ${GROUPS.confirm}  (50.0% of sent)`);
-  }, 420_000); // its own waits allow 2 + 2 + 3 minutes: under a loaded CI run the default 2 minutes were too few
+  }, 420_000); // its own waits allow 2 + 2 + 3 minutes; a shorter limit would cut the stuck-case report short
 
   it('each person got exactly what the ground truth says', async () => {
     // Who was texted, how often: the matched candidates only; the silent ones one reminder more.

@@ -13,7 +13,7 @@ let id: number;
 
 beforeAll(async () => {
   db = await isolatedDatabase();
-  id = (await seedContacts(db.pool, [{ phone: "+12125550188" }]))[0]!;
+  id = (await seedContacts(db.pool, [{ phone: '+12125550188' }]))[0]!;
 });
 afterAll(() => db?.drop());
 

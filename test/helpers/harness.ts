@@ -55,8 +55,7 @@ export async function isolatedDatabase(opts: { migrated?: boolean } = {}): Promi
  */
 async function offsetIds(pool: Pool): Promise<void> {
   const base = randomInt(1, 4_000_000) * 1_000_000;
-  const { rows } = await pool.query<{ seq: string }>(`SELECT schemaname || '.' || sequencename AS seq FROM pg_sequences WHERE schemaname = 'public'`);
-  for (const { seq } of rows) await pool.query('SELECT setval($1::regclass, $2, false)', [seq, base]);
+  await pool.query(`SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, $1, false) FROM pg_sequences WHERE schemaname = 'public'`, [base]);
 }
 
 export async function temporalClient(): Promise<Client> {
