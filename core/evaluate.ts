@@ -19,8 +19,14 @@ export function evaluateContact(draft: ContactDraft, facts: ContactFacts, policy
     score,
     risk,
     tier: tierOf(score, risk, inputs, policy),
-    riskKeys: risk.parts.filter((p) => p.points > 0).map((p) => p.input),
+    riskKeys: riskKeysOf(risk),
   };
+}
+
+function riskKeysOf(risk: RiskResult): string[] {
+  const keys: string[] = [];
+  for (const p of risk.parts) if (p.points > 0) keys.push(p.input);
+  return keys;
 }
 
 /**
@@ -29,5 +35,7 @@ export function evaluateContact(draft: ContactDraft, facts: ContactFacts, policy
  * is stored beside it.
  */
 export function compactScoreParts(parts: ScoreResult['parts']): unknown[] {
-  return parts.filter((p) => p.points !== 0).map((p) => [p.group, p.input, p.value, p.points, p.rule]);
+  const out: unknown[] = [];
+  for (const p of parts) if (p.points !== 0) out.push([p.group, p.input, p.value, p.points, p.rule]);
+  return out;
 }

@@ -354,14 +354,16 @@ export function riskOf(inputs: ScoreInputs, policy: ScorePolicy): RiskResult {
   };
 }
 
-/** Exact sum of parts already rounded to 0.01 (in integer hundredths, no float drift). */
-function sumPoints(parts: readonly ScorePart[]): number {
-  return round2(parts.reduce((acc, p) => acc + Math.round(p.points * 100), 0) / 100);
+/** Exact sum of parts (of one group, if given) already rounded to 0.01 (in integer hundredths, no float drift). */
+function sumPoints(parts: readonly ScorePart[], group?: ScoreGroup): number {
+  let hundredths = 0;
+  for (const p of parts) if (group === undefined || p.group === group) hundredths += Math.round(p.points * 100);
+  return round2(hundredths / 100);
 }
 
 /** Sum of one group's parts (e.g. the activity weight used by the tier rules). */
 export function groupPoints(score: ScoreResult, group: ScoreGroup): number {
-  return sumPoints(score.parts.filter((p) => p.group === group));
+  return sumPoints(score.parts, group);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -446,7 +448,7 @@ export function scoreContact(inputs: ScoreInputs, policy: ScorePolicy, now: Inst
   if (aov == null) {
     parts.push({ group: 'commercial', input: 'averageOrderValue', value: null, points: 0, rule: 'commercial.averageOrderValue', note: 'no orders' });
   } else {
-    const band = [...cp.averageOrderValue].reverse().find((b) => aov >= b.atLeast);
+    const band = cp.averageOrderValue.findLast((b) => aov >= b.atLeast);
     parts.push({
       group: 'commercial',
       input: 'averageOrderValue',

@@ -63,7 +63,12 @@ export class CopyBuffer {
   rows = 0;
 
   add(values: readonly CopyValue[]): void {
-    this.text += copyLine(values);
+    this.addLine(copyLine(values));
+  }
+
+  /** A line already in COPY text format (escaped, tab-separated, ending in a newline). */
+  addLine(line: string): void {
+    this.text += line;
     this.rows++;
     if (this.text.length >= 1 << 16) this.seal();
   }

@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { Pool } from './pool';
 import { inTransaction } from './transaction';
 import { copyRows } from './copy';
-import { partRange } from '../core/intake/staged';
+import { MAX_PARTITIONS, partRange } from '../core/intake/staged';
 
 /**
  * The staging table of one import: the rows the upload validated and normalised, one compact
@@ -26,6 +26,13 @@ export interface ImportOptions {
   format: 'csv' | 'jsonl';
 }
 
+/**
+ * Storage of the staging tables: written once, read once or twice, dropped when the import ends.
+ * Nothing here needs vacuuming, and an import that lasts longer than autovacuum's one-minute nap
+ * would otherwise have every staging table vacuumed and analyzed while it still needs the cores.
+ */
+const SCRATCH = 'WITH (autovacuum_enabled = false)';
+
 /** About this many bytes of the file per staging table. */
 const STAGING_BYTES_PER_TABLE = 1_500_000;
 
@@ -47,7 +54,7 @@ export async function createImport(pool: Pool, fileName: string, sha256: string,
     );
     for (let i = 0; i < stagingTables; i++) {
       const [lo, hi] = partRange(i, stagingTables);
-      await client.query(`CREATE UNLOGGED TABLE ${v}_${i} PARTITION OF ${v} FOR VALUES FROM (${lo}) TO (${hi})`);
+      await client.query(`CREATE UNLOGGED TABLE ${v}_${i} PARTITION OF ${v} FOR VALUES FROM (${lo}) TO (${hi}) ${SCRATCH}`);
     }
     return id;
   });
@@ -75,23 +82,43 @@ export async function recordRejects(client: PoolClient, importId: number, reject
   );
 }
 
+/** The first row of each number that has a range or device key (a step of prepareStaged). */
+const firstsTable = (importId: number) => `intake_valid_${importId}_firsts`;
+
 /**
  * Before the merge: count registrations per range and device and day, over the first row of
- * each number (by file order). Retry-safe.
+ * each number (by file order). Retry-safe. The work is split so both cores take part (one
+ * statement would leave one idle): the first rows are found in two halves of the part keys at
+ * once, then the range keys are counted in two disjoint halves (by hash) beside the devices. A
+ * number thus has up to two stats rows, one with its range count, one with its device count.
  */
 export async function prepareStaged(pool: Pool, importId: number): Promise<void> {
   const v = validTable(importId);
+  const f = firstsTable(importId);
   const s = statsTable(importId);
-  await pool.query(`DROP TABLE IF EXISTS ${s}`);
-  // Only numbers that can have a count (an opt-in time or a device) get a stats row; the rest are 0.
-  await pool.query(`CREATE UNLOGGED TABLE ${s} AS
-    WITH firsts AS (
-      SELECT DISTINCT ON (phone_hash) part, phone_hash, range_key, device_key FROM ${v} ORDER BY phone_hash, seq)
-    SELECT part, phone_hash,
-      CASE WHEN range_key IS NULL THEN 0 ELSE count(*) OVER (PARTITION BY range_key) END AS same_range,
-      CASE WHEN device_key IS NULL THEN 0 ELSE count(*) OVER (PARTITION BY device_key) END AS same_device
-    FROM firsts WHERE range_key IS NOT NULL OR device_key IS NOT NULL`);
+  await pool.query(`DROP TABLE IF EXISTS ${s}, ${f}`);
+  await pool.query(`CREATE UNLOGGED TABLE ${f} (part integer NOT NULL, phone_hash text COLLATE "C" NOT NULL, range_key text COLLATE "C", device_key text COLLATE "C") ${SCRATCH}`);
+  await pool.query(`CREATE UNLOGGED TABLE ${s} (part integer NOT NULL, phone_hash text COLLATE "C" NOT NULL, same_range bigint NOT NULL, same_device bigint NOT NULL) ${SCRATCH}`);
+  const half = MAX_PARTITIONS / 2;
+  // Only numbers that can have a count (an opt-in time or a device) are kept; the rest are 0.
+  await Promise.all(
+    [[0, half], [half, MAX_PARTITIONS]].map(([lo, hi]) =>
+      pool.query(
+        `INSERT INTO ${f}
+         SELECT * FROM (SELECT DISTINCT ON (phone_hash) part, phone_hash, range_key, device_key FROM ${v} WHERE part >= $1 AND part < $2 ORDER BY phone_hash, seq) firsts
+         WHERE range_key IS NOT NULL OR device_key IS NOT NULL`,
+        [lo, hi],
+      ),
+    ),
+  );
+  await Promise.all([
+    ...[0, 1].map((h) =>
+      pool.query(`INSERT INTO ${s} SELECT part, phone_hash, count(*) OVER (PARTITION BY range_key), 0 FROM ${f} WHERE range_key IS NOT NULL AND hashtext(range_key) & 1 = $1`, [h]),
+    ),
+    pool.query(`INSERT INTO ${s} SELECT part, phone_hash, 0, count(*) OVER (PARTITION BY device_key) FROM ${f} WHERE device_key IS NOT NULL`),
+  ]);
   await pool.query(`CREATE INDEX ON ${s} (part)`);
+  await pool.query(`DROP TABLE ${f}`);
 }
 
 export interface StagedGroupRow {
@@ -106,7 +133,16 @@ export async function readStagedStats(pool: Pool, importId: number, lo: number, 
     `SELECT phone_hash, same_range, same_device FROM ${statsTable(importId)} WHERE part >= $1 AND part < $2`,
     [lo, hi],
   );
-  return new Map(rows.map((r) => [r.phone_hash, { sameRange: Number(r.same_range), sameDevice: Number(r.same_device) }]));
+  const out = new Map<string, { sameRange: number; sameDevice: number }>();
+  for (const r of rows) {
+    // A number's range count and device count come in rows of their own (prepareStaged).
+    const counts = out.get(r.phone_hash);
+    if (counts) {
+      counts.sameRange += Number(r.same_range);
+      counts.sameDevice += Number(r.same_device);
+    } else out.set(r.phone_hash, { sameRange: Number(r.same_range), sameDevice: Number(r.same_device) });
+  }
+  return out;
 }
 
 /**
@@ -142,5 +178,5 @@ export async function* stagedGroups(client: PoolClient, importId: number, lo: nu
 }
 
 export async function dropStaging(pool: Pool, importId: number): Promise<void> {
-  await pool.query(`DROP TABLE IF EXISTS ${statsTable(importId)}, ${validTable(importId)}`);
+  await pool.query(`DROP TABLE IF EXISTS ${statsTable(importId)}, ${firstsTable(importId)}, ${validTable(importId)}`);
 }
