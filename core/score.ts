@@ -241,6 +241,9 @@ function toMillis(name: string, v: Instant): number {
   return t;
 }
 
+const ageDays = (nowMs: number, name: string, v: Instant): number => Math.max(0, (nowMs - toMillis(name, v)) / DAY_MS);
+const isoOf = (name: string, v: Instant): string => new Date(toMillis(name, v)).toISOString();
+
 function countOf(inputs: ScoreInputs, name: keyof ScoreInputs): number {
   const v = inputs[name] ?? 0;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
@@ -373,8 +376,6 @@ export function groupPoints(score: ScoreResult, group: ScoreGroup): number {
 export function scoreContact(inputs: ScoreInputs, policy: ScorePolicy, now: Instant, risk: RiskResult = riskOf(inputs, policy)): ScoreResult {
   checkEnums(inputs);
   const nowMs = toMillis('now', now);
-  const ageDays = (name: string, v: Instant): number => Math.max(0, (nowMs - toMillis(name, v)) / DAY_MS);
-  const iso = (name: string, v: Instant): string => new Date(toMillis(name, v)).toISOString();
   const parts: ScorePart[] = [];
 
   // Base reachability
@@ -399,12 +400,12 @@ export function scoreContact(inputs: ScoreInputs, policy: ScorePolicy, now: Inst
   if (inputs.lastLoginAt == null) {
     parts.push({ group: 'activity', input: 'lastLoginAt', value: null, points: 0, rule: 'activity.recentLogin', note: 'no login known' });
   } else {
-    const age = ageDays('lastLoginAt', inputs.lastLoginAt);
+    const age = ageDays(nowMs, 'lastLoginAt', inputs.lastLoginAt);
     const band = ap.recentLogin.find((b) => age <= b.withinDays);
     parts.push({
       group: 'activity',
       input: 'lastLoginAt',
-      value: iso('lastLoginAt', inputs.lastLoginAt),
+      value: isoOf('lastLoginAt', inputs.lastLoginAt),
       points: band?.points ?? 0,
       rule: 'activity.recentLogin',
       note: band
@@ -429,13 +430,13 @@ export function scoreContact(inputs: ScoreInputs, policy: ScorePolicy, now: Inst
       note: engaged > 0 ? 'no last-activity time given: engagement not decayed' : 'no engagement to decay',
     });
   } else {
-    const age = ageDays('lastActivityAt', inputs.lastActivityAt);
+    const age = ageDays(nowMs, 'lastActivityAt', inputs.lastActivityAt);
     const factor = Math.pow(0.5, age / ap.recencyDecay.halfLifeDays);
     const p = round2(-engaged * (1 - factor));
     parts.push({
       group: 'activity',
       input: 'lastActivityAt',
-      value: iso('lastActivityAt', inputs.lastActivityAt),
+      value: isoOf('lastActivityAt', inputs.lastActivityAt),
       points: p,
       rule: 'activity.recencyDecay',
       note: `last activity ${fmt(round2(age))} days ago, half-life ${fmt(ap.recencyDecay.halfLifeDays)} d: engagement ${fmt(engaged)} x ${factor.toFixed(3)} kept, ${signed(p)}`,

@@ -30,15 +30,16 @@ const ge = (label: string, value: number, min: number): Check => ({
   text: `${label} ${value} ${value >= min ? '>=' : '<'} ${min}`,
 });
 
+function tierResult(t: TierPolicy, tier: Tier, reasons: string[]): TierResult {
+  const p = t[tier];
+  return { tier, channel: p.channel, mode: p.mode, cadence: p.cadence, reasons };
+}
+
 export function tierOf(score: ScoreResult, risk: RiskResult, inputs: ScoreInputs, policy: ScorePolicy): TierResult {
   if (score.policyVersion !== policy.version) {
     throw new Error(`score was computed with ${score.policyVersion}, tiering with ${policy.version}: use one policy`);
   }
   const t = policy.tiers;
-  const result = (tier: Tier, reasons: string[]): TierResult => {
-    const p = t[tier];
-    return { tier, channel: p.channel, mode: p.mode, cadence: p.cadence, reasons };
-  };
 
   // D: any one of these is enough. All that apply are reported.
   const d: string[] = [];
@@ -48,7 +49,7 @@ export function tierOf(score: ScoreResult, risk: RiskResult, inputs: ScoreInputs
   const complaints = inputs.complaints ?? 0;
   if (complaints >= t.D.minComplaints) d.push(`complaints ${complaints} >= ${t.D.minComplaints}`);
   if (risk.quarantined) d.push(`risk ${risk.points} >= quarantine threshold ${risk.threshold}: quarantined (${risk.reasons.join('; ')})`);
-  if (d.length > 0) return result('D', d);
+  if (d.length > 0) return tierResult(t, 'D', d);
 
   const activity = groupPoints(score, 'activity');
   const aov = inputs.averageOrderValue ?? 0;
@@ -63,7 +64,7 @@ export function tierOf(score: ScoreResult, risk: RiskResult, inputs: ScoreInputs
       text: `line type ${inputs.lineType} ${t.A.lineTypes.includes(inputs.lineType) ? 'is' : 'is not'} SMS-capable (${t.A.lineTypes.join(', ')})`,
     },
   ];
-  if (a.every((c) => c.ok)) return result('A', [reachable, ...a.map((c) => c.text)]);
+  if (a.every((c) => c.ok)) return tierResult(t, 'A', [reachable, ...a.map((c) => c.text)]);
   const notA = `not A: ${a.filter((c) => !c.ok).map((c) => c.text).join(', ')}`;
 
   const b: Check[] = [
@@ -71,8 +72,8 @@ export function tierOf(score: ScoreResult, risk: RiskResult, inputs: ScoreInputs
     ge('activity points', activity, t.B.minActivityPoints),
     ge('average order value', aov, t.B.minAverageOrderValue),
   ];
-  if (b.every((c) => c.ok)) return result('B', [reachable, ...b.map((c) => c.text), notA]);
+  if (b.every((c) => c.ok)) return tierResult(t, 'B', [reachable, ...b.map((c) => c.text), notA]);
   const notB = `not B: ${b.filter((c) => !c.ok).map((c) => c.text).join(', ')}`;
 
-  return result('C', [reachable, notA, notB]);
+  return tierResult(t, 'C', [reachable, notA, notB]);
 }
