@@ -91,7 +91,7 @@ export async function writeContactUpdates(client: PoolClient, updates: readonly 
       risk_points = t.risk_points, risk_reasons = ARRAY(SELECT jsonb_array_elements_text(t.risk_reasons)), quarantined = t.quarantined, score = t.score,
       score_parts = t.score_parts, tier = t.tier, tier_reasons = ARRAY(SELECT jsonb_array_elements_text(t.tier_reasons)), policy_version = t.policy_version, updated_at = now()
     FROM unnest($1::bigint[], $2::jsonb[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::int[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
-                $11::int[], $12::jsonb[], $13::boolean[], $14::int[], $15::jsonb[], $16::text[], $17::jsonb[], $18::text[])
+                $11::int[], $12::jsonb[], $13::boolean[], $14::int[], $15::json[], $16::text[], $17::jsonb[], $18::text[])
       AS t(id, activity, number_status, validity, sms_eligible, prefer_cheaper_channel, order_count, last_order_at, rechecked_at, recheck_after,
            risk_points, risk_reasons, quarantined, score, score_parts, tier, tier_reasons, policy_version)
     WHERE c.id = t.id`,
