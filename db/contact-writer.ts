@@ -58,7 +58,12 @@ export async function nextContactIds(client: PoolClient, n: number): Promise<num
 }
 
 const CONSENT_COLUMNS = ['contact_id', 'channel', 'purpose', 'source', 'granted_at', 'double_opt_in', 'proof'];
-const consentRow = (id: number, k: ContactDraft['consents'][number]): CopyValue[] => [id, k.channel, k.purpose, k.source, k.grantedAt, k.doubleOptIn, { json: k.proof }];
+type Consent = ContactDraft['consents'][number];
+const consentRow = (id: number, k: Consent): CopyValue[] => [id, k.channel, k.purpose, k.source, k.grantedAt, k.doubleOptIn, { json: k.proof }];
+/** consentRow as a COPY line (channel and grant instant are ours: see contactLine). */
+const consentLine = (id: number, k: Consent) =>
+  `${id}\t${k.channel}\t${copyField(k.purpose)}\t${copyField(k.source)}\t${k.grantedAt}\t${k.doubleOptIn}\t${copyField({ json: k.proof })}\n`;
+const emailLine = (id: number, email: string) => `${id}\t${emailHash(email)}\t${copyField(email)}\n`;
 
 /**
  * Collects one partition's contacts with their e-mails, consents and tier changes, then writes
@@ -86,10 +91,11 @@ export class ContactWriter {
       this.updates.addLine(contactLine(w, id));
     } else {
       this.contacts.addLine(contactLine(w, id));
-      for (const e of w.draft.emails) this.emails.add([id, emailHash(e), e]);
-      for (const k of w.draft.consents) this.consents.add(consentRow(id, k));
+      for (const e of w.draft.emails) this.emails.addLine(emailLine(id, e));
+      for (const k of w.draft.consents) this.consents.addLine(consentLine(id, k));
     }
-    if (w.prior?.tier !== w.ev.tier.tier) this.tiers.add([id, w.prior?.tier ?? null, w.ev.tier.tier, Math.round(w.ev.score.total), this.cause, w.ev.tier.reasons]);
+    if (w.prior?.tier !== w.ev.tier.tier)
+      this.tiers.addLine(`${id}\t${plain(w.prior?.tier ?? null)}\t${w.ev.tier.tier}\t${Math.round(w.ev.score.total)}\t${copyField(this.cause)}\t${copyField(w.ev.tier.reasons)}\n`);
   }
 
   async write(client: PoolClient): Promise<void> {
@@ -116,7 +122,7 @@ export class ContactWriter {
     if (merged.length)
       await client.query(
         `INSERT INTO consents (${CONSENT_COLUMNS.join(', ')})
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::jsonb[])
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::boolean[], $7::json[])
          ON CONFLICT (contact_id, channel, purpose) DO UPDATE SET
            granted_at = LEAST(consents.granted_at, EXCLUDED.granted_at),
            source = CASE WHEN EXCLUDED.granted_at < consents.granted_at THEN EXCLUDED.source ELSE consents.source END,
