@@ -31,7 +31,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // A signed unsubscribe token is a route parameter of about 80 characters plus the digits of its
   // contact and campaign ids; fastify's default limit of 100 answered 414 to the links of large
   // deployments (tests now run with ids beyond 32 bits).
-  const app = Fastify({ logger: false, maxParamLength: MAX_PARAM_LENGTH });
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } });
   app.get('/healthz', async (_req, reply) => {
     try {
       await deps.pool.query('SELECT 1');
