@@ -43,6 +43,8 @@ export interface MergeContext {
 }
 
 const union = (a: readonly string[], b: readonly (string | null)[]) => {
+  // The common case (a new number, one row) without a set and a sort.
+  if (a.length === 0 && b.length === 1) return b[0] ? [b[0]] : [];
   const out = new Set(a);
   for (const x of b) if (x) out.add(x);
   return [...out].sort();
