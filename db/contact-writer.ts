@@ -58,12 +58,7 @@ export async function nextContactIds(client: PoolClient, n: number): Promise<num
 }
 
 const CONSENT_COLUMNS = ['contact_id', 'channel', 'purpose', 'source', 'granted_at', 'double_opt_in', 'proof'];
-type Consent = ContactDraft['consents'][number];
-const consentRow = (id: number, k: Consent): CopyValue[] => [id, k.channel, k.purpose, k.source, k.grantedAt, k.doubleOptIn, { json: k.proof }];
-/** consentRow as a COPY line (channel and grant instant are ours: see contactLine). */
-const consentLine = (id: number, k: Consent) =>
-  `${id}\t${k.channel}\t${copyField(k.purpose)}\t${copyField(k.source)}\t${k.grantedAt}\t${k.doubleOptIn}\t${copyField({ json: k.proof })}\n`;
-const emailLine = (id: number, email: string) => `${id}\t${emailHash(email)}\t${copyField(email)}\n`;
+const consentRow = (id: number, k: ContactDraft['consents'][number]): CopyValue[] => [id, k.channel, k.purpose, k.source, k.grantedAt, k.doubleOptIn, { json: k.proof }];
 
 /**
  * Collects one partition's contacts with their e-mails, consents and tier changes, then writes
@@ -91,11 +86,10 @@ export class ContactWriter {
       this.updates.addLine(contactLine(w, id));
     } else {
       this.contacts.addLine(contactLine(w, id));
-      for (const e of w.draft.emails) this.emails.addLine(emailLine(id, e));
-      for (const k of w.draft.consents) this.consents.addLine(consentLine(id, k));
+      for (const e of w.draft.emails) this.emails.add([id, emailHash(e), e]);
+      for (const k of w.draft.consents) this.consents.add(consentRow(id, k));
     }
-    if (w.prior?.tier !== w.ev.tier.tier)
-      this.tiers.addLine(`${id}\t${plain(w.prior?.tier ?? null)}\t${w.ev.tier.tier}\t${Math.round(w.ev.score.total)}\t${copyField(this.cause)}\t${copyField(w.ev.tier.reasons)}\n`);
+    if (w.prior?.tier !== w.ev.tier.tier) this.tiers.add([id, w.prior?.tier ?? null, w.ev.tier.tier, Math.round(w.ev.score.total), this.cause, w.ev.tier.reasons]);
   }
 
   async write(client: PoolClient): Promise<void> {

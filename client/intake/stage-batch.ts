@@ -1,10 +1,10 @@
 import { splitRecord } from '../../core/intake/csv';
 import { pickFields, pickJsonFields, type ColumnMapping, type IntakeField, type RawFields } from '../../core/intake/fields';
-import { validateRow, type IntakeRow } from '../../core/intake/row';
+import { validateRow } from '../../core/intake/row';
 import { deviceKeyOf, encodeStagedRow, partKeyOf, rangeKeyOf } from '../../core/intake/staged';
 import type { CountryCode } from '../../core/phone';
 import { phoneHash } from '../../db/contacts';
-import { copyField } from '../../db/copy';
+import { copyLine } from '../../db/copy';
 import { clipRaw, type RejectRecord } from '../../db/intake';
 
 /** What validating a record needs besides the record: fixed for the whole file. */
@@ -72,20 +72,10 @@ export function stageBatch(ctx: StageContext, batch: StageBatch): StageResult {
       continue;
     }
     const hash = phoneHash(r.row.e164);
-    copy.write(stagedLine(hash, batch.seq + i, line, r.row));
+    copy.write(copyLine([partKeyOf(hash), hash, batch.seq + i, line, rangeKeyOf(r.row), deviceKeyOf(r.row), encodeStagedRow(r.row)]));
     valid++;
   }
   return { copy: copy.bytes(), valid, rejects };
-}
-
-/**
- * The staging COPY line of a valid row (db/intake STAGED_COLUMNS). Part key, hash, numbers and the
- * range key (an E.164 prefix and a day) are ours and go as they are; the device key (from the
- * file) and the encoded row go through copyField's escaping.
- */
-function stagedLine(hash: string, seq: number, line: number, row: IntakeRow): string {
-  const rangeKey = rangeKeyOf(row);
-  return `${partKeyOf(hash)}\t${hash}\t${seq}\t${line}\t${rangeKey ?? '\\N'}\t${copyField(deviceKeyOf(row))}\t${copyField(encodeStagedRow(row))}\n`;
 }
 
 const utf8 = new TextEncoder();
