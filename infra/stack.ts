@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
 import { preferredOrFreePort } from './net';
@@ -89,7 +88,10 @@ export async function startStack(config: Config, opts: StartOptions = {}): Promi
         const server = await startTemporalDevServer({ cliPath: tool.executable.path, port, namespace: config.temporal.namespace, dbFilename, ...(uiPort ? { uiPort } : {}) });
         stops.push(() => server.stop());
       } else {
-        // Last route: the SDK downloads the CLI itself (machines with internet only).
+        // Last route: the SDK downloads the CLI itself (machines with internet only). Loaded here
+        // only: @temporalio/testing brings the whole worker SDK, which every CLI command would
+        // otherwise load at start (cli-kit needs runningDevStack from this module).
+        const { TestWorkflowEnvironment } = await import('@temporalio/testing');
         const env = await TestWorkflowEnvironment.createLocal({
           server: { executable: tool.executable, ip: '127.0.0.1', port, namespace: config.temporal.namespace, dbFilename, ...(uiPort ? { ui: true, uiPort } : { ui: false }) },
         });

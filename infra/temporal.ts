@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 
 export class TemporalUnreachableError extends Error {
   constructor(address: string, namespace: string, cause: unknown) {
@@ -35,6 +35,8 @@ export async function connectClient(address: string, namespace: string): Promise
 }
 
 export async function connectWorkerConnection(address: string, namespace: string): Promise<NativeConnection> {
+  // Loaded here only: the worker SDK costs every other CLI command a few hundred ms at start.
+  const { NativeConnection } = await import('@temporalio/worker');
   try {
     return await withTimeout(NativeConnection.connect({ address }), CONNECT_TIMEOUT_MS, 'connect');
   } catch (err) {
