@@ -1,6 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { Evaluation } from '../core/evaluate';
-import { compactScoreParts } from '../core/evaluate';
+import { compactScoreParts, type Evaluation } from '../core/evaluate';
 import type { ContactDraft } from '../core/intake/merge';
 import { actionForStatus, type NumberStatus } from '../core/number-status';
 import { emailHash, type StoredContact } from './contacts';
