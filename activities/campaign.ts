@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
-import { capsOf, parseCampaign, type CampaignDefinition } from '../core/campaign/definition';
-import { applyCap, decide, localTiming, rulesOf, type Decision, type DecisionRules, type LocalTiming } from '../core/campaign/decision';
+import { parseCampaign, type CampaignDefinition } from '../core/campaign/definition';
+import { applyCap, capsFor, decide, rulesOf, TimingCache, type Decision, type DecisionRules, type RecipientSnapshot } from '../core/campaign/decision';
+import type { NamedCapRule } from '../core/frequency';
 import { maskPhone } from '../core/mask';
 import type { EmailSender } from '../channels/email';
 import type { SmsSender } from '../channels/sms';
@@ -119,7 +120,8 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
         const note = (contactId: number, d: Decision | { kind: 'SEND' | 'SKIP'; reason: string; channel?: string }, outcome: RecipientOutcome) => {
           outcomes.set(contactId, outcome);
           const until = d.kind === 'DEFER' ? new Date(d.until) : null;
-          decisions.push([input.campaignId, contactId, at, d.kind, d.reason, until, 'channel' in d ? (d.channel ?? null) : null, 'detail' in d ? (d.detail ?? null) : null]);
+          const rule = d.kind === 'SEND' ? null : ('rule' in d && d.rule) || d.reason;
+          decisions.push([input.campaignId, contactId, at, d.kind, d.reason, until, 'channel' in d ? (d.channel ?? null) : null, 'detail' in d ? (d.detail ?? null) : null, rule]);
         };
 
         // 1. Earlier attempts of this step (a retried batch, a crashed worker) are settled first.
@@ -151,9 +153,16 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
         }
         await recordResults(deps.pool, reconciled, at);
 
-        // 2. Decide at send time; window computations shared by recipients with the same zones.
-        const timings = new Map<string, LocalTiming>();
-        const sends: Array<{ contactId: number; channel: 'sms' | 'email' }> = [];
+        // 2. Decide at send time; window computations and caps shared by recipients alike.
+        const timings = new TimingCache(rules);
+        const capSets = new Map<string, NamedCapRule[]>();
+        const capsOf = (snap: RecipientSnapshot): NamedCapRule[] => {
+          const key = `${snap.tier}|${snap.country}|${snap.subdivision}`;
+          let caps = capSets.get(key);
+          if (!caps) capSets.set(key, (caps = capsFor(rules, snap)));
+          return caps;
+        };
+        const sends: Array<{ contactId: number; channel: 'sms' | 'email'; caps: readonly NamedCapRule[] }> = [];
         const release: LedgerResult[] = [];
         for (const id of toDecide) {
           const record = records.get(id);
@@ -162,11 +171,8 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
             continue;
           }
           const snap = snapshotOf(record);
-          const key = `${snap.country}|${snap.timeZones.join(',')}`;
-          let timing = timings.get(key);
-          if (!timing) timings.set(key, (timing = localTiming(snap, rules)));
-          const d = decide(snap, rules, at.getTime(), timing);
-          if (d.kind === 'SEND') sends.push({ contactId: id, channel: d.channel });
+          const d = decide(snap, rules, at.getTime(), timings);
+          if (d.kind === 'SEND') sends.push({ contactId: id, channel: d.channel, caps: capsOf(snap) });
           else {
             const row = prior.get(id);
             if (row?.state === 'reserved') release.push({ id: row.id, state: 'released' });
@@ -176,12 +182,12 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
         await recordResults(deps.pool, release, at);
 
         // 3. Caps and ledger rows, atomically for the whole batch.
-        const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: STEP, category: def.category, caps: capsOf(def), at }, sends);
+        const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: STEP, category: def.category, at }, sends);
         const toSend: Array<{ row: LedgerRow; record: RecipientRecord }> = [];
         for (const s of sends) {
-          const freeAt = reservation.capped.get(s.contactId);
-          if (freeAt !== undefined) {
-            const d = applyCap({ kind: 'SEND', channel: s.channel, reason: 'ok' }, { ok: false, freeAt }, rules);
+          const held = reservation.capped.get(s.contactId);
+          if (held !== undefined) {
+            const d = applyCap({ kind: 'SEND', channel: s.channel, reason: 'ok' }, { ok: false, ...held }, rules);
             note(s.contactId, d, outcomeOf(s.contactId, d));
           } else {
             const row = reservation.rows.get(s.contactId)!;
@@ -229,7 +235,7 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
         await applySendRefusals(deps, results.filter((r) => r.state === 'failed').map((r) => r.id));
 
         // 5. The audit trail and the recipients' new states.
-        await copyInto(deps.pool, 'campaign_decisions', ['campaign_id', 'contact_id', 'at', 'decision', 'reason', 'until', 'channel', 'detail'], decisions);
+        await copyInto(deps.pool, 'campaign_decisions', ['campaign_id', 'contact_id', 'at', 'decision', 'reason', 'until', 'channel', 'detail', 'rule'], decisions);
         await finishRecipients(deps.pool, input.campaignId, [...outcomes.values()]);
         tally(result, claimed, outcomes);
       }

@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CampaignDefinition } from '../core/campaign/definition';
 import type { RecipientSnapshot } from '../core/campaign/decision';
-import { countryLevelTimeZones, UNKNOWN_TIME_ZONE } from '../core/phone';
+import { countryLevelTimeZones, subdivisionOfNumber, UNKNOWN_TIME_ZONE } from '../core/phone';
 import { shortenLinks, type TrackedLink } from '../core/links';
 import { composeSms, type ComposedSms } from '../core/sms';
 import { escapeHtml, pickLanguage, renderTemplate } from '../core/template';
@@ -23,6 +23,7 @@ export function snapshotOf(r: RecipientRecord): RecipientSnapshot {
     contactId: r.contactId,
     tier: r.tier as TierName,
     country: r.country,
+    subdivision: subdivisionOfNumber(r.e164, r.country),
     timeZones: r.timeZones,
     countryZones: unknownZone ? countryZonesOf(r.e164) : [],
     validity: r.validity as RecipientSnapshot['validity'],

@@ -25,6 +25,7 @@ const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Pr
   [['contact'], async () => (await import('./commands/contact')).registerContact],
   [['events'], async () => (await import('./commands/events')).registerEvents],
   [['campaign'], async () => (await import('./commands/campaign')).registerCampaign],
+  [['policy'], async () => (await import('./commands/policy')).registerPolicy],
   [['recovery'], async () => (await import('./commands/recovery')).registerRecovery],
   [['sandbox'], async () => (await import('./commands/sandbox')).registerSandbox],
   [['migrate'], async () => (await import('./commands/migrate')).registerMigrate],

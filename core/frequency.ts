@@ -1,43 +1,45 @@
 /**
- * Frequency caps per contact and channel, counted over every marketing campaign (seed 000/003:
- * marketing SMS at most 1–2 a week). A cap rule allows `max` sends per rolling `perHours`.
+ * Frequency caps per contact, counted over every marketing campaign. The rules themselves (how
+ * many per how long, per channel, per tier, per region) come from the contact policy through
+ * core/policy/effective.ts `capRulesFor`; this module only counts. A rule allows `max` sends per
+ * rolling `perHours`; a rule of channel 'any' counts every marketing message whatever its channel.
  * Transactional messages are never counted and never capped (but opt-outs still apply).
  */
-export interface CapRule {
-  max: number;
-  perHours: number;
+import type { NamedCapRule, SendChannel } from './policy/effective';
+
+export type { NamedCapRule };
+
+/** An earlier counted send: when it was reserved, on which channel. */
+export interface CountedSend {
+  at: number;
+  channel: SendChannel;
 }
 
-export interface CapPolicy {
-  sms: CapRule[];
-  email: CapRule[];
-}
+export const longestWindowHours = (rules: readonly Pick<NamedCapRule, 'perHours'>[]) => rules.reduce((m, r) => Math.max(m, r.perHours), 0);
 
-/** Defaults: SMS 1 per 24 h and 2 per 7 days; e-mail 3 per 7 days. */
-export const DEFAULT_CAPS: CapPolicy = {
-  sms: [
-    { max: 1, perHours: 24 },
-    { max: 2, perHours: 24 * 7 },
-  ],
-  email: [{ max: 3, perHours: 24 * 7 }],
-};
-
-export const longestWindowHours = (rules: readonly CapRule[]) => rules.reduce((m, r) => Math.max(m, r.perHours), 0);
+export type CapVerdict = { ok: true } | { ok: false; freeAt: number; rule: string };
 
 /**
- * Given the instants of earlier counted sends (any order), whether one more may go at `now`,
- * and if not, the first instant at which every rule allows it again.
+ * Whether one more send on `channel` may go at `now`, given earlier counted sends (any order);
+ * if not, the first instant at which every rule allows it again and the rule that holds it
+ * longest.
  */
-export function capCheck(rules: readonly CapRule[], sentAt: readonly number[], now: number): { ok: true } | { ok: false; freeAt: number } {
+export function capCheck(rules: readonly NamedCapRule[], channel: SendChannel, sent: readonly CountedSend[], now: number): CapVerdict {
   let freeAt = now;
+  let binding: string | null = null;
   for (const rule of rules) {
+    if (rule.channel !== 'any' && rule.channel !== channel) continue;
     const windowStart = now - rule.perHours * 3_600_000;
-    const inWindow = sentAt.filter((t) => t > windowStart).sort((a, b) => a - b);
-    if (inWindow.length >= rule.max) {
-      // The rule frees when enough of the oldest sends leave its window.
-      const leaving = inWindow[inWindow.length - rule.max]!;
-      freeAt = Math.max(freeAt, leaving + rule.perHours * 3_600_000);
+    const inWindow: number[] = [];
+    for (const s of sent) if (s.at > windowStart && (rule.channel === 'any' || s.channel === rule.channel)) inWindow.push(s.at);
+    if (inWindow.length < rule.max) continue;
+    inWindow.sort((a, b) => a - b);
+    // The rule frees when enough of the oldest sends leave its window.
+    const frees = inWindow[inWindow.length - rule.max]! + rule.perHours * 3_600_000;
+    if (frees > freeAt) {
+      freeAt = frees;
+      binding = rule.id;
     }
   }
-  return freeAt === now ? { ok: true } : { ok: false, freeAt };
+  return binding === null ? { ok: true } : { ok: false, freeAt, rule: binding };
 }

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { capCheck, longestWindowHours, type CapPolicy } from '../core/frequency';
+import { capCheck, longestWindowHours, type CountedSend, type NamedCapRule } from '../core/frequency';
 import type { Pool } from './pool';
 import { inTransaction } from './transaction';
 
@@ -20,13 +20,15 @@ export interface LedgerRow {
 export interface SendRequest {
   contactId: number;
   channel: 'sms' | 'email';
+  /** The caps of this contact (core/policy/effective.ts capRulesFor); none for transactional sends. */
+  caps: readonly NamedCapRule[];
 }
 
 export interface Reservation {
   /** Ledger rows that exist for this campaign step: new reservations and earlier attempts. */
   rows: Map<number, LedgerRow>;
-  /** Contacts refused by a cap, with the instant the cap frees. */
-  capped: Map<number, number>;
+  /** Contacts refused by a cap, with the instant the cap frees and the rule that holds them. */
+  capped: Map<number, { freeAt: number; rule: string }>;
 }
 
 const toLedger = (r: Record<string, any>): LedgerRow => ({
@@ -46,7 +48,7 @@ const toLedger = (r: Record<string, any>): LedgerRow => ({
  */
 export const RESERVE_CHUNK = 1_000;
 
-type ReserveOptions = { campaignId: number; step: string; category: 'marketing' | 'transactional'; caps: CapPolicy; at: Date };
+type ReserveOptions = { campaignId: number; step: string; category: 'marketing' | 'transactional'; at: Date };
 
 /**
  * Checks the caps and reserves sends for a batch: per contact, atomically. A per-contact advisory
@@ -88,15 +90,15 @@ async function reserveChunk(pool: Pool, opts: ReserveOptions, requests: readonly
     );
     const rows = new Map(existing.rows.map((r) => [Number(r.contact_id), toLedger(r)]));
     const fresh = requests.filter((r) => !rows.has(r.contactId));
-    const capped = new Map<number, number>();
+    const capped = new Map<number, { freeAt: number; rule: string }>();
     let allowed = fresh;
     if (opts.category === 'marketing' && fresh.length) {
-      const history = await recentMarketingSends(client, fresh, opts.caps, opts.at);
+      const history = await recentMarketingSends(client, fresh, opts.at);
       allowed = [];
       for (const r of fresh) {
-        const check = capCheck(opts.caps[r.channel], history.get(`${r.contactId}:${r.channel}`) ?? [], opts.at.getTime());
+        const check = capCheck(r.caps, r.channel, history.get(r.contactId) ?? [], opts.at.getTime());
         if (check.ok) allowed.push(r);
-        else capped.set(r.contactId, check.freeAt);
+        else capped.set(r.contactId, { freeAt: check.freeAt, rule: check.rule });
       }
     }
     if (allowed.length) {
@@ -112,18 +114,18 @@ async function reserveChunk(pool: Pool, opts: ReserveOptions, requests: readonly
   });
 }
 
-async function recentMarketingSends(client: PoolClient, requests: readonly SendRequest[], caps: CapPolicy, at: Date): Promise<Map<string, number[]>> {
-  const hours = Math.max(longestWindowHours(caps.sms), longestWindowHours(caps.email));
+async function recentMarketingSends(client: PoolClient, requests: readonly SendRequest[], at: Date): Promise<Map<number, CountedSend[]>> {
+  const hours = Math.max(...requests.map((r) => longestWindowHours(r.caps)));
   const { rows } = await client.query(
     `SELECT contact_id, channel, reserved_at FROM send_ledger
      WHERE category = 'marketing' AND contact_id = ANY($1::bigint[]) AND state <> 'released' AND reserved_at > $2`,
     [requests.map((r) => r.contactId), new Date(at.getTime() - hours * 3_600_000)],
   );
-  const out = new Map<string, number[]>();
+  const out = new Map<number, CountedSend[]>();
   for (const r of rows) {
-    const key = `${r.contact_id}:${r.channel}`;
+    const key = Number(r.contact_id);
     const list = out.get(key) ?? [];
-    list.push(r.reserved_at.getTime());
+    list.push({ at: r.reserved_at.getTime(), channel: r.channel });
     out.set(key, list);
   }
   return out;

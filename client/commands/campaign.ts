@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { parseCampaign } from '../../core/campaign/definition';
 import { getCampaign, insertCampaign, listCampaigns } from '../../db/campaigns';
+import { listDecisions } from '../../db/decisions';
+import { clampWarnings, readCampaignFile } from '../campaign-file';
 import { connectPool, type Pool } from '../../db/pool';
 import { connectClient } from '../../infra/temporal';
 import { campaignWorkflowId } from '../../workflows/ids';
@@ -28,18 +27,6 @@ async function withSession<T>(needTemporal: boolean, fn: (s: Session) => Promise
     await pool.end();
     await client?.connection.close();
   }
-}
-
-/** Reads and validates a campaign file (YAML or JSON): one line per problem on failure. */
-export function readCampaignFile(file: string) {
-  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new CliError(`${file} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
-  }
-  return parseCampaign(raw);
 }
 
 const idArg = (v: string) => {
@@ -70,9 +57,11 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
     .option('--json', 'print as JSON')
     .action(async (file: string, flags: GlobalOptions) => {
       const def = readCampaignFile(file);
+      const { clamps, text } = clampWarnings(def);
+      process.stderr.write(text);
       await withSession(false, async ({ pool }) => {
         const id = await insertCampaign(pool, def);
-        emit({ id, name: def.name, category: def.category }, flags, (c) => `campaign ${c.id} created: ${c.name} (${c.category})`);
+        emit({ id, name: def.name, category: def.category, clamped: clamps }, flags, (c) => `campaign ${c.id} created: ${c.name} (${c.category})`);
       });
     });
 
@@ -90,6 +79,7 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
       if (!Number.isInteger(lanes) || lanes < 1 || lanes > 64) throw new UsageError('--lanes must be 1..64');
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new UsageError('--batch-size must be 1..100000');
       const def = /^\d+$/.test(key) ? undefined : readCampaignFile(key);
+      if (def) process.stderr.write(clampWarnings(def).text);
       await withSession(true, async ({ pool, client, taskQueue }) => {
         const id = def ? await insertCampaign(pool, def) : idArg(key);
         const row = await getCampaign(pool, id);
@@ -166,21 +156,18 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
     .command('decisions <id>')
     .description('the audit trail: who got what, when and why')
     .option('--reason <reason>', 'only decisions with this reason (e.g. cap_reached, opted_out, quiet_hours)')
+    .option('--rule <rule>', 'only decisions this rule made (e.g. outside_window:us-fl-ftsa, cap:tier-cadence-B, holiday:CN)')
     .option('--contact <id>', 'only this contact')
     .option('--limit <n>', 'at most this many rows', '200')
     .option('--json', 'print as JSON')
-    .action(async (key: string, flags: GlobalOptions & { reason?: string; contact?: string; limit: string }) => {
+    .action(async (key: string, flags: GlobalOptions & { reason?: string; rule?: string; contact?: string; limit: string }) => {
       const id = idArg(key);
       await withSession(false, async ({ pool }) => {
-        const { rows } = await pool.query(
-          `SELECT contact_id, at, decision, reason, until, channel, detail FROM campaign_decisions
-           WHERE campaign_id = $1 AND ($2::text IS NULL OR reason = $2) AND ($3::bigint IS NULL OR contact_id = $3)
-           ORDER BY id LIMIT $4`,
-          [id, flags.reason ?? null, flags.contact ? Number(flags.contact) : null, Number(flags.limit)],
-        );
-        const list = rows.map((r) => ({ contactId: Number(r.contact_id), at: r.at.toISOString(), decision: r.decision, reason: r.reason, until: r.until?.toISOString() ?? null, channel: r.channel, detail: r.detail }));
+        const list = await listDecisions(pool, id, { reason: flags.reason ?? null, rule: flags.rule ?? null, contactId: flags.contact ? Number(flags.contact) : null, limit: Number(flags.limit) });
         emit(list, flags, (l) =>
-          l.length ? l.map((d) => `${d.at}  contact ${String(d.contactId).padEnd(8)} ${d.decision.padEnd(5)} ${d.reason}${d.channel ? ` via ${d.channel}` : ''}${d.until ? ` until ${d.until}` : ''}${d.detail ? `  (${d.detail})` : ''}`).join('\n') : 'no decisions match',
+          l.length
+            ? l.map((d) => `${d.at}  contact ${String(d.contactId).padEnd(8)} ${d.decision.padEnd(5)} ${d.rule ?? d.reason}${d.channel ? ` via ${d.channel}` : ''}${d.until ? ` until ${d.until}` : ''}${d.detail ? `  (${d.detail})` : ''}`).join('\n')
+            : 'no decisions match',
         );
       });
     });

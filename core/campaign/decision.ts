@@ -1,13 +1,19 @@
-import { holidayRule } from '../holidays';
-import { isOpenAt, nextOpening, SendWindowError, type HolidayOption, type WindowPolicy } from '../send-window';
+import { CONTACT_POLICY, type ContactPolicy } from '../policy/contact-policy';
+import { capRulesFor, effectiveHolidays, noMarketingTier, windowSources, type CampaignTerms, type NamedCapRule, type Place } from '../policy/effective';
+import { tierCadenceId } from '../policy/contact-policy';
 import type { ValidityStatus } from '../score';
-import { DEFAULT_TIER_CHANNELS, type CampaignDefinition, type TierName } from './definition';
+import { channelsOf, type CampaignDefinition, type TierName } from './definition';
+import { localTiming, type DeferReason, type LocalTiming, type TimingSpec, type Whereabouts } from './timing';
+
+export type { DeferReason, LocalTiming };
 
 /**
  * The send decision for one recipient at one instant (brief section 2): SEND, DEFER(until) or
- * SKIP, each with its reason. Pure: everything it looks at is passed in, read at send time, so
- * opt-outs, suppressions, tier changes and quarantine written while a campaign runs count.
- * Caps are applied after this, atomically in the database (see applyCap).
+ * SKIP, each with its reason and, where the contact policy or the campaign decided, the rule
+ * (`outside_window:us-fl-ftsa`, `cap:tier-cadence-B`, `holiday:CN`). Pure: everything it looks at
+ * is passed in, read at send time, so opt-outs, suppressions, tier changes and quarantine
+ * written while a campaign runs count. Caps are applied after this, atomically in the database
+ * (see applyCap).
  */
 export type SkipReason =
   | 'opted_out'
@@ -20,18 +26,19 @@ export type SkipReason =
   | 'deadline_passed'
   | 'holiday'
   | 'outside_window';
-export type DeferReason = 'cap_reached' | 'quiet_hours' | 'holiday' | 'outside_window' | 'not_started';
 export type Channel = 'sms' | 'email';
 
 export type Decision =
   | { kind: 'SEND'; channel: Channel; reason: 'ok' | 'fallback_channel' }
-  | { kind: 'DEFER'; until: number; reason: DeferReason; channel: Channel }
-  | { kind: 'SKIP'; reason: SkipReason; detail?: string };
+  | { kind: 'DEFER'; until: number; reason: DeferReason; channel: Channel; rule?: string }
+  | { kind: 'SKIP'; reason: SkipReason; detail?: string; rule?: string };
 
 export interface RecipientSnapshot {
   contactId: number;
   tier: TierName;
   country: string | null;
+  /** State or province the number presumes (core/phone/subdivision.ts), without its country. */
+  subdivision: string | null;
   timeZones: readonly string[];
   /** Zones of the whole country, for a number whose own zone is unknown. */
   countryZones: readonly string[];
@@ -50,35 +57,74 @@ export interface RecipientSnapshot {
 }
 
 export interface DecisionRules {
+  policy: ContactPolicy;
+  /** What the campaign asked for; the policy tightens it per recipient. */
+  terms: CampaignTerms;
   category: CampaignDefinition['category'];
   tiers: readonly TierName[] | undefined;
   channels: Readonly<Record<TierName, Channel | 'none'>>;
   fallback: boolean;
-  window: WindowPolicy;
-  countryWindows: Readonly<Record<string, WindowPolicy>>;
-  holidays: 'skip' | 'defer' | 'ignore';
+  /** Holidays as the policy and the campaign together decide. */
+  holidays: 'defer' | 'skip' | null;
   startAt: number | null;
   deadline: number | null;
   /** Channels the campaign has a template for. */
   templated: ReadonlySet<Channel>;
 }
 
-export function rulesOf(c: CampaignDefinition): DecisionRules {
+export function termsOf(c: CampaignDefinition): CampaignTerms {
+  return {
+    category: c.category,
+    urgent: c.urgent,
+    window: c.window ?? null,
+    countryWindows: c.countryWindows,
+    holidays: c.holidays ?? null,
+    workingDaysOnly: c.workingDaysOnly,
+    caps: c.caps,
+  };
+}
+
+export function rulesOf(c: CampaignDefinition, policy: ContactPolicy = CONTACT_POLICY): DecisionRules {
   const templated = new Set<Channel>();
   if (c.templates.sms) templated.add('sms');
   if (c.templates.email) templated.add('email');
+  const terms = termsOf(c);
   return {
+    policy,
+    terms,
     category: c.category,
     tiers: c.audience.tiers,
-    channels: { ...DEFAULT_TIER_CHANNELS, ...c.channels },
+    channels: channelsOf(c),
     fallback: c.fallback,
-    window: c.window,
-    countryWindows: c.countryWindows,
-    holidays: c.holidays,
+    holidays: effectiveHolidays(policy, terms),
     startAt: c.startAt ? Date.parse(c.startAt) : null,
     deadline: c.deadline ? Date.parse(c.deadline) : null,
     templated,
   };
+}
+
+/** The timing rules for a place and channel. */
+export function timingSpec(rules: DecisionRules, place: Place, channel: Channel): TimingSpec {
+  return { sources: windowSources(rules.policy, rules.terms, place, channel), holidays: rules.holidays, workingDaysOnly: rules.terms.workingDaysOnly };
+}
+
+/** Every cap of a recipient (policy, tier cadence, region, campaign). */
+export const capsFor = (rules: DecisionRules, r: Pick<RecipientSnapshot, 'country' | 'subdivision' | 'tier'>): NamedCapRule[] =>
+  capRulesFor(rules.policy, rules.terms, r, r.tier);
+
+/**
+ * Window computations shared by the recipients of a batch with the same channel, place and
+ * zones: one LocalTiming each.
+ */
+export class TimingCache {
+  private readonly timings = new Map<string, LocalTiming>();
+  constructor(private readonly rules: DecisionRules) {}
+  get(w: Whereabouts, channel: Channel): LocalTiming {
+    const key = `${channel}|${w.country}|${w.subdivision}|${w.timeZones.join(',')}|${w.countryZones.join(',')}`;
+    let t = this.timings.get(key);
+    if (!t) this.timings.set(key, (t = localTiming(w, timingSpec(this.rules, w, channel))));
+    return t;
+  }
 }
 
 type Availability = { ok: true } | { ok: false; reason: SkipReason };
@@ -111,77 +157,30 @@ export function chooseChannel(r: RecipientSnapshot, rules: DecisionRules): { cha
   return { skip: first.reason };
 }
 
-/** Window and holiday calendar for a recipient, memoisable by (country, zones). */
-export interface LocalTiming {
-  decide(now: number): { open: true } | { open: false; until: number; reason: DeferReason } | { skip: SkipReason; detail: string };
-}
-
-export function localTiming(r: Pick<RecipientSnapshot, 'country' | 'timeZones' | 'countryZones'>, rules: DecisionRules): LocalTiming {
-  const window = (r.country && rules.countryWindows[r.country]) || rules.window;
-  let holidays: HolidayOption | undefined;
-  if (rules.holidays !== 'ignore' && r.country) {
-    try {
-      holidays = holidayRule(r.country, null, rules.holidays);
-    } catch {
-      holidays = undefined; // no calendar for this country
-    }
-  }
-  const zoneOpts = { countryZones: r.countryZones };
-  // A batch decides all its recipients at one instant: the answer for the last instant is kept.
-  let lastNow: number | undefined;
-  let last: ReturnType<LocalTiming['decide']> | undefined;
-  const compute = (now: number): ReturnType<LocalTiming['decide']> => {
-    let next;
-    try {
-      next = nextOpening(now, r.timeZones, window, { ...zoneOpts, ...(holidays ? { holidays } : {}) });
-    } catch (err) {
-      // No usable zone at all (unknown zone and no country): never guess a local time.
-      if (err instanceof SendWindowError) return { skip: 'outside_window', detail: `no local time known: ${err.message}` };
-      throw err;
-    }
-    if (next.kind === 'skip') return { skip: 'holiday', detail: next.reason };
-    if (next.kind === 'none') return { skip: 'outside_window', detail: next.reason };
-    if (next.at.getTime() <= now) return { open: true };
-    let reason: DeferReason = 'outside_window';
-    // 'holiday' when the calendar pushed the opening back (also before the window on a holiday);
-    // 'quiet_hours' only inside the daily range on an allowed weekday.
-    const plain = holidays ? nextOpening(now, r.timeZones, window, zoneOpts) : next;
-    if (plain.kind === 'open' && plain.at.getTime() < next.at.getTime()) reason = 'holiday';
-    else if (isOpenAt(now, r.timeZones, { start: window.start, end: window.end, days: window.days }, zoneOpts)) reason = 'quiet_hours';
-    return { open: false, until: next.at.getTime(), reason };
-  };
-  return {
-    decide(now) {
-      if (now !== lastNow || !last) {
-        last = compute(now);
-        lastNow = now;
-      }
-      return last;
-    },
-  };
-}
-
-/** The decision before caps. `timing` lets a batch share window computations between recipients. */
-export function decide(r: RecipientSnapshot, rules: DecisionRules, now: number, timing: LocalTiming = localTiming(r, rules)): Decision {
+/** The decision before caps. `timings` lets a batch share window computations between recipients. */
+export function decide(r: RecipientSnapshot, rules: DecisionRules, now: number, timings: TimingCache = new TimingCache(rules)): Decision {
   if (rules.deadline !== null && now >= rules.deadline) return { kind: 'SKIP', reason: 'deadline_passed' };
   if (rules.tiers && !rules.tiers.includes(r.tier)) return { kind: 'SKIP', reason: 'tier_excluded', detail: `tier ${r.tier}` };
   if (rules.category === 'marketing' && r.quarantined) return { kind: 'SKIP', reason: 'quarantined' };
+  if (rules.category === 'marketing' && noMarketingTier(rules.policy, r.tier))
+    return { kind: 'SKIP', reason: 'tier_excluded', detail: `tier ${r.tier}: no marketing contact`, rule: `tier_excluded:${tierCadenceId(r.tier)}` };
   const choice = chooseChannel(r, rules);
   if ('skip' in choice) return { kind: 'SKIP', reason: choice.skip };
   if (rules.startAt !== null && now < rules.startAt) return { kind: 'DEFER', until: rules.startAt, reason: 'not_started', channel: choice.channel };
-  const t = timing.decide(now);
-  if ('skip' in t) return { kind: 'SKIP', reason: t.skip, detail: t.detail };
-  if (!t.open) return withinDeadline({ kind: 'DEFER', until: t.until, reason: t.reason, channel: choice.channel }, rules);
+  const t = timings.get(r, choice.channel).decide(now);
+  if ('skip' in t) return { kind: 'SKIP', reason: t.skip, detail: t.detail, rule: t.rule };
+  if (!t.open) return withinDeadline({ kind: 'DEFER', until: t.until, reason: t.reason, channel: choice.channel, rule: t.rule }, rules);
   return { kind: 'SEND', channel: choice.channel, reason: choice.fallback ? 'fallback_channel' : 'ok' };
 }
 
 /** A SEND that the cap refused becomes DEFER until the cap frees (or SKIP past the deadline). */
-export function applyCap(d: Decision & { kind: 'SEND' }, cap: { ok: true } | { ok: false; freeAt: number }, rules: DecisionRules): Decision {
+export function applyCap(d: Decision & { kind: 'SEND' }, cap: { ok: true } | { ok: false; freeAt: number; rule: string }, rules: DecisionRules): Decision {
   if (cap.ok) return d;
-  return withinDeadline({ kind: 'DEFER', until: cap.freeAt, reason: 'cap_reached', channel: d.channel }, rules);
+  return withinDeadline({ kind: 'DEFER', until: cap.freeAt, reason: 'cap_reached', channel: d.channel, rule: `cap:${cap.rule}` }, rules);
 }
 
 function withinDeadline(d: Decision & { kind: 'DEFER' }, rules: DecisionRules): Decision {
-  if (rules.deadline !== null && d.until >= rules.deadline) return { kind: 'SKIP', reason: 'deadline_passed', detail: `next chance ${new Date(d.until).toISOString()} (${d.reason}) is past the deadline` };
+  if (rules.deadline !== null && d.until >= rules.deadline)
+    return { kind: 'SKIP', reason: 'deadline_passed', detail: `next chance ${new Date(d.until).toISOString()} (${d.rule ?? d.reason}) is past the deadline`, ...(d.rule ? { rule: d.rule } : {}) };
   return d;
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { DEFAULT_CAPS, type CapPolicy } from '../frequency';
+import { CONTACT_POLICY, tierChannels } from '../policy/contact-policy';
 import { templateVariables, TEMPLATE_VARIABLES } from '../template';
 
 /**
  * A campaign definition (YAML or JSON file), validated with one readable line per problem.
- * Times are ISO 8601 with an offset; windows are recipient-local wall-clock times.
+ * Times are ISO 8601 with an offset; windows are recipient-local wall-clock times. Windows, caps
+ * and holidays here can only tighten the contact policy (core/policy/effective.ts); what the policy
+ * overrides is reported by core/policy/check.ts.
  */
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const hhmm = z.string().regex(HHMM, 'must be HH:mm, e.g. 09:00');
@@ -43,7 +45,7 @@ export const campaignSchema = z
         limit: z.int().positive().optional(),
       })
       .default({}),
-    /** Channel per tier; default A sms, B email, C email, D none. */
+    /** Channel per tier; default the contact policy's tier channel (A sms, B email, C email, D none). */
     channels: z.partialRecord(tier, channel).default({}),
     /** Use the other channel when the tier's channel is unavailable for a contact. */
     fallback: z.boolean().default(true),
@@ -54,9 +56,15 @@ export const campaignSchema = z
       })
       .refine((t) => t.sms || t.email, 'needs an sms or an email template'),
     defaultLanguage: z.string().min(2).default('en'),
-    window: windowSchema.default({ start: '09:00', end: '20:00' }),
+    /** Absent: the policy's window for the category alone. */
+    window: windowSchema.optional(),
     countryWindows: z.record(z.string().regex(/^[A-Z]{2}$/), windowSchema).default({}),
-    holidays: z.enum(['skip', 'defer', 'ignore']).default('defer'),
+    /** Absent: the policy's (marketing defers on public holidays; transactional ignores them). */
+    holidays: z.enum(['skip', 'defer', 'ignore']).optional(),
+    /** Send on working days only: weekends and public holidays off, official make-up workdays on. */
+    workingDaysOnly: z.boolean().default(false),
+    /** Transactional only: one-time codes and alerts, sent at any hour (others wait out the night). */
+    urgent: z.boolean().default(false),
     startAt: instant.optional(),
     deadline: instant.optional(),
     rateLimit: z.strictObject({ sms: z.number().positive().optional(), email: z.number().positive().optional() }).default({}),
@@ -70,6 +78,8 @@ export const campaignSchema = z
     links: z.strictObject({ track: z.boolean() }).optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.urgent && c.category !== 'transactional')
+      ctx.addIssue({ code: 'custom', path: ['urgent'], message: 'only a transactional message can be urgent' });
     if (c.startAt && c.deadline && Date.parse(c.deadline) <= Date.parse(c.startAt))
       ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'must be after startAt' });
     const texts: Array<[string, string]> = [];
@@ -80,7 +90,7 @@ export const campaignSchema = z
         if (!(TEMPLATE_VARIABLES as readonly string[]).includes(v))
           ctx.addIssue({ code: 'custom', path: path.split('.'), message: `unknown variable {{${v}}}; known: ${TEMPLATE_VARIABLES.join(', ')}` });
     // Only the tiers the audience can contain need a template for their channel.
-    const channels = { ...DEFAULT_TIER_CHANNELS, ...c.channels };
+    const channels = channelsOf(c);
     const tiers = c.audience.tiers ?? (Object.keys(channels) as TierName[]);
     for (const ch of new Set(tiers.map((t) => channels[t]))) {
       if (ch === 'sms' && !c.templates.sms) ctx.addIssue({ code: 'custom', path: ['templates', 'sms'], message: 'a tier of the audience uses sms but there is no sms template' });
@@ -92,7 +102,17 @@ export type CampaignDefinition = z.infer<typeof campaignSchema>;
 export type TierName = z.infer<typeof tier>;
 export type ChannelChoice = z.infer<typeof channel>;
 
-export const DEFAULT_TIER_CHANNELS: Record<TierName, ChannelChoice> = { A: 'sms', B: 'email', C: 'email', D: 'none' };
+/**
+ * The channel per tier: the campaign's choice, else the contact policy's tier channel for
+ * marketing; a transactional message goes on its templated channel to every tier.
+ */
+export function channelsOf(c: Pick<CampaignDefinition, 'category' | 'channels' | 'templates'>): Record<TierName, ChannelChoice> {
+  if (c.category === 'transactional') {
+    const ch: ChannelChoice = c.templates.sms ? 'sms' : 'email';
+    return { A: ch, B: ch, C: ch, D: ch, ...c.channels };
+  }
+  return { ...tierChannels(CONTACT_POLICY), ...c.channels };
+}
 
 export class CampaignDefinitionError extends Error {
   constructor(readonly problems: string[]) {
@@ -105,10 +125,4 @@ export function parseCampaign(raw: unknown): CampaignDefinition {
   const r = campaignSchema.safeParse(raw);
   if (r.success) return r.data;
   throw new CampaignDefinitionError(r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`));
-}
-
-/** The caps that apply: the definition's, else the category's defaults (transactional: none). */
-export function capsOf(c: CampaignDefinition): CapPolicy {
-  if (c.category === 'transactional') return { sms: [], email: [] };
-  return { sms: c.caps?.sms ?? DEFAULT_CAPS.sms, email: c.caps?.email ?? DEFAULT_CAPS.email };
 }

@@ -32,3 +32,4 @@ export {
   UNKNOWN_TIME_ZONES,
 } from './timezones';
 export { TZ_DATA_VERSION } from './tzdata';
+export { subdivisionOfNumber } from './subdivision';

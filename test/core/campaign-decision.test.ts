@@ -3,13 +3,14 @@ import { DateTime, Settings } from 'luxon';
 import windowVectors from '../fixtures/send_windows.json';
 import holidayVectors from '../fixtures/holidays.json';
 import zoneVectors from '../fixtures/phone_timezones.json';
-import { parseCampaign, capsOf } from '../../core/campaign/definition';
+import { parseCampaign } from '../../core/campaign/definition';
 import {
   applyCap,
   chooseChannel,
+  capsFor,
   decide,
-  localTiming,
   rulesOf,
+  TimingCache,
   type Decision,
   type DecisionRules,
   type RecipientSnapshot,
@@ -33,6 +34,7 @@ function recipient(over: Partial<RecipientSnapshot> = {}): RecipientSnapshot {
     contactId: 1,
     tier: 'A',
     country: 'GB',
+    subdivision: null,
     timeZones: ['Europe/London'],
     countryZones: countryLevelTimeZones('44'),
     validity: 'reachable',
@@ -139,7 +141,15 @@ const CASES: Record<string, Case> = {
     c: { category: 'transactional' },
     want: { kind: 'SKIP', reason: 'invalid_number' },
   },
-  'SKIP no_channel: tier D is never contacted': { r: { tier: 'D' }, want: { kind: 'SKIP', reason: 'no_channel' } },
+  'SKIP tier_excluded: tier D gets no marketing (policy tier cadence none)': {
+    r: { tier: 'D' },
+    want: { kind: 'SKIP', reason: 'tier_excluded', rule: 'tier_excluded:tier-cadence-D' },
+  },
+  'SKIP tier_excluded: tier D gets no marketing even with an explicit channel': {
+    r: { tier: 'D' },
+    c: { channels: { D: 'email' } },
+    want: { kind: 'SKIP', reason: 'tier_excluded', rule: 'tier_excluded:tier-cadence-D' },
+  },
   'SKIP no_channel: tier B (e-mail) without an e-mail address, fallback off': {
     r: { tier: 'B', hasEmail: false },
     c: { fallback: false },
@@ -162,13 +172,13 @@ const CASES: Record<string, Case> = {
     // 21:30 BST; next opening 2026-06-17 09:00 BST = 08:00Z; deadline 07:00Z.
     c: { deadline: '2026-06-17T07:00:00Z' },
     now: ms('2026-06-16T20:30:00Z'),
-    want: { kind: 'SKIP', reason: 'deadline_passed', detail: 'next chance 2026-06-17T08:00:00.000Z (outside_window) is past the deadline' },
+    want: { kind: 'SKIP', reason: 'deadline_passed', detail: 'next chance 2026-06-17T08:00:00.000Z (outside_window:product-default-window) is past the deadline', rule: 'outside_window:product-default-window' },
   },
   'SKIP holiday: holidays "skip", CN recipient on National Day': {
     r: CN,
     c: { holidays: 'skip' },
     now: ms('2026-10-01T10:00:00+08:00'),
-    want: { kind: 'SKIP', reason: 'holiday' },
+    want: { kind: 'SKIP', reason: 'holiday', rule: 'holiday:CN' },
   },
   'SKIP outside_window: candidate zones never share the window': {
     r: { country: null, timeZones: ['Asia/Shanghai', 'America/New_York'], countryZones: [] },
@@ -183,22 +193,22 @@ const CASES: Record<string, Case> = {
   },
   'DEFER outside_window: 23:30 local, until 09:00 local next day': {
     now: ms('2026-06-16T22:30:00Z'),
-    want: { kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-17T09:00:00+01:00'), channel: 'sms' },
+    want: { kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-17T09:00:00+01:00'), channel: 'sms', rule: 'outside_window:product-default-window' },
   },
   'DEFER quiet_hours: lunch break 12:00–13:30 local': {
     c: { window: { start: '09:00', end: '20:00', quietHours: [{ start: '12:00', end: '13:30' }] } },
     now: ms('2026-06-16T12:30:00+01:00'),
-    want: { kind: 'DEFER', reason: 'quiet_hours', until: ms('2026-06-16T13:30:00+01:00'), channel: 'sms' },
+    want: { kind: 'DEFER', reason: 'quiet_hours', until: ms('2026-06-16T13:30:00+01:00'), channel: 'sms', rule: 'quiet_hours:campaign-window' },
   },
   'DEFER outside_window: a weekday-only window on a Saturday is not quiet hours': {
     c: { window: { start: '09:00', end: '20:00', days: [1, 2, 3, 4, 5] } },
     now: ms('2026-06-20T11:00:00+01:00'), // Saturday
-    want: { kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-22T09:00:00+01:00'), channel: 'sms' },
+    want: { kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-22T09:00:00+01:00'), channel: 'sms', rule: 'outside_window:campaign-window' },
   },
   'DEFER holiday: CN National Day 10:00 local, deferred to the first working-day window': {
     r: CN,
     now: ms('2026-10-01T10:00:00+08:00'),
-    want: { kind: 'DEFER', reason: 'holiday', until: cnOpening, channel: 'sms' },
+    want: { kind: 'DEFER', reason: 'holiday', until: cnOpening, channel: 'sms', rule: 'holiday:CN' },
   },
   'DEFER holiday: CN National Day 07:00 local (before the window) is still a holiday deferral': {
     r: CN,
@@ -215,18 +225,80 @@ const CASES: Record<string, Case> = {
     now: ms('2026-10-07T21:00:00+08:00'),
     want: { kind: 'DEFER', reason: 'outside_window', until: cnOpening, channel: 'sms' },
   },
-  'DEFER holiday: transactional is deferred the same way': {
+  'DEFER holiday: a campaign with holidays "ignore" is clamped to the policy for marketing': {
+    r: CN,
+    c: { holidays: 'ignore' },
+    now: ms('2026-10-03T15:00:00+08:00'),
+    want: { kind: 'DEFER', reason: 'holiday', until: cnOpening, channel: 'sms', rule: 'holiday:CN' },
+  },
+  'DEFER outside_window: a campaign window wider than the product default is clamped to it': {
+    c: { window: { start: '07:00', end: '23:00' } },
+    now: ms('2026-06-16T21:30:00Z'), // 22:30 BST
+    want: { kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-17T09:00:00+01:00'), channel: 'sms', rule: 'outside_window:product-default-window' },
+  },
+  'DEFER outside_window: New York at 22:30 under a 07:00–23:00 campaign (TCPA 08:00–21:00 and the product 21:00)': {
+    r: { country: 'US', subdivision: 'NY', timeZones: ['America/New_York'], countryZones: [] },
+    c: { window: { start: '07:00', end: '23:00' } },
+    now: ms('2026-06-16T22:30:00-04:00'),
+    want: { kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-17T09:00:00-04:00'), channel: 'sms', rule: 'outside_window:us-tcpa-hours' },
+  },
+  'DEFER outside_window: Florida at 20:30 (Fla. Stat. 501.616: 08:00–20:00)': {
+    r: { country: 'US', subdivision: 'FL', timeZones: ['America/New_York'], countryZones: [] },
+    now: ms('2026-06-16T20:30:00-04:00'),
+    want: { kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-17T09:00:00-04:00'), channel: 'sms', rule: 'outside_window:us-fl-ftsa' },
+  },
+  'DEFER outside_window: a US number whose state is unknown gets the strictest US window (CT 09:00–20:00)': {
+    r: { country: 'US', subdivision: null, timeZones: ['America/New_York'], countryZones: [] },
+    now: ms('2026-06-16T20:15:00-04:00'),
+    want: { kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-17T09:00:00-04:00'), channel: 'sms' },
+  },
+  'SEND ok: e-mail to Florida at 20:30: the state rule covers calls and texts only': {
+    r: { country: 'US', subdivision: 'FL', tier: 'B', timeZones: ['America/New_York'], countryZones: [] },
+    now: ms('2026-06-16T20:30:00-04:00'),
+    want: { kind: 'SEND', channel: 'email', reason: 'ok' },
+  },
+  'SEND ok: transactional ignores holidays': {
     r: CN,
     c: { category: 'transactional' },
     now: ms('2026-10-03T15:00:00+08:00'),
-    want: { kind: 'DEFER', reason: 'holiday', until: cnOpening, channel: 'sms' },
+    want: { kind: 'SEND', channel: 'sms', reason: 'ok' },
+  },
+  'DEFER outside_window: a non-urgent transactional message waits out the night (policy transactional-night)': {
+    r: { country: 'US', subdivision: 'NY', timeZones: ['America/New_York'], countryZones: [] },
+    c: { category: 'transactional' },
+    now: ms('2026-12-25T23:00:00-05:00'),
+    want: { kind: 'DEFER', reason: 'outside_window', until: ms('2026-12-26T07:00:00-05:00'), channel: 'sms', rule: 'outside_window:transactional-night' },
+  },
+  'SEND ok: an urgent transactional message (one-time code) at 23:00 on Christmas Day': {
+    r: { country: 'US', subdivision: 'NY', timeZones: ['America/New_York'], countryZones: [] },
+    c: { category: 'transactional', urgent: true },
+    now: ms('2026-12-25T23:00:00-05:00'),
+    want: { kind: 'SEND', channel: 'sms', reason: 'ok' },
+  },
+  'SKIP opted_out: an urgent transactional message never goes to an SMS opt-out': {
+    r: { country: 'US', subdivision: 'NY', timeZones: ['America/New_York'], countryZones: [], optedOut: { sms: true, email: false }, hasEmail: false },
+    c: { category: 'transactional', urgent: true },
+    now: ms('2026-12-25T23:00:00-05:00'),
+    want: { kind: 'SKIP', reason: 'opted_out' },
+  },
+  'DEFER holiday: a working-days-only campaign waits out a Chinese weekend': {
+    r: CN,
+    c: { workingDaysOnly: true },
+    now: ms('2026-09-19T10:00:00+08:00'), // Saturday
+    want: { kind: 'DEFER', reason: 'holiday', until: ms('2026-09-20T09:00:00+08:00'), channel: 'sms', rule: 'holiday:campaign-working-days' },
+  },
+  'SEND ok: a working-days-only campaign sends on the make-up workday 2026-09-20 (a Sunday)': {
+    r: CN,
+    c: { workingDaysOnly: true },
+    now: ms('2026-09-20T10:00:00+08:00'),
+    want: { kind: 'SEND', channel: 'sms', reason: 'ok' },
   },
 
   // ----- SEND -----
   'SEND ok: tier A by SMS': { want: { kind: 'SEND', channel: 'sms', reason: 'ok' } },
   'SEND ok: tier B by e-mail': { r: { tier: 'B' }, want: { kind: 'SEND', channel: 'email', reason: 'ok' } },
   'SEND ok: tier C by e-mail': { r: { tier: 'C' }, want: { kind: 'SEND', channel: 'email', reason: 'ok' } },
-  'SEND ok: tier D with an explicit channel': { r: { tier: 'D' }, c: { channels: { D: 'email' } }, want: { kind: 'SEND', channel: 'email', reason: 'ok' } },
+  'SEND ok: a transactional message reaches tier D': { r: { tier: 'D' }, c: { category: 'transactional' }, want: { kind: 'SEND', channel: 'sms', reason: 'ok' } },
   'SEND ok: transactional to a quarantined contact': {
     r: { quarantined: true },
     c: { category: 'transactional' },
@@ -303,15 +375,15 @@ describe('decide(): SEND / DEFER / SKIP with each reason', () => {
     expect(d.kind === 'SKIP' && d.detail).toMatch(/2026-10-01.*Asia\/Shanghai.*国庆节/);
   });
 
-  it('holidays "ignore" sends on National Day', () => {
-    expect(decide(recipient(CN), rules({ holidays: 'ignore' }), ms('2026-10-01T10:00:00+08:00'))).toEqual({ kind: 'SEND', channel: 'sms', reason: 'ok' });
+  it('holidays "ignore" does not send marketing on National Day (the policy defers it)', () => {
+    expect(decide(recipient(CN), rules({ holidays: 'ignore' }), ms('2026-10-01T10:00:00+08:00'))).toMatchObject({ kind: 'DEFER', reason: 'holiday', rule: 'holiday:CN' });
   });
 
   it('a country without a holiday calendar still gets its window', () => {
     // 'AQ' (Antarctica) is not in date-holidays: no calendar, the window alone applies.
     const r = recipient({ country: 'AQ', timeZones: ['UTC'], countryZones: ['UTC'] });
     expect(decide(r, rules(), ms('2026-06-16T10:00:00Z')).kind).toBe('SEND');
-    expect(decide(r, rules(), ms('2026-06-16T21:00:00Z'))).toMatchObject({ kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-17T09:00:00Z') });
+    expect(decide(r, rules(), ms('2026-06-16T21:00:00Z'))).toMatchObject({ kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-17T09:00:00Z'), rule: 'outside_window:product-default-window' });
   });
 
   it('reads the snapshot at send time: an opt-out written mid-campaign changes the decision', () => {
@@ -320,9 +392,9 @@ describe('decide(): SEND / DEFER / SKIP with each reason', () => {
     expect(decide(recipient({ optedOut: { sms: true, email: false } }), x, NOW)).toMatchObject({ kind: 'SKIP', reason: 'opted_out' });
   });
 
-  it('a shared LocalTiming gives the same answers as a fresh one', () => {
+  it('a shared TimingCache gives the same answers as a fresh one', () => {
     const x = rules();
-    const shared = localTiming(recipient(), x);
+    const shared = new TimingCache(x);
     for (const now of [NOW, ms('2026-06-16T22:30:00Z'), ms('2026-06-17T08:00:00Z')]) {
       expect(decide(recipient({ contactId: 7 }), x, now, shared)).toEqual(decide(recipient({ contactId: 7 }), x, now));
     }
@@ -359,25 +431,26 @@ describe('applyCap(): a SEND the cap refuses', () => {
 
   it.each([
     ['cap ok: the SEND stands', { ok: true } as const, {}, send],
-    ['cap reached: DEFER cap_reached until the cap frees, same channel', { ok: false, freeAt: ms('2026-06-17T07:00:00Z') } as const, {}, { kind: 'DEFER', reason: 'cap_reached', until: ms('2026-06-17T07:00:00Z'), channel: 'sms' }],
-    ['cap frees exactly at the deadline: SKIP deadline_passed', { ok: false, freeAt: ms('2026-06-17T07:00:00Z') } as const, { deadline: '2026-06-17T07:00:00Z' }, { kind: 'SKIP', reason: 'deadline_passed' }],
-    ['cap frees before the deadline: DEFER', { ok: false, freeAt: ms('2026-06-17T07:00:00Z') } as const, { deadline: '2026-06-17T07:00:01Z' }, { kind: 'DEFER', reason: 'cap_reached' }],
+    ['cap reached: DEFER cap_reached until the cap frees, same channel', { ok: false, freeAt: ms('2026-06-17T07:00:00Z'), rule: 'sms-daily' } as const, {}, { kind: 'DEFER', reason: 'cap_reached', until: ms('2026-06-17T07:00:00Z'), channel: 'sms', rule: 'cap:sms-daily' }],
+    ['cap frees exactly at the deadline: SKIP deadline_passed', { ok: false, freeAt: ms('2026-06-17T07:00:00Z'), rule: 'sms-daily' } as const, { deadline: '2026-06-17T07:00:00Z' }, { kind: 'SKIP', reason: 'deadline_passed' }],
+    ['cap frees before the deadline: DEFER', { ok: false, freeAt: ms('2026-06-17T07:00:00Z'), rule: 'sms-daily' } as const, { deadline: '2026-06-17T07:00:01Z' }, { kind: 'DEFER', reason: 'cap_reached' }],
   ] as const)('%s', (_name, cap, c, want) => {
     expect(applyCap(send, cap, rules(c))).toMatchObject(want);
   });
 
-  it('with capCheck and the default caps: an SMS sent 3 h ago defers this one by 21 h', () => {
+  it('with capCheck and the policy caps: an SMS sent 3 h ago defers this one by 21 h (sms-daily)', () => {
     const x = rules();
-    const d = decide(recipient(), x, NOW);
+    const d = decide(recipient({ tier: 'C', hasEmail: false }), x, NOW);
     expect(d.kind).toBe('SEND');
-    const cap = capCheck(capsOf(campaign()).sms, [NOW - 3 * HOUR], NOW);
-    expect(applyCap(d as Decision & { kind: 'SEND' }, cap, x)).toEqual({ kind: 'DEFER', reason: 'cap_reached', until: NOW + 21 * HOUR, channel: 'sms' });
+    const cap = capCheck(capsFor(x, recipient({ tier: 'C' })), 'sms', [{ at: NOW - 3 * HOUR, channel: 'sms' }], NOW);
+    // Tier C's monthly cadence holds it longer than sms-daily: the cap names the rule that holds it longest.
+    expect(applyCap(d as Decision & { kind: 'SEND' }, cap, x)).toEqual({ kind: 'DEFER', reason: 'cap_reached', until: NOW - 3 * HOUR + 30 * 24 * HOUR, channel: 'sms', rule: 'cap:tier-cadence-C' });
   });
 
   it('transactional: no caps, however many sends', () => {
     const c = campaign({ category: 'transactional' });
-    const sends = Array.from({ length: 10 }, (_, i) => NOW - i * HOUR);
-    const cap = capCheck(capsOf(c).sms, sends, NOW);
+    const sends = Array.from({ length: 10 }, (_, i) => ({ at: NOW - i * HOUR, channel: 'sms' as const }));
+    const cap = capCheck(capsFor(rulesOf(c), recipient()), 'sms', sends, NOW);
     expect(cap).toEqual({ ok: true });
     const d = decide(recipient(), rulesOf(c), NOW) as Decision & { kind: 'SEND' };
     expect(applyCap(d, cap, rulesOf(c))).toBe(d);
@@ -401,7 +474,9 @@ describe('every reason is reachable and tested', () => {
 // ---------- 2. local time per recipient, DST-correct, real zones ----------
 
 // Timing tests are about the clock only: no holiday calendar.
-const clockRules = (window = { start: '09:00', end: '20:00' }) => rules({ holidays: 'ignore', window });
+// An urgent transactional message has no window but its own, so any window (02:30, 08:00) is tested as given.
+const clockRules = (window = { start: '09:00', end: '20:00' }) => rules({ category: 'transactional', urgent: true, window });
+const OUTSIDE = 'outside_window:campaign-window';
 const inZones = (timeZones: readonly string[], countryZones: readonly string[] = []) => recipient({ country: null, timeZones, countryZones });
 
 // Two seasons and two host zones for luxon's globals: none may change a decision.
@@ -466,7 +541,7 @@ describe('one campaign, one instant, five real zones: each recipient by its own 
       expect(d).toEqual({ kind: 'SEND', channel: 'sms', reason: 'ok' });
       return;
     }
-    expect(d).toEqual({ kind: 'DEFER', reason: 'outside_window', until: w, channel: 'sms' });
+    expect(d).toEqual({ kind: 'DEFER', reason: 'outside_window', until: w, channel: 'sms', rule: OUTSIDE });
     // Cross-check (not the oracle): the deferral lands on 09:00 local, and that instant sends.
     expect(localHHmm(w, zone).slice(11)).toBe('09:00');
     expect(decide(inZones([zone]), x, w).kind).toBe('SEND');
@@ -492,7 +567,7 @@ describe('DST days: a 09:00 opening is 09:00 local wall time with that day\'s of
       expect(iso(open)).toBe(vectorCase(id).utc_start); // the vector agrees with the hand computation
       const x = clockRules();
       inEnv(env, () => {
-        expect(decide(inZones([zone]), x, ms(before))).toEqual({ kind: 'DEFER', reason: 'outside_window', until: open, channel: 'sms' });
+        expect(decide(inZones([zone]), x, ms(before))).toEqual({ kind: 'DEFER', reason: 'outside_window', until: open, channel: 'sms', rule: OUTSIDE });
         expect(decide(inZones([zone]), x, open - MIN)).toMatchObject({ kind: 'DEFER', until: open });
         expect(decide(inZones([zone]), x, open).kind).toBe('SEND');
       });
@@ -508,7 +583,7 @@ describe('DST days: a 09:00 opening is 09:00 local wall time with that day\'s of
     expect(iso(opening)).toBe(v.start_boundary!.luxon);
     for (const now of [ms('2026-03-08T06:45:00Z') /* 01:45 EST */, transition /* 03:00 EDT */, ms('2026-03-08T07:15:00Z') /* 03:15 EDT */]) {
       const d = decide(inZones([v.zone]), x, now);
-      expect(d).toEqual({ kind: 'DEFER', reason: 'outside_window', until: opening, channel: 'sms' });
+      expect(d).toEqual({ kind: 'DEFER', reason: 'outside_window', until: opening, channel: 'sms', rule: OUTSIDE });
     }
     expect(decide(inZones([v.zone]), x, opening).kind).toBe('SEND');
     expect(opening).toBeGreaterThan(transition);
@@ -518,7 +593,7 @@ describe('DST days: a 09:00 opening is 09:00 local wall time with that day\'s of
     it.each(windowVectors.next_open_cases.map((c) => [`${c.id}: ${c.note}`, c] as const))('%s', (_name, c) => {
       const d = decide(inZones([c.zone]), clockRules(c.window), ms(c.now_utc));
       if (c.now_utc === c.next_open_utc) expect(d.kind).toBe('SEND');
-      else expect(d).toEqual({ kind: 'DEFER', reason: 'outside_window', until: ms(c.next_open_utc), channel: 'sms' });
+      else expect(d).toEqual({ kind: 'DEFER', reason: 'outside_window', until: ms(c.next_open_utc), channel: 'sms', rule: OUTSIDE });
     });
   });
 });
@@ -541,7 +616,7 @@ describe('several candidate zones: sent only when every zone is inside the windo
   ] as const)('%s', (_name, zones, now, want) => {
     const d = decide(inZones(zones), clockRules(), ms(now));
     if (want === 'SEND') expect(d.kind).toBe('SEND');
-    else expect(d).toEqual({ kind: 'DEFER', reason: 'outside_window', until: ms(want.until), channel: 'sms' });
+    else expect(d).toEqual({ kind: 'DEFER', reason: 'outside_window', until: ms(want.until), channel: 'sms', rule: OUTSIDE });
   });
 
   it('a single-zone recipient in the more permissive zone is sent at the same instant', () => {
@@ -562,12 +637,12 @@ describe('unknown zone: the strictest window of the country', () => {
     const sydney = recipient({ country: 'AU', timeZones: ['Australia/Sydney'], countryZones: au });
     const t = ms('2026-06-16T01:00:00Z'); // 11:00 in Sydney
     expect(decide(sydney, x, t).kind).toBe('SEND');
-    expect(decide(unknown, x, t)).toEqual({ kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-16T02:30:00Z'), channel: 'sms' });
+    expect(decide(unknown, x, t)).toEqual({ kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-16T02:30:00Z'), channel: 'sms', rule: OUTSIDE });
     expect(decide(unknown, x, ms('2026-06-16T02:30:00Z')).kind).toBe('SEND');
     expect(decide(unknown, x, ms('2026-06-16T09:29:00Z')).kind).toBe('SEND');
     // 19:45 in Sydney: still open there, but 20:15 on Lord Howe.
     expect(decide(sydney, x, ms('2026-06-16T09:45:00Z')).kind).toBe('SEND');
-    expect(decide(unknown, x, ms('2026-06-16T09:45:00Z'))).toEqual({ kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-17T02:30:00Z'), channel: 'sms' });
+    expect(decide(unknown, x, ms('2026-06-16T09:45:00Z'))).toEqual({ kind: 'DEFER', reason: 'outside_window', until: ms('2026-06-17T02:30:00Z'), channel: 'sms', rule: OUTSIDE });
   });
 
   it('an invalid zone name is treated as unknown too', () => {
@@ -581,12 +656,18 @@ describe('unknown zone: the strictest window of the country', () => {
   });
 
   it('a country window overrides the campaign window for that country', () => {
-    const x = rules({ holidays: 'ignore', countryWindows: { US: { start: '08:00', end: '21:00' } } });
-    const r = recipient({ country: 'US', timeZones: ['America/New_York'], countryZones: countryLevelTimeZones('1') });
+    const x = rules({ window: { start: '09:00', end: '20:00' }, countryWindows: { US: { start: '09:00', end: '21:00' } } });
+    const r = recipient({ country: 'US', subdivision: 'NY', timeZones: ['America/New_York'], countryZones: countryLevelTimeZones('1') });
     const gb = recipient();
-    // 08:30 EDT = 12:30Z: open under the US window; 13:30 BST for GB is open either way.
-    expect(decide(r, x, ms('2026-06-16T12:30:00Z')).kind).toBe('SEND');
+    // 20:30 EDT = 00:30Z: open under the US window (TCPA and the product allow until 21:00).
+    expect(decide(r, x, ms('2026-06-17T00:30:00Z')).kind).toBe('SEND');
     // 20:30 BST = 19:30Z: closed for GB under the campaign window.
-    expect(decide(gb, x, ms('2026-06-16T19:30:00Z'))).toMatchObject({ kind: 'DEFER', reason: 'outside_window' });
+    expect(decide(gb, x, ms('2026-06-16T19:30:00Z'))).toMatchObject({ kind: 'DEFER', reason: 'outside_window', rule: 'outside_window:campaign-window' });
+  });
+
+  it('a country window cannot loosen the law: 08:00 in New York stays closed under the product default', () => {
+    const x = rules({ countryWindows: { US: { start: '08:00', end: '21:00' } } });
+    const r = recipient({ country: 'US', subdivision: 'NY', timeZones: ['America/New_York'], countryZones: countryLevelTimeZones('1') });
+    expect(decide(r, x, ms('2026-06-16T12:30:00Z'))).toMatchObject({ kind: 'DEFER', reason: 'outside_window', rule: 'outside_window:product-default-window' });
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { campaignSchema, capsOf, CampaignDefinitionError, DEFAULT_TIER_CHANNELS, parseCampaign } from '../../core/campaign/definition';
+import { campaignSchema, CampaignDefinitionError, channelsOf, parseCampaign } from '../../core/campaign/definition';
 import { rulesOf } from '../../core/campaign/decision';
-import { DEFAULT_CAPS } from '../../core/frequency';
 
 const TEMPLATES = {
   sms: { en: '{{brand}}: 20% off today, {{name}}. Reply STOP to opt out' },
@@ -31,16 +30,16 @@ describe('parseCampaign: a minimal valid definition gets the documented defaults
       fallback: true,
       templates: TEMPLATES,
       defaultLanguage: 'en',
-      window: { start: '09:00', end: '20:00' },
       countryWindows: {},
-      holidays: 'defer',
+      workingDaysOnly: false,
+      urgent: false,
       rateLimit: {},
       requireApproval: false,
     });
   });
 
-  it('tier channels default to A sms, B email, C email, D none', () => {
-    expect(DEFAULT_TIER_CHANNELS).toEqual({ A: 'sms', B: 'email', C: 'email', D: 'none' });
+  it("tier channels default to the contact policy's: A sms, B email, C email, D none", () => {
+    expect(channelsOf(parseCampaign(MINIMAL))).toEqual({ A: 'sms', B: 'email', C: 'email', D: 'none' });
     expect(rulesOf(parseCampaign(MINIMAL)).channels).toEqual({ A: 'sms', B: 'email', C: 'email', D: 'none' });
     expect(rulesOf(parseCampaign({ ...MINIMAL, channels: { B: 'sms' } })).channels).toEqual({ A: 'sms', B: 'sms', C: 'email', D: 'none' });
   });
@@ -67,6 +66,8 @@ describe('parseCampaign: a minimal valid definition gets the documented defaults
       rateLimit: { sms: 50, email: 200 },
       caps: { sms: [{ max: 1, perHours: 48 }] },
       requireApproval: true,
+      workingDaysOnly: true,
+      urgent: false,
     };
     expect(parseCampaign(full)).toEqual(full);
   });
@@ -132,15 +133,13 @@ describe('parseCampaign: each invalid input gives one readable line naming the p
   });
 });
 
-describe('capsOf', () => {
-  it.each([
-    ['marketing without caps: the defaults', { category: 'marketing' }, DEFAULT_CAPS],
-    ['transactional: no caps at all', { category: 'transactional' }, { sms: [], email: [] }],
-    ['transactional ignores caps it was given', { category: 'transactional', caps: { sms: [{ max: 1, perHours: 24 }] } }, { sms: [], email: [] }],
-    ['marketing with SMS caps: e-mail keeps the default', { category: 'marketing', caps: { sms: [{ max: 1, perHours: 48 }] } }, { sms: [{ max: 1, perHours: 48 }], email: DEFAULT_CAPS.email }],
-    ['marketing with both', { category: 'marketing', caps: { sms: [{ max: 2, perHours: 168 }], email: [{ max: 1, perHours: 24 }] } }, { sms: [{ max: 2, perHours: 168 }], email: [{ max: 1, perHours: 24 }] }],
-  ] as const)('%s', (_name, patch, want) => {
-    expect(capsOf(parseCampaign({ ...MINIMAL, ...patch }))).toEqual(want);
+describe('urgent', () => {
+  it('only a transactional message can be urgent', () => {
+    expect(() => parseCampaign({ ...MINIMAL, urgent: true })).toThrow(/urgent: only a transactional message can be urgent/);
+    expect(parseCampaign({ ...MINIMAL, category: 'transactional', urgent: true }).urgent).toBe(true);
+  });
+  it('a transactional message goes on its templated channel to every tier', () => {
+    expect(channelsOf(parseCampaign({ ...MINIMAL, category: 'transactional' }))).toEqual({ A: 'sms', B: 'sms', C: 'sms', D: 'sms' });
   });
 });
 
@@ -152,5 +151,8 @@ describe('rulesOf', () => {
     expect(r.tiers).toEqual(['A']);
     expect([...r.templated].sort()).toEqual(['email', 'sms']);
     expect(rulesOf(parseCampaign(MINIMAL))).toMatchObject({ startAt: null, deadline: null, tiers: undefined, holidays: 'defer', fallback: true });
+    expect(rulesOf(parseCampaign({ ...MINIMAL, holidays: 'ignore' })).holidays).toBe('defer');
+    expect(rulesOf(parseCampaign({ ...MINIMAL, holidays: 'skip' })).holidays).toBe('skip');
+    expect(rulesOf(parseCampaign({ ...MINIMAL, category: 'transactional' })).holidays).toBe(null);
   });
 });
