@@ -53,6 +53,14 @@ export function nanpRegionsFromPackage(): Record<string, string> {
   const pkg = geoCarrierDir();
   const bson = createRequire(path.join(pkg, 'lib/index.js'))('bson') as { deserialize(b: Buffer): Record<string, string> };
   const data = bson.deserialize(readFileSync(path.join(pkg, 'resources/geocodes/en/1.bson')));
+  const longer = new Map<string, Set<string | null>>();
+  for (const [prefix, description] of Object.entries(data)) {
+    if (prefix.length <= 3) continue;
+    const key = prefix.slice(0, 3);
+    const found = longer.get(key) ?? new Set<string | null>();
+    found.add(subdivisionOfDescription(description));
+    longer.set(key, found);
+  }
   const out: Record<string, string> = {};
   for (let npa = 200; npa <= 999; npa++) {
     const key = String(npa);
@@ -62,9 +70,8 @@ export function nanpRegionsFromPackage(): Record<string, string> {
       continue;
     }
     if (data[key] !== undefined) continue; // a description that names no single subdivision
-    const found = new Set<string | null>();
-    for (const [prefix, description] of Object.entries(data)) if (prefix.length > 3 && prefix.startsWith(key)) found.add(subdivisionOfDescription(description));
-    if (found.size === 1 && !found.has(null)) out[key] = [...found][0]!;
+    const found = longer.get(key);
+    if (found?.size === 1 && !found.has(null)) out[key] = [...found][0]!;
   }
   return out;
 }
