@@ -183,3 +183,30 @@ export async function cancelRemaining(pool: Pool, campaignId: number, reason: st
   await pool.query(`UPDATE campaigns SET cancel_reason = COALESCE(cancel_reason, $2) WHERE id = $1`, [campaignId, reason]);
   return res.rowCount ?? 0;
 }
+
+export interface CampaignProgress {
+  planned: number;
+  /** Recipients the campaign can still take now: pending, claimed, or deferred until an instant already past. */
+  dueNow: number;
+  byState: Record<string, number>;
+  /** The earliest instant a deferred recipient waits for. */
+  nextAt: Date | null;
+}
+
+/** Where a campaign's recipients stand at `at`, from the database's truth. */
+export async function campaignProgress(pool: Pool, campaignId: number, at: Date): Promise<CampaignProgress> {
+  const { rows } = await pool.query<{ state: string; n: number; due: number; next_at: Date | null }>(
+    `SELECT state, count(*)::int AS n,
+            count(*) FILTER (WHERE state IN ('pending', 'claimed') OR (state = 'deferred' AND next_at <= $2))::int AS due,
+            min(next_at) FILTER (WHERE state = 'deferred' AND next_at > $2) AS next_at
+     FROM campaign_recipients WHERE campaign_id = $1 GROUP BY state`,
+    [campaignId, at],
+  );
+  const next = rows.map((r) => r.next_at).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+  return {
+    planned: rows.reduce((n, r) => n + r.n, 0),
+    dueNow: rows.reduce((n, r) => n + r.due, 0),
+    byState: Object.fromEntries(rows.map((r) => [r.state, r.n])),
+    nextAt: next,
+  };
+}

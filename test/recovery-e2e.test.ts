@@ -62,12 +62,13 @@ beforeAll(async () => {
 
 afterAll(async () => s?.stop());
 
-async function sendCampaign(phones: string[]): Promise<void> {
+/** A marketing SMS, or a transactional one (the policy keeps marketing from a number that failed: tier D). */
+async function sendCampaign(phones: string[], category: 'marketing' | 'transactional' = 'marketing'): Promise<void> {
   const campaignId = await insertCampaign(
     s.db.pool,
     parseCampaign({
-      name: 'spring sale',
-      category: 'marketing',
+      name: category === 'marketing' ? 'spring sale' : 'order shipped',
+      category,
       brand: 'Acme',
       audience: { contactIds: phones.map((p) => ids[p]!) },
       channels: { A: 'sms', B: 'sms', C: 'sms', D: 'sms' },
@@ -97,7 +98,7 @@ const closedCaseOf = (contactId: number) =>
 describe('changed-number recovery, end to end', () => {
   it('two 30003 -> scan -> confirmation SMS -> "Y" from the handset -> merged, visible in contact show', async () => {
     await sendCampaign([OLD]);
-    await sendCampaign([OLD]);
+    await sendCampaign([OLD], 'transactional'); // after one 30003 it is tier D: only a transactional message still goes
     const dead = await show(OLD);
     expect(dead).toMatchObject({ validity: 'unreachable', smsEligible: false });
     expect(dead.activity).toMatchObject({ consecutiveFailures: 2 });

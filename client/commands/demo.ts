@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseCampaign } from '../../core/campaign/definition';
-import { insertCampaign } from '../../db/campaigns';
+import { campaignProgress, insertCampaign, type CampaignProgress } from '../../db/campaigns';
 import { connectPool, type Pool } from '../../db/pool';
 import { readSandboxCredentials } from '../../infra/channels';
 import { freePort } from '../../infra/net';
@@ -12,12 +12,15 @@ import { runningDevStack, startStack, type RunningStack } from '../../infra/stac
 import { startServices, type RunningServices } from '../../infra/services';
 import { connectClient } from '../../infra/temporal';
 import { campaignWorkflowId } from '../../workflows/ids';
-import type { CampaignStatus } from '../../workflows/shared';
+import { campaignStatus, type CampaignStatus } from '../../workflows/shared';
 import { configOrExit, emit, type GlobalOptions } from '../cli-kit';
 import { generateContacts } from '../demo/sample-audience';
 import { importAudience, renderReport, type ImportResult } from './audience';
 
-/** The demo campaign: SMS to tiers A-C in every recipient's own day, sandbox channels. */
+/**
+ * The demo campaign: SMS to tiers A-C in every recipient's own day under the contact policy
+ * (windows, regional law, holidays, caps), sandbox channels.
+ */
 const DEMO_CAMPAIGN = {
   name: 'Demo: winter sale',
   category: 'marketing',
@@ -27,8 +30,6 @@ const DEMO_CAMPAIGN = {
   templates: {
     sms: { en: 'Hi {{name}}, winter sale at {{brand}}: 20% off this week.', zh: '{{name}}您好，{{brand}}冬季促销，本周8折。' },
   },
-  window: { start: '00:00', end: '24:00' },
-  holidays: 'ignore',
 };
 
 export function registerDemo(program: Command): void {
@@ -91,15 +92,18 @@ webhooks), and prints the reports.`,
           say(renderReport(imported));
           const campaignId = await insertCampaign(pool, parseCampaign(DEMO_CAMPAIGN));
           say(`running campaign ${campaignId} "${DEMO_CAMPAIGN.name}" ...`);
-          const status: CampaignStatus = await client.workflow.execute('campaignWorkflow', {
+          const handle = await client.workflow.start('campaignWorkflow', {
             taskQueue,
             workflowId: campaignWorkflowId(campaignId),
             args: [{ campaignId, lanes: 4, batchSize: 500 }],
           });
-          await pool.query(`UPDATE campaigns SET workflow_id = $2 WHERE id = $1`, [campaignId, campaignWorkflowId(campaignId)]);
+          await pool.query(`UPDATE campaigns SET workflow_id = $2, status = 'launched', launched_at = now() WHERE id = $1`, [campaignId, campaignWorkflowId(campaignId)]);
+          // Recipients outside their window wait in the workflow (it goes on under \`reachloop dev\`).
+          const progress = await awaitSettled(pool, campaignId, () => handle.query(campaignStatus), 120_000);
+          const status: CampaignStatus = await handle.query(campaignStatus);
           say('waiting for the delivery receipts and replies ...');
           const feedback = await awaitFeedback(pool, campaignId, 30_000);
-          emit({ import: imported, campaign: status, feedback }, opts, renderDemo);
+          emit({ import: imported, campaign: status, progress, feedback }, opts, renderDemo);
         } finally {
           await pool.end();
           await client.connection.close();
@@ -133,6 +137,21 @@ export interface DemoFeedback {
   deadNumbers: number;
 }
 
+/**
+ * Waits (at most timeoutMs) until the campaign has done all it may do now: planned, and every
+ * recipient sent, skipped, or deferred to a later instant (or the workflow finished).
+ */
+async function awaitSettled(pool: Pool, campaignId: number, status: () => Promise<CampaignStatus>, timeoutMs: number): Promise<CampaignProgress> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // The first query can come before the workflow's first task registered its handler.
+    const phase = await status().then((st) => st.phase, () => 'starting');
+    const p = await campaignProgress(pool, campaignId, new Date());
+    if (phase === 'completed' || phase === 'cancelled' || (p.planned > 0 && p.dueNow === 0) || Date.now() > deadline) return p;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Waits (at most timeoutMs) until every message of the campaign has its final status, then sums up the loop. */
 async function awaitFeedback(pool: Pool, campaignId: number, timeoutMs: number): Promise<DemoFeedback> {
   const deadline = Date.now() + timeoutMs;
@@ -164,12 +183,13 @@ async function freeHttp(http: { host: string; port: number; publicBaseUrl: strin
   return { host: http.host, port, publicBaseUrl: process.env.PUBLIC_BASE_URL ? http.publicBaseUrl : `http://${http.host}:${port}` };
 }
 
-function renderDemo(r: { import: ImportResult; campaign: CampaignStatus; feedback: DemoFeedback }): string {
+function renderDemo(r: { import: ImportResult; campaign: CampaignStatus; progress: CampaignProgress; feedback: DemoFeedback }): string {
   const c = r.campaign;
   const f = r.feedback;
   const list = (m: Record<string, number>) => Object.entries(m).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ') || '-';
   return [
-    `campaign ${c.campaignId} ${c.phase}: ${c.planned} recipients`,
+    `campaign ${c.campaignId} ${c.phase}: ${r.progress.planned} recipients (${list(r.progress.byState)})`,
+    ...(r.progress.nextAt ? [`  deferred          ${list(c.deferredByReason)}; the next opens at ${r.progress.nextAt.toISOString()} (the workflow waits for it under \`reachloop dev\`)`] : []),
     `  sent by channel   ${list(c.sentByChannel)}`,
     `  sent by tier      ${list(c.sentByTier)}`,
     `  skipped (why)     ${list(c.skippedByReason)}`,
