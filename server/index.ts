@@ -17,7 +17,7 @@ export interface ServerDeps {
   twilio?: TwilioWebhookOptions;
   /** E-mail/SMS unsubscribe links (unset = not served). */
   unsubscribe?: UnsubscribeOptions;
-  /** E-mail complaint webhooks (ARF reports, provider spam reports): bearer token (unset = not served). */
+  /** E-mail complaint webhooks (ARF reports, provider spam reports): unset = not served; an undefined token = every request 401. */
   complaints?: ComplaintWebhookOptions;
   /** Changed-number recovery through Temporal: inbound answers and `POST /v1/contacts/:id/number-change` (unset = neither). */
   recovery?: RecoveryLink;
