@@ -8,6 +8,7 @@
 import type { PoolClient } from 'pg';
 import { shouldApplyStatus, STATUS_INFO, type MessageStatus } from '../core/delivery-outcome';
 import { maskPhone } from '../core/mask';
+import { isComplaintErrorCode } from '../core/complaints';
 import { emailOutcomeFeedback, smsOutcomeFeedback, type OutcomeFeedback } from '../core/outcome-feedback';
 import { actionForStatus, type NumberStatus } from '../core/number-status';
 import type { ScorePolicy, ValidityStatus } from '../core/score';
@@ -28,6 +29,7 @@ import type { Pool } from '../db/pool';
 import { lockContactsById } from '../db/rescore';
 import { inTransaction } from '../db/transaction';
 import { withDeadlockRetry } from './events';
+import { recordComplaints, withComplaints, type ComplaintRow } from './complaints';
 import { rescoreContacts, type ContactChange } from './rescore';
 
 export interface FeedbackDeps {
@@ -216,6 +218,7 @@ async function feedBack(client: PoolClient, deps: FeedbackDeps, outcomes: readon
   const changes: ContactChange[] = [];
   const suppressions: SuppressionRow[] = [];
   const recoveries: RecoveryCandidateRow[] = [];
+  const complaints: ComplaintRow[] = [];
   const iso = at.toISOString();
   for (const contact of contacts.values()) {
     let activity: Record<string, unknown> = { ...contact.stored.activity };
@@ -246,6 +249,10 @@ async function feedBack(client: PoolClient, deps: FeedbackDeps, outcomes: readon
         suppressions.push({ contactId: contact.id, channel: f.suppression.channel, kind: f.suppression.kind, source: o.channel === 'sms' ? `twilio:${o.code}` : `smtp:${o.code}`, proof });
         deps.log(`${f.verdict}: ${f.suppression.channel} ${f.suppression.kind} for ${maskPhone(contact.draft.e164)} (contact ${contact.id}, code ${o.code})`);
       }
+      if (o.channel === 'sms' && f.verdict === 'suppressed' && isComplaintErrorCode(o.code)) {
+        // The person or their carrier blocks us (30004): a complaint too, once per message.
+        complaints.push({ contactId: contact.id, channel: 'sms', source: `twilio:${o.code}`, reportKey: `sms:ledger:${o.ledgerId}`, ledgerId: o.ledgerId, at, proof });
+      }
       if (f.recovery) {
         recoveries.push({ contactId: contact.id, oldPhoneHash: phoneHash(contact.draft.e164), reason: f.recovery, evidence: { ...proof, consecutiveFailures: activity.consecutiveFailures ?? null } });
         deps.log(`${f.verdict}: ${maskPhone(contact.draft.e164)} (contact ${contact.id}) out of the SMS list after code ${o.code}; recovery candidate`);
@@ -262,7 +269,12 @@ async function feedBack(client: PoolClient, deps: FeedbackDeps, outcomes: readon
       cause,
     });
   }
+  const complained = await recordComplaints(client, complaints, contacts);
+  for (const ch of changes) {
+    const c = complained.byContact.get(ch.contact.id);
+    if (c) Object.assign(ch, { contact: withComplaints(ch.contact, c), cause: c.cause });
+  }
   await rescoreContacts(client, changes, deps.policy, at);
-  await insertSuppressions(client, suppressions, at);
+  await insertSuppressions(client, [...suppressions, ...complained.suppressions], at);
   await openRecoveryCandidates(client, recoveries, at);
 }

@@ -7,11 +7,14 @@
  *   opt-in (START, UNSTOP, YES)   -> the contact's sms opt-outs are removed (21610 ones too), or the
  *     number's pending one;
  *   help (HELP, INFO)             -> nothing stored; the caller answers with the auto-reply;
+ *   a complaint ("spam", "report you", 举报, 投诉, 骚扰; core/complaints.ts) -> a complaint with its
+ *     proof (activities/complaints.ts), besides an opt-out it may also be; never an `sms_reply`;
  *   anything else                 -> an `sms_reply` event (activity and score go up).
  * The replay guard (twilio_webhooks) is written in the same transaction, so a replayed STOP after
  * a START never opts the contact out again.
  */
 import { autoReply, classifyInbound, type InboundClassification, type InboundContext, type InboundKind } from '../core/keywords';
+import { smsComplaintOf } from '../core/complaints';
 import { DEFAULT_RULES } from '../core/events';
 import { normalizePhone } from '../core/phone';
 import type { ScorePolicy } from '../core/score';
@@ -20,6 +23,7 @@ import { insertSuppressions, insertWebhookReceipts, removeOptOuts, setWebhookRes
 import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from '../db/pending-optouts';
 import type { Pool } from '../db/pool';
 import type { SuppressionChannel } from '../db/suppressions';
+import { applyComplaintsIn } from './complaints';
 import { ingestEvents, type EventInput } from './events';
 
 export interface InboundDeps {
@@ -59,6 +63,7 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
   const at = await deps.now();
   const classification = classifyInbound(m.body, { context: opts.context ?? 'default' });
   const kind = classification.kind;
+  const complaint = smsComplaintOf(m.body);
   const phone = normalizePhone(m.from, {});
   const hash = phone.ok ? phoneHash(phone.e164) : null;
   const found = hash ? await deps.pool.query<{ id: string; language: string | null }>('SELECT id, language FROM contacts WHERE phone_hash = $1', [hash]) : null;
@@ -70,7 +75,7 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
   const occurredAt = at.toISOString();
   const subject = contact ? { contact_id: contact.id } : phone.ok ? { phone: phone.e164 } : null;
   if (subject && kind === 'opt_out') events.push({ key: 0, raw: { event_id: `twilio:${m.messageSid}`, event: 'unsubscribe', ...subject, occurred_at: occurredAt, properties: { channel: 'sms', message_sid: m.messageSid } } });
-  if (subject && (kind === 'other' || kind === 'confirm_yes')) {
+  if (subject && (kind === 'confirm_yes' || (kind === 'other' && !complaint.complaint))) {
     events.push({
       key: 0,
       raw: {
@@ -108,6 +113,11 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
           const removed = await removeOptOuts(client, contact.id, 'sms' satisfies SuppressionChannel);
           result = removed ? 'opt_in' : 'opt_in_noop';
         } else result = kind === 'help' ? 'help' : 'reply';
+        if (contact && complaint.complaint) {
+          const complaintProof = { messageSid: m.messageSid, body, receivedAt: occurredAt, keyword: complaint.keyword ?? null, reason: complaint.reason };
+          await applyComplaintsIn(client, deps, [{ contactId: contact.id, channel: 'sms', source: 'sms_reply', reportKey: `sms:reply:${m.messageSid}`, ledgerId: null, at, proof: complaintProof }], at);
+          result = kind === 'opt_out' ? 'opt_out_complaint' : 'complaint';
+        }
         await setWebhookResults(client, [{ key: m.replayKey, result, ledgerId: null, contactId: contact?.id ?? null }]);
       },
     });

@@ -32,7 +32,8 @@ export function snapshotOf(r: RecipientRecord): RecipientSnapshot {
     quarantined: r.quarantined,
     preferCheaperChannel: r.numberStatus === 'silent',
     optedOut: { sms: has('sms', (k) => k === 'opt_out'), email: has('email', (k) => k === 'opt_out') },
-    suppressed: { sms: has('sms', (k) => k !== 'opt_out'), email: has('email', (k) => k !== 'opt_out') },
+    complained: { sms: has('sms', (k) => k === 'complaint'), email: has('email', (k) => k === 'complaint') },
+    suppressed: { sms: has('sms', (k) => k !== 'opt_out' && k !== 'complaint'), email: has('email', (k) => k !== 'opt_out' && k !== 'complaint') },
     consent: { sms: r.consentChannels.includes('sms'), email: r.consentChannels.includes('email') },
   };
 }

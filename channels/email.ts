@@ -55,3 +55,9 @@ export function messageIdFor(ledgerId: string, fromAddress: string): string {
   const left = /^[A-Za-z0-9-]{1,64}$/.test(ledgerId) ? ledgerId : Buffer.from(ledgerId, 'utf8').toString('hex').slice(0, 64);
   return `<rl-${left}@${domain}>`;
 }
+
+/** The ledger id inside a Message-ID made by messageIdFor (`<rl-123@domain>`), or null for any other. */
+export function ledgerIdOfMessageId(messageId: string): string | null {
+  const m = /^\s*<?rl-([1-9]\d{0,17})@[^<>\s@]+>?\s*$/.exec(messageId);
+  return m ? m[1]! : null;
+}

@@ -21,7 +21,8 @@
  *
  * E-mail (SMTP reply code of a permanent refusal): 550/551/553 and 0 (address refused before
  * any server saw it) are hard bounces -> suppress e-mail; 552 and other 5xx are soft: the
- * SOFT_BOUNCES_TO_SUPPRESS-th suppresses e-mail. A complaint (feedback loop report) blacklists.
+ * SOFT_BOUNCES_TO_SUPPRESS-th suppresses e-mail. Complaints (ARF reports, spam reports, 30004) are
+ * recorded by activities/complaints.ts under the contact policy's complaint rules.
  */
 import { classifyDeliveryOutcome, ERROR_CODES, type DeliveryOutcome, type MessageStatus } from './delivery-outcome';
 import type { NumberStatus } from './number-status';
@@ -50,8 +51,7 @@ export type OutcomeVerdict =
   | 'sender_issue'
   | 'not_counted'
   | 'email_hard_bounce'
-  | 'email_soft_bounce'
-  | 'complaint';
+  | 'email_soft_bounce';
 
 /** The contact as the decision sees it. `activity` is contacts.activity (core/activity.ts). */
 export interface FeedbackContact {
@@ -72,7 +72,7 @@ export interface OutcomeFeedback {
   smsEligible?: boolean;
   /** Re-verify the number this many hours from now. */
   recheckInHours?: number;
-  suppression?: { channel: 'sms' | 'email' | 'all'; kind: 'opt_out' | 'carrier_block' | 'bounce' | 'complaint' };
+  suppression?: { channel: 'sms' | 'email' | 'all'; kind: 'opt_out' | 'carrier_block' | 'bounce' };
   /** Hand the contact to the changed-number recovery funnel. */
   recovery?: 'consecutive_failures' | 'invalid_number';
   /** Whether the contact must be re-scored (something the score reads changed). */
@@ -138,18 +138,9 @@ export function smsOutcomeFeedback(contact: FeedbackContact, input: { status: Me
   return { verdict: 'suspect', cause, activity, numberStatus: status, rescore: true };
 }
 
-/** The feedback of a permanent e-mail refusal (SMTP reply code) or a complaint. */
-export function emailOutcomeFeedback(contact: FeedbackContact, input: { smtpCode: number; at: string } | { complaint: true; at: string }): OutcomeFeedback {
+/** The feedback of a permanent e-mail refusal (SMTP reply code). */
+export function emailOutcomeFeedback(contact: FeedbackContact, input: { smtpCode: number; at: string }): OutcomeFeedback {
   const a = contact.activity;
-  if ('complaint' in input) {
-    return {
-      verdict: 'complaint',
-      cause: 'outcome:complaint',
-      activity: { ...a, lastOutcome: { channel: 'email', status: 'complaint', at: input.at } },
-      suppression: { channel: 'all', kind: 'complaint' },
-      rescore: true,
-    };
-  }
   const c = input.smtpCode;
   const last = { channel: 'email', status: 'bounced', errorCode: c, at: input.at };
   if (c === 0 || c === 550 || c === 551 || c === 553) {

@@ -71,7 +71,6 @@ export interface ScoreInputs {
 
 const points = z.number();
 const nonNeg = z.number().nonnegative();
-const count = z.int().nonnegative();
 const perCount = z.strictObject({ pointsEach: nonNeg, max: nonNeg });
 const threshold = z.strictObject({ atLeast: z.int().positive(), points: nonNeg });
 const channel = z.enum(['sms', 'email', 'none']);
@@ -143,7 +142,7 @@ export const scorePolicySchema = z
       }),
       B: z.strictObject({ minScore: points, minActivityPoints: nonNeg, minAverageOrderValue: nonNeg, channel, mode, cadence }),
       C: z.strictObject({ channel, mode, cadence }),
-      D: z.strictObject({ minComplaints: count.min(1), channel, mode, cadence }),
+      D: z.strictObject({ channel, mode, cadence }),
     }),
   })
   .superRefine((p, ctx) => {

@@ -1,11 +1,13 @@
 /**
- * Contact tiers (seed 000), thresholds from the score policy:
+ * Contact tiers (seed 000), thresholds from the score policy; the complaint threshold of tier D
+ * from the contact policy (complaints.blockList: whom we may contact):
  *   A high value  reachable + active + high order value -> SMS, weekly
  *   B potential   reachable + some activity + medium order value -> e-mail + light reminder, every two weeks
  *   C maintenance reachable but inactive or low order value -> broadcast / holiday wake-up, monthly
  *   D risk        complaints, not reachable, or quarantined -> no contact, verification pool
  * Pure: no I/O.
  */
+import { CONTACT_POLICY, type ComplaintPolicy } from './policy/contact-policy';
 import { groupPoints, type RiskResult, type ScoreInputs, type ScorePolicy, type ScoreResult } from './score';
 
 export type Tier = 'A' | 'B' | 'C' | 'D';
@@ -35,7 +37,13 @@ function tierResult(t: TierPolicy, tier: Tier, reasons: string[]): TierResult {
   return { tier, channel: p.channel, mode: p.mode, cadence: p.cadence, reasons };
 }
 
-export function tierOf(score: ScoreResult, risk: RiskResult, inputs: ScoreInputs, policy: ScorePolicy): TierResult {
+export function tierOf(
+  score: ScoreResult,
+  risk: RiskResult,
+  inputs: ScoreInputs,
+  policy: ScorePolicy,
+  complaints: ComplaintPolicy = CONTACT_POLICY.complaints,
+): TierResult {
   if (score.policyVersion !== policy.version) {
     throw new Error(`score was computed with ${score.policyVersion}, tiering with ${policy.version}: use one policy`);
   }
@@ -46,8 +54,9 @@ export function tierOf(score: ScoreResult, risk: RiskResult, inputs: ScoreInputs
   if (!t.reachableStatuses.includes(inputs.validity)) {
     d.push(`validity ${inputs.validity} is not reachable (${t.reachableStatuses.join(', ')}): verification pool`);
   }
-  const complaints = inputs.complaints ?? 0;
-  if (complaints >= t.D.minComplaints) d.push(`complaints ${complaints} >= ${t.D.minComplaints}`);
+  const block = complaints.blockList;
+  const n = inputs.complaints ?? 0;
+  if (n >= block.atComplaints) d.push(`complaints ${n} >= ${block.atComplaints}: block list (${block.id})`);
   if (risk.quarantined) d.push(`risk ${risk.points} >= quarantine threshold ${risk.threshold}: quarantined (${risk.reasons.join('; ')})`);
   if (d.length > 0) return tierResult(t, 'D', d);
 

@@ -1,3 +1,4 @@
+import { complaintsOf, type StoredComplaint } from './complaints';
 import type { Pool } from './pool';
 
 /** One input's contribution to the score: which input, its value, the points and the policy rule. */
@@ -44,6 +45,8 @@ export interface ContactProfile {
   numberChecks: Array<{ at: string; answer: string; from: string; to: string; outcome: string }>;
   /** Opt-outs and other suppressions in force, with their proof. */
   suppressions: Array<{ channel: string; kind: string; source: string; at: string; proof: unknown }>;
+  /** contacts.complaints and every complaint with its proof (ARF report, spam report, reply, carrier block). */
+  complaints: { count: number; list: StoredComplaint[] };
   /** Delivery outcomes of the latest sends, newest first (at most 10). */
   deliveries: Array<{ ledgerId: string; campaignId: number | null; channel: string; state: string; providerStatus: string | null; errorCode: string | null; at: string }>;
   /** Changed-number recovery cases opened for this contact (a number that went dead). */
@@ -77,10 +80,11 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     pool.query('SELECT * FROM send_ledger WHERE contact_id = $1 ORDER BY id DESC LIMIT 10', [id]),
     pool.query('SELECT * FROM recovery_candidates WHERE contact_id = $1 ORDER BY id', [id]),
   ]);
-  const [cases, mergedInto, aliases] = await Promise.all([
+  const [cases, mergedInto, aliases, complaintList] = await Promise.all([
     pool.query('SELECT id, state, candidate_e164, detected_at, closed_at FROM recovery_cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 10', [id]),
     pool.query('SELECT contact_id, case_id, created_at FROM contact_aliases WHERE old_contact_id = $1', [id]),
     pool.query('SELECT a.old_contact_id, a.case_id, a.created_at, o.phone_e164 FROM contact_aliases a JOIN contacts o ON o.id = a.old_contact_id WHERE a.contact_id = $1 ORDER BY a.created_at, a.old_contact_id', [id]),
+    complaintsOf(pool, id),
   ]);
   const caseId = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
@@ -117,6 +121,7 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     orderCount: c.order_count,
     activity: c.activity,
     numberChecks: checks.rows.map((k) => ({ at: k.at.toISOString(), answer: k.answer, from: k.from_status, to: k.to_status, outcome: k.outcome })),
+    complaints: { count: c.complaints, list: complaintList },
     suppressions: suppressions.rows.map((x) => ({ channel: x.channel, kind: x.kind, source: x.source, at: x.created_at.toISOString(), proof: x.proof })),
     deliveries: deliveries.rows.map((l) => ({
       ledgerId: String(l.id),

@@ -32,6 +32,7 @@ export const ENV_VARS = {
   PUBLIC_BASE_URL: 'Public https URL of the HTTP server, used in status callbacks and unsubscribe links',
   REACHLOOP_SIGNING_SECRET: 'Secret (16+ characters) that signs unsubscribe links; generated under the state folder when unset',
   REACHLOOP_API_TOKEN: 'Bearer token (16+ characters) the events API (POST /v1/events) requires; unset = the API answers 401 to every request',
+  COMPLAINT_WEBHOOK_TOKEN: 'Bearer token (16+ characters) the e-mail complaint webhooks (POST /webhooks/email/arf, /webhooks/email/complaint) require; unset = they answer 401 to every request',
   BRAND_NAME: 'Brand named in SMS auto-replies (HELP, STOP) and in the changed-number confirmation SMS',
   RECOVERY_REPLY_WITHIN: 'How long a changed-number candidate has to answer the confirmation SMS, e.g. 72h (the one reminder goes at two thirds)',
   RECOVERY_FOLLOW_UP_CAMPAIGN: 'Id of a marketing campaign created as a template (`campaign create`, not launched): after a merge a one-person copy of it offers the welcome-back; unset = none',
@@ -42,7 +43,7 @@ export const ENV_VARS = {
 export type EnvName = keyof typeof ENV_VARS;
 
 /** Names whose values are secrets: masked wherever configuration is printed. */
-const SECRET_ENV: ReadonlySet<EnvName> = new Set(['TWILIO_AUTH_TOKEN', 'REACHLOOP_SIGNING_SECRET', 'REACHLOOP_API_TOKEN']);
+const SECRET_ENV: ReadonlySet<EnvName> = new Set(['TWILIO_AUTH_TOKEN', 'REACHLOOP_SIGNING_SECRET', 'REACHLOOP_API_TOKEN', 'COMPLAINT_WEBHOOK_TOKEN']);
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -94,6 +95,7 @@ const schema = z
     PUBLIC_BASE_URL: urlWithScheme(['http', 'https']),
     REACHLOOP_SIGNING_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
     REACHLOOP_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
+    COMPLAINT_WEBHOOK_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
     BRAND_NAME: z.preprocess(emptyToUndefined, z.string().max(30, 'must be at most 30 characters').default('reachloop')),
     RECOVERY_REPLY_WITHIN: z.preprocess(
       emptyToUndefined,
@@ -151,6 +153,8 @@ export interface Config {
   signingSecret: string | undefined;
   /** The events API: its bearer token (undefined = closed) and mapping rules file. */
   events: { apiToken: string | undefined; rulesFile: string | undefined };
+  /** Bearer token of the e-mail complaint webhooks (undefined = closed). */
+  complaintToken: string | undefined;
   brand: string;
   /** Changed-number recovery: how long the candidate has to answer; the welcome-back campaign. */
   recovery: { replyWithinMs: number; followUpCampaignId: number | null };
@@ -209,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keywordReplies: e.TWILIO_KEYWORD_REPLIES ?? (e.SMS_PROVIDER === 'twilio' ? 'twilio' : 'reachloop'),
     signingSecret: e.REACHLOOP_SIGNING_SECRET,
     events: { apiToken: e.REACHLOOP_API_TOKEN, rulesFile: e.EVENT_RULES_FILE },
+    complaintToken: e.COMPLAINT_WEBHOOK_TOKEN,
     brand: e.BRAND_NAME,
     recovery: { replyWithinMs: e.RECOVERY_REPLY_WITHIN, followUpCampaignId: e.RECOVERY_FOLLOW_UP_CAMPAIGN ?? null },
     logLevel: e.LOG_LEVEL,
@@ -250,6 +255,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     brand: config.brand,
     recovery: config.recovery,
     events: { apiToken: config.events.apiToken ? maskSecret(config.events.apiToken) : '(unset: the events API answers 401)', rulesFile: config.events.rulesFile ?? '(built-in rules)' },
+    complaintToken: config.complaintToken ? maskSecret(config.complaintToken) : '(unset: the complaint webhooks answer 401)',
     logLevel: config.logLevel,
   };
 }

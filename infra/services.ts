@@ -69,6 +69,7 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
         events: opts.config.events,
         twilio: { publicBaseUrl: opts.config.http.publicBaseUrl, authToken: webhookAuthToken(opts.config, channels), brand: opts.config.brand, keywordReplies: opts.config.keywordReplies, log: httpLog },
         unsubscribe: { secret: signingSecretOf(opts.config), log: httpLog },
+        complaints: { token: opts.config.complaintToken, log: httpLog },
         recovery: recoveryLink(() => connectClient(opts.temporalAddress, opts.config.temporal.namespace), pool, recoveryOptionsOf(opts.config)),
       });
       await app.listen({ host: opts.config.http.host, port: opts.config.http.port });

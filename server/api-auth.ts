@@ -10,12 +10,17 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Adds the token check and the error handler to an encapsulated Fastify plugin scope. */
-export function protectApi(api: FastifyInstance, apiToken: string | undefined, explain: (err: Error & { code?: string }) => string = (e) => e.message): void {
+export function protectApi(
+  api: FastifyInstance,
+  apiToken: string | undefined,
+  explain: (err: Error & { code?: string }) => string = (e) => e.message,
+  tokenName = 'REACHLOOP_API_TOKEN',
+): void {
   const expected = apiToken ? digest(apiToken) : undefined;
   api.addHook('onRequest', async (req, reply) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!expected) return deny(reply, 'the API is closed: no REACHLOOP_API_TOKEN is configured on the server');
-    if (!m) return deny(reply, 'missing bearer token: send Authorization: Bearer <REACHLOOP_API_TOKEN>');
+    if (!expected) return deny(reply, `the API is closed: no ${tokenName} is configured on the server`);
+    if (!m) return deny(reply, `missing bearer token: send Authorization: Bearer <${tokenName}>`);
     if (!timingSafeEqual(digest(m[1]!), expected)) return deny(reply, 'invalid bearer token');
   });
   api.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {

@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pool } from '../db/pool';
+import { registerComplaintWebhooks, type ComplaintWebhookOptions } from './complaints';
 import { registerEventsApi, type EventsApiOptions } from './events';
 import { registerLinks } from './links';
 import type { RecoveryLink } from '../client/recovery/lifecycle';
@@ -16,6 +17,8 @@ export interface ServerDeps {
   twilio?: TwilioWebhookOptions;
   /** E-mail/SMS unsubscribe links (unset = not served). */
   unsubscribe?: UnsubscribeOptions;
+  /** E-mail complaint webhooks (ARF reports, provider spam reports): unset = not served; an undefined token = every request 401. */
+  complaints?: ComplaintWebhookOptions;
   /** Changed-number recovery through Temporal: inbound answers and `POST /v1/contacts/:id/number-change` (unset = neither). */
   recovery?: RecoveryLink;
 }
@@ -49,6 +52,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     app.addHook('onClose', async () => link.close());
   }
   if (deps.unsubscribe) registerUnsubscribe(app, deps, deps.unsubscribe);
+  if (deps.complaints) registerComplaintWebhooks(app, deps, deps.complaints);
   registerLinks(app, deps);
   return app;
 }

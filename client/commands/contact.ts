@@ -81,7 +81,7 @@ function activityLines(p: ContactProfile): string[] {
   return out;
 }
 
-/** Delivery outcomes, suppressions and recovery cases (the feedback loop). */
+/** Delivery outcomes, complaints, suppressions and recovery cases (the feedback loop). */
 function feedbackLines(p: ContactProfile): string[] {
   const a = p.activity;
   const out: string[] = [];
@@ -89,6 +89,7 @@ function feedbackLines(p: ContactProfile): string[] {
     out.push(`  deliveries: ${a.messagesDelivered ?? 0} delivered of ${a.messagesSent} final outcomes; ${a.consecutiveFailures ?? 0} failure(s) in a row; ${a.messagesRejected ?? 0} refused`);
   if (p.deliveries.length)
     out.push('  latest sends:', ...p.deliveries.map((d) => `    ${d.at}  ${d.channel} ledger ${d.ledgerId}${d.campaignId ? ` campaign ${d.campaignId}` : ''}: ${d.state}${d.providerStatus ? ` (${d.providerStatus})` : ''}${d.errorCode ? ` error ${d.errorCode}` : ''}`));
+  out.push(`  complaints: ${p.complaints.count}`, ...p.complaints.list.map((k) => `    ${k.at}  ${k.channel} from ${k.source}${k.ledgerId ? ` (ledger ${k.ledgerId})` : ''}`));
   out.push(`  suppressions:${p.suppressions.length ? '' : ' none'}`, ...p.suppressions.map((s) => `    ${s.channel} ${s.kind} from ${s.source} at ${s.at}`));
   if (p.recoveryCases.length) out.push('  dead-number reports:', ...p.recoveryCases.map((r) => `    #${r.id} ${r.status}: ${r.reason} (${r.detectedAt})`));
   if (p.recovery.length) out.push('  recovery cases:', ...p.recovery.map((k) => `    case ${k.caseId} ${k.state}: candidate ${k.candidate ?? '-'} (detected ${k.detectedAt}${k.closedAt ? `, closed ${k.closedAt}` : ''})`));

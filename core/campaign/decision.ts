@@ -17,6 +17,7 @@ export type { DeferReason, LocalTiming };
  */
 export type SkipReason =
   | 'opted_out'
+  | 'complaint'
   | 'suppressed'
   | 'quarantined'
   | 'tier_excluded'
@@ -50,7 +51,9 @@ export interface RecipientSnapshot {
   preferCheaperChannel: boolean;
   /** The contact's own opt-out (STOP, unsubscribe), per channel. */
   optedOut: Readonly<Record<Channel, boolean>>;
-  /** Other suppressions: bounces, complaints, carrier blocks, invalid numbers. */
+  /** A complaint on the channel, or the complaint block list ('all'): no marketing there (core/complaints.ts). */
+  complained: Readonly<Record<Channel, boolean>>;
+  /** Other suppressions: bounces, carrier blocks, invalid numbers. */
   suppressed: Readonly<Record<Channel, boolean>>;
   /** Consent for this campaign's purpose, per channel (only marketing needs it). */
   consent: Readonly<Record<Channel, boolean>>;
@@ -132,6 +135,7 @@ type Availability = { ok: true } | { ok: false; reason: SkipReason };
 function availability(r: RecipientSnapshot, channel: Channel, rules: DecisionRules): Availability {
   if (!rules.templated.has(channel)) return { ok: false, reason: 'no_channel' };
   if (r.optedOut[channel]) return { ok: false, reason: 'opted_out' };
+  if (rules.category === 'marketing' && r.complained[channel]) return { ok: false, reason: 'complaint' };
   if (r.suppressed[channel]) return { ok: false, reason: 'suppressed' };
   if (channel === 'sms' && (!r.smsEligible || r.validity === 'unreachable')) return { ok: false, reason: 'invalid_number' };
   if (channel === 'email' && !r.hasEmail) return { ok: false, reason: 'no_channel' };
@@ -149,8 +153,8 @@ export function chooseChannel(r: RecipientSnapshot, rules: DecisionRules): { cha
   // A silent number keeps its tier, but e-mail is tried first when it is available.
   if (first.ok && rules.fallback && preferred === 'sms' && r.preferCheaperChannel && availability(r, 'email', rules).ok) return { channel: 'email', fallback: true };
   if (first.ok) return { channel: preferred, fallback: false };
-  // An opt-out on the preferred channel is no reason to switch channels for marketing.
-  if (rules.fallback && !(first.reason === 'opted_out' && rules.category === 'marketing')) {
+  // An opt-out or a complaint on the preferred channel is no reason to switch channels for marketing.
+  if (rules.fallback && !((first.reason === 'opted_out' || first.reason === 'complaint') && rules.category === 'marketing')) {
     const second = availability(r, other(preferred), rules);
     if (second.ok) return { channel: other(preferred), fallback: true };
   }

@@ -69,6 +69,11 @@ export const contactPolicySchema = z
     tiers: z.strictObject({ A: tierPolicy, B: tierPolicy, C: tierPolicy, D: tierPolicy }),
     holidays: z.strictObject({ marketing: z.enum(['defer', 'skip']), note: z.string().min(1) }),
     regionalRules: z.array(regionalRule).min(1),
+    complaints: z.strictObject({
+      channel: z.strictObject({ id: ruleId, note: z.string().min(1) }),
+      blockList: z.strictObject({ id: ruleId, atComplaints: z.int().positive(), note: z.string().min(1) }),
+      note: z.string().min(1),
+    }),
   })
   .superRefine((p, ctx) => {
     const ids = [
@@ -93,6 +98,7 @@ export type ContactPolicy = z.infer<typeof contactPolicySchema>;
 export type RegionalRule = ContactPolicy['regionalRules'][number];
 export type PolicyCapRule = ContactPolicy['caps']['marketing'][number];
 export type TierName = keyof ContactPolicy['tiers'];
+export type ComplaintPolicy = ContactPolicy['complaints'];
 
 export class ContactPolicyError extends Error {
   constructor(readonly issues: readonly string[], source?: string) {

@@ -43,6 +43,7 @@ function recipient(over: Partial<RecipientSnapshot> = {}): RecipientSnapshot {
     quarantined: false,
     preferCheaperChannel: false,
     optedOut: NONE,
+    complained: NONE,
     suppressed: NONE,
     consent: BOTH,
     ...over,
@@ -109,6 +110,20 @@ const CASES: Record<string, Case> = {
   'SKIP opted_out: opt-out wins over a suppression on the same channel': {
     r: { optedOut: { sms: true, email: false }, suppressed: { sms: true, email: false } },
     want: { kind: 'SKIP', reason: 'opted_out' },
+  },
+  'SKIP complaint: a complaint on SMS stops marketing SMS and is no reason to switch to e-mail': {
+    r: { complained: { sms: true, email: false } },
+    want: { kind: 'SKIP', reason: 'complaint' },
+  },
+  'SKIP complaint: on the block list (both channels)': { r: { tier: 'B', complained: BOTH }, want: { kind: 'SKIP', reason: 'complaint' } },
+  'SEND ok: a complaint stops marketing only, transactional e-mail still goes': {
+    r: { tier: 'B', complained: BOTH },
+    c: { category: 'transactional' },
+    want: { kind: 'SEND', channel: 'email', reason: 'ok' },
+  },
+  'SEND ok: a complaint on e-mail leaves marketing SMS': {
+    r: { complained: { sms: false, email: true } },
+    want: { kind: 'SEND', channel: 'sms', reason: 'ok' },
   },
   'SKIP suppressed: SMS suppressed, fallback off': {
     r: { suppressed: { sms: true, email: false } },
@@ -462,7 +477,7 @@ describe('every reason is reachable and tested', () => {
     const seen = new Set(Object.values(CASES).map((c) => `${c.want.kind} ${String(c.want.reason)}`));
     seen.add('DEFER cap_reached'); // applyCap cases above
     const all = [
-      ...['opted_out', 'suppressed', 'quarantined', 'tier_excluded', 'no_consent', 'invalid_number', 'no_channel', 'deadline_passed', 'holiday', 'outside_window'].map((r) => `SKIP ${r}`),
+      ...['opted_out', 'complaint', 'suppressed', 'quarantined', 'tier_excluded', 'no_consent', 'invalid_number', 'no_channel', 'deadline_passed', 'holiday', 'outside_window'].map((r) => `SKIP ${r}`),
       ...['cap_reached', 'quiet_hours', 'holiday', 'outside_window', 'not_started'].map((r) => `DEFER ${r}`),
       'SEND ok',
       'SEND fallback_channel',

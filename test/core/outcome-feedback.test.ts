@@ -86,7 +86,4 @@ describe('emailOutcomeFeedback', () => {
     }
     expect(verdicts).toEqual([false, false, true]);
   });
-  it('a complaint blacklists every channel', () => {
-    expect(emailOutcomeFeedback(fresh, { complaint: true, at: AT }).suppression).toEqual({ channel: 'all', kind: 'complaint' });
-  });
 });

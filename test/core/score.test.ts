@@ -15,6 +15,7 @@ import {
   type ScoreResult,
 } from '../../core/score';
 import { tierOf } from '../../core/tier';
+import { CONTACT_POLICY } from '../../core/policy/contact-policy';
 
 const P = SCORE_POLICY_V1;
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -218,7 +219,10 @@ describe('tierOf', () => {
     ['unreachable -> D', fake(90, 20), { validity: 'unreachable' }, 'D'],
     ['suspected disconnected -> D (verification pool)', fake(90, 20), { validity: 'suspected_disconnected' }, 'D'],
     ['unknown validity -> D (verify first)', fake(90, 20), { validity: 'unknown' }, 'D'],
-    ['one complaint -> D', fake(90, 20), { complaints: 1 }, 'D'],
+    // The complaint threshold is the contact policy's (complaints.blockList.atComplaints = 2); one
+    // complaint alone is not D (its risk points still lower the score, and its channel is suppressed).
+    ['one complaint: not D by itself', fake(90, 20), { complaints: 1 }, 'A'],
+    ['two complaints -> D (block list)', fake(90, 20), { complaints: 2 }, 'D'],
   ])('%s', (_l, score, patch, tier) => {
     const t = tierOf(score, clean, { ...A_IN, ...patch }, P);
     expect(t.tier).toBe(tier);
@@ -230,6 +234,12 @@ describe('tierOf', () => {
     const t = tierOf(fake(90, 20), riskOf(inputs, P), inputs, P);
     expect(t.tier).toBe('D');
     expect(t.reasons.join(' ')).toMatch(/risk 65 >= quarantine threshold 50: quarantined/);
+  });
+  it('the complaint threshold comes from the contact policy and names its rule', () => {
+    const inputs: ScoreInputs = { ...A_IN, complaints: 1 };
+    const strict = { ...CONTACT_POLICY.complaints, blockList: { ...CONTACT_POLICY.complaints.blockList, atComplaints: 1 } };
+    expect(tierOf(fake(90, 20), clean, inputs, P, strict).reasons).toEqual(['complaints 1 >= 1: block list (complaint-block-list)']);
+    expect(tierOf(fake(90, 20), clean, inputs, P).tier).toBe('A');
   });
   it('D lists every reason that applies', () => {
     const inputs: ScoreInputs = { validity: 'unreachable', lineType: 'mobile', complaints: 2 };
