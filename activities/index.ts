@@ -42,7 +42,7 @@ export const createActivities = (deps: ActivityDeps) => ({
 export type Activities = ReturnType<typeof createActivities>;
 
 /**
- * The embedded default's dependencies: sandbox carrier lookup, policy v1, the real clock, and
+ * The embedded default's dependencies: the in-process sandbox carrier (answers from the sandbox rules; the worker replaces it as LOOKUP_PROVIDER says), policy v1, the real clock, and
  * in-process recording channels (the worker replaces them with Twilio/SMTP senders as configured).
  */
 export const defaultActivityDeps = (pool: Pool, overrides: Partial<ActivityDeps> = {}): ActivityDeps => ({

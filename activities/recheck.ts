@@ -53,7 +53,7 @@ export const createRecheckActivities = (deps: RecheckDeps) => ({
       const changes: ContactChange[] = [];
       for (const contact of contacts.values()) {
         const answer = answerOf.get(contact.id)!;
-        const d = decideRecheck({ ...contact, lineType: contact.draft.lineType }, statusOf(answer), lineTypeOf(answer));
+        const d = decideRecheck({ ...contact, lineType: contact.draft.lineType }, statusOf(answer), lineTypeOf(answer), { carrierChecked: deps.lookup.checksCarrier });
         decisions.set(contact.id, d);
         changes.push({
           contact: d.lineTypeChanged ? { ...contact, draft: { ...contact.draft, lineType: d.lineTypeChanged.to } } : contact,

@@ -13,7 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
  */
 export class ChannelConfigError extends ApplicationFailure {
   constructor(
-    readonly channel: 'sms' | 'email',
+    readonly channel: 'sms' | 'email' | 'lookup',
     message: string,
     /** Provider error code when there is one (Twilio 20003, SMTP 535). */
     readonly providerCode?: number,
@@ -36,7 +36,7 @@ export class ChannelConfigError extends ApplicationFailure {
 export class TransientChannelError extends Error {
   override readonly name = 'TransientChannelError';
   constructor(
-    readonly channel: 'sms' | 'email',
+    readonly channel: 'sms' | 'email' | 'lookup',
     message: string,
     readonly details: { maybeAccepted: boolean; providerCode?: number; httpStatus?: number; cause?: unknown },
   ) {

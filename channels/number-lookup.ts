@@ -13,5 +13,10 @@ export const lineTypeOf = (a: LookupAnswer): PhoneType | undefined => (typeof a 
 /** A carrier line-status lookup (HLR or a provider's lookup API), in batches. */
 export interface NumberLookup {
   readonly name: string;
+  /**
+   * Whether a reachable answer comes from a carrier. False for LOOKUP_PROVIDER=none (numbering
+   * plan only): its answers may mark a number invalid but never revive one that deliveries failed.
+   */
+  readonly checksCarrier: boolean;
   lookup(e164s: readonly string[]): Promise<LookupAnswer[]>;
 }

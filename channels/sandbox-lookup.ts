@@ -1,36 +1,39 @@
-import type { NumberStatus } from '../core/number-status';
+import { RuleBook } from '../sandbox/twilio-rules';
+import { lookupJson } from '../sandbox/twilio-lookup';
 import type { LookupAnswer, NumberLookup } from './number-lookup';
+import { answerFromTwilio } from './twilio-lookup-answer';
 
 /**
- * The outside world, faked for the embedded default and tests: a carrier whose answer is a
- * deterministic function of the number, so re-imports agree and tests can choose outcomes.
- * Numbers ending in 0000 are empty, 1111 stopped, 2222 switched off, 3333 out of service,
- * 4444 silent, 5555 active but now a landline (a reassigned number); otherwise a stable hash gives
- * a realistic mix (about 93% active).
- * `overrides` (e.g. from a test, or after a scripted "revival") take precedence.
+ * The carrier of the embedded default and tests, in process (no Twilio-shaped server running):
+ * the sandbox server's own Lookup answer for the number (sandbox/twilio-lookup.ts, from the
+ * scripted rules: 30005 -> dead, 30003 -> unreachable, landline -> landline; an unscripted valid
+ * number is a reachable mobile), read through the same mapping as Twilio's (twilio-lookup-answer.ts).
+ * Line Status is always on. `overrides` (a test choosing a number's answer) take precedence.
  */
-export function createSandboxLookup(overrides: Map<string, LookupAnswer> = new Map()): NumberLookup & { overrides: Map<string, LookupAnswer> } {
+export function createSandboxLookup(
+  overrides: Map<string, LookupAnswer> = new Map(),
+  rules: RuleBook = new RuleBook(),
+): NumberLookup & { overrides: Map<string, LookupAnswer> } {
   return {
     name: 'sandbox',
+    checksCarrier: true,
     overrides,
     async lookup(e164s) {
-      return e164s.map((n) => overrides.get(n) ?? (n.endsWith('5555') ? { status: 'active', lineType: 'fixed_line' } : sandboxStatus(n)));
+      return e164s.map((n) => overrides.get(n) ?? sandboxAnswer(rules, n));
     },
   };
 }
 
-const BY_SUFFIX: Record<string, NumberStatus> = { '0000': 'empty', '1111': 'stopped', '2222': 'switched_off', '3333': 'out_of_service', '4444': 'silent' };
+const FIELDS = ['line_type_intelligence', 'line_status'];
 
-export function sandboxStatus(e164: string): NumberStatus {
-  const scripted = BY_SUFFIX[e164.slice(-4)];
-  if (scripted) return scripted;
-  let h = 2166136261;
-  for (let i = 0; i < e164.length; i++) h = Math.imul(h ^ e164.charCodeAt(i), 16777619) >>> 0;
-  const r = h % 1000;
-  if (r < 15) return 'empty';
-  if (r < 25) return 'stopped';
-  if (r < 45) return 'switched_off';
-  if (r < 55) return 'out_of_service';
-  if (r < 70) return 'silent';
-  return 'active';
+function sandboxAnswer(rules: RuleBook, e164: string): LookupAnswer {
+  const json = lookupJson(rules, e164, FIELDS);
+  if (!json) return 'empty';
+  const lti = json.line_type_intelligence as { type: string | null; error_code: number | null } | null;
+  const ls = json.line_status as { status: string; error_code: number | null } | null;
+  return answerFromTwilio({
+    valid: json.valid as boolean,
+    lineTypeIntelligence: lti && { type: lti.type, errorCode: lti.error_code },
+    lineStatus: ls && { status: ls.status, errorCode: ls.error_code },
+  });
 }

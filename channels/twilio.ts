@@ -92,8 +92,12 @@ function classify(err: unknown, what: string): { ok: false; permanent: true; cod
   });
 }
 
-export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
-  if (!options.messagingServiceSid && !options.from) throw new Error('createTwilioSender: messagingServiceSid or from is required');
+/**
+ * The `twilio` library's client on LeanRequestClient (or, behind a proxy, the library's own
+ * RequestClient), every request rebased onto `apiBase` when it is set: Messages (api.twilio.com)
+ * and Lookup (lookups.twilio.com) alike.
+ */
+export function createTwilioClient(options: { accountSid: string; authToken: string; apiBase?: string; timeoutMs?: number }): ReturnType<typeof twilio> {
   const timeout = options.timeoutMs ?? 15_000;
   const proxied = Boolean(process.env.HTTP_PROXY || process.env.HTTPS_PROXY);
   const httpClient = proxied
@@ -105,10 +109,15 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
         ...(options.apiBase ? { apiBase: options.apiBase } : {}),
         ...(process.env.TWILIO_CA_BUNDLE ? { ca: readFileSync(process.env.TWILIO_CA_BUNDLE) } : {}),
       });
-  const client = twilio(options.accountSid, options.authToken, {
+  return twilio(options.accountSid, options.authToken, {
     timeout,
     ...(httpClient ? { httpClient: httpClient as unknown as RequestClient } : {}),
   });
+}
+
+export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
+  if (!options.messagingServiceSid && !options.from) throw new Error('createTwilioSender: messagingServiceSid or from is required');
+  const client = createTwilioClient(options);
   const sender = options.messagingServiceSid ? { messagingServiceSid: options.messagingServiceSid } : { from: options.from! };
   const skew = options.clockSkewMs ?? 60_000;
   const listLimit = options.listLimit ?? 200;

@@ -48,8 +48,14 @@ export function lineTypeTurned(prior: PhoneType | undefined, reported: PhoneType
   return TEXTABLE.has(prior) && !TEXTABLE.has(reported);
 }
 
-export function decideRecheck(prior: RecheckPrior, answer: NumberStatus, reportedLineType?: PhoneType): RecheckDecision {
-  const d = decideStatus(prior, answer);
+/**
+ * `carrierChecked: false` (LOOKUP_PROVIDER=none, the numbering plan only): a "reachable" answer
+ * about a number that is down is not evidence, so it is inconclusive instead of a revival.
+ */
+export function decideRecheck(prior: RecheckPrior, answer: NumberStatus, reportedLineType?: PhoneType, opts: { carrierChecked?: boolean } = {}): RecheckDecision {
+  const wasDown = prior.validity === 'unreachable' || prior.validity === 'suspected_disconnected';
+  const hearsay = opts.carrierChecked === false && wasDown && actionForStatus(answer).validity === 'reachable';
+  const d = decideStatus(prior, hearsay ? 'unknown' : answer);
   if (!lineTypeTurned(prior.lineType, reportedLineType)) return d;
   return { ...d, outcome: 'line_type_changed', action: { ...d.action, smsEligible: false }, lineTypeChanged: { from: prior.lineType!, to: reportedLineType! } };
 }

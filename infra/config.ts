@@ -24,6 +24,10 @@ export const ENV_VARS = {
   TWILIO_FROM: 'Sender number in E.164 when no Messaging Service is used',
   TWILIO_API_BASE: 'Override of the Twilio API base URL (the local Twilio-shaped server)',
   TWILIO_KEYWORD_REPLIES: '`twilio`: the Messaging Service answers its own keywords (STOP, START, HELP...), reachloop records them without a second reply; `reachloop`: reachloop answers. Default twilio with SMS_PROVIDER=twilio, reachloop with the sandbox',
+  LOOKUP_PROVIDER: 'Number validity and line type: `twilio` (Twilio Lookup v2 Line Type Intelligence, cached and rate-limited), `none` (numbering plan and delivery outcomes only) or `sandbox` (the local Twilio-shaped server\'s scripted carrier; refused with SMS_PROVIDER=twilio). Default: twilio with SMS_PROVIDER=twilio, sandbox with the sandbox',
+  LOOKUP_LINE_STATUS: '`on`: also ask Twilio Lookup\'s Line Status package (active / inactive / unreachable; needs the package on the account); `off` (default): line type only',
+  LOOKUP_CACHE_TTL: 'How long a Twilio Lookup answer is reused per number, e.g. 30d (default)',
+  LOOKUP_RATE_PER_SECOND: 'Twilio Lookup requests per second per worker process at most (default 10)',
   EMAIL_PROVIDER: '`sandbox` (records e-mails locally) or `smtp`',
   SMTP_URL: 'smtp:// or smtps:// URL of the SMTP relay, credentials included',
   EMAIL_FROM: 'From address of outgoing e-mail',
@@ -87,6 +91,20 @@ const schema = z
     TWILIO_FROM: z.preprocess(emptyToUndefined, z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15005550006').optional()),
     TWILIO_API_BASE: urlWithScheme(['http', 'https']),
     TWILIO_KEYWORD_REPLIES: z.preprocess(emptyToUndefined, z.enum(['twilio', 'reachloop'], { error: 'must be twilio or reachloop' }).optional()),
+    LOOKUP_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['twilio', 'none', 'sandbox'], { error: 'must be twilio, none or sandbox' }).optional()),
+    LOOKUP_LINE_STATUS: z.preprocess(emptyToUndefined, z.enum(['on', 'off'], { error: 'must be on or off' }).default('off')),
+    LOOKUP_CACHE_TTL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default('30d')
+        .transform((s, ctx) => {
+          const ms = parseDurationMs(s);
+          if (ms === null) ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30d, 12h or 0s (no cache)' });
+          return ms ?? 0;
+        }),
+    ),
+    LOOKUP_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a number' }).positive('must be more than 0').max(10_000, 'must be at most 10000').default(10)),
     EMAIL_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['sandbox', 'smtp'], { error: 'must be sandbox or smtp' }).default('sandbox')),
     SMTP_URL: urlWithScheme(['smtp', 'smtps']),
     EMAIL_FROM: z.preprocess(emptyToUndefined, z.email('must be an e-mail address').default('reachloop@example.com')),
@@ -123,6 +141,14 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     if (!set('TWILIO_MESSAGING_SERVICE_SID') && !set('TWILIO_FROM'))
       problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio');
   }
+  const sms = (env.SMS_PROVIDER ?? '').trim();
+  const lookup = (env.LOOKUP_PROVIDER ?? '').trim();
+  if (lookup === 'sandbox' && sms === 'twilio')
+    problems.push('LOOKUP_PROVIDER=sandbox makes up carrier answers and cannot run with real Twilio channels (SMS_PROVIDER=twilio): use LOOKUP_PROVIDER=twilio or none');
+  if (lookup === 'twilio' && sms !== 'twilio') {
+    if (!set('TWILIO_ACCOUNT_SID')) problems.push('TWILIO_ACCOUNT_SID is required when LOOKUP_PROVIDER=twilio');
+    if (!set('TWILIO_AUTH_TOKEN')) problems.push('TWILIO_AUTH_TOKEN is required when LOOKUP_PROVIDER=twilio');
+  }
   if ((env.EMAIL_PROVIDER ?? '').trim() === 'smtp' && !set('SMTP_URL')) problems.push('SMTP_URL is required when EMAIL_PROVIDER=smtp');
   return problems;
 }
@@ -146,6 +172,11 @@ export interface Config {
     | { provider: 'sandbox' }
     | { provider: 'twilio'; accountSid: string; authToken: string; messagingServiceSid?: string; from?: string; apiBase?: string };
   email: { provider: 'sandbox'; from: string } | { provider: 'smtp'; url: string; from: string };
+  /** Where number validity and line type come from (channels/number-lookup.ts). */
+  lookup:
+    | { provider: 'sandbox' }
+    | { provider: 'none' }
+    | { provider: 'twilio'; accountSid: string; authToken: string; apiBase?: string; lineStatus: boolean; cacheTtlMs: number; ratePerSecond: number };
   http: { host: string; port: number; publicBaseUrl: string };
   /** Who answers STOP / START / HELP: Twilio's Messaging Service (default replies, Advanced Opt-Out) or reachloop. */
   keywordReplies: 'twilio' | 'reachloop';
@@ -205,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : { provider: 'sandbox' },
     email: e.EMAIL_PROVIDER === 'smtp' ? { provider: 'smtp', url: e.SMTP_URL!, from: e.EMAIL_FROM } : { provider: 'sandbox', from: e.EMAIL_FROM },
+    lookup: lookupConfig(e),
     http: {
       host: e.HTTP_HOST,
       port: e.HTTP_PORT,
@@ -217,6 +249,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     brand: e.BRAND_NAME,
     recovery: { replyWithinMs: e.RECOVERY_REPLY_WITHIN, followUpCampaignId: e.RECOVERY_FOLLOW_UP_CAMPAIGN ?? null },
     logLevel: e.LOG_LEVEL,
+  };
+}
+
+function lookupConfig(e: ParsedEnv): Config['lookup'] {
+  const provider = e.LOOKUP_PROVIDER ?? (e.SMS_PROVIDER === 'twilio' ? 'twilio' : 'sandbox');
+  if (provider !== 'twilio') return { provider };
+  return {
+    provider,
+    accountSid: e.TWILIO_ACCOUNT_SID!,
+    authToken: e.TWILIO_AUTH_TOKEN!,
+    ...(e.TWILIO_API_BASE ? { apiBase: e.TWILIO_API_BASE } : {}),
+    lineStatus: e.LOOKUP_LINE_STATUS === 'on',
+    cacheTtlMs: e.LOOKUP_CACHE_TTL,
+    ratePerSecond: e.LOOKUP_RATE_PER_SECOND,
   };
 }
 
@@ -249,6 +295,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     database: config.databaseUrl ? maskUrl(config.databaseUrl) : '(embedded PostgreSQL)',
     sms,
     email,
+    lookup: config.lookup.provider === 'twilio' ? { ...config.lookup, authToken: maskSecret(config.lookup.authToken) } : config.lookup,
     http: config.http,
     keywordReplies: config.keywordReplies,
     signingSecret: config.signingSecret ? maskSecret(config.signingSecret) : '(generated under the state folder)',

@@ -9,6 +9,7 @@ import { createWorker, type ReachloopWorker } from '../worker';
 import { startChannels, signingSecretOf, webhookAuthToken, type Channels } from './channels';
 import { createLogger } from './log';
 import { defaultActivityDeps } from '../activities';
+import { createNumberLookup } from './lookup';
 import { buildServer } from '../server';
 
 export interface ServiceOptions {
@@ -51,6 +52,7 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
       channels = await startChannels(opts.config, `${publicBaseUrl}/webhooks/twilio/inbound`);
       const logger = createLogger(opts.config.logLevel, 'worker');
       const deps = defaultActivityDeps(pool, {
+        lookup: createNumberLookup(opts.config, channels, pool),
         sms: channels.sms,
         email: channels.email,
         publicBaseUrl,

@@ -11,10 +11,31 @@
  *   { to: '+15551230001', loseResponse: 'reset', times: 1 } -> recorded, then the connection drops
  *   { delaysMs: { sent: 300, final: 50 } }                  -> final callback before the sent one
  *   { toEndsWith: '42', reply: { body: 'Y', afterMs: 100 } } -> the handset answers after delivery
+ *   { to: '+12125555555', lineType: 'landline' }           -> Lookup says landline; messages undelivered 30006
+ *
+ * Lookup (GET /v2/PhoneNumbers/{n}) reads the same rules (RuleBook.carrierView), so a number is
+ * the same handset to both APIs: the rule a message to it would take next, without using it up.
  */
 import { z } from 'zod';
 
 const ms = z.number().int().min(0).max(3_600_000);
+
+/** Line Type Intelligence `type` values (Twilio Lookup v2). */
+export const LOOKUP_LINE_TYPES = ['mobile', 'landline', 'fixedVoip', 'nonFixedVoip', 'personal', 'tollFree', 'premium', 'sharedCost', 'uan', 'voicemail', 'pager', 'unknown'] as const;
+/** Line Status `status` values (Twilio Lookup v2). */
+export const LOOKUP_LINE_STATUSES = ['active', 'inactive', 'reachable', 'unreachable', 'unknown'] as const;
+export type LookupLineType = (typeof LOOKUP_LINE_TYPES)[number];
+export type LookupLineStatus = (typeof LOOKUP_LINE_STATUSES)[number];
+
+/**
+ * What the sandbox's carrier says of a number on Lookup: its line type, its line status, and a
+ * Line Type Intelligence error code (60610: not provisioned with any carrier).
+ */
+export interface CarrierView {
+  lineType: LookupLineType | null;
+  lineStatus: LookupLineStatus;
+  ltiErrorCode: number | null;
+}
 
 export const sandboxRuleSchema = z
   .object({
@@ -40,6 +61,10 @@ export const sandboxRuleSchema = z
     delaysMs: z.object({ queued: ms.optional(), sent: ms.optional(), final: ms.optional() }).optional(),
     /** After delivery, the recipient answers with this text (an inbound message to the webhook). */
     reply: z.object({ body: z.string().min(1), afterMs: ms.optional() }).optional(),
+    /** What Lookup's Line Type Intelligence reports (Twilio's values); `landline` alone also fails messages with 30006. */
+    lineType: z.enum(LOOKUP_LINE_TYPES).optional(),
+    /** What Lookup's Line Status reports; by default derived from errorCode (30005 inactive, 30003 unreachable). */
+    lineStatus: z.enum(LOOKUP_LINE_STATUSES).optional(),
   })
   .strict();
 
@@ -85,23 +110,44 @@ export class RuleBook {
     return this.rules.map((r) => structuredClone(r));
   }
 
-  /** Picks the rule for a message to `to` and counts one use of it. */
-  decide(to: string): Verdict {
-    const index = this.rules.findIndex(
+  /** The rule a message to `to` takes next (index -1: none). */
+  private match(to: string): number {
+    return this.rules.findIndex(
       (r, i) =>
         (r.to === undefined || r.to === to) &&
         (r.toEndsWith === undefined || to.endsWith(r.toEndsWith)) &&
         (r.times === undefined || (this.used[i] ?? 0) < r.times),
     );
+  }
+
+  /**
+   * The carrier's view of `to` for Lookup, from the rule its next message would take (not counted
+   * as a use): 30005 (unknown handset) or 21211 (invalid number) -> not provisioned, inactive;
+   * 30003 (unreachable handset) -> unreachable; 30006 / 21614 or a landline rule -> landline;
+   * anything else, or no rule -> a reachable mobile.
+   */
+  carrierView(to: string): CarrierView {
+    const rule = this.rules[this.match(to)];
+    const code = rule?.errorCode ?? rule?.reject?.code;
+    const dead = code === 30005 || code === 21211;
+    const lineType = rule?.lineType ?? (dead ? null : code === 30006 || code === 21614 ? 'landline' : 'mobile');
+    const lineStatus = rule?.lineStatus ?? (dead ? 'inactive' : code === 30003 ? 'unreachable' : 'active');
+    return { lineType, lineStatus, ltiErrorCode: lineType === null ? 60610 : null };
+  }
+
+  /** Picks the rule for a message to `to` and counts one use of it. */
+  decide(to: string): Verdict {
+    const index = this.match(to);
     const rule = index >= 0 ? this.rules[index] : undefined;
     if (index >= 0) this.used[index] = (this.used[index] ?? 0) + 1;
     if (rule?.reject) return { reject: { code: rule.reject.code, status: rule.reject.status ?? 400, message: rule.reject.message } };
-    const outcome = rule?.outcome ?? (rule?.errorCode !== undefined ? 'undelivered' : 'delivered');
+    const landline = rule?.lineType === 'landline' && rule.errorCode === undefined && rule.outcome === undefined;
+    const outcome = rule?.outcome ?? (rule?.errorCode !== undefined || landline ? 'undelivered' : 'delivered');
     return {
       script: {
         outcome,
         // A failure always carries a code: 30008 "Unknown error" when the rule names none.
-        errorCode: outcome === 'delivered' ? null : (rule?.errorCode ?? 30008),
+        errorCode: outcome === 'delivered' ? null : (rule?.errorCode ?? (landline ? 30006 : 30008)),
         delays: { ...this.defaults, ...rule?.delaysMs },
         loseResponse: rule?.loseResponse ?? null,
         reply: rule?.reply ? { body: rule.reply.body, afterMs: rule.reply.afterMs ?? 0 } : null,

@@ -12,6 +12,7 @@
  * as Twilio signs; and handset replies POSTed, signed, to the inbound webhook
  * (sandbox/twilio-replay.ts).
  *
+ *   GET  /v2/PhoneNumbers/{PhoneNumber}?Fields=line_type_intelligence,line_status   Lookup v2 (sandbox/twilio-lookup.ts)
  * Admin API for the CLI (`reachloop sandbox messages|reply`), same basic auth, JSON:
  *   GET /_sandbox/messages[?to=&direction=]   DELETE /_sandbox/messages
  *   POST /_sandbox/reply {from, to?, body}     GET|PUT /_sandbox/rules {rules}
@@ -22,11 +23,13 @@ import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } fr
 import { z } from 'zod';
 import { createReplayer, type ReplyResult } from './twilio-replay';
 import { DEFAULT_DELAYS, RuleBook, type Delays, type SandboxRule } from './twilio-rules';
+import { lookupJson, parseFields, type LookupRecord } from './twilio-lookup';
 import { API_VERSION, errorBody, listPage, messageJson, newSid, parseListQuery, segmentsOf, type SandboxMessage } from './twilio-resources';
 
 export type { SandboxMessage, CallbackRecord } from './twilio-resources';
 export type { SandboxRule } from './twilio-rules';
 export type { ReplyResult } from './twilio-replay';
+export type { LookupRecord } from './twilio-lookup';
 
 export interface TwilioSandboxOptions {
   /** The auth token clients must present and callbacks are signed with. Required: no default secret. */
@@ -49,6 +52,8 @@ export interface TwilioSandbox {
   url: string;
   accountSid: string;
   messages(filter?: { to?: string; direction?: SandboxMessage['direction'] }): SandboxMessage[];
+  /** The Lookup requests answered so far, oldest first. */
+  lookups(): LookupRecord[];
   /** A handset `from` answers to `to` (default: defaultFrom); awaits the signed webhook POST. */
   reply(from: string, to: string | undefined, body: string): Promise<ReplyResult>;
   rules(): SandboxRule[];
@@ -86,6 +91,7 @@ export async function startTwilioSandbox(options: TwilioSandboxOptions): Promise
   const rules = new RuleBook(options.rules ?? [], { ...DEFAULT_DELAYS, ...options.defaultDelaysMs });
   let inboundWebhookUrl = options.inboundWebhookUrl;
   const store = new Map<string, SandboxMessage>();
+  const lookups: LookupRecord[] = [];
 
   const replayer = createReplayer({ accountSid, authToken, defaultFrom, store, inboundWebhookUrl: () => inboundWebhookUrl });
 
@@ -199,6 +205,14 @@ export async function startTwilioSandbox(options: TwilioSandboxOptions): Promise
     return messageJson(m);
   });
 
+  app.get('/v2/PhoneNumbers/:phoneNumber', async (req: FastifyRequest<{ Params: { phoneNumber: string }; Querystring: Record<string, unknown> }>, res) => {
+    const fields = parseFields(req.query.Fields);
+    lookups.push({ phoneNumber: req.params.phoneNumber, fields, at: Date.now() });
+    const body = lookupJson(rules, req.params.phoneNumber, fields);
+    if (!body) return fail(res, 404, 20404, `The requested resource /v2/PhoneNumbers/${req.params.phoneNumber} was not found`);
+    return body;
+  });
+
   // --- admin API ------------------------------------------------------------------------------
   const messages: TwilioSandbox['messages'] = (filter = {}) =>
     [...store.values()]
@@ -243,6 +257,7 @@ export async function startTwilioSandbox(options: TwilioSandboxOptions): Promise
     url: address,
     accountSid,
     messages,
+    lookups: () => lookups.map((l) => ({ ...l, fields: [...l.fields] })),
     reply: (from, to, body) => replayer.reply(from, to ?? defaultFrom, body),
     rules: () => rules.list(),
     setRules: (r) => rules.set(r),
@@ -252,6 +267,7 @@ export async function startTwilioSandbox(options: TwilioSandboxOptions): Promise
     clear: () => {
       replayer.cancelScheduled();
       store.clear();
+      lookups.length = 0;
     },
     idle: () => replayer.idle(),
     async stop() {

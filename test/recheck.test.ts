@@ -17,10 +17,12 @@ import { timeSkippingEnv } from './helpers/time-skipping';
 // Re-verification of numbers. The hours-later recheck runs on the time-skipping server: nothing
 // here sleeps in real time for it.
 const HOUR = 3_600_000;
-const SWITCHED_OFF = '+8613800002222'; // the sandbox carrier says switched_off for ...2222
+// What the carrier answers for each number is chosen by the test (the sandbox carrier says a
+// plain valid number is an active mobile).
+const SWITCHED_OFF = '+8613800002222'; // the carrier says switched_off
 const STOPPED_BEFORE = '+8613911110001'; // stored as stopped; the carrier now says active
-const SILENT = '+8613800004444'; // ...4444: silent
-const EMPTY = '+8613800000000'; // ...0000: empty
+const SILENT = '+8613800004444'; // silent
+const EMPTY = '+8613800000000'; // empty
 const STEADY = '+8613911110002';
 
 const stateOf = async (db: TestDatabase, e164: string) =>
@@ -36,7 +38,7 @@ describe('recheck on the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
   let worker: TestWorker;
-  const overrides = new Map<string, NumberStatus>([[STOPPED_BEFORE, 'active'], [STEADY, 'active']]);
+  const overrides = new Map<string, NumberStatus>([[SWITCHED_OFF, 'switched_off'], [SILENT, 'silent'], [EMPTY, 'empty'], [STOPPED_BEFORE, 'active'], [STEADY, 'active']]);
   beforeAll(async () => {
     [env, db] = await Promise.all([timeSkippingEnv(), isolatedDatabase()]);
     await seed(db);
@@ -128,7 +130,7 @@ describe('reachloop audience recheck (CLI, dev server)', () => {
   beforeAll(async () => {
     db = await isolatedDatabase();
     await seed(db);
-    worker = await startTestWorker(defaultActivityDeps(db.pool, { lookup: createSandboxLookup(new Map([[STOPPED_BEFORE, 'active'], [STEADY, 'active']])) }));
+    worker = await startTestWorker(defaultActivityDeps(db.pool, { lookup: createSandboxLookup(new Map<string, NumberStatus>([[SWITCHED_OFF, 'switched_off'], [SILENT, 'silent'], [EMPTY, 'empty'], [STOPPED_BEFORE, 'active'], [STEADY, 'active']])) }));
     client = await temporalClient();
     env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: worker.taskQueue };
   });

@@ -21,7 +21,7 @@ const NEW = '+12125550172'; // the customer's newer account: answers "Y"
 const API_OLD = '+12125550181';
 const API_NEW = '+12125550182'; // reported through the API; answers "YES" (confirms; not an opt-in here)
 const OTHER = '+12125550183'; // another, older customer
-const LINE_OLD = '+12125555555'; // the sandbox carrier now reports ...5555 as a landline
+const LINE_OLD = '+12125555555'; // the sandbox carrier now reports it as a landline (rule below)
 const LINE_NEW = '+12125550156'; // answers "Y"
 const SCAN_OLD = '+12125550191';
 const SCAN_NEW = '+12125550192'; // never answers
@@ -37,6 +37,7 @@ beforeAll(async () => {
       { to: NEW, reply: { body: 'Y', afterMs: 50 } },
       { to: API_NEW, reply: { body: 'YES', afterMs: 50 } },
       { to: LINE_NEW, reply: { body: 'Y', afterMs: 50 } },
+      { to: LINE_OLD, lineType: 'landline' },
     ],
   });
   const seeded = await seedContacts(s.db.pool, [

@@ -8,6 +8,21 @@ const prior = (numberStatus: NumberStatus): RecheckPrior => {
 };
 
 describe('decideRecheck', () => {
+  // LOOKUP_PROVIDER=none knows the numbering plan only: "valid" about a number deliveries took
+  // down is no evidence, so it never revives one; it still marks an impossible number empty.
+  it.each<[NumberStatus, NumberStatus, string, NumberStatus]>([
+    ['stopped', 'active', 'inconclusive', 'stopped'],
+    ['switched_off', 'active', 'inconclusive', 'switched_off'],
+    ['active', 'active', 'unchanged', 'active'],
+    ['unknown', 'active', 'changed', 'active'],
+    ['active', 'empty', 'removed_from_sms', 'empty'],
+  ])('without a carrier check: %s, numbering plan says %s -> %s', (from, answer, outcome, status) => {
+    const d = decideRecheck(prior(from), answer, undefined, { carrierChecked: false });
+    expect(d).toMatchObject({ outcome, status });
+    // The same answer from a carrier revives (or moves) it.
+    if (outcome === 'inconclusive') expect(decideRecheck(prior(from), answer, undefined, { carrierChecked: true }).outcome).toBe('revived');
+  });
+
   it.each<[NumberStatus, NumberStatus, string, { smsEligible: boolean; cheaper: boolean; hours: number; status?: NumberStatus }]>([
     ['active', 'active', 'unchanged', { smsEligible: true, cheaper: false, hours: 90 * 24 }],
     ['active', 'stopped', 'removed_from_sms', { smsEligible: false, cheaper: false, hours: 90 * 24 }],

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { defaultActivityDeps } from '../../activities';
 import { createTwilioSender } from '../../channels/twilio';
+import { createTwilioLookup } from '../../channels/twilio-lookup';
 import { recoveryLink } from '../../client/recovery/lifecycle';
 import { freePort } from '../../infra/net';
 import { startTwilioSandbox, type SandboxRule, type TwilioSandbox } from '../../sandbox/twilio-server';
@@ -13,7 +14,7 @@ import { isolatedDatabase, runCli, startTestWorker, temporalClient, type CliResu
 /**
  * Everything the changed-number funnel runs through, real: PostgreSQL, the Temporal dev server and
  * a reachloop worker, the twilio library against the local Twilio-shaped server (whose scripted
- * handsets answer), and the HTTP server that verifies their signed replies and signals the case.
+ * handsets answer, and whose Lookup reports the same scripted lines), and the HTTP server that verifies their signed replies and signals the case.
  * Activities decide at a pinned instant (`now`); the rest runs in real time.
  */
 export interface RecoveryStack {
@@ -43,6 +44,8 @@ export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; 
   const worker = await startTestWorker(
     defaultActivityDeps(db.pool, {
       sms: createTwilioSender({ accountSid: sandbox.accountSid, authToken, from: SANDBOX_FROM, apiBase: sandbox.url, timeoutMs: 10_000 }),
+      // As the embedded default (LOOKUP_PROVIDER=sandbox): Lookup v2 of the same server, its rules the carrier.
+      lookup: createTwilioLookup({ name: 'sandbox', accountSid: sandbox.accountSid, authToken, apiBase: sandbox.url, lineStatus: true }),
       publicBaseUrl,
       now: () => o.now,
     }),

@@ -61,4 +61,46 @@ describe('configuration from the environment', () => {
     expect(printed).not.toContain('hunter2');
     expect(printed).not.toContain('pw123');
   });
+
+  describe('LOOKUP_PROVIDER', () => {
+    const SANDBOX_REFUSED = 'LOOKUP_PROVIDER=sandbox makes up carrier answers and cannot run with real Twilio channels (SMS_PROVIDER=twilio): use LOOKUP_PROVIDER=twilio or none';
+    it.each<[string, Record<string, string>, string]>([
+      ['sandbox SMS: the sandbox carrier', {}, 'sandbox'],
+      ['Twilio SMS: Twilio Lookup', TWILIO_OK, 'twilio'],
+      ['none with Twilio SMS', { ...TWILIO_OK, LOOKUP_PROVIDER: 'none' }, 'none'],
+      ['none with the sandbox', { LOOKUP_PROVIDER: 'none' }, 'none'],
+      ['Twilio Lookup with sandbox SMS, given credentials', { LOOKUP_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: TWILIO_OK.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: 'secret-token-1234' }, 'twilio'],
+    ])('%s', (_what, env, provider) => {
+      expect(loadConfig(env).lookup.provider).toBe(provider);
+    });
+
+    it.each<[Record<string, string>, string[]]>([
+      [{ ...TWILIO_OK, LOOKUP_PROVIDER: 'sandbox' }, [SANDBOX_REFUSED]],
+      [{ LOOKUP_PROVIDER: 'hlr' }, ['LOOKUP_PROVIDER must be twilio, none or sandbox (got "hlr")']],
+      [{ LOOKUP_PROVIDER: 'twilio' }, ['TWILIO_ACCOUNT_SID is required when LOOKUP_PROVIDER=twilio', 'TWILIO_AUTH_TOKEN is required when LOOKUP_PROVIDER=twilio']],
+      [{ ...TWILIO_OK, LOOKUP_CACHE_TTL: 'a month' }, ['LOOKUP_CACHE_TTL must be a duration such as 30d, 12h or 0s (no cache) (got "a month")']],
+      [{ ...TWILIO_OK, LOOKUP_RATE_PER_SECOND: '0' }, ['LOOKUP_RATE_PER_SECOND must be more than 0 (got "0")']],
+      [{ ...TWILIO_OK, LOOKUP_LINE_STATUS: 'yes' }, ['LOOKUP_LINE_STATUS must be on or off (got "yes")']],
+      // Twilio SMS without credentials: reported once, by SMS_PROVIDER, not again by the lookup.
+      [{ SMS_PROVIDER: 'twilio', TWILIO_FROM: '+15005550006', LOOKUP_PROVIDER: 'twilio' }, ['TWILIO_ACCOUNT_SID is required when SMS_PROVIDER=twilio', 'TWILIO_AUTH_TOKEN is required when SMS_PROVIDER=twilio']],
+    ])('%o is rejected with readable lines', (env, lines) => {
+      expect(problemsOf(env)).toEqual(lines);
+    });
+
+    it('Twilio Lookup takes the Twilio credentials, the API base and the operational defaults; the token is masked when printed', () => {
+      const c = loadConfig({ ...TWILIO_OK, TWILIO_API_BASE: 'http://127.0.0.1:4010' });
+      expect(c.lookup).toEqual({
+        provider: 'twilio',
+        accountSid: TWILIO_OK.TWILIO_ACCOUNT_SID,
+        authToken: 'secret-token-1234',
+        apiBase: 'http://127.0.0.1:4010',
+        lineStatus: false,
+        cacheTtlMs: 30 * 86_400_000,
+        ratePerSecond: 10,
+      });
+      const tuned = loadConfig({ ...TWILIO_OK, LOOKUP_CACHE_TTL: '12h', LOOKUP_RATE_PER_SECOND: '2.5', LOOKUP_LINE_STATUS: 'on' }).lookup;
+      expect(tuned).toMatchObject({ cacheTtlMs: 12 * 3_600_000, ratePerSecond: 2.5, lineStatus: true });
+      expect(JSON.stringify(describeConfig(c))).not.toContain('secret-token-1234');
+    });
+  });
 });
