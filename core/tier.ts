@@ -48,7 +48,8 @@ export function tierOf(score: ScoreResult, risk: RiskResult, inputs: ScoreInputs
   }
   const complaints = inputs.complaints ?? 0;
   if (complaints >= t.D.minComplaints) d.push(`complaints ${complaints} >= ${t.D.minComplaints}`);
-  if (risk.quarantined) d.push(`risk ${risk.points} >= quarantine threshold ${risk.threshold}: quarantined (${risk.reasons.join('; ')})`);
+  if (risk.quarantined)
+    d.push(`${risk.points >= risk.threshold ? `risk ${risk.points} >= quarantine threshold ${risk.threshold}: ` : ''}quarantined (${risk.reasons.join('; ')})`);
   if (d.length > 0) return tierResult(t, 'D', d);
 
   const activity = groupPoints(score, 'activity');
