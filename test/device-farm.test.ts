@@ -2,10 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultActivityDeps } from '../activities';
+import { createRecoveryActivities, detectAndMatch } from '../activities/recovery';
+import { createSandboxSmsSender } from '../channels/sandbox-sms';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
 import { phoneHash } from '../db/contacts';
 import { campaignWorkflowId } from '../workflows/ids';
+import { seedContacts } from './helpers/contacts';
 import { eventually, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
 
 // Five accounts registered from one device in one day, imported with `reachloop audience import`
@@ -121,5 +125,31 @@ describe('device farms', () => {
     const recovery = await s.db.pool.query(`SELECT contact_id FROM send_ledger WHERE category = 'recovery'`);
     expect(recovery.rows.map((r) => Number(r.contact_id))).toEqual([await idOf(HOME_NEW)]);
     expect((await s.db.pool.query('SELECT count(*)::int AS n FROM contact_aliases')).rows[0].n).toBe(1);
+  });
+
+  it('a candidate found to be a farm account after it was matched is neither asked nor merged', async () => {
+    const [oldId, newId] = await seedContacts(s.db.pool, [
+      { phone: '+12125550921', email: 'kim@example.com', name: 'Kim' },
+      { phone: '+12125550922', email: 'kim@example.com', tier: 'D', consent: [] },
+    ]);
+    await s.db.pool.query(`UPDATE contacts SET first_seen_at = now() - interval '3 years', validity = 'unreachable', number_status = 'empty' WHERE id = $1`, [oldId]);
+    await s.db.pool.query(`UPDATE contacts SET first_seen_at = now() - interval '1 day' WHERE id = $1`, [newId]);
+    const [d] = await detectAndMatch(s.db.pool, [{ contactId: oldId!, reason: 'number_empty' }], NOW);
+    expect(d!.case).toMatchObject({ state: 'matched', candidateContactId: newId });
+    // A later import counts the new account among six from one device that day.
+    await s.db.pool.query('UPDATE contacts SET same_device_registrations = 6 WHERE id = $1', [newId]);
+
+    const sms = createSandboxSmsSender();
+    const logs: string[] = [];
+    const activities = createRecoveryActivities(defaultActivityDeps(s.db.pool, { sms, now: () => NOW, log: (l) => logs.push(l) }));
+    expect(await activities.planRecoveryConfirmation({ caseId: d!.case.id, kind: 'confirmation' })).toEqual({ action: 'stop', reason: 'device_farm' });
+    expect(await activities.sendRecoveryConfirmation({ caseId: d!.case.id, kind: 'confirmation', brand: 'Acme' })).toEqual({ sent: false, reason: 'device_farm' });
+    expect(await activities.settleRecoveryCase({ caseId: d!.case.id, outcome: 'confirmed', actor: 'test' })).toEqual({ state: 'cancelled' });
+    const k = (await s.db.pool.query('SELECT state, close_reason FROM recovery_cases WHERE id = $1', [d!.case.id])).rows[0];
+    expect(k).toEqual({ state: 'cancelled', close_reason: 'device_farm' });
+    expect((await s.db.pool.query('SELECT count(*)::int AS n FROM contact_aliases WHERE old_contact_id = $1', [oldId])).rows[0].n).toBe(0);
+    expect((await s.db.pool.query(`SELECT count(*)::int AS n FROM send_ledger WHERE contact_id = $1`, [newId])).rows[0].n).toBe(0);
+    expect(sms.sent()).toEqual([]);
+    expect(logs.join('\n')).toMatch(/candidate \+121\*+0922 is a device-farm account \(deviceFarms\.sameDeviceRegistrations\): not merged/);
   });
 });
