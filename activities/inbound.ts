@@ -15,7 +15,7 @@
 import { autoReply, classifyInbound, type InboundClassification, type InboundContext, type InboundKind } from '../core/keywords';
 import { DEFAULT_RULES } from '../core/events';
 import { inboundPolicyFor, offeredOptOutKeywords, type OptOutOffer } from '../core/opt-out-offer';
-import { latestMarketingSms } from '../db/ledger';
+import { latestMarketingSms } from '../db/sent-sms';
 import { loadRecipients } from '../db/recipients';
 import { buildSms } from './messages';
 import { normalizePhone } from '../core/phone';
