@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotOf } from '../activities/messages';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
+import { loadRecipients } from '../db/recipients';
 import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
 import { SANDBOX_FROM, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
@@ -14,6 +16,7 @@ const NOW = new Date('2026-11-25T03:00:00Z'); // a Wednesday, 11:00 in Beijing
 const OFFERED_N = '+8613800138101'; // got "回N退订", answers N
 const OFFERED_STOP = '+8613800138102'; // got the standard footer, answers N
 const OFFERED_R = '+8613800138103'; // campaign configured R as its keyword, answers R
+const FRESH = '+8613800138104'; // no message yet: the next campaign reaches it (the others had today's one SMS)
 const OFFER_TEXT = '【Acme】双十一会员日全场5折，仅限本周。回N退订';
 
 let s: RecoveryStack;
@@ -21,8 +24,8 @@ let ids: Record<string, number>;
 
 beforeAll(async () => {
   s = await startRecoveryStack({ now: NOW });
-  const seeded = await seedContacts(s.db.pool, [{ phone: OFFERED_N, name: '李' }, { phone: OFFERED_STOP, name: '王' }, { phone: OFFERED_R, name: '张' }]);
-  ids = { [OFFERED_N]: seeded[0]!, [OFFERED_STOP]: seeded[1]!, [OFFERED_R]: seeded[2]! };
+  const seeded = await seedContacts(s.db.pool, [{ phone: OFFERED_N, name: '李' }, { phone: OFFERED_STOP, name: '王' }, { phone: OFFERED_R, name: '张' }, { phone: FRESH, name: '赵' }]);
+  ids = { [OFFERED_N]: seeded[0]!, [OFFERED_STOP]: seeded[1]!, [OFFERED_R]: seeded[2]!, [FRESH]: seeded[3]! };
 }, 60_000);
 
 afterAll(async () => s?.stop());
@@ -39,7 +42,6 @@ async function runCampaign(phones: string[], sms: string, extra: Record<string, 
       fallback: false,
       templates: { sms: { zh: sms } },
       defaultLanguage: 'zh',
-      caps: { sms: [{ max: 10, perHours: 24 }] },
       ...extra,
     }),
   );
@@ -89,9 +91,12 @@ describe('an opt-out keyword the message itself offered', () => {
     expect(await suppressions(OFFERED_R)).toEqual([expect.objectContaining({ channel: 'sms', kind: 'opt_out' })]);
   });
 
-  it('the next campaign skips the opted-out contacts and still sends to the one that only replied', async () => {
-    const next = await runCampaign([OFFERED_N, OFFERED_STOP, OFFERED_R], '【Acme】周末加场，回N退订');
-    expect(await decisions(next)).toEqual({ [ids[OFFERED_N]!]: 'SKIP:opted_out', [ids[OFFERED_STOP]!]: 'SEND:ok', [ids[OFFERED_R]!]: 'SKIP:opted_out' });
+  it('the next campaign skips the opted-out contacts; the one that only replied is not opted out', async () => {
+    const next = await runCampaign([OFFERED_N, OFFERED_R, FRESH], '【Acme】周末加场，回N退订');
+    expect(await decisions(next)).toEqual({ [ids[OFFERED_N]!]: 'SKIP:opted_out', [ids[OFFERED_R]!]: 'SKIP:opted_out', [ids[FRESH]!]: 'SEND:ok' });
     expect(s.sandbox.messages({ to: OFFERED_N, direction: 'outbound-api' })).toHaveLength(1);
+    // What the send decision reads for the number that answered N to a message offering STOP.
+    const stopOnly = (await loadRecipients(s.db.pool, [ids[OFFERED_STOP]!], 'marketing')).get(ids[OFFERED_STOP]!)!;
+    expect(snapshotOf(stopOnly).optedOut).toEqual({ sms: false, email: false });
   });
 });
