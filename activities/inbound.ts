@@ -1,7 +1,8 @@
 /**
  * Inbound SMS (Twilio's inbound webhook) and e-mail unsubscribe links, written to Postgres where
  * the next send decision reads them:
- *   opt-out (STOP, 退订, T, "please stop texting me"...) -> an sms opt_out suppression with its proof
+ *   opt-out (STOP, 退订, T, "please stop texting me", or a keyword the contact's latest marketing SMS
+ *     offered, e.g. N after "回N退订") -> an sms opt_out suppression with its proof
  *     (message id, text, time) and an `unsubscribe` event; from a number that is no contact yet,
  *     kept by phone hash (db/pending-optouts.ts) and applied when the number is imported;
  *   opt-in (START, UNSTOP, YES)   -> the contact's sms opt-outs are removed (21610 ones too), or the
@@ -16,6 +17,10 @@
 import { autoReply, classifyInbound, type InboundClassification, type InboundContext, type InboundKind } from '../core/keywords';
 import { smsComplaintOf } from '../core/complaints';
 import { DEFAULT_RULES } from '../core/events';
+import { inboundPolicyFor, offeredOptOutKeywords, type OptOutOffer } from '../core/opt-out-offer';
+import { latestMarketingSms } from '../db/sent-sms';
+import { loadRecipients } from '../db/recipients';
+import { buildSms } from './messages';
 import { normalizePhone } from '../core/phone';
 import type { ScorePolicy } from '../core/score';
 import { phoneHash } from '../db/contacts';
@@ -61,13 +66,25 @@ const BODY_KEPT = 1_600;
  */
 export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { brand?: string; helpContact?: string; context?: InboundContext } = {}): Promise<InboundResult> {
   const at = await deps.now();
-  const classification = classifyInbound(m.body, { context: opts.context ?? 'default' });
-  const kind = classification.kind;
+  const context = opts.context ?? 'default';
+  let classification = classifyInbound(m.body, { context });
   const complaint = smsComplaintOf(m.body);
   const phone = normalizePhone(m.from, {});
   const hash = phone.ok ? phoneHash(phone.e164) : null;
   const found = hash ? await deps.pool.query<{ id: string; language: string | null }>('SELECT id, language FROM contacts WHERE phone_hash = $1', [hash]) : null;
   const contact = found?.rows[0] ? { id: Number(found.rows[0].id), language: found.rows[0].language } : null;
+  // "N" after "回N退订": a keyword the latest marketing SMS offered for opting out is one.
+  let offeredBy: { campaignId: number; ledgerId: string; rule: string } | null = null;
+  if (contact && classification.kind === 'other' && [...m.body.trim()].length <= OFFERED_REPLY_MAX) {
+    const offered = await optOutOfferTo(deps.pool, contact.id);
+    const again = offered && classifyInbound(m.body, inboundPolicyFor(offered.offer, context));
+    if (offered && again?.kind === 'opt_out') {
+      classification = again;
+      const rule = offered.offer.found.find((f) => f.keyword.toUpperCase() === again.keyword?.toUpperCase())?.rule ?? 'offered';
+      offeredBy = { campaignId: offered.campaignId, ledgerId: offered.ledgerId, rule };
+    }
+  }
+  const kind = classification.kind;
   const body = m.body.slice(0, BODY_KEPT);
 
   // The event that goes with it; ingestEvents runs the whole thing in one transaction.
@@ -98,7 +115,7 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
       onCommit: async (client) => {
         const fresh = await insertWebhookReceipts(client, [{ key: m.replayKey, kind: 'inbound', messageSid: m.messageSid, status: 'received', errorCode: null }]);
         if (!fresh.has(m.replayKey)) throw new Replayed();
-        const proof = { messageSid: m.messageSid, body, receivedAt: occurredAt, keyword: classification.keyword ?? null, basis: classification.basis, reason: classification.reason, to: m.to };
+        const proof = { messageSid: m.messageSid, body, receivedAt: occurredAt, keyword: classification.keyword ?? null, basis: classification.basis, reason: classification.reason, to: m.to, ...(offeredBy ? { offeredBy } : {}) };
         if (!contact) {
           // Not a contact (yet): the opt-out waits for the number's import; an opt-in cancels one waiting.
           result = `unmatched_${kind}`;
@@ -130,6 +147,24 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
   if (result === 'pending_opt_out' && !settled) deps.log(`opt-out from a number that is no contact (message ${m.messageSid}): kept, it applies when the number is imported`);
   const reply = kind === 'help' || kind === 'opt_out' || kind === 'opt_in' ? autoReply(kind, contact?.language ?? 'en', opts.brand ?? '', opts.helpContact ? { helpContact: opts.helpContact } : {}) : null;
   return { replayed: false, kind, classification, contactId: contact?.id ?? null, reply };
+}
+
+/** Replies longer than this are never a keyword an SMS offered (keywords are 1-8 characters). */
+const OFFERED_REPLY_MAX = 12;
+
+/**
+ * The opt-out keywords of the contact's latest marketing SMS: its text rebuilt as it was sent
+ * (buildSms from the campaign and the contact, as reconciliation does; tracked links are left long,
+ * they carry no instruction) read by core/opt-out-offer.ts, plus the campaign's optOutKeywords.
+ */
+async function optOutOfferTo(pool: Pool, contactId: number): Promise<{ offer: OptOutOffer; campaignId: number; ledgerId: string } | null> {
+  const last = await latestMarketingSms(pool, contactId);
+  if (!last?.definition.templates.sms) return null;
+  const record = (await loadRecipients(pool, [contactId], 'marketing')).get(contactId);
+  if (!record) return null;
+  const { links: _links, ...def } = last.definition;
+  const offer = offeredOptOutKeywords(buildSms(def, record).text, last.definition.optOutKeywords ?? []);
+  return offer.keywords.length ? { offer, campaignId: last.campaignId, ledgerId: last.ledgerId } : null;
 }
 
 /** An unsubscribe link was used: suppress the channel it names (e-mail, sms or all) for this contact. */

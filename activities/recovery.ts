@@ -5,6 +5,7 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { confirmationText, type ConfirmationKind } from '../core/recovery/confirmation';
+import { deviceFarmOf } from '../core/device-farm';
 import { matchCandidates, DEFAULT_MIN_CONFIDENCE, type CandidateLink } from '../core/recovery/match';
 import { recoveryWindowDelay } from '../core/recovery/window';
 import { countryLevelTimeZones, UNKNOWN_TIME_ZONE } from '../core/phone';
@@ -51,7 +52,7 @@ export interface RecoveryDeps {
 /** One confirmation per candidate number per 30 days, whatever case asks. */
 export const CONFIRMATION_LIMIT_MS = 30 * 86_400_000;
 
-export type ConfirmationPlan = { action: 'send' } | { action: 'wait'; delayMs: number; reason: 'quiet_hours' | 'outside_window' | 'holiday' | 'confirmation_limit' } | { action: 'stop'; reason: 'opted_out' | 'no_local_time' | 'case_closed' | 'no_candidate' };
+export type ConfirmationPlan = { action: 'send' } | { action: 'wait'; delayMs: number; reason: 'quiet_hours' | 'outside_window' | 'holiday' | 'confirmation_limit' } | { action: 'stop'; reason: 'opted_out' | 'device_farm' | 'no_local_time' | 'case_closed' | 'no_candidate' };
 
 export const createRecoveryActivities = (deps: RecoveryDeps) => ({
   /** May the candidate be asked now? If not: how long to wait, or why never. */
@@ -61,6 +62,8 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
     if (!v) return { action: 'stop', reason: 'no_candidate' };
     if (!['matched', 'confirmation_sent'].includes(v.state)) return { action: 'stop', reason: 'case_closed' };
     if (v.optedOut) return { action: 'stop', reason: 'opted_out' };
+    // Matched before its farm was known (a later import): never asked.
+    if (deviceFarmOf(v.farmSignals).farm) return { action: 'stop', reason: 'device_farm' };
     if (input.kind === 'confirmation' && v.lastOtherConfirmationAt)
       return { action: 'wait', delayMs: Math.max(1, v.lastOtherConfirmationAt.getTime() + CONFIRMATION_LIMIT_MS - now.getTime()), reason: 'confirmation_limit' };
     const unknownZone = v.timeZones.length === 0 || v.timeZones.includes(UNKNOWN_TIME_ZONE);
@@ -81,6 +84,7 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
     const v = await candidateView(deps.pool, input.caseId, new Date(at.getTime() - CONFIRMATION_LIMIT_MS));
     if (!v || !['matched', 'confirmation_sent'].includes(v.state)) return { sent: false, reason: 'case_closed' };
     if (v.optedOut) return { sent: false, reason: 'opted_out' };
+    if (deviceFarmOf(v.farmSignals).farm) return { sent: false, reason: 'device_farm' };
     const row = await reserveRecoverySend(deps.pool, v.candidateId, `recovery:${input.caseId}:${input.kind}`, at);
     if (row.state !== 'reserved') {
       // An earlier attempt: sent, or lost in flight. Never blindly again: found in the provider's list or left alone.
@@ -118,6 +122,14 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
   }): Promise<{ state: string; merge?: MergeResult }> {
     const at = await deps.now();
     if (input.outcome === 'confirmed') {
+      // A candidate found to be a device-farm account after it was asked is never merged.
+      const v = await candidateView(deps.pool, input.caseId, at);
+      const farm = v ? deviceFarmOf(v.farmSignals) : null;
+      if (farm?.farm) {
+        deps.log(`recovery case ${input.caseId}: the candidate ${maskPhone(v!.e164)} is a device-farm account (${farm.rules.join(', ')}): not merged`);
+        await closeCase(deps.pool, input.caseId, 'cancelled', at, { replyKind: 'confirm', closeReason: 'device_farm' });
+        return { state: 'cancelled' };
+      }
       const merge = await mergeConfirmed(deps.pool, input.caseId, { actor: input.actor, at, followUpCampaignId: input.followUpCampaignId ?? null });
       // The customer answered from the new number, so the line is live. Scored again with that,
       // the merged customer leaves the verification pool (tier D, where the dead old number had

@@ -1,3 +1,4 @@
+import { deviceFarmOf, type FarmVerdict } from './device-farm';
 import { scoreInputsOf, type ContactDraft, type ContactFacts } from './intake/merge';
 import { riskOf, scoreContact, type RiskResult, type ScorePolicy, type ScoreResult } from './score';
 import { tierOf, type TierResult } from './tier';
@@ -6,26 +7,37 @@ export interface Evaluation {
   score: ScoreResult;
   risk: RiskResult;
   tier: TierResult;
-  /** Stable keys of the risk rules that gave points (for counts by reason). */
+  /** Stable keys of the risk rules that gave points, and 'deviceFarm' for a farm account (for counts by reason). */
   riskKeys: string[];
+  /** A device-farm account is quarantined whatever its risk points (core/device-farm.ts). */
+  deviceFarm: FarmVerdict;
 }
 
 /** Score, risk and tier of one contact: what intake, events and delivery outcomes all recompute. */
 export function evaluateContact(draft: ContactDraft, facts: ContactFacts, policy: ScorePolicy, now: Date): Evaluation {
   const inputs = scoreInputsOf(draft, facts);
-  const risk = riskOf(inputs, policy);
+  const deviceFarm = deviceFarmOf({ sameDeviceRegistrations: facts.sameDeviceRegistrations, sameRangeRegistrations: facts.sameRangeRegistrations });
+  const risk = withDeviceFarm(riskOf(inputs, policy), deviceFarm);
   const score = scoreContact(inputs, policy, now, risk);
   return {
     score,
     risk,
     tier: tierOf(score, risk, inputs, policy),
-    riskKeys: riskKeysOf(risk),
+    riskKeys: riskKeysOf(risk, deviceFarm),
+    deviceFarm,
   };
 }
 
-function riskKeysOf(risk: RiskResult): string[] {
+/** The risk result with a farm's quarantine: the points stay the score's, the contact policy's rule is named in the reasons. */
+function withDeviceFarm(risk: RiskResult, farm: FarmVerdict): RiskResult {
+  if (!farm.farm) return risk;
+  return { ...risk, quarantined: true, reasons: [...risk.reasons, ...farm.reasons.map((r, i) => `${r} (contact policy ${farm.rules[i]})`)] };
+}
+
+function riskKeysOf(risk: RiskResult, farm: FarmVerdict): string[] {
   const keys: string[] = [];
   for (const p of risk.parts) if (p.points > 0) keys.push(p.input);
+  if (farm.farm) keys.push('deviceFarm');
   return keys;
 }
 

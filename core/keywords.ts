@@ -34,7 +34,7 @@ export interface InboundPolicy {
   context?: InboundContext;
   /** Treat a bare N as opt-out (senders that print '回N退订'). Default false. */
   nMeansOptOut?: boolean;
-  /** Further whole-message opt-out keywords for a campaign (e.g. 'R' for '拒收请回复R'). */
+  /** Further whole-message opt-out keywords, e.g. those the message replied to offered ('R' for '拒收请回复R'; core/opt-out-offer.ts). */
   extraOptOutKeywords?: readonly string[];
 }
 
@@ -278,7 +278,11 @@ export function classifyInbound(body: string, policy: InboundPolicy = {}): Inbou
   for (const extra of policy.extraOptOutKeywords ?? []) optOut.push(compact(normalize(extra)));
   const oo = whole(optOut);
   if (oo !== undefined) {
-    const why = oo === 'n' ? 'N enabled as opt-out by policy' : 'whole-message opt-out keyword';
+    const why = (OPT_OUT_KEYWORDS as readonly string[]).includes(oo)
+      ? 'whole-message opt-out keyword'
+      : oo === 'n' && policy.nMeansOptOut
+        ? 'N enabled as opt-out by policy'
+        : 'opt-out keyword offered by the message replied to (core/opt-out-offer.ts):';
     return result('opt_out', 'keyword', `${why} ${canonical(oo)}`, canonical(oo));
   }
   const help = whole(HELP_KEYWORDS);

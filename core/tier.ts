@@ -57,7 +57,8 @@ export function tierOf(
   const block = complaints.blockList;
   const n = inputs.complaints ?? 0;
   if (n >= block.atComplaints) d.push(`complaints ${n} >= ${block.atComplaints}: block list (${block.id})`);
-  if (risk.quarantined) d.push(`risk ${risk.points} >= quarantine threshold ${risk.threshold}: quarantined (${risk.reasons.join('; ')})`);
+  if (risk.quarantined)
+    d.push(`${risk.points >= risk.threshold ? `risk ${risk.points} >= quarantine threshold ${risk.threshold}: ` : ''}quarantined (${risk.reasons.join('; ')})`);
   if (d.length > 0) return tierResult(t, 'D', d);
 
   const activity = groupPoints(score, 'activity');

@@ -3,6 +3,7 @@
  * confirmation's ledger rows and limit, and the one-transaction merge. Queries take a Pool.
  */
 import type { PoolClient } from 'pg';
+import type { FarmSignals } from '../core/device-farm';
 import type { CandidateLink, MatchResult, OldContact } from '../core/recovery/match';
 import { enrichPhone, normalizePhone } from '../core/phone';
 import { phoneHash } from './contacts';
@@ -36,6 +37,18 @@ export interface RecoveryCase {
   repliedAt: string | null;
   closedAt: string | null;
 }
+
+/**
+ * A candidate contact `c`'s device-farm signals: the intake's registration counts and how many
+ * contacts share one of its device ids, itself included (through the partial GIN index on device_ids).
+ */
+const FARM_SIGNALS_SQL = `c.same_device_registrations, c.same_range_registrations,
+       CASE WHEN c.device_ids = '{}' THEN 1 ELSE (SELECT count(*) FROM contacts d WHERE d.device_ids && c.device_ids AND d.device_ids <> '{}') END AS accounts_on_device`;
+const farmSignalsOf = (r: Record<string, any>): FarmSignals => ({
+  sameDeviceRegistrations: r.same_device_registrations,
+  sameRangeRegistrations: r.same_range_registrations,
+  accountsOnDevice: Number(r.accounts_on_device),
+});
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const toCase = (r: Record<string, any>): RecoveryCase => ({
@@ -148,7 +161,7 @@ export async function gatherLinks(pool: Pool, contactIds: readonly number[]): Pr
      SELECT l.old_id, l.via, l.detail, c.id AS cand_id, c.phone_hash, c.first_seen_at, c.quarantined,
        (c.validity = 'unreachable' OR c.number_status IN ('empty', 'stopped')) AS dead,
        EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint')) AS opted_out,
-       EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id) AS is_alias
+       EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id) AS is_alias, ${FARM_SIGNALS_SQL}
      FROM links l JOIN contacts c ON c.id = l.cand_id`,
     [contactIds],
   );
@@ -163,6 +176,7 @@ export async function gatherLinks(pool: Pool, contactIds: readonly number[]): Pr
       dead: r.dead,
       optedOut: r.opted_out,
       isAlias: r.is_alias,
+      farmSignals: farmSignalsOf(r),
     });
   }
   return out;
@@ -174,13 +188,13 @@ export async function selfReportedLink(pool: Pool, e164: string): Promise<Candid
   const links = await pool.query(
     `SELECT c.id, c.first_seen_at, c.quarantined, (c.validity = 'unreachable' OR c.number_status IN ('empty', 'stopped')) AS dead,
        EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint')) AS opted_out,
-       EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id) AS is_alias
+       EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id) AS is_alias, ${FARM_SIGNALS_SQL}
      FROM contacts c WHERE c.phone_hash = $1`,
     [hash],
   );
   const r = links.rows[0];
   if (!r) return { contactId: null, phoneHash: hash, via: 'self_reported', detail: 'reported by the customer' };
-  return { contactId: Number(r.id), phoneHash: hash, via: 'self_reported', detail: 'reported by the customer', firstSeenAt: r.first_seen_at.getTime(), quarantined: r.quarantined, dead: r.dead, optedOut: r.opted_out, isAlias: r.is_alias };
+  return { contactId: Number(r.id), phoneHash: hash, via: 'self_reported', detail: 'reported by the customer', firstSeenAt: r.first_seen_at.getTime(), quarantined: r.quarantined, dead: r.dead, optedOut: r.opted_out, isAlias: r.is_alias, farmSignals: farmSignalsOf(r) };
 }
 
 /**
@@ -241,6 +255,8 @@ export interface CandidateView {
   /** The customer's own language (the old contact's), else the candidate number's. */
   language: string | null;
   optedOut: boolean;
+  /** The candidate's registration counts and device sharing, read again at send and merge time (core/device-farm.ts). */
+  farmSignals: FarmSignals;
   /** Another case's confirmation to this number in the last 30 days: when it was reserved. */
   lastOtherConfirmationAt: Date | null;
 }
@@ -251,14 +267,14 @@ export async function candidateView(pool: Pool, caseId: number, since: Date): Pr
        (EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint'))
          OR ${PENDING_SMS_OPT_OUT_SQL}) AS opted_out,
        (SELECT max(l.reserved_at) FROM send_ledger l WHERE l.contact_id = c.id AND l.category = 'recovery' AND l.state <> 'released'
-          AND l.reserved_at > $2 AND l.step NOT LIKE 'recovery:' || k.id || ':%') AS last_other
+          AND l.reserved_at > $2 AND l.step NOT LIKE 'recovery:' || k.id || ':%') AS last_other, ${FARM_SIGNALS_SQL}
      FROM recovery_cases k JOIN contacts c ON c.id = k.candidate_contact_id JOIN contacts o ON o.id = k.contact_id
      WHERE k.id = $1`,
     [caseId, since],
   );
   const r = rows[0];
   if (!r) return undefined;
-  return { caseId, state: r.state, candidateId: Number(r.cand_id), e164: r.phone_e164, country: r.country, timeZones: r.time_zones, language: r.language, optedOut: r.opted_out, lastOtherConfirmationAt: r.last_other };
+  return { caseId, state: r.state, candidateId: Number(r.cand_id), e164: r.phone_e164, country: r.country, timeZones: r.time_zones, language: r.language, optedOut: r.opted_out, farmSignals: farmSignalsOf(r), lastOtherConfirmationAt: r.last_other };
 }
 
 /** The ledger row of a confirmation step (exactly once per case and step), existing or new. */

@@ -63,8 +63,9 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
 
   const settle = async (outcome: 'confirmed' | 'refused' | 'expired' | 'cancelled', reason?: string) => {
     s.phase = outcome === 'confirmed' ? 'merging' : s.phase;
-    await settleRecoveryCase({ caseId: input.caseId, outcome, reason, followUpCampaignId: input.followUpCampaignId ?? null, actor: `recovery-workflow:${workflowInfo().workflowId}` });
-    s.phase = outcome;
+    const settled = await settleRecoveryCase({ caseId: input.caseId, outcome, reason, followUpCampaignId: input.followUpCampaignId ?? null, actor: `recovery-workflow:${workflowInfo().workflowId}` });
+    // A confirmed candidate that turned out to be a device-farm account is cancelled, not merged.
+    s.phase = settled.state === 'cancelled' ? 'cancelled' : outcome;
     await sleep(1); // a status query right after the end sees the final state
     return s;
   };

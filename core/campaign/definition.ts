@@ -76,6 +76,12 @@ export const campaignSchema = z
      * records a click. Absent = off.
      */
     links: z.strictObject({ track: z.boolean() }).optional(),
+    /**
+     * Reply keywords this campaign's SMS offer for opting out beyond what their text says (the
+     * text's own "回N退订" / "Reply N to opt out" is read from it, core/opt-out-offer.ts). A reply of
+     * one of them from a recipient of this campaign's latest message is an opt-out.
+     */
+    optOutKeywords: z.array(z.string().regex(/^[\p{L}\p{N}]{1,8}$/u, 'must be 1-8 letters or digits')).max(10).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.urgent && c.category !== 'transactional')

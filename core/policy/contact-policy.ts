@@ -74,6 +74,16 @@ export const contactPolicySchema = z
       blockList: z.strictObject({ id: ruleId, atComplaints: z.int().positive(), note: z.string().min(1) }),
       note: z.string().min(1),
     }),
+    /**
+     * Device farms (core/device-farm.ts): bulk registrations from one device or number range. The
+     * intake counts registrations per calendar day of the opt-in, so no window below a day exists.
+     */
+    deviceFarms: z.strictObject({
+      sameDeviceRegistrations: z.strictObject({ atLeast: z.int().min(2), withinHours: z.number().min(24, 'registrations are counted per day of opt-in: 24 or more') }),
+      sameRangeRegistrations: z.strictObject({ atLeast: z.int().min(2), withinHours: z.number().min(24, 'registrations are counted per day of opt-in: 24 or more') }),
+      accountsOnDevice: z.strictObject({ atLeast: z.int().min(2) }),
+      note: z.string().min(1),
+    }),
   })
   .superRefine((p, ctx) => {
     const ids = [
@@ -99,6 +109,7 @@ export type RegionalRule = ContactPolicy['regionalRules'][number];
 export type PolicyCapRule = ContactPolicy['caps']['marketing'][number];
 export type TierName = keyof ContactPolicy['tiers'];
 export type ComplaintPolicy = ContactPolicy['complaints'];
+export type DeviceFarmPolicy = ContactPolicy['deviceFarms'];
 
 export class ContactPolicyError extends Error {
   constructor(readonly issues: readonly string[], source?: string) {

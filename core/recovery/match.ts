@@ -3,6 +3,7 @@
  * customer whose number died, found only through the customer's own links, each with a
  * confidence and the evidence kept. Pure: the links are read by db/recovery.ts.
  */
+import { deviceFarmOf, type FarmSignals } from '../device-farm';
 
 export type EvidenceKind = 'self_reported' | 'same_email' | 'same_device' | 'same_address';
 
@@ -44,9 +45,11 @@ export interface CandidateLink {
   optedOut?: boolean;
   /** The candidate contact is already merged into another one. */
   isAlias?: boolean;
+  /** Its registration counts and how many contacts share its device (core/device-farm.ts). */
+  farmSignals?: FarmSignals;
 }
 
-export type ExclusionReason = 'same_number' | 'quarantined' | 'other_active_customer' | 'candidate_dead' | 'opted_out' | 'merged_elsewhere' | 'low_confidence';
+export type ExclusionReason = 'same_number' | 'device_farm' | 'quarantined' | 'other_active_customer' | 'candidate_dead' | 'opted_out' | 'merged_elsewhere' | 'low_confidence';
 
 export interface Candidate {
   contactId: number | null;
@@ -68,6 +71,8 @@ export function combineConfidence(parts: readonly number[]): number {
 
 /**
  * Groups links per number, excludes numbers the customer cannot own, scores the rest.
+ * - device-farm accounts, or accounts on a device many contacts share, are never used
+ *   (device_farm; contact policy deviceFarms): a farm's device links nobody to anybody;
  * - quarantined candidates are never used;
  * - a candidate contact that is not newer than the old one is another active customer (a
  *   household sharing an address or an e-mail), unless its number is dead anyway;
@@ -97,6 +102,7 @@ export function matchCandidates(old: OldContact, links: readonly CandidateLink[]
 function exclusionOf(old: OldContact, l: CandidateLink, phoneHash: string): ExclusionReason | null {
   if (phoneHash === old.phoneHash || l.contactId === old.id) return 'same_number';
   if (l.contactId === null) return null;
+  if (l.farmSignals && deviceFarmOf(l.farmSignals).farm) return 'device_farm';
   if (l.quarantined) return 'quarantined';
   if (l.isAlias) return 'merged_elsewhere';
   if (l.dead) return 'candidate_dead';
