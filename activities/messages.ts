@@ -4,6 +4,7 @@ import type { RecipientSnapshot } from '../core/campaign/decision';
 import { countryLevelTimeZones, subdivisionOfNumber, UNKNOWN_TIME_ZONE } from '../core/phone';
 import { shortenLinks, type TrackedLink } from '../core/links';
 import { composeSms, type ComposedSms } from '../core/sms';
+import { CONTACT_POLICY, requiredFooterLanguage } from '../core/policy/contact-policy';
 import { escapeHtml, pickLanguage, renderTemplate } from '../core/template';
 import type { TierName } from '../core/campaign/definition';
 import type { OutboundEmail } from '../channels/email';
@@ -68,7 +69,7 @@ export function buildSms(def: CampaignDefinition, r: RecipientRecord, linking?: 
     if (!linking) throw new Error('tracked links need a link context (public base URL and signing secret)');
     ({ text: body, links } = shortenLinks(body, linking.publicBaseUrl, (url) => linking.codeOf({ campaignId: linking.campaignId, contactId: r.contactId, url })));
   }
-  return { ...composeSms(body, language, def.category), links };
+  return { ...composeSms(body, language, def.category, {}, requiredFooterLanguage(CONTACT_POLICY, r.country)), links };
 }
 
 export interface EmailContext {

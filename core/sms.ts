@@ -172,28 +172,37 @@ export function optOutFooterFor(language: string): string {
  * Patterns recognising an opt-out instruction already written into a body, in any supported
  * language and any letter case (checked on the NFKC form, so full-width ＳＴＯＰ/ＴＤ count).
  */
-const INSTRUCTION_PATTERNS: readonly RegExp[] = [
+const INSTRUCTION_PATTERNS: Readonly<Record<string, readonly RegExp[]>> = {
   // en: "Reply STOP to opt out", "Text STOP to unsubscribe", "txt 'stop' to end", "reply with STOP"
-  /\b(?:reply|replying|text|txt|send|respond|msg)\s+(?:with\s+)?["'‘’“”]?(?:stop|stopall|stop\s+all|unsubscribe|cancel|end|quit|optout|opt[\s-]out|revoke)\b/i,
+  en: [/\b(?:reply|replying|text|txt|send|respond|msg)\s+(?:with\s+)?["'‘’“”]?(?:stop|stopall|stop\s+all|unsubscribe|cancel|end|quit|optout|opt[\s-]out|revoke)\b/i],
   // es / pt
-  /\b(?:responde|responda|contesta|env[ií]a|envie|escribe)\s+["'“”]?(?:stop|baja|alto|parar|sair|cancelar)\b/i,
+  es: [/\b(?:responde|responda|contesta|env[ií]a|envie|escribe)\s+["'“”]?(?:stop|baja|alto|parar|sair|cancelar)\b/i],
   // fr: "Répondez STOP ...", "STOP SMS au 36180"
-  /(?:r[ée]pondez|r[ée]pondre|envoyez|envoie|tapez)\s+["'“”«]?\s*stop\b/i,
-  /\bstop\s+(?:sms\s+)?(?:au|@)\s*\d{3,}/i,
-  // de
-  /\b(?:antworte\w*|sende\w*|schreib\w*)(?:\s+\w+){0,2}\s+["'„“”]?(?:stop|stopp)\b/i,
+  fr: [/(?:r[ée]pondez|r[ée]pondre|envoyez|envoie|tapez)\s+["'“”«]?\s*stop\b/i, /\bstop\s+(?:sms\s+)?(?:au|@)\s*\d{3,}/i],
+  de: [/\b(?:antworte\w*|sende\w*|schreib\w*)(?:\s+\w+){0,2}\s+["'„“”]?(?:stop|stopp)\b/i],
   // zh: 回T退订 / 回复TD退订 / 回覆T退訂 / 退订回T / 拒收请回复R / 回复退订
-  /回(?:复|覆)?\s*["“「]?\s*[a-z0-9]{1,6}\s*["”」]?\s*(?:退订|退訂|拒收|取消)/i,
-  /(?:退订|退訂|拒收)\s*(?:请|請)?\s*回(?:复|覆)?\s*["“「]?\s*[a-z0-9]{1,6}/i,
-  /回(?:复|覆)\s*["“「]?\s*(?:退订|退訂)/,
-  // ja
-  /(?:stop|ストップ|停止)\s*(?:と|を)\s*返信/i,
-];
+  zh: [
+    /回(?:复|覆)?\s*["“「]?\s*[a-z0-9]{1,6}\s*["”」]?\s*(?:退订|退訂|拒收|取消)/i,
+    /(?:退订|退訂|拒收)\s*(?:请|請)?\s*回(?:复|覆)?\s*["“「]?\s*[a-z0-9]{1,6}/i,
+    /回(?:复|覆)\s*["“「]?\s*(?:退订|退訂)/,
+  ],
+  ja: [/(?:stop|ストップ|停止)\s*(?:と|を)\s*返信/i],
+};
+const ALL_INSTRUCTION_PATTERNS = Object.values(INSTRUCTION_PATTERNS).flat();
+const PATTERN_LANGUAGE: Readonly<Record<string, string>> = { pt: 'es' };
 
 /** True if the text already tells the recipient how to opt out by SMS reply (any language). */
 export function hasOptOutInstruction(text: string): boolean {
   const normalized = text.normalize('NFKC');
-  return INSTRUCTION_PATTERNS.some((re) => re.test(normalized));
+  return ALL_INSTRUCTION_PATTERNS.some((re) => re.test(normalized));
+}
+
+/** True if the text tells the recipient how to opt out in this language (a tag such as 'zh-CN'). */
+export function hasOptOutInstructionIn(text: string, language: string): boolean {
+  const primary = language.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  const patterns = INSTRUCTION_PATTERNS[PATTERN_LANGUAGE[primary] ?? primary] ?? INSTRUCTION_PATTERNS.en!;
+  const normalized = text.normalize('NFKC');
+  return patterns.some((re) => re.test(normalized));
 }
 
 const CJK_TAIL = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff00-\uffef】」』）》〉]$/u;
@@ -241,10 +250,18 @@ export function composeSms(
   language: string,
   category: MessageCategory,
   options: AnalyzeOptions = {},
+  /** A language whose instruction a marketing SMS must carry as well (the contact policy's, by country). */
+  requiredFooterLanguage: string | null = null,
 ): ComposedSms {
   if (body.trim().length === 0) throw new Error('SMS body is empty');
-  const { text, footerAdded } =
+  let { text, footerAdded } =
     category === 'marketing' ? appendFooter(body, language) : { text: body, footerAdded: false };
+  if (category === 'marketing' && requiredFooterLanguage && !hasOptOutInstructionIn(text, requiredFooterLanguage)) {
+    const footer = optOutFooterFor(requiredFooterLanguage);
+    text = text.replace(/[ \t\u00a0\u3000]+$/u, '');
+    text += separatorFor(text, footer) + footer;
+    footerAdded = true;
+  }
   return { text, analysis: analyzeSms(text, options), footerAdded, category };
 }
 

@@ -22,6 +22,8 @@ import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDat
 // The next campaign's decisions, taken at send time, read what the complaints wrote.
 
 const NOW = new Date('2026-11-25T15:00:00Z'); // Wednesday 10:00 in New York
+/** The worker's clock: the second e-mail goes after tier B's cadence (one marketing message per 14 days) has passed. */
+let clock = NOW;
 const AUTH_TOKEN = randomBytes(16).toString('hex');
 const COMPLAINT_TOKEN = randomBytes(16).toString('hex');
 const SECRET = randomBytes(24).toString('base64url');
@@ -63,7 +65,7 @@ beforeAll(async () => {
       email: createSmtpSender({ url: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, from: 'news@acme.example' }),
       publicBaseUrl: base,
       signingSecret: SECRET,
-      now: () => NOW,
+      now: () => clock,
     }),
   );
   client = await temporalClient();
@@ -155,6 +157,7 @@ describe('complaints, end to end', () => {
 
   it('two e-mail campaigns reach Eve through SMTP, each Message-ID naming its ledger row', async () => {
     await runCampaign([EVE], 'email');
+    clock = new Date(NOW.getTime() + 15 * 86_400_000);
     await runCampaign([EVE], 'email');
     expect(mails).toHaveLength(2);
     [first, second] = mails as [ParsedMail, ParsedMail];

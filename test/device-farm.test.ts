@@ -20,16 +20,19 @@ import { eventually, startRecoveryStack, type RecoveryStack } from './helpers/re
 // A customer with one new account on their own device is still found, asked and merged.
 
 const NOW = new Date('2026-11-25T15:00:00Z'); // a Wednesday, 10:00 in New York
-const FARM_OLD = '+12125550000'; // the sandbox lookup reports ...0000 as empty: a dead number
+const FARM_OLD = '+12125550000'; // scripted dead (30005): the sandbox carrier's Lookup reports it so
 const FARM = ['+12125550401', '+12125550402', '+12125550403', '+12125550404', '+12125550405'];
-const HOME_OLD = '+12125551111'; // ...1111: stopped
+const HOME_OLD = '+12125551111'; // scripted dead as well
 const HOME_NEW = '+12125550411'; // the customer's one new account on their own tablet: answers "Y"
 
 let s: RecoveryStack;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-device-farm-'));
 
 beforeAll(async () => {
-  s = await startRecoveryStack({ now: NOW, rules: [{ to: HOME_NEW, reply: { body: 'Y', afterMs: 50 } }] });
+  s = await startRecoveryStack({
+    now: NOW,
+    rules: [{ to: HOME_NEW, reply: { body: 'Y', afterMs: 50 } }, { to: FARM_OLD, errorCode: 30005 }, { to: HOME_OLD, errorCode: 30005 }],
+  });
 }, 60_000);
 
 afterAll(async () => s?.stop());

@@ -68,6 +68,7 @@ export const contactPolicySchema = z
     caps: z.strictObject({ marketing: z.array(capRule).min(1), note: z.string().min(1) }),
     tiers: z.strictObject({ A: tierPolicy, B: tierPolicy, C: tierPolicy, D: tierPolicy }),
     holidays: z.strictObject({ marketing: z.enum(['defer', 'skip']), note: z.string().min(1) }),
+    optOutFooters: z.strictObject({ byCountry: z.record(z.string().regex(/^[A-Z]{2}$/), z.string().min(2)), note: z.string().min(1) }),
     regionalRules: z.array(regionalRule).min(1),
     complaints: z.strictObject({
       channel: z.strictObject({ id: ruleId, note: z.string().min(1) }),
@@ -135,6 +136,9 @@ export const tierChannels = (p: ContactPolicy): Record<TierName, 'sms' | 'email'
   C: p.tiers.C.channel,
   D: p.tiers.D.channel,
 });
+
+/** The language whose opt-out instruction every marketing SMS to this country must carry, if any. */
+export const requiredFooterLanguage = (p: ContactPolicy, country: string | null): string | null => (country ? (p.optOutFooters.byCountry[country] ?? null) : null);
 
 /** Rule id of a tier's cadence, as named in decisions: 'tier-cadence-B'. */
 export const tierCadenceId = (tier: TierName): string => `tier-cadence-${tier}`;

@@ -118,7 +118,7 @@ const CASES: Record<string, Case> = {
   'SKIP complaint: on the block list (both channels)': { r: { tier: 'B', complained: BOTH }, want: { kind: 'SKIP', reason: 'complaint' } },
   'SEND ok: a complaint stops marketing only, transactional e-mail still goes': {
     r: { tier: 'B', complained: BOTH },
-    c: { category: 'transactional' },
+    c: { category: 'transactional', channels: { B: 'email' } },
     want: { kind: 'SEND', channel: 'email', reason: 'ok' },
   },
   'SEND ok: a complaint on e-mail leaves marketing SMS': {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../fixtures/sms_segments.json';
+import { CONTACT_POLICY, requiredFooterLanguage } from '../../core/policy/contact-policy';
 import {
   analyzeSms,
   composeMarketingSms,
@@ -246,5 +247,24 @@ describe('composeSms / composeMarketingSms', () => {
     const c = composeMarketingSms('It’s on sale', 'en', { smartEncoding: true });
     expect(c.analysis.encoding).toBe('GSM-7');
     expect(composeMarketingSms('It’s on sale', 'en').analysis.encoding).toBe('UCS-2');
+  });
+});
+
+describe('composeSms: the footer a country requires (contact policy optOutFooters, CN: 回复T退订)', () => {
+  it.each([
+    ['English text to China gets both instructions', 'Sale this week', 'en', 'Sale this week Reply STOP to opt out 回复T退订'],
+    ['an English instruction already written still gets the Chinese one', 'Sale. Reply STOP to opt out', 'en', 'Sale. Reply STOP to opt out 回复T退订'],
+    ['Chinese text with its instruction is left alone', '双十一大促，全场8折 回N退订', 'zh', '双十一大促，全场8折 回N退订'],
+    ['Chinese text without one gets it once', '双十一大促，全场8折', 'zh', '双十一大促，全场8折回复T退订'],
+  ] as const)('%s', (_name, body, language, want) => {
+    expect(composeSms(body, language, 'marketing', {}, 'zh').text).toBe(want);
+  });
+  it('a transactional message is sent as written', () => {
+    expect(composeSms('Your code is 123456', 'en', 'transactional', {}, 'zh').text).toBe('Your code is 123456');
+  });
+  it('the contact policy requires it for CN numbers only', () => {
+    expect(requiredFooterLanguage(CONTACT_POLICY, 'CN')).toBe('zh');
+    expect(requiredFooterLanguage(CONTACT_POLICY, 'US')).toBeNull();
+    expect(requiredFooterLanguage(CONTACT_POLICY, null)).toBeNull();
   });
 });
