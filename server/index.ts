@@ -1,4 +1,5 @@
 import formbody from '@fastify/formbody';
+import { registerErrorHandler } from './errors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pool } from '../db/pool';
 import { registerComplaintWebhooks, type ComplaintWebhookOptions } from './complaints';
@@ -35,6 +36,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // contact and campaign ids; fastify's default limit of 100 answered 414 to the links of large
   // deployments (tests now run with ids beyond 32 bits).
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } });
+  registerErrorHandler(app, deps.twilio?.log ?? ((m) => process.stderr.write(`${m}\n`)));
   app.get('/healthz', async (_req, reply) => {
     try {
       await deps.pool.query('SELECT 1');

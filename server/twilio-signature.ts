@@ -125,7 +125,7 @@ export function replayKey(params: TwilioParams, signature: string): string | nul
   if (!sid) return null;
   const status = first(params['MessageStatus']) ?? first(params['SmsStatus']) ?? '';
   const sigHash = createHash('sha256').update(signature, 'utf8').digest('base64url').slice(0, 22);
-  return `twilio:${sid}:${status.toLowerCase()}:${sigHash}`;
+  return `twilio:${sid}:${status.toLowerCase()}:${sigHash}`.replace(/\u0000/g, ''); // stored as text: no NUL
 }
 
 /**

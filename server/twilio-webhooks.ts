@@ -14,6 +14,7 @@ import { applyStatusCallbacks, type StatusCallback, type StatusCallbackResult } 
 import { applyInboundSms } from '../activities/inbound';
 import { parseErrorCode, parseMessageStatus } from '../core/delivery-outcome';
 import { maskPhone } from '../core/mask';
+import { storableText } from '../core/text';
 import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
 import type { Pool } from '../db/pool';
 import { pendingCaseForCandidate } from '../db/recovery';
@@ -55,7 +56,8 @@ const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 const xmlEscape = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 export const twimlMessage = (text: string) => `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${xmlEscape(text)}</Message></Response>`;
 
-const first = (v: string | readonly string[] | undefined) => (v === undefined ? undefined : typeof v === 'string' ? v : v[0]);
+/** The first value of a parameter, as PostgreSQL can store it (a NUL byte removed: "STOP\\0" is a STOP). */
+const first = (v: string | readonly string[] | undefined) => (v === undefined ? undefined : storableText(typeof v === 'string' ? v : (v[0] ?? '')).text);
 const masked = (v: string | readonly string[] | undefined) => {
   const s = first(v);
   return s ? (/^\+?\d{6,}$/.test(s) ? maskPhone(s) : '(not a number)') : '-';

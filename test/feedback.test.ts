@@ -14,6 +14,7 @@ import { createSmtpSender } from '../channels/smtp';
 import { createTwilioSender } from '../channels/twilio';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
+import { phoneHash } from '../db/contacts';
 import { webhookAuthToken } from '../infra/channels';
 import { loadConfig } from '../infra/config';
 import { freePort } from '../infra/net';
@@ -296,6 +297,18 @@ describe('the feedback loop, end to end', () => {
 });
 
 describe('Twilio webhooks: signatures, replays, keywords', () => {
+  it('hostile bytes: a signed STOP with a NUL byte is still a STOP, a NUL in a MessageSid is no 500, and no database error leaks', async () => {
+    const stranger = '+12125550199';
+    const stop = await signedPost('/webhooks/twilio/inbound', inbound(stranger, 'STOP\u0000'));
+    expect(stop.status).toBe(200);
+    const { rows } = await db.pool.query('SELECT channel FROM pending_opt_outs WHERE phone_hash = $1', [phoneHash(stranger)]);
+    expect(rows).toEqual([{ channel: 'sms' }]);
+    const status = await signedPost('/webhooks/twilio/status', { AccountSid: sandbox.accountSid, MessageSid: `SM\u0000${'1'.repeat(32)}`, MessageStatus: 'delivered', From: FROM, To: BEN, ApiVersion: '2010-04-01' });
+    expect(status.status).toBeLessThan(500);
+    const text = await status.text();
+    expect(text).not.toMatch(/invalid byte sequence|22021|postgres/i);
+  });
+
   it('rejects forged and tampered callbacks with 403 and a log line with the number masked', async () => {
     const before = await db.pool.query('SELECT count(*)::int AS n FROM twilio_webhooks');
     const params = { AccountSid: sandbox.accountSid, MessageSid: `SM${'0'.repeat(32)}`, MessageStatus: 'delivered', From: FROM, To: BEN, ApiVersion: '2010-04-01' };
