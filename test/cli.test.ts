@@ -85,3 +85,13 @@ describe('reachloop CLI', () => {
     }
   });
 });
+
+describe('output piped into a reader that stops early', () => {
+  it('`reachloop recovery scan --help | head -1` ends quietly with 0, no EPIPE stack trace', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const path = await import('node:path');
+    const bin = path.join(__dirname, '..', 'bin', 'reachloop.mjs');
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" recovery scan --help | head -c 1 >/dev/null`], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
+  }, 60_000);
+});

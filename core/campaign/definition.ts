@@ -23,7 +23,9 @@ const windowSchema = z.strictObject({
 const channel = z.enum(['sms', 'email', 'none']);
 const tier = z.enum(['A', 'B', 'C', 'D']);
 const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with offset, e.g. 2026-12-01T09:00:00+08:00' });
-const capRule = z.strictObject({ max: z.int().positive(), perHours: z.number().positive() });
+// Bounds keep a typo from meaning "unlimited": 1e308 messages a second is not a rate.
+const capRule = z.strictObject({ max: z.int().positive().max(1_000), perHours: z.number().positive().max(24 * 366) });
+const rate = z.number().positive().max(10_000, 'at most 10000 messages a second');
 
 const emailTemplate = z.strictObject({ subject: z.string().min(1), text: z.string().min(1), html: z.string().min(1).optional() });
 
@@ -67,7 +69,7 @@ export const campaignSchema = z
     urgent: z.boolean().default(false),
     startAt: instant.optional(),
     deadline: instant.optional(),
-    rateLimit: z.strictObject({ sms: z.number().positive().optional(), email: z.number().positive().optional() }).default({}),
+    rateLimit: z.strictObject({ sms: rate.optional(), email: rate.optional() }).default({}),
     caps: z.strictObject({ sms: z.array(capRule).optional(), email: z.array(capRule).optional() }).optional(),
     requireApproval: z.boolean().default(false),
     /**

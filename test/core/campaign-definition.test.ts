@@ -156,3 +156,14 @@ describe('rulesOf', () => {
     expect(rulesOf(parseCampaign({ ...MINIMAL, category: 'transactional' })).holidays).toBe(null);
   });
 });
+
+describe('limits: a typo is not "unlimited"', () => {
+  const MIN = { name: 'x', category: 'marketing', templates: { sms: { en: 'Hi' }, email: { en: { subject: 's', text: 't' } } } };
+  it.each([
+    ['a rate of 1e308 a second', { rateLimit: { sms: 1e308 } }, /rateLimit\.sms: at most 10000 messages a second/],
+    ['a cap of a million', { caps: { sms: [{ max: 1_000_000, perHours: 24 }] } }, /caps\.sms\.0\.max/],
+    ['a cap window of ten years', { caps: { sms: [{ max: 1, perHours: 87_600 }] } }, /caps\.sms\.0\.perHours/],
+  ])('refuses %s', (_name, patch, message) => {
+    expect(() => parseCampaign({ ...MIN, ...patch })).toThrow(message);
+  });
+});
