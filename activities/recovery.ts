@@ -21,6 +21,7 @@ import {
   markConfirmationSent,
   mergeConfirmed,
   openCase,
+  openCaseOf,
   recordMatch,
   reserveRecoverySend,
   selfReportedLink,
@@ -192,16 +193,43 @@ export async function scanDeadContacts(
   o: { afterId: number; limit: number; minFailures: number; at: Date; dryRun?: boolean; start: (k: RecoveryCase) => Promise<string> },
 ): Promise<ScanPage> {
   const dead = await findDeadContacts(pool, { minFailures: o.minFailures, limit: o.limit, afterId: o.afterId });
+  const lastId = dead.length < o.limit ? null : dead[dead.length - 1]!.contactId;
+  if (o.dryRun) return { dead: dead.length, ...(await previewDetectAndMatch(pool, dead)), workflowsStarted: 0, lastId };
   const results = await detectAndMatch(pool, dead, o.at);
-  const toStart = o.dryRun ? [] : results.filter((r) => r.case.state === 'matched').map((r) => r.case);
+  const toStart = results.filter((r) => r.case.state === 'matched').map((r) => r.case);
   await mapConcurrent(toStart, START_CONCURRENCY, async (k) => void (await o.start(k)));
   return {
     dead: dead.length,
     casesOpened: results.filter((r) => r.created).length,
     matched: results.filter((r) => r.matched).length,
     workflowsStarted: toStart.length,
-    lastId: dead.length < o.limit ? null : dead[dead.length - 1]!.contactId,
+    lastId,
   };
+}
+
+/**
+ * What detectAndMatch would do, writing nothing (`recovery scan --dry-run`): the cases it would
+ * open, and how many cases would have a candidate (an open case keeps its own match).
+ */
+export async function previewDetectAndMatch(
+  pool: Pool,
+  items: ReadonlyArray<{ contactId: number }>,
+  minConfidence = DEFAULT_MIN_CONFIDENCE,
+): Promise<{ casesOpened: number; matched: number }> {
+  const links = await gatherLinks(pool, items.map((i) => i.contactId));
+  let casesOpened = 0;
+  let matched = 0;
+  for (const item of items) {
+    const open = await openCaseOf(pool, item.contactId);
+    if (!open) casesOpened++;
+    if (open && open.state !== 'detected') {
+      if (open.matchedAt !== null) matched++;
+      continue;
+    }
+    const own = links.get(item.contactId);
+    if (own && matchCandidates(own.old, own.links, minConfidence).best) matched++;
+  }
+  return { casesOpened, matched };
 }
 
 export interface DetectResult {

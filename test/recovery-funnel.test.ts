@@ -115,9 +115,11 @@ describe(`the recovery funnel over ${POPULATION.toLocaleString('en')} contacts w
     expect(dry.stderr).toBe('');
     expect(JSON.parse(dry.stdout)).toEqual({ dead: truth.detected, casesOpened: truth.detected, matched: truth.matched, workflowsStarted: 0, dryRun: true });
     expect(s.sandbox.messages()).toHaveLength(0);
+    // A dry run writes nothing: no case is opened by it.
+    expect((await s.db.pool.query('SELECT count(*)::int AS n FROM recovery_cases')).rows[0].n).toBe(0);
 
     const scan = await s.cli(['recovery', 'scan', '--reply-within', '20s', '--page-size', '400', '--json'], 120_000);
-    expect(JSON.parse(scan.stdout)).toEqual({ dead: truth.detected, casesOpened: 0, matched: truth.matched, workflowsStarted: truth.matched, dryRun: false });
+    expect(JSON.parse(scan.stdout)).toEqual({ dead: truth.detected, casesOpened: truth.detected, matched: truth.matched, workflowsStarted: truth.matched, dryRun: false });
 
     await eventually(
       async () => {
