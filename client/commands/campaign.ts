@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { getCampaign, insertCampaign, listCampaigns } from '../../db/campaigns';
+import { campaignProgress, getCampaign, insertCampaign, listCampaigns } from '../../db/campaigns';
 import { listDecisions } from '../../db/decisions';
 import { clampWarnings, readCampaignFile } from '../campaign-file';
 import { connectPool, type Pool } from '../../db/pool';
@@ -102,11 +102,16 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
     .option('--json', 'print as JSON')
     .action(async (key: string, flags: GlobalOptions & { watch?: boolean }) => {
       const id = idArg(key);
-      await withSession(true, async ({ client }) => {
+      await withSession(true, async ({ client, pool }) => {
         const handle = client!.workflow.getHandle(campaignWorkflowId(id));
-        const read = () => handle.query(campaignStatus).catch((err) => {
-          throw new CliError(`campaign ${id} has no running or finished workflow: ${(err as Error).message.split('\n')[0]}`);
-        });
+        // The counts by state are the database's truth (a retried batch made the workflow's running tally drift).
+        const read = async (): Promise<CampaignStatus> => {
+          const status = await handle.query(campaignStatus).catch((err) => {
+            throw new CliError(`campaign ${id} has no running or finished workflow: ${(err as Error).message.split('\n')[0]}`);
+          });
+          const truth = await campaignProgress(pool, id, new Date());
+          return { ...status, planned: truth.planned || status.planned, byState: truth.byState };
+        };
         let status = await read();
         if (flags.watch) {
           const bar = progressBar('sending', 'recipients', !flags.json);
