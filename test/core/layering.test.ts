@@ -1,0 +1,107 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The arrows run one way: rules in core/ are pure (no I/O, no clock, no other layer), workflows
+// are deterministic (Temporal's workflow API and type-only imports), and the edges (client/,
+// server/) do not reach into activities/. Each check is shown to fail on a planted import.
+
+const ROOT = path.resolve(__dirname, '../..');
+function sources(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir)).flatMap((name) => {
+    const rel = path.join(dir, name);
+    if (statSync(path.join(ROOT, rel)).isDirectory()) return sources(rel);
+    return rel.endsWith('.ts') ? [rel] : [];
+  });
+}
+
+interface Import {
+  spec: string;
+  typeOnly: boolean;
+}
+/** The imports (and re-exports) of a module, with whether they are type-only. */
+export function importsOf(text: string): Import[] {
+  const out: Import[] = [];
+  for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) out.push({ spec: m[3]!, typeOnly: !!m[2] });
+  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push({ spec: m[1]!, typeOnly: false });
+  return out;
+}
+const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+/** Where a relative import of `file` lands, as a repo path. */
+const target = (file: string, spec: string) => path.normalize(path.join(path.dirname(file), spec));
+
+/** Problems of a core/ module: I/O, another layer, a clock or randomness. */
+function coreProblems(file: string, text: string): string[] {
+  const out: string[] = [];
+  for (const i of importsOf(text)) {
+    if (i.spec.startsWith('.')) {
+      if (!target(file, i.spec).startsWith(`core${path.sep}`)) out.push(`${file}: imports ${i.spec} (outside core/)`);
+    } else if (/^(node:|fs$|path$|os$|child_process$|pg|fastify|@temporalio\/|twilio|nodemailer|undici|pino)/.test(i.spec)) out.push(`${file}: imports ${i.spec} (I/O)`);
+  }
+  const c = code(text);
+  for (const m of c.matchAll(/\bDate\.now\(|\bnew Date\(\)|\bMath\.random\(|\bprocess\.(env|hrtime)|\bperformance\.now\(/g)) out.push(`${file}: ${m[0]} (a clock, randomness or the environment)`);
+  return out;
+}
+
+/** Problems of a workflows/ module: anything but Temporal's workflow API, siblings and types. */
+function workflowProblems(file: string, text: string): string[] {
+  return importsOf(text)
+    .filter((i) => !i.typeOnly && !i.spec.startsWith('./') && i.spec !== '@temporalio/workflow')
+    .map((i) => `${file}: imports ${i.spec} (workflows import @temporalio/workflow, their siblings and types only)`);
+}
+
+/**
+ * Edges that still import activities/ directly: the services layer (issue 18) moves this code out.
+ * The list may only shrink: a file that no longer imports activities/ must leave it.
+ */
+const EDGES_STILL_ON_ACTIVITIES = [
+  'client/commands/recovery.ts',
+  'infra/lookup.ts',
+  'infra/services.ts',
+  'server/complaints.ts',
+  'server/events.ts',
+  'server/links.ts',
+  'server/number-change.ts',
+  'server/twilio-webhooks.ts',
+  'server/unsubscribe.ts',
+].map(path.normalize);
+
+function edgeImportsActivities(file: string, text: string): boolean {
+  return importsOf(text).some((i) => !i.typeOnly && i.spec.startsWith('.') && target(file, i.spec).split(path.sep)[0] === 'activities');
+}
+
+const read = (f: string) => readFileSync(path.join(ROOT, f), 'utf8');
+
+describe('layering', () => {
+  it('core/ is pure: no I/O, no other layer, no clock', () => {
+    const files = sources('core');
+    expect(files.length).toBeGreaterThan(40);
+    expect(files.flatMap((f) => coreProblems(f, read(f)))).toEqual([]);
+  });
+
+  it('workflows/ import only the workflow API, their siblings and types', () => {
+    const files = sources('workflows');
+    expect(files.flatMap((f) => workflowProblems(f, read(f)))).toEqual([]);
+  });
+
+  it('edges (client/, server/, infra/) do not import activities/ beyond the shrinking list', () => {
+    const edges = ['client', 'server', 'infra'].flatMap(sources);
+    const importing = edges.filter((f) => edgeImportsActivities(f, read(f))).sort();
+    expect(importing).toEqual([...EDGES_STILL_ON_ACTIVITIES].sort());
+  });
+
+  it('each check fails on a planted import', () => {
+    const f = path.join('core', 'x.ts');
+    expect(coreProblems(f, `import { Pool } from 'pg';`)).toHaveLength(1);
+    expect(coreProblems(f, `import { q } from '../db/ledger';`)).toHaveLength(1);
+    expect(coreProblems(f, `import { readFileSync } from 'node:fs';`)).toHaveLength(1);
+    expect(coreProblems(f, `export const t = () => Date.now();`)).toHaveLength(1);
+    expect(coreProblems(f, `import { x } from './y';\n// Date.now() in a comment\nimport data from './p.json' with { type: 'json' };`)).toEqual([]);
+    const w = path.join('workflows', 'x.ts');
+    expect(workflowProblems(w, `import { DateTime } from 'luxon';`)).toHaveLength(1);
+    expect(workflowProblems(w, `import { createActivities } from '../activities';`)).toHaveLength(1);
+    expect(workflowProblems(w, `import type { Activities } from '../activities';\nimport { sleep } from '@temporalio/workflow';`)).toEqual([]);
+    expect(edgeImportsActivities(path.join('server', 'x.ts'), `import { applyInboundSms } from '../activities/inbound';`)).toBe(true);
+    expect(edgeImportsActivities(path.join('server', 'x.ts'), `import type { Activities } from '../activities';`)).toBe(false);
+  });
+});
