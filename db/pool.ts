@@ -7,6 +7,10 @@ export function createPool(url: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => {});
+  // Nor a checked-out one: a restart or failover terminates its connection (57P01) and emits
+  // 'error' on the client, which without a listener killed `reachloop serve`. The query in flight
+  // still rejects, and the pool replaces the connection when the client is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
