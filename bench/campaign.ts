@@ -29,7 +29,7 @@
  * what the policy deferred or skipped is reported by decision, reason and rule.
  *
  * Run: npx tsx bench/campaign.ts [recipients, default 1000000] [--lanes 4] [--batch-size 1000]
- *        [--workers 2] [--per-recipient 10000 (0: skip)] [--floor min(N, 100000) (0: skip)]
+ *        [--workers 2] [--per-recipient 10000 (0: skip)] [--floor 100000 (0: skip)]
  *        [--cpu-prof DIR] [--no-record]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -75,9 +75,9 @@ const lanes = Number(opts.lanes);
 const batchSize = Number(opts['batch-size']);
 const workerCount = Number(opts.workers);
 const M = Number(opts['per-recipient']);
-const F = Number(opts.floor ?? Math.min(N, 100_000));
-if (![N, lanes, batchSize, workerCount].every((n) => Number.isInteger(n) && n > 0) || ![M, F].every((n) => Number.isInteger(n) && n >= 0) || F > N)
-  throw new Error('usage: bench/campaign.ts [recipients] [--lanes N] [--batch-size M] [--workers W] [--per-recipient R] [--floor F <= recipients] [--cpu-prof DIR]');
+const F = Number(opts.floor ?? 100_000);
+if (![N, lanes, batchSize, workerCount].every((n) => Number.isInteger(n) && n > 0) || ![M, F].every((n) => Number.isInteger(n) && n >= 0))
+  throw new Error('usage: bench/campaign.ts [recipients] [--lanes N] [--batch-size M] [--workers W] [--per-recipient R] [--floor F] [--cpu-prof DIR]');
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const secs = (ms: number) => Number((ms / 1000).toFixed(1));
@@ -238,7 +238,8 @@ async function main(): Promise<void> {
       [F],
     );
     const numbersFile = path.join(scratch, 'floor-numbers.txt');
-    writeFileSync(numbersFile, rows.map((r) => r.phone_e164).join('\n'));
+    // The audience's numbers, again from the first when the floor is longer than the audience.
+    writeFileSync(numbersFile, Array.from({ length: F }, (_, i) => rows[i % rows.length]!.phone_e164).join('\n'));
     const share = Math.ceil(F / workerCount);
     const senders: Array<{ child: ChildProcess; out: Promise<string> }> = [];
     for (let i = 0; i < workerCount && i * share < F; i++) {
@@ -270,8 +271,8 @@ async function main(): Promise<void> {
     const sent = reports.reduce((n, r) => n + r.sent, 0);
     const failed = reports.reduce((n, r) => n + r.failed, 0);
     const floorSink = tally.of(FLOOR_BRAND);
-    if (sent !== F || failed !== 0 || floorSink.to.length !== F || new Set(floorSink.to).size !== F)
-      throw new Error(`FAILED (floor): ${sent} sent, ${failed} refused, the sink received ${floorSink.to.length} (${new Set(floorSink.to).size} distinct) of ${F}`);
+    if (sent !== F || failed !== 0 || floorSink.to.length !== F)
+      throw new Error(`FAILED (floor): ${sent} sent, ${failed} refused, the sink received ${floorSink.to.length} of ${F}`);
     const r = rates([...floorSink.acceptedAt].sort((x, y) => x - y));
     floorSustained = r.sustained;
     floor = {
