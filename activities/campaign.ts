@@ -42,7 +42,8 @@ export interface CampaignDeps {
 }
 
 const STEP = 'main';
-const SEND_CONCURRENCY = 32;
+/** Provider calls in flight per batch (the campaign benchmark's floor uses lanes x this). */
+export const SEND_CONCURRENCY = 32;
 const HEARTBEAT_EVERY_MS = 1_000;
 
 export const createCampaignActivities = (deps: CampaignDeps) => {

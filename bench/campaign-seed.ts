@@ -2,17 +2,29 @@
  * Seeds a campaign benchmark audience fast: contacts as intake would leave them (E.164, hash,
  * enrichment with country, language and candidate zones), tier A, reachable, each with marketing
  * SMS consent, written with COPY. A realistic mix of countries and zones (several US, Canadian,
- * Brazilian and Australian zones, multi-zone numbers such as Australian mobiles). Deterministic.
+ * Brazilian and Australian zones, multi-zone numbers such as Australian mobiles). Deterministic
+ * for a given instant.
+ *
+ * The contact policy decides every send (windows 09:00-21:00 local or narrower by law, public
+ * holidays deferred), so the benchmark seeds only numbers that are inside their window at the
+ * instant of the run: of each mix entry only the national prefixes (or, for an entry without
+ * prefixes, the whole entry) whose every candidate zone is between 10:00 and 19:00 local and not
+ * on a public holiday of the country (and state, where the number gives one) at that instant;
+ * the entries keep their relative weights (openMix).
  */
+import { DateTime } from 'luxon';
 import { getExampleNumber, type CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
-import { enrichPhone, normalizePhone } from '../core/phone';
+import { isPublicHoliday } from '../core/holidays';
+import { countryLevelTimeZones, enrichPhone, normalizePhone, subdivisionOfNumber, UNKNOWN_TIME_ZONE } from '../core/phone';
 import { phoneHash } from '../db/contacts';
 import { copyRows, type CopyValue } from '../db/copy';
 import type { Pool } from '../db/pool';
 
+type MixEntry = [CountryCode, number, string[]?];
+
 /** Country weights (as bench/gen-contacts.ts) and, where a country spans zones, national prefixes to draw from. */
-const MIX: Array<[CountryCode, number, string[]?]> = [
+const MIX: MixEntry[] = [
   ['CN', 35],
   ['US', 18, ['212', '213', '312', '303', '808', '907', '305', '206', '602', '512', '617', '702']],
   ['IN', 9],
@@ -33,6 +45,120 @@ const MIX: Array<[CountryCode, number, string[]?]> = [
   ['NG', 1],
 ];
 
+/** Local hours every candidate zone of a seeded number must be in at the instant of the run. */
+export const OPEN_FROM = '10:00';
+export const OPEN_UNTIL = '19:00';
+/** Numbers drawn per prefix (or per entry without prefixes) to find an entry's candidate zones. */
+const PROBE_DRAWS = 400;
+
+const bases = new Map(MIX.map(([c]) => [c, getExampleNumber(c, examples)!]));
+
+/** One random number of the entry (the prefix given or none), or null when it is not valid. */
+function draw(cc: CountryCode, prefix: string | undefined, rnd: () => number) {
+  const ex = bases.get(cc)!;
+  const nn = ex.nationalNumber;
+  let digits: string;
+  if (prefix !== undefined) {
+    digits = prefix;
+    // NANP exchanges start 2-9.
+    if (cc === 'US' || cc === 'CA') digits += String(2 + Math.floor(rnd() * 8));
+    while (digits.length < nn.length) digits += String(Math.floor(rnd() * 10));
+  } else {
+    const k = Math.min(7, nn.length - 3);
+    digits = nn.slice(0, nn.length - k);
+    for (let j = 0; j < k; j++) digits += String(Math.floor(rnd() * 10));
+  }
+  const p = normalizePhone(`+${ex.countryCallingCode}${digits}`);
+  return p.ok ? p : null;
+}
+
+/** The zones a number's window is computed in: its own, else (unknown) every zone of its country. */
+function candidateZones(zones: readonly string[], callingCode: string): readonly string[] {
+  return zones.length === 0 || zones.includes(UNKNOWN_TIME_ZONE) ? countryLevelTimeZones(callingCode) : zones;
+}
+
+export interface MixChoice {
+  country: string;
+  weight: number;
+  /** National prefixes kept (absent: the entry has none). */
+  prefixes?: string[];
+  zones: string[];
+}
+
+export interface MixExclusion {
+  country: string;
+  prefix?: string;
+  /** e.g. "America/Anchorage 05:12", "holiday in Asia/Shanghai (2026-10-01)". */
+  why: string;
+}
+
+const lcg = (seed: number) => {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+};
+
+/**
+ * The mix entries (and prefixes) inside their window at `at`: every candidate zone of the numbers
+ * they draw (enrichPhone's zones, probed with PROBE_DRAWS draws) between OPEN_FROM and
+ * OPEN_UNTIL local, and no public holiday there. Weights as in MIX.
+ */
+export function openMix(at: Date): { kept: MixChoice[]; excluded: MixExclusion[] } {
+  const kept: MixChoice[] = [];
+  const excluded: MixExclusion[] = [];
+  const rnd = lcg(11);
+  for (const [cc, weight, prefixes] of MIX) {
+    const keptPrefixes: string[] = [];
+    const keptZones = new Set<string>();
+    for (const prefix of prefixes ? [...new Set(prefixes)] : [undefined]) {
+      const zones = new Set<string>();
+      const places = new Set<string>();
+      for (let i = 0; i < PROBE_DRAWS; i++) {
+        const p = draw(cc, prefix, rnd);
+        if (!p) continue;
+        const e = enrichPhone(p);
+        for (const z of candidateZones(e.timeZones, bases.get(cc)!.countryCallingCode)) zones.add(z);
+        places.add(subdivisionOfNumber(p.e164, e.country) ?? '');
+      }
+      const why = closedReason(cc, [...zones], [...places], at);
+      if (why || zones.size === 0) excluded.push({ country: cc, ...(prefix !== undefined ? { prefix } : {}), why: why ?? 'no valid number drawn' });
+      else {
+        if (prefix !== undefined) keptPrefixes.push(prefix);
+        for (const z of zones) keptZones.add(z);
+      }
+    }
+    if (keptZones.size === 0) continue;
+    // Repeated prefixes (AU '4' twice) keep their share within the entry.
+    const choice: MixChoice = { country: cc, weight, zones: [...keptZones].sort() };
+    if (prefixes) choice.prefixes = prefixes.filter((p) => keptPrefixes.includes(p));
+    kept.push(choice);
+  }
+  return { kept, excluded };
+}
+
+function closedReason(cc: string, zones: string[], places: string[], at: Date): string | null {
+  for (const zone of zones) {
+    const local = DateTime.fromJSDate(at, { zone });
+    if (!local.isValid) return `${zone}: not a valid zone`;
+    const hhmm = local.toFormat('HH:mm');
+    if (hhmm < OPEN_FROM || hhmm >= OPEN_UNTIL) return `${zone} ${hhmm}`;
+    const date = local.toISODate()!;
+    for (const place of places) {
+      // As the policy reads calendars (core/campaign/timing.ts): the state's, else the country's, else none.
+      let holiday = false;
+      for (const region of place ? [place, null] : [null]) {
+        try {
+          holiday = isPublicHoliday(cc, region, date);
+          break;
+        } catch {
+          // no calendar for this region (or country)
+        }
+      }
+      if (holiday) return `public holiday ${cc}${place ? `-${place}` : ''} ${date} in ${zone}`;
+    }
+  }
+  return null;
+}
+
 export interface SeedGroup {
   count: number;
   /** channel_tags of these contacts: campaigns pick their audience by tag. */
@@ -41,18 +167,32 @@ export interface SeedGroup {
 
 export interface SeedReport {
   contacts: number;
+  /** The instant the audience was chosen for. */
+  at: string;
   countries: Record<string, number>;
+  /** The mix entries used (openMix) and those left out, with why. */
+  mix: MixChoice[];
+  excluded: MixExclusion[];
   timeZones: number;
   multiZone: number;
   seconds: number;
 }
 
-/** Writes the groups' contacts (ids 1..total, in group order) and their SMS consents. */
-export async function seedCampaignAudience(pool: Pool, groups: readonly SeedGroup[], seed = 7): Promise<SeedReport> {
-  let s = seed >>> 0;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const bag = MIX.flatMap((m) => Array<(typeof MIX)[number]>(m[1]).fill(m));
-  const bases = new Map(MIX.map(([c]) => [c, getExampleNumber(c, examples)!]));
+export class NoOpenAudienceError extends Error {}
+
+/**
+ * Writes the groups' contacts (ids 1..total, in group order) and their SMS consents, drawn from
+ * the mix entries inside their window at `at` (openMix). Fails when none is.
+ */
+export async function seedCampaignAudience(pool: Pool, groups: readonly SeedGroup[], at: Date, seed = 7): Promise<SeedReport> {
+  const mix = openMix(at);
+  if (mix.kept.length === 0)
+    throw new NoOpenAudienceError(
+      `no country of the benchmark's mix is between ${OPEN_FROM} and ${OPEN_UNTIL} local (and off its public holidays) at ${at.toISOString()}: ` +
+        `${mix.excluded.map((x) => `${x.country}${x.prefix ? ` ${x.prefix}` : ''} (${x.why})`).join(', ')}; run it at another hour`,
+    );
+  const rnd = lcg(seed);
+  const bag = mix.kept.flatMap((m) => Array<MixChoice>(m.weight).fill(m));
   const seen = new Set<string>();
   const countries: Record<string, number> = {};
   const zones = new Set<string>();
@@ -63,23 +203,10 @@ export async function seedCampaignAudience(pool: Pool, groups: readonly SeedGrou
     for (const g of groups) {
       for (let i = 0; i < g.count; i++) {
         for (;;) {
-          const [cc, , prefixes] = bag[Math.floor(rnd() * bag.length)]!;
-          const ex = bases.get(cc)!;
-          const nn = ex.nationalNumber;
-          let digits: string;
-          if (prefixes) {
-            const p = prefixes[Math.floor(rnd() * prefixes.length)]!;
-            digits = p;
-            // NANP exchanges start 2-9.
-            if (cc === 'US' || cc === 'CA') digits += String(2 + Math.floor(rnd() * 8));
-            while (digits.length < nn.length) digits += String(Math.floor(rnd() * 10));
-          } else {
-            const k = Math.min(7, nn.length - 3);
-            digits = nn.slice(0, nn.length - k);
-            for (let j = 0; j < k; j++) digits += String(Math.floor(rnd() * 10));
-          }
-          const p = normalizePhone(`+${ex.countryCallingCode}${digits}`);
-          if (!p.ok || seen.has(p.e164)) continue;
+          const { country, prefixes } = bag[Math.floor(rnd() * bag.length)]!;
+          const cc = country as CountryCode;
+          const p = draw(cc, prefixes ? prefixes[Math.floor(rnd() * prefixes.length)]! : undefined, rnd);
+          if (!p || seen.has(p.e164)) continue;
           seen.add(p.e164);
           const e = enrichPhone(p);
           id++;
@@ -95,7 +222,6 @@ export async function seedCampaignAudience(pool: Pool, groups: readonly SeedGrou
       }
     }
   }
-
   const t0 = performance.now();
   const client = await pool.connect();
   try {
@@ -121,5 +247,5 @@ export async function seedCampaignAudience(pool: Pool, groups: readonly SeedGrou
   } finally {
     client.release();
   }
-  return { contacts: id, countries, timeZones: zones.size, multiZone, seconds: (performance.now() - t0) / 1000 };
+  return { contacts: id, at: at.toISOString(), countries, mix: mix.kept, excluded: mix.excluded, timeZones: zones.size, multiZone, seconds: (performance.now() - t0) / 1000 };
 }

@@ -5,21 +5,37 @@
  * per 1,000 recipients; worker RSS flat (< 500 MB) from 10k to 1M; and, side by side, a
  * one-workflow-per-recipient design on 10,000 recipients.
  *
- * On a fresh embedded stack: seeds the audience with COPY (tier A, SMS consent, a mix of
- * countries and zones), starts a Twilio-shaped HTTP sink in this process (bench/sink-tally.ts),
- * runs `reachloop worker --migrate` processes with SMS_PROVIDER=twilio pointed at it, launches
- * a marketing SMS campaign (window 00:00-24:00, no rate limit) with `reachloop campaign launch`,
- * and measures. Then a bench-only workflow (bench/per-recipient-workflow.ts, its own bundle,
- * task queue and worker processes) sends 10,000 other recipients one workflow each, through the
- * same dispatch activity and channel. Every message the sink received is checked: one per
- * recipient, no duplicates, or the benchmark fails.
+ * The whole contact policy is in the path: the campaign gives no window and no holiday option,
+ * so every recipient is decided in the policy's window (09:00-21:00 local, narrower where the law
+ * of the country or US state says so), off public holidays, under the policy's caps and the tier
+ * cadence. The audience is chosen by the hour: only the mix entries (country, national prefixes)
+ * whose every candidate zone is between 10:00 and 19:00 local and off a public holiday at the
+ * instant of the run are seeded (bench/campaign-seed.ts openMix); none: the run fails at once.
+ *
+ * On a fresh embedded stack: seeds the audience with COPY (tier A, SMS consent), starts a
+ * Twilio-shaped HTTP sink in this process (bench/sink-tally.ts), runs `reachloop worker --migrate`
+ * processes with SMS_PROVIDER=twilio pointed at it, and measures the floor: the `twilio` library
+ * with the same HTTP client (createTwilioSender, channels/twilio-http.ts) sending straight to
+ * the same sink from as many processes, with the campaign's concurrency (bench/floor-sender.ts).
+ * Then it launches a marketing SMS campaign (no rate limit, a deadline one hour after launch)
+ * with `reachloop campaign launch` and measures it; its sustained sends/s over the floor's is
+ * `ratioToFloor`. A recipient the policy still defers (a number with a zone outside the probe)
+ * is skipped at the deadline, or, when its next opening falls before the deadline, the campaign
+ * is cancelled as soon as nothing else is due (the run never waits for an opening). Then a
+ * bench-only workflow (bench/per-recipient-workflow.ts, its own bundle, task queue and worker
+ * processes) sends 10,000 other recipients one workflow each, through the same dispatch
+ * activity and channel. Checks: the sink received exactly one message per recipient the
+ * workflow decided SEND (campaign_decisions), no duplicates, the ledger and the status agree;
+ * what the policy deferred or skipped is reported by decision, reason and rule.
  *
  * Run: npx tsx bench/campaign.ts [recipients, default 1000000] [--lanes 4] [--batch-size 1000]
- *        [--workers 2] [--per-recipient 10000 (0: skip)] [--cpu-prof DIR] [--no-record]
+ *        [--workers 2] [--per-recipient 10000 (0: skip)] [--floor 100000 (0: skip)]
+ *        [--cpu-prof DIR] [--no-record]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,8 +51,9 @@ import { projectRoot } from '../infra/paths';
 import { startStack } from '../infra/stack';
 import { connectClient } from '../infra/temporal';
 import type { CampaignStatus } from '../workflows/shared';
-import { campaignStatus } from '../workflows/shared';
-import { seedCampaignAudience } from './campaign-seed';
+import { SEND_CONCURRENCY } from '../activities/campaign';
+import { campaignStatus, cancelCampaign } from '../workflows/shared';
+import { OPEN_FROM, OPEN_UNTIL, seedCampaignAudience } from './campaign-seed';
 import { startBenchSink } from './sink-tally';
 import { commOf, cpuSeconds, descendants, machineBusySeconds, parentOf, peakRssMiB, rssMiB } from './proc';
 import { record } from './record';
@@ -48,6 +65,7 @@ const { values: opts, positionals } = parseArgs({
     'batch-size': { type: 'string', default: '1000' },
     workers: { type: 'string', default: '2' },
     'per-recipient': { type: 'string', default: '10000' },
+    floor: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'no-record': { type: 'boolean', default: false },
   },
@@ -57,8 +75,9 @@ const lanes = Number(opts.lanes);
 const batchSize = Number(opts['batch-size']);
 const workerCount = Number(opts.workers);
 const M = Number(opts['per-recipient']);
-if (![N, lanes, batchSize, workerCount].every((n) => Number.isInteger(n) && n > 0) || !(Number.isInteger(M) && M >= 0))
-  throw new Error('usage: bench/campaign.ts [recipients] [--lanes N] [--batch-size M] [--workers W] [--per-recipient R] [--cpu-prof DIR]');
+const F = Number(opts.floor ?? 100_000);
+if (![N, lanes, batchSize, workerCount].every((n) => Number.isInteger(n) && n > 0) || ![M, F].every((n) => Number.isInteger(n) && n >= 0))
+  throw new Error('usage: bench/campaign.ts [recipients] [--lanes N] [--batch-size M] [--workers W] [--per-recipient R] [--floor F] [--cpu-prof DIR]');
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const secs = (ms: number) => Number((ms / 1000).toFixed(1));
@@ -66,6 +85,10 @@ const HEAP = '--max-old-space-size=320';
 const FROM = '+15005550006';
 const MAIN_BRAND = 'RL Batch';
 const SINGLE_BRAND = 'RL Single';
+const FLOOR_BRAND = 'RL Floor';
+/** Deferrals past this (after launch) end as SKIP deadline_passed. */
+const DEADLINE_MS = 3_600_000;
+const CANCEL_REASON = 'bench: nothing due before the next opening';
 const PER_RECIPIENT_QUEUE = 'reachloop-bench-per-recipient';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'reachloop-bench-campaign-'));
@@ -89,7 +112,7 @@ async function main(): Promise<void> {
   const stack = await startStack(config);
   stopStack = () => stack.stop();
   const authToken = randomBytes(16).toString('hex');
-  const sink = await startBenchSink({ authToken, brands: [MAIN_BRAND, SINGLE_BRAND] });
+  const sink = await startBenchSink({ authToken, brands: [MAIN_BRAND, SINGLE_BRAND, FLOOR_BRAND] });
   stopSink = () => sink.stop();
   const tally = sink;
   // The sink sends no status callbacks (sink-tally.ts); any that came would be counted here.
@@ -158,14 +181,19 @@ async function main(): Promise<void> {
   for (let i = 0; i < workerCount; i++) workers.push(await startProcess([bin, 'worker', '--migrate'], 'worker running'));
 
   const pool = await connectPool(stack.databaseUrl, 4);
-  log(`seeding ${N} + ${M} contacts with COPY ...`);
-  const seeded = await seedCampaignAudience(pool, [
-    { count: N, tag: 'bench-main' },
-    ...(M ? [{ count: M, tag: 'bench-per-recipient' }] : []),
-  ]);
+  const seedAt = new Date();
+  log(`seeding ${N} + ${M} contacts with COPY, of the countries between ${OPEN_FROM} and ${OPEN_UNTIL} local now ...`);
+  const seeded = await seedCampaignAudience(
+    pool,
+    [{ count: N, tag: 'bench-main' }, ...(M ? [{ count: M, tag: 'bench-per-recipient' }] : [])],
+    seedAt,
+  );
   log(`seeded ${seeded.contacts} contacts in ${seeded.seconds.toFixed(1)} s (${seeded.timeZones} zones, ${seeded.multiZone} multi-zone numbers)`);
+  log(`countries: ${seeded.mix.map((m) => `${m.country}${m.prefixes ? ` ${m.prefixes.join('/')}` : ''}`).join(', ')}`);
+  log(`left out: ${seeded.excluded.map((x) => `${x.country}${x.prefix ? ` ${x.prefix}` : ''} (${x.why})`).join(', ') || 'none'}`);
 
-  const definition = (name: string, tag: string, brand: string) => ({
+  // No window, no holiday option: the contact policy's defaults; a deadline so that no deferral holds the run.
+  const definition = (name: string, tag: string, brand: string, deadline: Date) => ({
     name,
     category: 'marketing',
     brand,
@@ -177,8 +205,7 @@ async function main(): Promise<void> {
         zh: '{{brand}}：{{name}}您好，冬季特卖今天开始，全场八折。',
       },
     },
-    window: { start: '00:00', end: '24:00' },
-    holidays: 'ignore',
+    deadline: deadline.toISOString(),
   });
 
   // --- CPU accounting of this stack's processes --------------------------------------------------
@@ -200,10 +227,71 @@ async function main(): Promise<void> {
     Object.fromEntries(Object.keys(b).map((k) => [k, Number(((b[k]! - (a[k] ?? 0)) / seconds).toFixed(2))]));
   let perRecipientWorkers: ChildProcess[] = [];
 
+  // --- 0. the floor: the twilio library straight to the sink --------------------------------------
+  let floor: Record<string, unknown> | null = null;
+  let floorSustained: number | null = null;
+  if (F > 0) {
+    const perProcess = Math.ceil((lanes * SEND_CONCURRENCY) / workerCount);
+    log(`floor: ${F} messages through createTwilioSender straight to the sink, ${workerCount} processes x ${perProcess} in flight`);
+    const { rows } = await pool.query<{ phone_e164: string }>(
+      `SELECT phone_e164 FROM contacts WHERE channel_tags && ARRAY['bench-main'] ORDER BY id LIMIT $1`,
+      [F],
+    );
+    const numbersFile = path.join(scratch, 'floor-numbers.txt');
+    // The audience's numbers, again from the first when the floor is longer than the audience.
+    writeFileSync(numbersFile, Array.from({ length: F }, (_, i) => rows[i % rows.length]!.phone_e164).join('\n'));
+    const share = Math.ceil(F / workerCount);
+    const senders: Array<{ child: ChildProcess; out: Promise<string> }> = [];
+    for (let i = 0; i < workerCount && i * share < F; i++) {
+      const args = ['--import', 'tsx', path.join(projectRoot, 'bench', 'floor-sender.ts'), numbersFile, String(i * share), String(Math.min(share, F - i * share)), String(perProcess), FLOOR_BRAND];
+      const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'], cwd: projectRoot });
+      children.add(child);
+      let out = '';
+      child.stdout!.on('data', (c) => (out += c));
+      const exited = once(child, 'exit').then(([code]) => {
+        if (code !== 0) throw new Error(`floor sender exited ${code}`);
+        return out;
+      });
+      let err = '';
+      await Promise.race([
+        new Promise<void>((resolve) =>
+          child.stderr!.on('data', (c) => {
+            err += c;
+            if (err.includes('floor ready')) resolve();
+          }),
+        ),
+        exited.then(() => Promise.reject(new Error(`floor sender ended before it was ready: ${err}`))),
+      ]);
+      senders.push({ child, out: exited });
+    }
+    const t0 = performance.now();
+    for (const s of senders) s.child.stdin!.end('go\n');
+    const reports = (await Promise.all(senders.map((s) => s.out))).map((o) => JSON.parse(o) as { sent: number; failed: number });
+    const floorMs = performance.now() - t0;
+    const sent = reports.reduce((n, r) => n + r.sent, 0);
+    const failed = reports.reduce((n, r) => n + r.failed, 0);
+    const floorSink = tally.of(FLOOR_BRAND);
+    if (sent !== F || failed !== 0 || floorSink.to.length !== F)
+      throw new Error(`FAILED (floor): ${sent} sent, ${failed} refused, the sink received ${floorSink.to.length} of ${F}`);
+    const r = rates([...floorSink.acceptedAt].sort((x, y) => x - y));
+    floorSustained = r.sustained;
+    floor = {
+      messages: F,
+      processes: senders.length,
+      inFlightPerProcess: perProcess,
+      seconds: secs(floorMs),
+      sustainedSendsPerSecond: r.sustained,
+      overallSendsPerSecond: Math.round(F / (floorMs / 1000)),
+      what: 'createTwilioSender (twilio library, LeanRequestClient on undici) straight to the same sink: no Temporal, decision, ledger or PostgreSQL (bench/floor-sender.ts)',
+    };
+    log(`floor: ${F} in ${secs(floorMs)} s, sustained ${r.sustained}/s`);
+  }
+
   // --- 1. the batch design: CampaignWorkflow -----------------------------------------------------
   const client: Client = await connectClient(stack.temporalAddress, config.temporal.namespace);
   const file = path.join(scratch, 'campaign.json');
-  writeFileSync(file, JSON.stringify(definition(`bench ${N}`, 'bench-main', MAIN_BRAND)));
+  const deadline = new Date(Date.now() + DEADLINE_MS);
+  writeFileSync(file, JSON.stringify(definition(`bench ${N}`, 'bench-main', MAIN_BRAND, deadline)));
   const workerPeak = workers.map(() => 0);
   let rssAt10k: number[] | null = null;
   const rssSampler = setInterval(() => {
@@ -211,7 +299,7 @@ async function main(): Promise<void> {
       workerPeak[i] = Math.max(workerPeak[i]!, peakRssMiB(w.pid));
     });
     // Peak RSS of each worker up to the 10,000th message at the sink.
-    if (rssAt10k === null && tally.total() >= Math.min(10_000, N)) rssAt10k = workers.map((w) => Math.round(peakRssMiB(w.pid)));
+    if (rssAt10k === null && tally.of(MAIN_BRAND).to.length >= Math.min(10_000, N)) rssAt10k = workers.map((w) => Math.round(peakRssMiB(w.pid)));
   }, 100);
 
   log(`launching: reachloop campaign launch --lanes ${lanes} --batch-size ${batchSize}`);
@@ -220,17 +308,26 @@ async function main(): Promise<void> {
   const launched = await cli(['campaign', 'launch', file, '--lanes', String(lanes), '--batch-size', String(batchSize), '--json']);
   const handle = client.workflow.getHandle(launched.workflowId as string);
   let lastLog = 0;
+  // Nothing due and a deferred recipient's opening before the deadline: the workflow would sleep
+  // until then. The benchmark cancels it instead and reports what was still deferred.
+  let waiting: { atMs: number; status: CampaignStatus } | null = null;
   const progress = setInterval(async () => {
     const s: CampaignStatus | undefined = await handle.query(campaignStatus).catch(() => undefined);
     if (!s) return;
     const sent = s.byState.sent ?? 0;
+    if (s.phase === 'waiting' && !waiting) {
+      waiting = { atMs: performance.now(), status: s };
+      log(`waiting: nothing due until ${s.nextWakeAt ? new Date(s.nextWakeAt).toISOString() : '?'} (${JSON.stringify(s.byState)}); cancelling the rest`);
+      await handle.signal(cancelCampaign, { reason: CANCEL_REASON }).catch((err) => log(`cancel failed: ${err}`));
+    }
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
       log(`${s.phase}: ${sent} sent of ${s.planned ?? '?'} planned; worker RSS now ${workers.map((w) => Math.round(rssMiB(w.pid))).join('/')} MiB`);
     }
-  }, 2000);
+  }, 1000);
   const final = await handle.result();
-  const launchToDoneMs = performance.now() - launchStarted;
+  const waited = waiting as { atMs: number; status: CampaignStatus } | null;
+  const launchToDoneMs = (waited ? waited.atMs : performance.now()) - launchStarted;
   clearInterval(progress);
   const cpu1 = cpuSnapshot();
   clearInterval(rssSampler);
@@ -278,7 +375,7 @@ async function main(): Promise<void> {
     writeFileSync(bundlePath, code);
     for (let i = 0; i < workerCount; i++)
       perRecipientWorkers.push(await startProcess(['--import', 'tsx', path.join(projectRoot, 'bench', 'per-recipient-worker.ts'), bundlePath, PER_RECIPIENT_QUEUE], 'bench worker running'));
-    const def = parseCampaign(definition(`bench per-recipient ${M}`, 'bench-per-recipient', SINGLE_BRAND));
+    const def = parseCampaign(definition(`bench per-recipient ${M}`, 'bench-per-recipient', SINGLE_BRAND, new Date(Date.now() + DEADLINE_MS)));
     singleCampaignId = await insertCampaign(pool, def);
     const planned = await planRecipients(pool, singleCampaignId, def, new Date());
     await setCampaignStatus(pool, singleCampaignId, 'running');
@@ -302,7 +399,8 @@ async function main(): Promise<void> {
     const c1 = cpuSnapshot();
     clearInterval(sampler);
     perRecipientWorkers.forEach((w, i) => (peaks[i] = Math.max(peaks[i]!, peakRssMiB(w.pid))));
-    if (sent !== M) throw new Error(`per-recipient workflows report ${sent} sends, expected ${M}`);
+    // Each workflow decides its one recipient: sent, or deferred / skipped by the policy (never waited for).
+    if (sent > M) throw new Error(`per-recipient workflows report ${sent} sends for ${M} recipients`);
     let events = 0;
     await inParallel(ids, 32, async (workflowId) => {
       const n = ((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).length;
@@ -310,38 +408,65 @@ async function main(): Promise<void> {
     });
     single = {
       recipients: M,
+      sent,
       workflows: M,
       seconds: secs(elapsedMs),
       startAllWorkflowsSeconds: secs(startedAllMs),
-      sendsPerSecond: Math.round(M / (elapsedMs / 1000)),
+      sendsPerSecond: Math.round(sent / (elapsedMs / 1000)),
       historyEvents: events,
       historyEventsPer1000: Math.round((events / M) * 1000),
       peakRssMiB: peaks.map(Math.round),
       cpuCoresUsed: cpuDelta(c0, c1, elapsedMs / 1000),
     };
-    log(`per-recipient: ${M} in ${secs(elapsedMs)} s, ${events} history events; CPU cores used ${JSON.stringify(single.cpuCoresUsed)}`);
+    log(`per-recipient: ${sent} sent of ${M} in ${secs(elapsedMs)} s, ${events} history events; CPU cores used ${JSON.stringify(single.cpuCoresUsed)}`);
     for (const w of perRecipientWorkers) await stopProcess(w);
   }
 
-  // --- checks: exactly one message per recipient at the sink, ledger agrees -----------------------
+  // --- checks: one message per recipient the workflow decided SEND, no duplicates, ledger agrees --
   if (tally.unknown() !== 0) throw new Error(`FAILED: the sink received ${tally.unknown()} messages of no benchmark campaign`);
+  /** Recipients with a SEND decision (campaign_decisions), and what the policy decided for the others. */
+  async function decisionsOf(campaignId: number) {
+    const { rows: [sendRow] } = await pool.query<{ n: number }>(
+      `SELECT count(DISTINCT contact_id)::int AS n FROM campaign_decisions WHERE campaign_id = $1 AND decision = 'SEND'`,
+      [campaignId],
+    );
+    const { rows } = await pool.query<{ decision: string; reason: string; rule: string | null; n: number }>(
+      `SELECT decision, reason, rule, count(*)::int AS n FROM campaign_decisions
+       WHERE campaign_id = $1 AND decision <> 'SEND' GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC`,
+      [campaignId],
+    );
+    const { rows: states } = await pool.query<{ state: string; reason: string | null; n: number }>(
+      `SELECT state, last_reason AS reason, count(*)::int AS n FROM campaign_recipients WHERE campaign_id = $1 GROUP BY 1, 2 ORDER BY 1, 3 DESC`,
+      [campaignId],
+    );
+    const byRule: Record<string, Record<string, number>> = {};
+    for (const r of rows) (byRule[r.decision] ??= {})[`${r.reason} ${r.rule ?? '-'}`] = r.n;
+    const finalStates: Record<string, number> = {};
+    for (const r of states) finalStates[r.state === 'sent' ? 'sent' : `${r.state} (${r.reason ?? '-'})`] = r.n;
+    return { decidedSend: sendRow!.n, notSent: byRule, finalStates };
+  }
   const check = (brand: string, expected: number, what: string) => {
     const mine = tally.of(brand);
     const distinct = new Set(mine.to).size;
     const duplicates = mine.to.length - distinct;
     if (mine.to.length !== expected || duplicates !== 0)
-      throw new Error(`FAILED (${what}): the sink received ${mine.to.length} messages for ${expected} recipients, ${duplicates} duplicates`);
+      throw new Error(`FAILED (${what}): the sink received ${mine.to.length} messages for ${expected} recipients decided SEND, ${duplicates} duplicates`);
     return { messages: mine.to.length, duplicates, times: [...mine.acceptedAt].sort((x, y) => x - y) };
   };
-  const mainSink = check(MAIN_BRAND, N, 'batch design');
-  const singleSink = M ? check(SINGLE_BRAND, M, 'per-recipient design') : null;
+  const mainDecisions = await decisionsOf(launched.id);
+  const singleDecisions = singleCampaignId !== null ? await decisionsOf(singleCampaignId) : null;
+  const sentN = mainDecisions.decidedSend;
+  if (sentN === 0) throw new Error(`FAILED: the policy let no recipient through: ${JSON.stringify(mainDecisions)}`);
+  const mainSink = check(MAIN_BRAND, sentN, 'batch design');
+  const singleSink = singleDecisions ? check(SINGLE_BRAND, singleDecisions.decidedSend, 'per-recipient design') : null;
+  if (single && single.sent !== singleDecisions!.decidedSend) throw new Error(`FAILED: per-recipient workflows report ${single.sent} sends, ${singleDecisions!.decidedSend} decided SEND`);
   const { rows: ledger } = await pool.query<{ campaign_id: string; state: string; n: number }>(
     'SELECT campaign_id, state, count(*)::int AS n FROM send_ledger GROUP BY 1, 2 ORDER BY 1, 2',
   );
   const ledgerSent = (id: number) => ledger.filter((r) => Number(r.campaign_id) === id && r.state === 'sent').reduce((n, r) => n + r.n, 0);
-  if (ledgerSent(launched.id) !== N || (singleCampaignId !== null && ledgerSent(singleCampaignId) !== M) || ledger.some((r) => r.state !== 'sent'))
-    throw new Error(`FAILED: ledger does not show every recipient sent exactly once: ${JSON.stringify(ledger)}`);
-  if ((final.byState.sent ?? 0) !== N) throw new Error(`FAILED: campaign status says ${final.byState.sent} sent of ${N}`);
+  if (ledgerSent(launched.id) !== sentN || (singleCampaignId !== null && ledgerSent(singleCampaignId) !== singleDecisions!.decidedSend) || ledger.some((r) => r.state !== 'sent' && r.state !== 'released'))
+    throw new Error(`FAILED: ledger does not show every recipient decided SEND sent exactly once: ${JSON.stringify(ledger)}`);
+  if ((final.byState.sent ?? 0) !== sentN) throw new Error(`FAILED: campaign status says ${final.byState.sent} sent, ${sentN} decided SEND`);
 
   /** Rate over the middle 90% of sends (ramp-up and tail excluded) and over all of them. */
   function rates(times: number[]) {
@@ -360,25 +485,54 @@ async function main(): Promise<void> {
 
   const figures = {
     recipients: N,
-    settings: { workerProcesses: workerCount, lanes, batchSize, workerHeap: HEAP, window: '00:00-24:00', rateLimit: null, sink: 'bench/sink-tally.ts (node:http, Twilio Messages API shape) via the twilio library', twilioHttpClient: 'LeanRequestClient on undici (channels/twilio-http.ts)' },
-    seed: { contacts: seeded.contacts, seconds: Number(seeded.seconds.toFixed(1)), countries: seeded.countries, timeZones: seeded.timeZones, multiZoneNumbers: seeded.multiZone },
+    settings: {
+      workerProcesses: workerCount,
+      lanes,
+      batchSize,
+      workerHeap: HEAP,
+      policy: 'contact-policy.v1 in every decision: the campaign sets no window and no holiday option (the policy default 09:00-21:00 local intersected with the regional law, public holidays deferred), tier A cadence and SMS caps apply',
+      audience: `countries and prefixes whose every candidate zone was between ${OPEN_FROM} and ${OPEN_UNTIL} local and off public holidays at the seed instant`,
+      deadline: `${DEADLINE_MS / 60_000} min after launch (a deferral past it is skipped; one before it cancels the rest once nothing else is due)`,
+      rateLimit: null,
+      sink: 'bench/sink-tally.ts (node:http, Twilio Messages API shape) via the twilio library', twilioHttpClient: 'LeanRequestClient on undici (channels/twilio-http.ts)' },
+    seed: {
+      contacts: seeded.contacts,
+      seconds: Number(seeded.seconds.toFixed(1)),
+      at: seeded.at,
+      countries: seeded.countries,
+      mix: seeded.mix.map((m) => ({ country: m.country, weight: m.weight, ...(m.prefixes ? { prefixes: m.prefixes } : {}) })),
+      leftOut: seeded.excluded.map((x) => `${x.country}${x.prefix ? ` ${x.prefix}` : ''}: ${x.why}`),
+      timeZones: seeded.timeZones,
+      multiZoneNumbers: seeded.multiZone,
+    },
+    floor,
     batch: {
+      recipients: N,
+      sent: sentN,
+      endedAs: final.phase,
+      ...(waited ? { cancelledWhileWaitingUntil: waited.status.nextWakeAt ? new Date(waited.status.nextWakeAt).toISOString() : null } : {}),
+      decisionsOtherThanSend: mainDecisions.notSent,
+      finalStates: mainDecisions.finalStates,
       launchToCompletedSeconds: secs(launchToDoneMs),
       workflowStartToCloseSeconds: secs(workflowMs),
       planSeconds: planMs === null ? null : secs(planMs),
       sendingSeconds: mainRates.sendingSeconds,
       sustainedSendsPerSecond: mainRates.sustained,
-      overallSendsPerSecond: Math.round(N / (launchToDoneMs / 1000)),
+      ratioToFloor: floorSustained ? Number((mainRates.sustained / floorSustained).toFixed(2)) : null,
+      overallSendsPerSecond: Math.round(sentN / (launchToDoneMs / 1000)),
       historyRuns: chain.length,
       historyEvents: batchEvents,
       historyEventsPer1000: Number(((batchEvents / N) * 1000).toFixed(1)),
       workerPeakRssMiB: batchRss,
       cpuCoresUsed: batchCpu,
-      cpuMsPerSend: Object.fromEntries(Object.entries(batchCpu).map(([k, cores]) => [k, Number(((cores * launchToDoneMs) / N).toFixed(3))])),
+      cpuMsPerSend: Object.fromEntries(Object.entries(batchCpu).map(([k, cores]) => [k, Number(((cores * launchToDoneMs) / sentN).toFixed(3))])),
       sinkMessages: mainSink.messages,
       duplicates: mainSink.duplicates,
     },
-    perRecipient: single && singleRates ? { ...single, sustainedSendsPerSecond: singleRates.sustained, sinkMessages: singleSink!.messages, duplicates: singleSink!.duplicates } : null,
+    perRecipient:
+      single && singleRates
+        ? { ...single, sustainedSendsPerSecond: singleRates.sustained, sinkMessages: singleSink!.messages, duplicates: singleSink!.duplicates, decisionsOtherThanSend: singleDecisions!.notSent }
+        : null,
     statusCallbacksReceived: callbacks,
     loadAverageAtStart: Number(loadAtStart.toFixed(2)),
     targets: {
@@ -395,13 +549,22 @@ async function main(): Promise<void> {
   console.log();
   row('', 'batch (campaign)', 'per recipient');
   row('recipients', N, M || '-');
+  row('sent (decided SEND)', sentN, single?.sent);
   row('seconds (launch -> done)', figures.batch.launchToCompletedSeconds, single?.seconds);
   row('sustained sends/s', mainRates.sustained, singleRates?.sustained);
   row('overall sends/s', figures.batch.overallSendsPerSecond, single?.sendsPerSecond);
+  row('floor sustained sends/s', floorSustained ?? '-', '');
+  row('ratio to floor', figures.batch.ratioToFloor ?? '-', '');
   row('history events / 1,000', figures.batch.historyEventsPer1000, single?.historyEventsPer1000);
   row('worker peak RSS MiB (10k)', rssAt10k.join('/'), '');
   row('worker peak RSS MiB (end)', batchRss.atEnd.join('/'), (single?.peakRssMiB as number[] | undefined)?.join('/'));
   row('sink messages / duplicates', `${mainSink.messages}/${mainSink.duplicates}`, singleSink ? `${singleSink.messages}/${singleSink.duplicates}` : '-');
+  console.log(`\ncountries (${OPEN_FROM}-${OPEN_UNTIL} local at ${seeded.at}): ${Object.entries(seeded.countries).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  for (const [what, d] of [['batch', mainDecisions], ['per recipient', singleDecisions]] as const) {
+    if (!d) continue;
+    const lines = Object.entries(d.notSent).flatMap(([kind, m]) => Object.entries(m).map(([k, n]) => `  ${kind} ${k}: ${n}`));
+    console.log(`${what}: ${d.decidedSend} decided SEND; other decisions (reason rule): ${lines.length ? `\n${lines.join('\n')}` : 'none'}`);
+  }
 }
 
 try {
