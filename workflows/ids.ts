@@ -17,3 +17,8 @@ export const recoveryWorkflowId = (contactId: number) => `recovery-${contactId}`
 export const recoveryScanScheduleId = () => 'reachloop-recovery-scan';
 /** Prefix of the scans the schedule starts (Temporal appends the scheduled time); a scan by hand runs in the CLI. */
 export const scheduledRecoveryScanWorkflowId = () => 'recovery-scan-scheduled';
+/**
+ * A single message of the HTTP API (POST /v1/messages): its campaign's workflow, named by the
+ * SHA-256 of the caller's idempotency key, so that a repeated request can never start a second one.
+ */
+export const messageWorkflowId = (keyHash: string) => `message-${keyHash}`;

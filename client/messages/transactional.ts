@@ -1,0 +1,109 @@
+/**
+ * The transactional lane's single message (`POST /v1/messages`), as a use case: one request under
+ * an idempotency key becomes one one-recipient transactional campaign, run by the ordinary
+ * campaignWorkflow (the contact policy's decision, the exactly-once ledger, the feedback loop)
+ * under a workflow id derived from the key. The same key again answers the first message and
+ * starts nothing; the same key with another body is a conflict. The text stays in PostgreSQL (the
+ * campaign's definition): the workflow carries the campaign id only.
+ */
+import { hash } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { CampaignDefinitionError, parseCampaign } from '../../core/campaign/definition';
+import { canonicalRequest, messageCampaign, type MessageRequest } from '../../core/message-request';
+import { createOrFindMessage, findMessageByKey, findMessageContact, markMessageStarted, type MessageRow } from '../../db/messages';
+import type { Pool } from '../../db/pool';
+import { messageWorkflowId } from '../../workflows/ids';
+import type { CampaignInput } from '../../workflows/shared';
+
+const sha256Hex = (s: string) => hash('sha256', s, 'hex');
+
+/** What the HTTP edge needs of Temporal for messages: start a message's workflow. */
+export interface MessagesLink {
+  /** Starts the campaign workflow of a message; a workflow already started under its id is left be. */
+  start(m: MessageRow): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A MessagesLink over a Temporal client connected on first use (a failed connection is retried next time). */
+export function messagesLink(connect: () => Promise<Client>, opts: { taskQueue: string }): MessagesLink {
+  let client: Promise<Client> | undefined;
+  const get = () => {
+    client ??= connect().catch((err) => {
+      client = undefined;
+      throw err;
+    });
+    return client;
+  };
+  return {
+    async start(m) {
+      const c = await get();
+      try {
+        await c.workflow.start('campaignWorkflow', {
+          taskQueue: opts.taskQueue,
+          workflowId: m.workflowId,
+          // Never a second run under the key's id, even once the first has completed.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [{ campaignId: m.campaignId, lanes: 1, batchSize: 1 } satisfies CampaignInput],
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    },
+    async close() {
+      const c = await client?.catch(() => undefined);
+      await c?.connection.close();
+    },
+  };
+}
+
+export type AcceptResult =
+  | { kind: 'accepted'; message: MessageRow; replayed: boolean }
+  | { kind: 'conflict'; message: MessageRow }
+  | { kind: 'unprocessable'; reason: string; error: string }
+  /** Recorded, but its workflow could not be started (Temporal unreachable): the same key again retries. */
+  | { kind: 'unavailable'; message: MessageRow; cause: string };
+
+export interface MessageDeps {
+  pool: Pool;
+  link: Pick<MessagesLink, 'start'>;
+  now: () => Date | Promise<Date>;
+}
+
+/** Accepts one message under its idempotency key (see the module's comment). */
+export async function acceptMessage(deps: MessageDeps, key: string, req: MessageRequest): Promise<AcceptResult> {
+  const keyHash = sha256Hex(key);
+  const bodyHash = sha256Hex(canonicalRequest(req));
+  const before = await findMessageByKey(deps.pool, keyHash);
+  if (before) return settle(deps, before, bodyHash, true);
+
+  const contact = await findMessageContact(deps.pool, req.target);
+  if (!contact) return { kind: 'unprocessable', reason: 'unknown_contact', error: 'contactId' in req.target ? `no contact ${req.target.contactId}` : 'no contact has this phone number' };
+  if (contact.mergedInto !== null)
+    return { kind: 'unprocessable', reason: 'contact_merged', error: `contact ${contact.id} was merged into contact ${contact.mergedInto} (a changed number): send to that one` };
+  if (req.channel === 'email' && !contact.hasEmail) return { kind: 'unprocessable', reason: 'no_email', error: `contact ${contact.id} has no e-mail address` };
+
+  let definition;
+  try {
+    definition = parseCampaign(messageCampaign(req, contact.id, `message ${keyHash.slice(0, 16)}`));
+  } catch (err) {
+    if (!(err instanceof CampaignDefinitionError)) throw err;
+    return { kind: 'unprocessable', reason: 'bad_text', error: err.problems.map((p) => p.replace(/^templates\.sms\.en/, 'text').replace(/^templates\.email\.en\.(\w+)/, '$1')).join('; ') };
+  }
+  const { created, message } = await createOrFindMessage(deps.pool, { keyHash, bodyHash, contactId: contact.id, channel: req.channel, urgent: req.urgent, workflowId: messageWorkflowId(keyHash), definition });
+  return settle(deps, message, bodyHash, !created);
+}
+
+/** The answer for a message of this key: a conflict for another body, else started (once) and accepted. */
+async function settle(deps: MessageDeps, message: MessageRow, bodyHash: string, replayed: boolean): Promise<AcceptResult> {
+  if (message.bodyHash !== bodyHash) return { kind: 'conflict', message };
+  if (message.startedAt === null) {
+    try {
+      await deps.link.start(message);
+    } catch (err) {
+      return { kind: 'unavailable', message, cause: (err as Error).message.split('\n')[0] ?? 'unknown' };
+    }
+    await markMessageStarted(deps.pool, message, await deps.now());
+  }
+  return { kind: 'accepted', message, replayed };
+}

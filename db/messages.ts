@@ -1,0 +1,131 @@
+/**
+ * Queries of the single-message API (`POST /v1/messages`): the contact a request names, the
+ * idempotency record (key hash -> message -> its one-recipient transactional campaign) and what
+ * became of the message (decision, ledger, provider status).
+ */
+import type { CampaignDefinition } from '../core/campaign/definition';
+import { phoneHash } from './contacts';
+import type { Pool } from './pool';
+import { inTransaction } from './transaction';
+
+export interface MessageContact {
+  id: number;
+  hasEmail: boolean;
+  /** Set when the record is an alias left by a changed-number merge. */
+  mergedInto: number | null;
+}
+
+/** The contact a request names, by id or by number (its hash); undefined when there is none. */
+export async function findMessageContact(pool: Pool, target: { contactId: number } | { e164: string }): Promise<MessageContact | undefined> {
+  const [where, value] = 'contactId' in target ? ['c.id = $1', target.contactId] : ['c.phone_hash = $1', phoneHash(target.e164)];
+  const { rows } = await pool.query(
+    `SELECT c.id, EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id) AS has_email,
+            (SELECT a.contact_id FROM contact_aliases a WHERE a.old_contact_id = c.id) AS merged_into
+     FROM contacts c WHERE ${where}`,
+    [value],
+  );
+  const r = rows[0];
+  return r ? { id: Number(r.id), hasEmail: r.has_email, mergedInto: r.merged_into === null ? null : Number(r.merged_into) } : undefined;
+}
+
+export interface MessageRow {
+  id: number;
+  bodyHash: string;
+  campaignId: number;
+  contactId: number;
+  channel: 'sms' | 'email';
+  urgent: boolean;
+  workflowId: string;
+  startedAt: Date | null;
+  createdAt: Date;
+}
+
+const toRow = (r: Record<string, any>): MessageRow => ({
+  id: Number(r.id),
+  bodyHash: r.body_hash,
+  campaignId: Number(r.campaign_id),
+  contactId: Number(r.contact_id),
+  channel: r.channel,
+  urgent: r.urgent,
+  workflowId: r.workflow_id,
+  startedAt: r.started_at,
+  createdAt: r.created_at,
+});
+
+export interface NewMessage {
+  keyHash: string;
+  bodyHash: string;
+  contactId: number;
+  channel: 'sms' | 'email';
+  urgent: boolean;
+  workflowId: string;
+  definition: CampaignDefinition;
+}
+
+/**
+ * The message of an idempotency key: created with its campaign in one transaction, or the one
+ * that key made before (`created: false`). Two requests racing with one key: the second waits on
+ * the unique key, finds the first's row, and its own campaign row is undone.
+ */
+export async function createOrFindMessage(pool: Pool, m: NewMessage): Promise<{ created: boolean; message: MessageRow }> {
+  const existing = await findMessageByKey(pool, m.keyHash);
+  if (existing) return { created: false, message: existing };
+  return inTransaction(pool, async (client) => {
+    const c = await client.query('INSERT INTO campaigns (name, category, definition) VALUES ($1, $2, $3) RETURNING id', [m.definition.name, m.definition.category, m.definition]);
+    const campaignId = Number(c.rows[0].id);
+    const ins = await client.query(
+      `INSERT INTO api_messages (key_hash, body_hash, campaign_id, contact_id, channel, urgent, workflow_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key_hash) DO NOTHING RETURNING *`,
+      [m.keyHash, m.bodyHash, campaignId, m.contactId, m.channel, m.urgent, m.workflowId],
+    );
+    if (ins.rows[0]) return { created: true, message: toRow(ins.rows[0]) };
+    await client.query('DELETE FROM campaigns WHERE id = $1', [campaignId]);
+    const { rows } = await client.query('SELECT * FROM api_messages WHERE key_hash = $1', [m.keyHash]);
+    return { created: false, message: toRow(rows[0]) };
+  });
+}
+
+export async function findMessageByKey(pool: Pool, keyHash: string): Promise<MessageRow | undefined> {
+  const { rows } = await pool.query('SELECT * FROM api_messages WHERE key_hash = $1', [keyHash]);
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+/** The workflow is started: the message says so, and its campaign is launched under that id. */
+export async function markMessageStarted(pool: Pool, m: MessageRow, at: Date): Promise<void> {
+  await pool.query('UPDATE api_messages SET started_at = COALESCE(started_at, $2) WHERE id = $1', [m.id, at]);
+  await pool.query(
+    `UPDATE campaigns SET workflow_id = $2, status = CASE WHEN status = 'draft' THEN 'launched' ELSE status END, launched_at = COALESCE(launched_at, $3)
+     WHERE id = $1`,
+    [m.campaignId, m.workflowId, at],
+  );
+}
+
+export interface MessageView extends MessageRow {
+  /** The recipient's state in the message's campaign (pending, deferred, sent, skipped, failed, unknown). */
+  state: string | null;
+  decision: { kind: 'SEND' | 'DEFER' | 'SKIP'; reason: string; rule: string | null; until: Date | null; at: Date; detail: string | null } | null;
+  ledger: { state: string; providerId: string | null; providerStatus: string | null; errorCode: string | null; sentAt: Date | null; segments: number | null } | null;
+}
+
+/** A message with its latest send decision and its ledger row; undefined for an unknown id. */
+export async function messageView(pool: Pool, id: number): Promise<MessageView | undefined> {
+  const { rows } = await pool.query(
+    `SELECT m.*, r.state AS recipient_state,
+            d.decision, d.reason, d.rule, d.until, d.at AS decided_at, d.detail,
+            l.state AS ledger_state, l.provider_id, l.provider_status, l.error_code, l.sent_at, l.segments
+     FROM api_messages m
+     LEFT JOIN campaign_recipients r ON r.campaign_id = m.campaign_id AND r.contact_id = m.contact_id
+     LEFT JOIN LATERAL (SELECT * FROM campaign_decisions x WHERE x.campaign_id = m.campaign_id AND x.contact_id = m.contact_id ORDER BY x.id DESC LIMIT 1) d ON true
+     LEFT JOIN LATERAL (SELECT * FROM send_ledger y WHERE y.campaign_id = m.campaign_id AND y.contact_id = m.contact_id ORDER BY y.id DESC LIMIT 1) l ON true
+     WHERE m.id = $1`,
+    [id],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    ...toRow(r),
+    state: r.recipient_state ?? null,
+    decision: r.decision ? { kind: r.decision, reason: r.reason, rule: r.rule, until: r.until, at: r.decided_at, detail: r.detail } : null,
+    ledger: r.ledger_state ? { state: r.ledger_state, providerId: r.provider_id, providerStatus: r.provider_status, errorCode: r.error_code, sentAt: r.sent_at, segments: r.segments } : null,
+  };
+}
