@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { connectClient, connectWorkerConnection } from './temporal';
 import { recoveryLink, recoveryOptionsOf } from '../client/recovery/lifecycle';
+import { messagesLink } from '../client/messages/transactional';
 import { connectPool, type Pool } from '../db/pool';
 import { migrate, pendingMigrations } from '../db/migrate';
 import { createWorker, type ReachloopWorker } from '../worker';
@@ -73,6 +74,7 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
         unsubscribe: { secret: signingSecretOf(opts.config), log: httpLog },
         complaints: { token: opts.config.complaintToken, log: httpLog },
         recovery: recoveryLink(() => connectClient(opts.temporalAddress, opts.config.temporal.namespace), pool, recoveryOptionsOf(opts.config)),
+        messages: messagesLink(() => connectClient(opts.temporalAddress, opts.config.temporal.namespace), { taskQueue: opts.config.temporal.taskQueue }),
       });
       await app.listen({ host: opts.config.http.host, port: opts.config.http.port });
       httpUrl = `http://${opts.config.http.host}:${opts.config.http.port}`;

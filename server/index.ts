@@ -5,6 +5,8 @@ import type { Pool } from '../db/pool';
 import { registerComplaintWebhooks, type ComplaintWebhookOptions } from './complaints';
 import { registerEventsApi, type EventsApiOptions } from './events';
 import { registerLinks } from './links';
+import type { MessagesLink } from '../client/messages/transactional';
+import { registerMessagesApi } from './messages';
 import type { RecoveryLink } from '../client/recovery/lifecycle';
 import { registerNumberChange } from './number-change';
 import { registerTwilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks';
@@ -22,6 +24,8 @@ export interface ServerDeps {
   complaints?: ComplaintWebhookOptions;
   /** Changed-number recovery through Temporal: inbound answers and `POST /v1/contacts/:id/number-change` (unset = neither). */
   recovery?: RecoveryLink;
+  /** The single-message API (`POST /v1/messages`, `GET /v1/messages/:id`) through Temporal (unset = not served). */
+  messages?: MessagesLink;
 }
 
 /** Longest route parameter the server takes (signed tokens, link codes). */
@@ -51,6 +55,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   if (deps.recovery) {
     registerNumberChange(app, deps, { apiToken: deps.events?.apiToken, recovery: deps.recovery, ...(deps.events?.now ? { now: deps.events.now } : {}), ...(deps.twilio?.log ? { log: deps.twilio.log } : {}) });
     const link = deps.recovery;
+    app.addHook('onClose', async () => link.close());
+  }
+  if (deps.messages) {
+    registerMessagesApi(app, deps, { apiToken: deps.events?.apiToken, link: deps.messages, ...(deps.events?.now ? { now: deps.events.now } : {}), ...(deps.twilio?.log ? { log: deps.twilio.log } : {}) });
+    const link = deps.messages;
     app.addHook('onClose', async () => link.close());
   }
   if (deps.unsubscribe) registerUnsubscribe(app, deps, deps.unsubscribe);

@@ -1,0 +1,113 @@
+/**
+ * The transactional lane's single-message API, behind the API's bearer token (server/api-auth.ts):
+ *
+ * `POST /v1/messages` with an `Idempotency-Key` header and
+ * `{"contact_id": 123 | "phone": "+1212...", "channel"?: "sms"|"email", "text", "subject"?, "urgent"?}`:
+ *   202 `{"message_id", "status": "accepted"}` once its workflow is started (the same key again: the
+ *       same answer, nothing sent again); 400 malformed JSON or a missing/bad key; 409 the key was
+ *       used for another body; 415 not JSON; 422 unknown contact, bad channel, text too long, ...;
+ *   503 recorded but Temporal is unreachable (retry with the same key).
+ * `GET /v1/messages/:id`: the message's decision (SEND / DEFER until / SKIP, reason and rule), its
+ *   ledger state and provider status; 404 for an unknown id.
+ */
+import type { FastifyInstance } from 'fastify';
+import { acceptMessage, type MessagesLink } from '../client/messages/transactional';
+import { checkIdempotencyKey, checkMessageRequest } from '../core/message-request';
+import { messageView, type MessageView } from '../db/messages';
+import type { Pool } from '../db/pool';
+import { protectApi } from './api-auth';
+
+export interface MessagesApiOptions {
+  apiToken: string | undefined;
+  link: Pick<MessagesLink, 'start'>;
+  now?: () => Date | Promise<Date>;
+  log?: (message: string) => void;
+}
+
+const BODY_LIMIT = 256 * 1024;
+
+export function registerMessagesApi(app: FastifyInstance, deps: { pool: Pool }, opts: MessagesApiOptions): void {
+  const now = opts.now ?? (() => new Date());
+  const log = opts.log ?? (() => {});
+  app.register(async (api) => {
+    protectApi(api, opts.apiToken, bodyError);
+    api.post('/v1/messages', { bodyLimit: BODY_LIMIT }, async (req, reply) => {
+      if (!/^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '')) return reply.code(415).send({ error: 'send the body as application/json' });
+      const key = checkIdempotencyKey(req.headers['idempotency-key']);
+      if (!key.ok) return reply.code(key.status).send({ error: key.error, reason: key.reason });
+      const body = checkMessageRequest(req.body);
+      if (!body.ok) return reply.code(body.status).send({ error: body.error, reason: body.reason });
+
+      const r = await acceptMessage({ pool: deps.pool, link: opts.link, now }, key.value, body.value);
+      switch (r.kind) {
+        case 'unprocessable':
+          return reply.code(422).send({ error: r.error, reason: r.reason });
+        case 'conflict':
+          return reply.code(409).send({ error: 'this Idempotency-Key was already used for another message: use a new key for a new message', reason: 'idempotency_key_reused', message_id: r.message.id });
+        case 'unavailable':
+          log(`message ${r.message.id}: recorded, workflow not started (${r.cause})`);
+          return reply.code(503).header('retry-after', '5').send({ error: 'the message is recorded but could not be started: retry with the same Idempotency-Key', message_id: r.message.id });
+        case 'accepted':
+          if (!r.replayed) log(`message ${r.message.id}: ${r.message.channel}${r.message.urgent ? ' urgent' : ''} to contact ${r.message.contactId} accepted (campaign ${r.message.campaignId})`);
+          if (r.replayed) reply.header('idempotent-replayed', 'true');
+          return reply.code(202).send({ message_id: r.message.id, status: 'accepted' });
+      }
+    });
+
+    api.get<{ Params: { id: string } }>('/v1/messages/:id', async (req, reply) => {
+      const id = /^[1-9]\d{0,15}$/.test(req.params.id) ? Number(req.params.id) : NaN;
+      const view = Number.isSafeInteger(id) ? await messageView(deps.pool, id) : undefined;
+      if (!view) return reply.code(404).send({ error: `no message ${JSON.stringify(req.params.id).slice(0, 40)}` });
+      return reply.send(present(view));
+    });
+  });
+}
+
+/** The message as the API shows it: ids, the decision with its rule, the ledger and provider status. */
+function present(v: MessageView) {
+  return {
+    message_id: v.id,
+    status: statusOf(v),
+    contact_id: v.contactId,
+    channel: v.channel,
+    urgent: v.urgent,
+    created_at: v.createdAt.toISOString(),
+    decision: v.decision && {
+      decision: v.decision.kind,
+      reason: v.decision.reason,
+      rule: v.decision.rule,
+      until: v.decision.until?.toISOString() ?? null,
+      at: v.decision.at.toISOString(),
+      detail: v.decision.detail,
+    },
+    ledger: v.ledger && {
+      state: v.ledger.state,
+      provider_id: v.ledger.providerId,
+      provider_status: v.ledger.providerStatus,
+      error_code: v.ledger.errorCode,
+      sent_at: v.ledger.sentAt?.toISOString() ?? null,
+      segments: v.ledger.segments,
+    },
+  };
+}
+
+/** One word for where the message stands: accepted (not decided yet), deferred, skipped, or the ledger's state. */
+function statusOf(v: MessageView): string {
+  if (v.ledger && v.ledger.state !== 'reserved' && v.ledger.state !== 'released') return v.ledger.state;
+  if (v.state === 'deferred' || v.state === 'skipped' || v.state === 'failed' || v.state === 'unknown') return v.state;
+  return 'accepted';
+}
+
+function bodyError(err: Error & { code?: string }): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return `the body is not valid JSON: ${err.message}`;
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `the body is larger than ${BODY_LIMIT} bytes`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'send the body as application/json';
+    default:
+      return err.message;
+  }
+}
