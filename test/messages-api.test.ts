@@ -197,6 +197,22 @@ describe('POST /v1/messages: the transactional lane', () => {
 });
 
 describe('POST /v1/messages: refusals', () => {
+  it('503 when Temporal cannot be reached: the message is recorded, and the same key later starts it once', async () => {
+    clock = new Date('2026-11-19T10:00:00-05:00');
+    const down = buildServer({ pool: db.pool, events: { apiToken: TOKEN }, messages: { start: async () => { throw new Error('cannot reach Temporal'); }, close: async () => {} } });
+    const key = newKey();
+    const body = { phone: CONFLICT, text: 'Your code is 444444', urgent: true };
+    const r = await down.inject({ method: 'POST', url: '/v1/messages', headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': key }, payload: body });
+    await down.close();
+    expect(r.statusCode).toBe(503);
+    const recorded = r.json().message_id;
+    expect((await get(recorded)).json).toMatchObject({ status: 'accepted', decision: null, ledger: null });
+    const retry = await post(body, key);
+    expect(retry.json).toEqual({ message_id: recorded, status: 'accepted' });
+    await settled(recorded, ['sent']);
+    expect(sentTo(CONFLICT).filter((s) => s.body === 'Your code is 444444')).toHaveLength(1);
+  });
+
   it('401 without the bearer token or with a wrong one, on POST and GET', async () => {
     expect((await post({ phone: OTP, text: 'x' }, newKey(), null)).status).toBe(401);
     expect((await post({ phone: OTP, text: 'x' }, newKey(), 'wrong-token-wrong-token')).status).toBe(401);
