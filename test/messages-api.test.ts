@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultActivityDeps } from '../activities';
 import { createSandboxEmailSender } from '../channels/sandbox-email';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
@@ -14,7 +14,7 @@ import { freePort } from '../infra/net';
 import { buildServer } from '../server';
 import { campaignWorkflowId, messageWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
-import { isolatedDatabase, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
 import { eventually } from './helpers/recovery-stack';
 
 // POST /v1/messages end to end: the real HTTP server, a real reachloop worker on the Temporal dev
@@ -108,6 +108,11 @@ describe('POST /v1/messages: the transactional lane', () => {
     const history = [...raw.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')).join('\n');
     expect(history).toContain(`"campaignId":${(await db.pool.query('SELECT campaign_id FROM api_messages WHERE id = $1', [r.json.message_id])).rows[0].campaign_id}`);
     for (const secret of [OTP, '482913', key]) expect(history).not.toContain(secret);
+    // The operator's CLI finds the message's campaign under its workflow id.
+    const campaignId = (await db.pool.query('SELECT campaign_id FROM api_messages WHERE id = $1', [r.json.message_id])).rows[0].campaign_id;
+    const status = await runCli(['campaign', 'status', String(campaignId), '--json'], { DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress') });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'completed', category: 'transactional', byState: { sent: 1 } });
   });
 
   it('the same key twice (at once, and again after the send) sends once and answers the first message', async () => {

@@ -103,7 +103,7 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
     .action(async (key: string, flags: GlobalOptions & { watch?: boolean }) => {
       const id = idArg(key);
       await withSession(true, async ({ client, pool }) => {
-        const handle = client!.workflow.getHandle(campaignWorkflowId(id));
+        const handle = client!.workflow.getHandle(await workflowIdOf(pool, id));
         // The counts by state are the database's truth (a retried batch made the workflow's running tally drift).
         const read = async (): Promise<CampaignStatus> => {
           const status = await handle.query(campaignStatus).catch((err) => {
@@ -132,8 +132,8 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
     if (extra) cmd = extra(cmd);
     cmd.action(async (key: string, flags: GlobalOptions & Record<string, string>) => {
       const id = idArg(key);
-      await withSession(true, async ({ client }) => {
-        const handle = client!.workflow.getHandle(campaignWorkflowId(id));
+      await withSession(true, async ({ client, pool }) => {
+        const handle = client!.workflow.getHandle(await workflowIdOf(pool, id));
         await send(handle, flags).catch((err) => {
           throw new CliError(`cannot ${name} campaign ${id}: ${(err as Error).message.split('\n')[0]}`);
         });
@@ -198,4 +198,9 @@ function renderStatus(s: CampaignStatus): string {
     `  next wake-up       ${s.nextWakeAt ? new Date(s.nextWakeAt).toISOString() : '-'}`,
     ...(s.cancelReason ? [`  cancelled          ${s.cancelReason}`] : []),
   ].join('\n');
+}
+
+/** The workflow a campaign runs under: the one it was launched with (a message of the API: message-<key hash>), else campaign-<id>. */
+async function workflowIdOf(pool: Pool, id: number): Promise<string> {
+  return (await getCampaign(pool, id))?.workflowId ?? campaignWorkflowId(id);
 }
