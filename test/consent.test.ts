@@ -1,6 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultActivityDeps } from '../activities';
 import { applyInboundSms } from '../activities/inbound';
 import { snapshotOf } from '../activities/messages';
@@ -15,7 +18,8 @@ import { loadRecipients } from '../db/recipients';
 import { buildServer } from '../server';
 import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
-import { isolatedDatabase, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import { phoneHash } from '../db/contacts';
+import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
 
 // Consent as the contact policy weighs it, on the real stack (Temporal, PostgreSQL, the worker's
 // activities): the source of a consent decides whether it counts (bought lists never, implied ones
@@ -162,6 +166,36 @@ describe('SMS double opt-in in DE', () => {
   it('a YES from a contact never asked changes no consent', async () => {
     await reply(GB_PRE_TICKED, 'YES', 'SMnotasked1');
     expect(await smsConsent(GB_PRE_TICKED)).toMatchObject({ double_opt_in: false });
+  });
+});
+
+describe('the consent source at import', () => {
+  const BOUGHT = '+12125550160';
+  const FORM = '+12125550161';
+  const GB_PLAIN = '+447400123470';
+  it('maps a consent source column (else the import\'s source), counts the rows whose consent is never, and the decision weighs them', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-consent-'));
+    const file = path.join(dir, 'shop.csv');
+    writeFileSync(file, ['phone,name,opt_in_at,opt_in_source', `${BOUGHT},Bo,2026-01-01,Purchased List`, `${FORM},Flo,2026-01-01,Web Form`, `${GB_PLAIN},Gus,2026-01-01,`].join('\n'));
+    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: worker.taskQueue };
+    const res = await runCli(['audience', 'import', file, '--source', 'shop-2026', '--json'], env);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout).consentNever).toEqual({ purchased_list: 1 });
+    const human = await runCli(['audience', 'import', file, '--source', 'shop-2026'], env);
+    expect(human.stdout).toMatch(/never consent\s+1 rows/);
+    const sources = await db.pool.query(
+      `SELECT c.phone_hash, k.source FROM consents k JOIN contacts c ON c.id = k.contact_id WHERE c.phone_hash = ANY($1) AND k.channel = 'sms'`,
+      [[BOUGHT, FORM, GB_PLAIN].map(phoneHash)],
+    );
+    const byPhone = Object.fromEntries(sources.rows.map((r) => [r.phone_hash, r.source]));
+    expect([BOUGHT, FORM, GB_PLAIN].map((p) => byPhone[phoneHash(p)])).toEqual(['purchased_list', 'web_form', 'shop-2026']);
+    const idRows = await db.pool.query('SELECT id, phone_hash FROM contacts WHERE phone_hash = ANY($1)', [[BOUGHT, FORM, GB_PLAIN].map(phoneHash)]);
+    for (const r of idRows.rows) ids[[BOUGHT, FORM, GB_PLAIN].find((p) => phoneHash(p) === r.phone_hash)!] = Number(r.id);
+    await db.pool.query(`UPDATE contacts SET tier = 'A' WHERE id = ANY($1)`, [idRows.rows.map((r) => r.id)]);
+    const d = await runMarketing([BOUGHT, FORM, GB_PLAIN]);
+    expect(d[BOUGHT]).toMatchObject({ decision: 'SKIP', rule: 'no_consent:consent-never-purchased-list' });
+    expect(d[GB_PLAIN]).toMatchObject({ decision: 'SKIP', rule: 'no_consent:consent-explicit-eu' });
+    expect(d[FORM]).toMatchObject({ decision: 'SEND' });
   });
 });
 
