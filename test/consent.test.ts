@@ -163,6 +163,16 @@ describe('SMS double opt-in in DE', () => {
     expect(sentTo(DE_WEB_FORM).map((m) => m.body)).toContainEqual(expect.stringMatching(/^Hi Kim, 20% off this week./));
   });
 
+  it('reachloop consent confirm-sms: nobody is asked twice; a country outside the policy\'s list is refused', async () => {
+    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: worker.taskQueue };
+    const dry = await runCli(['consent', 'confirm-sms', '--dry-run', '--json'], env);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ countries: ['DE'], asked: 0, notAskable: 1, dryRun: true });
+    const fr = await runCli(['consent', 'confirm-sms', '--country', 'FR'], env);
+    expect(fr.code).toBe(1);
+    expect(fr.stderr).toMatch(/asks no double opt-in in FR/);
+  });
+
   it('a YES from a contact never asked changes no consent', async () => {
     await reply(GB_PRE_TICKED, 'YES', 'SMnotasked1');
     expect(await smsConsent(GB_PRE_TICKED)).toMatchObject({ double_opt_in: false });
