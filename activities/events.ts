@@ -20,6 +20,7 @@ import {
   recordEventRejects,
   type EventRow,
 } from '../db/events';
+import { insertSuppressions, type SuppressionRow } from '../db/feedback';
 import type { Pool } from '../db/pool';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
 import { inTransaction } from '../db/transaction';
@@ -162,9 +163,26 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
     results.sort((a, b) => a.key - b.key);
     tally(summary, results);
     await ctx.onCommit?.(client, results);
+    // After the caller's own: an inbound STOP or an unsubscribe link records its suppression with its own source first.
+    await insertSuppressions(client, unsubscribesOf(rows, inserted), now);
     if (ctx.job) await recordBatch(client, ctx.job.id, ctx.job.batch, summary);
   }));
   return { results, summary };
+}
+
+/**
+ * Withdrawal by any channel: each newly stored `unsubscribe` event of a contact (events API, event
+ * import, webhook) opts the contact out of the channel its properties name, every channel if none,
+ * with the event as proof. A replayed event (a duplicate) changes nothing, so a later opt-in stands.
+ */
+function unsubscribesOf(rows: ReadonlyArray<{ row: EventRow }>, inserted: ReadonlySet<string>): SuppressionRow[] {
+  return rows.flatMap(({ row }) => {
+    if (row.tag !== 'unsubscribe' || row.contactId === null || !inserted.has(row.eventId)) return [];
+    const named = (row.properties as { channel?: unknown }).channel;
+    const channel = named === 'sms' || named === 'email' ? named : 'all';
+    const proof = { eventId: row.eventId, event: row.rawTag, source: row.source, occurredAt: row.occurredAt, properties: row.properties, ...(row.importId !== null ? { importId: row.importId } : {}) };
+    return [{ contactId: row.contactId, channel, kind: 'opt_out' as const, source: `event:${row.source}`, proof }];
+  });
 }
 
 /**

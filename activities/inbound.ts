@@ -6,7 +6,8 @@
  *     (message id, text, time) and an `unsubscribe` event; from a number that is no contact yet,
  *     kept by phone hash (db/pending-optouts.ts) and applied when the number is imported;
  *   opt-in (START, UNSTOP, YES)   -> the contact's sms opt-outs are removed (21610 ones too), or the
- *     number's pending one;
+ *     number's pending one; a YES from a contact asked to confirm SMS marketing (consent confirm-sms)
+ *     double-opts-in its SMS consent with the reply as proof;
  *   help (HELP, INFO)             -> nothing stored; the caller answers with the auto-reply;
  *   a complaint ("spam", "report you", 举报, 投诉, 骚扰; core/complaints.ts) -> a complaint with its
  *     proof (activities/complaints.ts), besides an opt-out it may also be; never an `sms_reply`;
@@ -26,6 +27,7 @@ import type { ScorePolicy } from '../core/score';
 import { phoneHash } from '../db/contacts';
 import { insertSuppressions, insertWebhookReceipts, removeOptOuts, setWebhookResults } from '../db/feedback';
 import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from '../db/pending-optouts';
+import { confirmSmsConsent } from '../db/consent-confirmations';
 import type { Pool } from '../db/pool';
 import type { SuppressionChannel } from '../db/suppressions';
 import { applyComplaintsIn } from './complaints';
@@ -129,6 +131,9 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
         } else if (kind === 'opt_in') {
           const removed = await removeOptOuts(client, contact.id, 'sms' satisfies SuppressionChannel);
           result = removed ? 'opt_in' : 'opt_in_noop';
+          // YES to "Reply YES to receive offers by SMS" (reachloop consent confirm-sms): the double opt-in.
+          // A YES that answers a pending number confirmation never gets here (context recovery_confirmation).
+          if (classification.keyword === 'YES' && (await confirmSmsConsent(client, contact.id, 'marketing', proof, at))) result = 'double_opt_in';
         } else result = kind === 'help' ? 'help' : 'reply';
         if (contact && complaint.complaint) {
           const complaintProof = { messageSid: m.messageSid, body, receivedAt: occurredAt, keyword: complaint.keyword ?? null, reason: complaint.reason };

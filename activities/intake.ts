@@ -4,6 +4,8 @@ import type { PoolClient } from 'pg';
 import { mergeContact, type ContactFacts, type IncomingRow } from '../core/intake/merge';
 import { decodeStagedRow, partRange } from '../core/intake/staged';
 import { evaluateContact } from '../core/evaluate';
+import { consentWorth } from '../core/policy/consent';
+import { CONTACT_POLICY } from '../core/policy/contact-policy';
 import { actionForStatus, REGULAR_RECHECK_DAYS, type NumberStatus } from '../core/number-status';
 import type { ScorePolicy } from '../core/score';
 import type { NumberLookup } from '../channels/number-lookup';
@@ -50,7 +52,8 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
       stats: await readStagedStats(deps.pool, importId, lo, hi),
       now,
       recheckAfter: recheckTimes(now),
-      result: { contacts: 0, created: 0, quarantined: 0, quarantinedByReason: {}, tiers: {}, tierChanges: 0, timeZones: {} },
+      result: { contacts: 0, created: 0, quarantined: 0, quarantinedByReason: {}, tiers: {}, tierChanges: 0, timeZones: {}, consentNever: {} },
+      neverSource: neverSourceOf(),
     };
     const idOf = await inTransaction(deps.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(7243002, $1)', [input.partition]);
@@ -95,6 +98,17 @@ interface MergeContext {
   recheckAfter: (hours: number | null) => string;
   /** Counts of the partition so far. */
   result: IntakePartitionResult;
+  /** Whether a consent source is never marketing consent, memoised per source name. */
+  neverSource: (source: string) => boolean;
+}
+
+function neverSourceOf(): (source: string) => boolean {
+  const memo = new Map<string, boolean>();
+  return (source) => {
+    let never = memo.get(source);
+    if (never === undefined) memo.set(source, (never = consentWorth(CONTACT_POLICY.consent, source) === 'never'));
+    return never;
+  };
 }
 
 /**
@@ -124,6 +138,10 @@ async function mergeGroups(client: PoolClient, staged: ReadonlyMap<string, Stage
     const ev = evaluateContact(draft, facts, deps.policy, now);
     writer.add({ hash, draft, status, prior, ev, recheckAfter: ctx.recheckAfter(action.recheckInHours), sameRange, sameDevice }, prior ? prior.id : freshIds.pop()!);
     result.contacts++;
+    for (const { row } of incoming) {
+      const source = row.consentSource ?? options.source;
+      if (row.optInAt && ctx.neverSource(source)) result.consentNever[source] = (result.consentNever[source] ?? 0) + 1;
+    }
     for (const zone of incoming[0]!.row.timeZones) result.timeZones[zone] = (result.timeZones[zone] ?? 0) + 1;
     result.tiers[ev.tier.tier] = (result.tiers[ev.tier.tier] ?? 0) + 1;
     if (ev.risk.quarantined) {

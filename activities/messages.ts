@@ -5,6 +5,7 @@ import { countryLevelTimeZones, subdivisionOfNumber, UNKNOWN_TIME_ZONE } from '.
 import { shortenLinks, type TrackedLink } from '../core/links';
 import { composeSms, type ComposedSms } from '../core/sms';
 import { CONTACT_POLICY, requiredFooterLanguage } from '../core/policy/contact-policy';
+import { marketingConsent } from '../core/policy/consent';
 import { escapeHtml, pickLanguage, renderTemplate } from '../core/template';
 import type { TierName } from '../core/campaign/definition';
 import type { OutboundEmail } from '../channels/email';
@@ -35,8 +36,19 @@ export function snapshotOf(r: RecipientRecord): RecipientSnapshot {
     optedOut: { sms: has('sms', (k) => k === 'opt_out'), email: has('email', (k) => k === 'opt_out') },
     complained: { sms: has('sms', (k) => k === 'complaint'), email: has('email', (k) => k === 'complaint') },
     suppressed: { sms: has('sms', (k) => k !== 'opt_out' && k !== 'complaint'), email: has('email', (k) => k !== 'opt_out' && k !== 'complaint') },
-    consent: { sms: r.consentChannels.includes('sms'), email: r.consentChannels.includes('email') },
+    ...consentOf(r),
   };
+}
+
+/** Which stored marketing consents count for this contact (core/policy/consent.ts), and the rule of each that does not. */
+function consentOf(r: RecipientRecord): Pick<RecipientSnapshot, 'consent' | 'consentRefusedBy'> {
+  const verdict = (channel: 'sms' | 'email') => marketingConsent(CONTACT_POLICY.consent, r.country, channel, r.consents.find((k) => k.channel === channel) ?? null);
+  const sms = verdict('sms');
+  const email = verdict('email');
+  const refused: Partial<Record<'sms' | 'email', string>> = {};
+  if (!sms.counts) refused.sms = sms.rule;
+  if (!email.counts) refused.email = email.rule;
+  return { consent: { sms: sms.counts, email: email.counts }, consentRefusedBy: refused };
 }
 
 function countryZonesOf(e164: string): readonly string[] {

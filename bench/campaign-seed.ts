@@ -239,7 +239,7 @@ export async function seedCampaignAudience(pool: Pool, groups: readonly SeedGrou
       'consents',
       ['contact_id', 'channel', 'purpose', 'source', 'granted_at', 'double_opt_in'],
       (function* () {
-        for (let c = 1; c <= id; c++) yield [c, 'sms', 'marketing', 'bench', granted, true];
+        for (let c = 1; c <= id; c++) yield [c, 'sms', 'marketing', 'web_form', granted, true];
       })(),
     );
     await client.query('ANALYZE contacts');

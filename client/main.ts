@@ -27,6 +27,7 @@ const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Pr
   [['campaign'], async () => (await import('./commands/campaign')).registerCampaign],
   [['policy'], async () => (await import('./commands/policy')).registerPolicy],
   [['recovery'], async () => (await import('./commands/recovery')).registerRecovery],
+  [['consent'], async () => (await import('./commands/consent')).registerConsent],
   [['sandbox'], async () => (await import('./commands/sandbox')).registerSandbox],
   [['migrate'], async () => (await import('./commands/migrate')).registerMigrate],
   [['worker', 'serve'], async () => (await import('./commands/worker')).registerWorkerAndServe],

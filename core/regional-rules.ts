@@ -15,7 +15,7 @@ export const PRODUCT_DEFAULT_WINDOW: WindowPolicy = { start: CONTACT_POLICY.wind
 
 export const REGIONAL_RULES: readonly RegionalRule[] = CONTACT_POLICY.regionalRules;
 
-const EU_MEMBERS = new Set('AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK'.split(' '));
+export const EU_MEMBERS: ReadonlySet<string> = new Set('AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK'.split(' '));
 
 export interface RegionalDefault {
   readonly country: string;

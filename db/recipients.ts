@@ -17,8 +17,20 @@ export interface RecipientRecord {
   email: string | null;
   /** 'channel:kind' of each suppression, e.g. 'sms:opt_out', 'all:complaint' (an opt-out still pending for the number included). */
   suppressions: string[];
-  /** Channels with consent for the purpose asked. */
-  consentChannels: string[];
+  /** The consents for the purpose asked, one per channel, with what the policy weighs: source and double opt-in. */
+  consents: StoredChannelConsent[];
+}
+
+export interface StoredChannelConsent {
+  channel: 'sms' | 'email';
+  source: string;
+  doubleOptIn: boolean;
+}
+
+/** 'sms:1:web_form' (channel, double opt-in, source; the source may hold colons) -> its parts. */
+function consentOf(packed: string): StoredChannelConsent {
+  const i = packed.indexOf(':');
+  return { channel: packed.slice(0, i) as 'sms' | 'email', doubleOptIn: packed[i + 1] === '1', source: packed.slice(i + 3) };
 }
 
 export async function loadRecipients(pool: Pool, contactIds: readonly number[], purpose: string): Promise<Map<number, RecipientRecord>> {
@@ -27,7 +39,7 @@ export async function loadRecipients(pool: Pool, contactIds: readonly number[], 
        (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.added_at, e.email LIMIT 1) AS email,
        COALESCE((SELECT array_agg(s.channel || ':' || s.kind) FROM suppressions s WHERE s.contact_id = c.id), '{}')
          || CASE WHEN ${PENDING_SMS_OPT_OUT_SQL} THEN '{sms:opt_out}'::text[] ELSE '{}' END AS suppressions,
-       COALESCE((SELECT array_agg(k.channel) FROM consents k WHERE k.contact_id = c.id AND k.purpose = $2), '{}') AS consent_channels
+       COALESCE((SELECT array_agg(k.channel || CASE WHEN k.double_opt_in THEN ':1:' ELSE ':0:' END || k.source) FROM consents k WHERE k.contact_id = c.id AND k.purpose = $2), '{}') AS consents
      FROM contacts c WHERE c.id = ANY($1::bigint[])`,
     [contactIds, purpose],
   );
@@ -48,7 +60,7 @@ export async function loadRecipients(pool: Pool, contactIds: readonly number[], 
         numberStatus: r.number_status,
         email: r.email,
         suppressions: r.suppressions,
-        consentChannels: r.consent_channels,
+        consents: (r.consents as string[]).map(consentOf),
       },
     ]),
   );

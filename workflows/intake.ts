@@ -55,6 +55,8 @@ export async function audienceIntakeWorkflow(input: IntakeInput): Promise<Intake
       addCounts(t.quarantinedByReason, r.quarantinedByReason);
       addCounts(t.tiers, r.tiers);
       addCounts(t.timeZones, r.timeZones);
+      // Partition results recorded before consentNever existed have none (replayed histories).
+      if (r.consentNever) addCounts((t.consentNever ??= {}), r.consentNever);
       done.add(partition);
       while (done.has(state.nextPartition)) state.nextPartition++;
     });
@@ -76,6 +78,7 @@ export async function audienceIntakeWorkflow(input: IntakeInput): Promise<Intake
       quarantinedByReason: t.quarantinedByReason,
       tiers: t.tiers,
       timeZones: t.timeZones,
+      ...(t.consentNever ? { consentNever: t.consentNever } : {}),
     },
   });
 }

@@ -58,6 +58,7 @@ export interface IntakeTotals {
   quarantinedByReason: Record<string, number>;
   tiers: Record<string, number>;
   timeZones: Record<string, number>;
+  consentNever?: Record<string, number>;
 }
 
 export interface IntakePartitionResult {
@@ -69,6 +70,8 @@ export interface IntakePartitionResult {
   tierChanges: number;
   /** Contacts per candidate time zone. */
   timeZones: Record<string, number>;
+  /** Rows with an opt-in whose consent source is never marketing consent (purchased_list, rented_list), by source. */
+  consentNever: Record<string, number>;
 }
 
 export interface IntakeReport {
@@ -86,6 +89,8 @@ export interface IntakeReport {
   tiers: Record<string, number>;
   /** Contacts per candidate time zone. */
   timeZones: Record<string, number>;
+  /** Rows whose consent is never marketing consent (a bought or rented list: contact policy consent.sources), by source. */
+  consentNever?: Record<string, number>;
 }
 
 export interface IntakeProgress {

@@ -153,6 +153,9 @@ export function renderReport(r: ImportResult): string {
     list(r.rejectedByReason),
     `  quarantined          ${r.quarantined}`,
     list(r.quarantinedByReason),
+    ...(r.consentNever && Object.keys(r.consentNever).length
+      ? [`  never consent        ${Object.values(r.consentNever).reduce((a, b) => a + b, 0)} rows (bought or rented lists: no marketing)`, list(r.consentNever)]
+      : []),
     `  tiers                ${['A', 'B', 'C', 'D'].map((t) => `${t} ${r.tiers[t] ?? 0}`).join('  ')}`,
     `  time zones covered   ${zones.length}${zones.length ? `: ${zones.slice(0, 8).map(([z, n]) => `${z} ${n}`).join(', ')}${zones.length > 8 ? ', …' : ''}` : ''}`,
   ].join('\n');

@@ -55,8 +55,10 @@ export interface RecipientSnapshot {
   complained: Readonly<Record<Channel, boolean>>;
   /** Other suppressions: bounces, carrier blocks, invalid numbers. */
   suppressed: Readonly<Record<Channel, boolean>>;
-  /** Consent for this campaign's purpose, per channel (only marketing needs it). */
+  /** Consent for this campaign's purpose, per channel (only marketing needs it), as the contact policy counts it (core/policy/consent.ts). */
   consent: Readonly<Record<Channel, boolean>>;
+  /** Per channel without consent: the policy rule that refused it (consent-explicit-eu, consent-never-purchased-list); absent = no consent stored (consent-required). */
+  consentRefusedBy?: Readonly<Partial<Record<Channel, string>>>;
 }
 
 export interface DecisionRules {
@@ -130,7 +132,8 @@ export class TimingCache {
   }
 }
 
-type Availability = { ok: true } | { ok: false; reason: SkipReason };
+type Availability = { ok: true } | { ok: false; reason: SkipReason; rule?: string };
+type Skip = { skip: SkipReason; rule?: string };
 
 function availability(r: RecipientSnapshot, channel: Channel, rules: DecisionRules): Availability {
   if (!rules.templated.has(channel)) return { ok: false, reason: 'no_channel' };
@@ -139,14 +142,15 @@ function availability(r: RecipientSnapshot, channel: Channel, rules: DecisionRul
   if (r.suppressed[channel]) return { ok: false, reason: 'suppressed' };
   if (channel === 'sms' && (!r.smsEligible || r.validity === 'unreachable')) return { ok: false, reason: 'invalid_number' };
   if (channel === 'email' && !r.hasEmail) return { ok: false, reason: 'no_channel' };
-  if (rules.category === 'marketing' && !r.consent[channel]) return { ok: false, reason: 'no_consent' };
+  if (rules.category === 'marketing' && !r.consent[channel])
+    return { ok: false, reason: 'no_consent', rule: `no_consent:${r.consentRefusedBy?.[channel] ?? rules.policy.consent.required.id}` };
   return { ok: true };
 }
 
 const other = (c: Channel): Channel => (c === 'sms' ? 'email' : 'sms');
 
 /** Which channel, or why none: the tier's channel, else (with fallback) the other one. */
-export function chooseChannel(r: RecipientSnapshot, rules: DecisionRules): { channel: Channel; fallback: boolean } | { skip: SkipReason } {
+export function chooseChannel(r: RecipientSnapshot, rules: DecisionRules): { channel: Channel; fallback: boolean } | Skip {
   const preferred = rules.channels[r.tier];
   if (preferred === 'none') return { skip: 'no_channel' };
   const first = availability(r, preferred, rules);
@@ -158,7 +162,7 @@ export function chooseChannel(r: RecipientSnapshot, rules: DecisionRules): { cha
     const second = availability(r, other(preferred), rules);
     if (second.ok) return { channel: other(preferred), fallback: true };
   }
-  return { skip: first.reason };
+  return first.rule ? { skip: first.reason, rule: first.rule } : { skip: first.reason };
 }
 
 /** The decision before caps. `timings` lets a batch share window computations between recipients. */
@@ -169,7 +173,7 @@ export function decide(r: RecipientSnapshot, rules: DecisionRules, now: number, 
   if (rules.category === 'marketing' && noMarketingTier(rules.policy, r.tier))
     return { kind: 'SKIP', reason: 'tier_excluded', detail: `tier ${r.tier}: no marketing contact`, rule: `tier_excluded:${tierCadenceId(r.tier)}` };
   const choice = chooseChannel(r, rules);
-  if ('skip' in choice) return { kind: 'SKIP', reason: choice.skip };
+  if ('skip' in choice) return { kind: 'SKIP', reason: choice.skip, ...(choice.rule ? { rule: choice.rule } : {}) };
   if (rules.startAt !== null && now < rules.startAt) return { kind: 'DEFER', until: rules.startAt, reason: 'not_started', channel: choice.channel };
   const t = timings.get(r, choice.channel).decide(now);
   if ('skip' in t) return { kind: 'SKIP', reason: t.skip, detail: t.detail, rule: t.rule };

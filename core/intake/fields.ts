@@ -3,7 +3,7 @@
  * (`--mapping cols.json`, e.g. {"phone": "Mobile No."}) names the source column per field;
  * without one, headers are matched against common names (case, spaces and punctuation ignored).
  */
-export const INTAKE_FIELDS = ['phone', 'email', 'name', 'country', 'last_order_at', 'order_value', 'channel_tag', 'opt_in_at', 'device_id'] as const;
+export const INTAKE_FIELDS = ['phone', 'email', 'name', 'country', 'last_order_at', 'order_value', 'channel_tag', 'opt_in_at', 'device_id', 'consent_source'] as const;
 export type IntakeField = (typeof INTAKE_FIELDS)[number];
 
 /** A row as read from the file, by canonical field (absent = empty). */
@@ -19,6 +19,8 @@ const SYNONYMS: Record<IntakeField, string[]> = {
   channel_tag: ['channeltag', 'channel', 'tag', 'source', '渠道'],
   opt_in_at: ['optinat', 'optin', 'consentat', 'consentedat', 'subscribedat', '同意时间'],
   device_id: ['deviceid', 'device', 'devicefingerprint', 'fingerprint', '设备'],
+  /** How the consent was obtained (web_form, pre_ticked, purchased_list...: the contact policy's consent.sources). */
+  consent_source: ['consentsource', 'optinsource', 'optinmethod', 'consentmethod', 'consenttype', '同意来源'],
 };
 
 const squash = (h: string) => h.normalize('NFKC').toLowerCase().replace(/[\s_\-.:/()#]+/g, '');

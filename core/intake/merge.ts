@@ -98,7 +98,7 @@ export function mergeContact(existing: ContactDraft | null, incoming: readonly I
       const key = `${channel}/${ctx.consentPurpose}`;
       const held = consents.get(key);
       if (!held || row.optInAt < held.grantedAt)
-        consents.set(key, { channel, purpose: ctx.consentPurpose, source: ctx.source, grantedAt: row.optInAt, doubleOptIn: false, proof });
+        consents.set(key, { channel, purpose: ctx.consentPurpose, source: row.consentSource ?? ctx.source, grantedAt: row.optInAt, doubleOptIn: false, proof });
     }
   }
   return {

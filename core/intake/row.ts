@@ -1,5 +1,6 @@
 import { enrichPhone, normalizePhone, type CountryCode, type PhoneType } from '../phone';
 import { normalizeEmail } from '../email';
+import { normalizeConsentSource } from '../policy/consent';
 import type { RawFields } from './fields';
 
 /** One valid import row, normalised and enriched. Dates are ISO 8601 UTC strings. */
@@ -19,6 +20,8 @@ export interface IntakeRow {
   channelTag: string | null;
   optInAt: string | null;
   deviceId: string | null;
+  /** How the consent was obtained, normalised as the contact policy spells sources ('Web Form' -> web_form); null = the import's source. */
+  consentSource: string | null;
 }
 
 export type RejectReason =
@@ -103,6 +106,7 @@ export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
       channelTag: fields.channel_tag ? cleanText(fields.channel_tag).toLowerCase() : null,
       optInAt,
       deviceId: fields.device_id ? cleanText(fields.device_id) : null,
+      consentSource: fields.consent_source ? normalizeConsentSource(cleanText(fields.consent_source)) || null : null,
     },
   };
 }

@@ -9,7 +9,7 @@ import type { IntakeRow } from './row';
 export function encodeStagedRow(r: IntakeRow): string {
   return JSON.stringify([
     r.e164, r.extension, r.lineType, r.country, r.region, r.currency, r.language, r.timeZones,
-    r.email, r.name, r.lastOrderAt, r.orderValue, r.channelTag, r.optInAt, r.deviceId,
+    r.email, r.name, r.lastOrderAt, r.orderValue, r.channelTag, r.optInAt, r.deviceId, r.consentSource,
   ]);
 }
 
@@ -31,6 +31,7 @@ export function decodeStagedRow(data: string): IntakeRow {
     channelTag: a[12] as string | null,
     optInAt: a[13] as string | null,
     deviceId: a[14] as string | null,
+    consentSource: (a[15] ?? null) as string | null,
   };
 }
 

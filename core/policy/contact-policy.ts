@@ -56,6 +56,12 @@ const regionalRule = z.strictObject({
   note: z.string().min(1),
 });
 
+/** Consent source names as stored: lower-case letters, digits and underscores (core/policy/consent.ts normalises). */
+const consentSourceName = z.string().regex(/^[a-z0-9][a-z0-9_]*$/, 'must be lower-case letters, digits and underscores');
+const consentSource = z.strictObject({ worth: z.enum(['explicit', 'implied', 'never']), rule: ruleId.optional(), note: z.string().min(1) });
+/** A country code or 'EU' (every member state). */
+const consentRegion = z.string().regex(/^([A-Z]{2}|EU)$/);
+
 export const contactPolicySchema = z
   .strictObject({
     version: z.string().regex(/^contact-policy\.v\d+$/, 'version must look like "contact-policy.v1"'),
@@ -85,6 +91,15 @@ export const contactPolicySchema = z
       accountsOnDevice: z.strictObject({ atLeast: z.int().min(2) }),
       note: z.string().min(1),
     }),
+    /** What each consent source is worth for marketing, where only explicit consent counts, double opt-in (core/policy/consent.ts). */
+    consent: z.strictObject({
+      sources: z.record(consentSourceName, consentSource).refine((s) => Object.keys(s).length > 0, 'at least one source'),
+      unknownSource: z.enum(['explicit', 'implied', 'never']),
+      required: z.strictObject({ id: ruleId, note: z.string().min(1) }),
+      explicitOnly: z.strictObject({ id: ruleId, regions: z.array(consentRegion).min(1), citation: z.string().min(1), note: z.string().min(1) }),
+      doubleOptIn: z.strictObject({ id: ruleId, channels: z.array(z.enum(POLICY_CHANNELS)).min(1), countries: z.array(z.string().regex(/^[A-Z]{2}$/)), citation: z.string().min(1), note: z.string().min(1) }),
+      note: z.string().min(1),
+    }),
   })
   .superRefine((p, ctx) => {
     const ids = [
@@ -93,6 +108,10 @@ export const contactPolicySchema = z
       p.windows.numberConfirmation.id,
       ...p.caps.marketing.map((c) => c.id),
       ...p.regionalRules.map((r) => r.id),
+      p.consent.required.id,
+      p.consent.explicitOnly.id,
+      p.consent.doubleOptIn.id,
+      ...Object.values(p.consent.sources).flatMap((s) => (s.rule ? [s.rule] : [])),
     ];
     const seen = new Set<string>();
     for (const id of ids) {
@@ -101,6 +120,9 @@ export const contactPolicySchema = z
     }
     for (const [name, w] of Object.entries(p.windows))
       if (w.end <= w.start) ctx.addIssue({ code: 'custom', path: ['windows', name, 'end'], message: 'must be after start' });
+    for (const [name, s] of Object.entries(p.consent.sources))
+      if ((s.worth === 'never') !== (s.rule !== undefined))
+        ctx.addIssue({ code: 'custom', path: ['consent', 'sources', name, 'rule'], message: 'a "never" source names its rule id (and only a "never" source)' });
     if (p.tiers.D.channel !== 'none' || p.tiers.D.cadence.everyDays !== null)
       ctx.addIssue({ code: 'custom', path: ['tiers', 'D'], message: 'tier D is no contact: channel "none", cadence everyDays null' });
   });
@@ -111,6 +133,7 @@ export type PolicyCapRule = ContactPolicy['caps']['marketing'][number];
 export type TierName = keyof ContactPolicy['tiers'];
 export type ComplaintPolicy = ContactPolicy['complaints'];
 export type DeviceFarmPolicy = ContactPolicy['deviceFarms'];
+export type ConsentPolicy = ContactPolicy['consent'];
 
 export class ContactPolicyError extends Error {
   constructor(readonly issues: readonly string[], source?: string) {

@@ -139,9 +139,13 @@ const CASES: Record<string, Case> = {
   'SKIP no_consent: marketing without SMS consent, fallback off': {
     r: { consent: { sms: false, email: true } },
     c: { fallback: false },
-    want: { kind: 'SKIP', reason: 'no_consent' },
+    want: { kind: 'SKIP', reason: 'no_consent', rule: 'no_consent:consent-required' },
   },
-  'SKIP no_consent: marketing without any consent': { r: { consent: NONE }, want: { kind: 'SKIP', reason: 'no_consent' } },
+  'SKIP no_consent: marketing without any consent': { r: { consent: NONE }, want: { kind: 'SKIP', reason: 'no_consent', rule: 'no_consent:consent-required' } },
+  'SKIP no_consent names the policy rule that refused the stored consent': {
+    r: { consent: { sms: false, email: false }, consentRefusedBy: { sms: 'consent-explicit-eu' } },
+    want: { kind: 'SKIP', reason: 'no_consent', rule: 'no_consent:consent-explicit-eu' },
+  },
   'SKIP invalid_number: SMS to an unreachable number, no e-mail address': {
     r: { validity: 'unreachable', hasEmail: false },
     want: { kind: 'SKIP', reason: 'invalid_number' },

@@ -13,7 +13,7 @@ const ctx = { source: 'crm.csv', consentPurpose: 'marketing' };
 const row = (line: number, patch: Partial<IntakeRow> = {}): IncomingRow => ({
   row: {
     e164: '+8613800138000', extension: null, lineType: 'mobile', country: 'CN', region: 'Asia', currency: 'CNY', language: 'zh',
-    timeZones: ['Asia/Shanghai'], email: null, name: null, lastOrderAt: null, orderValue: null, channelTag: null, optInAt: null, deviceId: null,
+    timeZones: ['Asia/Shanghai'], email: null, name: null, lastOrderAt: null, orderValue: null, channelTag: null, optInAt: null, deviceId: null, consentSource: null,
     ...patch,
   },
   proof: { importId: 1, line },
@@ -132,4 +132,14 @@ describe("scoreLineType: libphonenumber's type -> the score policy's line type",
     ['pager', 'other'],
   ];
   it.each(rows)('%s -> %s', (t, want) => expect(scoreLineType(t)).toBe(want));
+});
+
+describe('mergeContact(): the consent source', () => {
+  it("is the row's consent_source when the file has one, else the import's source", () => {
+    const at = '2026-01-05T10:00:00.000Z';
+    const bought = mergeContact(null, [row(2, { optInAt: at, consentSource: 'purchased_list' })], ctx);
+    expect(bought.consents.map((k) => [k.channel, k.source])).toEqual([['sms', 'purchased_list']]);
+    const plain = mergeContact(null, [row(2, { optInAt: at })], ctx);
+    expect(plain.consents.map((k) => k.source)).toEqual(['crm.csv']);
+  });
 });

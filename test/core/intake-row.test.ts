@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RawFields } from '../../core/intake/fields';
+import { resolveColumns, type RawFields } from '../../core/intake/fields';
 import { MAX_FIELD_LENGTH, parseAmount, parseInstant, validateRow, type RejectReason } from '../../core/intake/row';
 
 // The intake's row rules (issue 4): a row is kept with its number in E.164 and enriched, or
@@ -126,4 +126,22 @@ describe('parseAmount', () => {
     ['1000000000000', undefined],
   ];
   it.each(rows)('%j -> %j', (raw, want) => expect(parseAmount(raw)).toBe(want));
+});
+
+describe('the consent source column', () => {
+  it.each([['consent_source'], ['Opt-in Source'], ['opt_in_method'], ['同意来源']])('header %j is the consent source', (header) => {
+    const cols = resolveColumns(['phone', header]);
+    expect(cols.consent_source).toBe(1);
+  });
+
+  it.each([
+    ['Pre-Ticked', 'pre_ticked'],
+    ['web form', 'web_form'],
+    ['PURCHASED_LIST', 'purchased_list'],
+  ])('%j is stored as %j; without the column the row has none (the import\'s source applies)', (raw, want) => {
+    const r = validateRow({ phone: '+8613800138000', consent_source: raw }, { now: Date.parse('2026-06-01T00:00:00Z') });
+    expect(r.ok && r.row.consentSource).toBe(want);
+    const bare = validateRow({ phone: '+8613800138000' }, { now: Date.parse('2026-06-01T00:00:00Z') });
+    expect(bare.ok && bare.row.consentSource).toBeNull();
+  });
 });

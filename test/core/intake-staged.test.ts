@@ -5,13 +5,13 @@ import type { IntakeRow } from '../../core/intake/row';
 const row: IntakeRow = {
   e164: '+8613800138000', extension: '12', lineType: 'mobile', country: 'CN', region: 'Asia', currency: 'CNY', language: 'zh',
   timeZones: ['Asia/Shanghai'], email: 'li@example.com', name: 'Li\t"Wei"\\', lastOrderAt: '2026-10-01T00:00:00.000Z',
-  orderValue: 250.5, channelTag: 'wechat', optInAt: '2026-01-05T10:00:00.000Z', deviceId: 'dev-1',
+  orderValue: 250.5, channelTag: 'wechat', optInAt: '2026-01-05T10:00:00.000Z', deviceId: 'dev-1', consentSource: 'web_form',
 };
 
 describe('staged intake rows', () => {
   it('round-trip through their compact text', () => {
     expect(decodeStagedRow(encodeStagedRow(row))).toEqual(row);
-    const bare = { ...row, extension: null, email: null, name: null, lastOrderAt: null, orderValue: null, channelTag: null, optInAt: null, deviceId: null, timeZones: [] };
+    const bare = { ...row, extension: null, email: null, name: null, lastOrderAt: null, orderValue: null, channelTag: null, optInAt: null, deviceId: null, consentSource: null, timeZones: [] };
     expect(decodeStagedRow(encodeStagedRow(bare))).toEqual(bare);
   });
 

@@ -9,6 +9,13 @@ export interface SeedContact {
   name?: string;
   /** Marketing consent on these channels (default: sms and email). */
   consent?: Array<'sms' | 'email'>;
+  /**
+   * Source of those consents (default 'web_form': explicit, so that they count in the EU and GB as
+   * well; the contact policy's `consent` section weighs sources, e.g. 'pre_ticked', 'purchased_list').
+   */
+  consentSource?: string;
+  /** The consents are double-opted-in (default false). */
+  doubleOptIn?: boolean;
   /** Override libphonenumber's zones (e.g. ['Etc/Unknown']). */
   timeZones?: string[];
   numberStatus?: string;
@@ -33,7 +40,12 @@ export async function seedContacts(pool: Pool, contacts: readonly SeedContact[])
     ids.push(id);
     if (c.email) await pool.query('INSERT INTO contact_emails (contact_id, email_hash, email) VALUES ($1, $2, $3)', [id, emailHash(c.email), c.email]);
     for (const channel of c.consent ?? ['sms', 'email'])
-      await pool.query(`INSERT INTO consents (contact_id, channel, purpose, source, granted_at) VALUES ($1, $2, 'marketing', 'test', now())`, [id, channel]);
+      await pool.query(`INSERT INTO consents (contact_id, channel, purpose, source, granted_at, double_opt_in) VALUES ($1, $2, 'marketing', $3, now(), $4)`, [
+        id,
+        channel,
+        c.consentSource ?? 'web_form',
+        c.doubleOptIn ?? false,
+      ]);
   }
   return ids;
 }
@@ -76,10 +88,11 @@ export async function seedContactsBulk(pool: Pool, contacts: readonly SeedContac
     emails.map((x) => emailHash(x.email)),
     emails.map((x) => x.email),
   ]);
-  const consents = contacts.flatMap((c, i) => (c.consent ?? ['sms', 'email']).map((channel) => ({ id: ids[i]!, channel })));
-  await pool.query(`INSERT INTO consents (contact_id, channel, purpose, source, granted_at) SELECT id, ch, 'marketing', 'test', now() FROM unnest($1::bigint[], $2::text[]) AS u(id, ch)`, [
-    consents.map((x) => x.id),
-    consents.map((x) => x.channel),
-  ]);
+  const consents = contacts.flatMap((c, i) => (c.consent ?? ['sms', 'email']).map((channel) => ({ id: ids[i]!, channel, source: c.consentSource ?? 'web_form', doi: c.doubleOptIn ?? false })));
+  await pool.query(
+    `INSERT INTO consents (contact_id, channel, purpose, source, granted_at, double_opt_in)
+     SELECT id, ch, 'marketing', src, now(), doi FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[]) AS u(id, ch, src, doi)`,
+    [consents.map((x) => x.id), consents.map((x) => x.channel), consents.map((x) => x.source), consents.map((x) => x.doi)],
+  );
   return ids;
 }

@@ -17,7 +17,7 @@ const draft = mergeContact(
       row: {
         e164: '+8613800138000', extension: '12', lineType: 'mobile', country: 'CN', region: 'Asia', currency: 'CNY', language: 'zh',
         timeZones: ['Asia/Shanghai'], email: 'li@example.com', name: 'Li\tWei\\ "the\nsecond"', lastOrderAt: '2026-05-01T00:00:00.000Z',
-        orderValue: 99.5, channelTag: 'we"chat', optInAt: '2026-01-05T10:00:00.000Z', deviceId: 'dev\\1',
+        orderValue: 99.5, channelTag: 'we"chat', optInAt: '2026-01-05T10:00:00.000Z', deviceId: 'dev\\1', consentSource: null,
       },
       proof: { importId: 7, line: 2 },
     },
