@@ -298,7 +298,7 @@ describe('the feedback loop, end to end', () => {
 
 describe('Twilio webhooks: signatures, replays, keywords', () => {
   it('hostile bytes: a signed STOP with a NUL byte is still a STOP, a NUL in a MessageSid is no 500, and no database error leaks', async () => {
-    const stranger = '+12125550199';
+    const stranger = '+12125550198';
     const stop = await signedPost('/webhooks/twilio/inbound', inbound(stranger, 'STOP\u0000'));
     expect(stop.status).toBe(200);
     const { rows } = await db.pool.query('SELECT channel FROM pending_opt_outs WHERE phone_hash = $1', [phoneHash(stranger)]);
