@@ -17,12 +17,14 @@ let sandbox: TwilioSandbox;
 let worker: TestWorker;
 let client: Client;
 const authToken = randomBytes(16).toString('hex');
+/** Decisions at a pinned instant inside New York's window (the contact policy applies at any hour the suite runs). */
+const NOW = new Date('2026-11-18T15:00:00Z'); // a Wednesday, 10:00 in New York
 
 beforeAll(async () => {
   db = await isolatedDatabase();
   sandbox = await startTwilioSandbox({ authToken, defaultFrom: '+15005550006' });
   const sms = createTwilioSender({ accountSid: sandbox.accountSid, authToken, from: '+15005550006', apiBase: sandbox.url });
-  worker = await startTestWorker(defaultActivityDeps(db.pool, { sms }));
+  worker = await startTestWorker(defaultActivityDeps(db.pool, { sms, now: () => NOW }));
   client = await temporalClient();
 });
 afterAll(async () => {
@@ -36,7 +38,7 @@ describe('caps across campaigns', () => {
   it('ten concurrent campaigns over one audience never break a cap (1 SMS per 24 h)', async () => {
     const phones = Array.from({ length: 40 }, (_, i) => `+1212555${String(2000 + i)}`);
     await seedContacts(db.pool, phones.map((phone) => ({ phone })));
-    const deadline = new Date(Date.now() + 10 * 60_000).toISOString();
+    const deadline = new Date(NOW.getTime() + 10 * 60_000).toISOString();
     const ids = await Promise.all(
       Array.from({ length: 10 }, () =>
         insertCampaign(
@@ -47,7 +49,6 @@ describe('caps across campaigns', () => {
             templates: { sms: { en: 'Sale at {{brand}}' } },
             audience: { tiers: ['A'] },
             channels: { A: 'sms' },
-            window: { start: '00:00', end: '24:00' },
             deadline,
           }),
         ),
