@@ -159,6 +159,7 @@ describe('reachloop policy', () => {
     const human = await runCli(['policy', 'show']);
     expect(human.stdout).toContain('47 CFR 64.1200(c)(1)');
     expect(human.stdout).toContain('tier-cadence-B');
+    for (const id of ['consent-explicit-eu', 'consent-double-opt-in', 'consent-never-purchased-list', 'complaint-block-list', 'device farms', 'opt-out footers']) expect(human.stdout).toContain(id);
   });
 
   it('check says what the policy clamps in a campaign file, and campaign create warns of it', async () => {

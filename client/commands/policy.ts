@@ -40,6 +40,18 @@ function renderPolicy(p: ContactPolicy & { warnings: string[] }): string {
     '',
     `holidays: marketing ${p.holidays.marketing}. ${p.holidays.note}`,
     '',
+    `opt-out footers: ${Object.entries(p.optOutFooters.byCountry).map(([c, l]) => `${c} ${l}`).join(', ')}. ${p.optOutFooters.note}`,
+    '',
+    'consent (marketing)',
+    ...Object.entries(p.consent.sources).map(([name, s]) => `  ${name.padEnd(20)} ${s.worth.padEnd(9)}${'rule' in s && s.rule ? `${s.rule}  ` : ''}${s.note}`),
+    `  explicit only in ${p.consent.explicitOnly.regions.join(', ')} (${p.consent.explicitOnly.id}): ${p.consent.explicitOnly.citation}`,
+    `  ${p.consent.doubleOptIn.channels.join(', ')} double opt-in in ${p.consent.doubleOptIn.countries.join(', ')} (${p.consent.doubleOptIn.id}): ${p.consent.doubleOptIn.citation}`,
+    '',
+    `complaints: ${p.complaints.channel.id}: ${p.complaints.channel.note}`,
+    `  ${p.complaints.blockList.id} at ${p.complaints.blockList.atComplaints}: ${p.complaints.blockList.note}`,
+    '',
+    `device farms: ${p.deviceFarms.sameDeviceRegistrations.atLeast} registrations from one device or ${p.deviceFarms.sameRangeRegistrations.atLeast} from one number block within ${p.deviceFarms.sameDeviceRegistrations.withinHours} h; ${p.deviceFarms.accountsOnDevice.atLeast} accounts on one device in recovery`,
+    '',
     'regional rules',
     ...p.regionalRules.map((r) =>
       [
