@@ -11,8 +11,11 @@ import { projectRoot } from '../../infra/paths';
 type Service = { image?: string; build?: unknown; environment?: Record<string, string>; command?: string[] | string; depends_on?: unknown };
 const compose = parse(readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 
-/** `${VAR:-default}` as Compose interpolates it in a shell without VAR set. */
-const interpolateDefaults = (v: string) => v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+/** A value given for every variable the file requires (`${VAR:?message}`), as an operator sets them. */
+const REQUIRED_GIVEN: Record<string, string> = { REACHLOOP_SIGNING_SECRET: 'a-signing-secret-of-32-characters' };
+/** `${VAR:-default}` as Compose interpolates it in a shell without VAR set; `${VAR:?...}` as set by the operator. */
+const interpolateDefaults = (v: string) =>
+  v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1').replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_m, name: string) => REQUIRED_GIVEN[name] ?? `(unset ${name})`);
 
 const envOf = (s: Service): Record<string, string> =>
   Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolateDefaults(String(v))]));
@@ -40,5 +43,24 @@ describe('docker-compose.yml', () => {
     // Production shape: both point at the compose servers, never at embedded ones.
     expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(env.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
+  });
+
+  it('the worker and the server share what one signs or writes and the other reads: signing secret, public URL, state folder', () => {
+    const [worker, server] = [envOf(compose.services.worker!), envOf(compose.services.server!)];
+    for (const key of ['REACHLOOP_SIGNING_SECRET', 'PUBLIC_BASE_URL', 'REACHLOOP_STATE_DIR', 'DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'SMS_PROVIDER']) {
+      expect(worker[key], key).toBeDefined();
+      expect(server[key], key).toBe(worker[key]);
+    }
+    // Required, never generated per container: compose refuses to start without it.
+    expect(String(compose.services.worker!.environment!.REACHLOOP_SIGNING_SECRET)).toMatch(/^\$\{REACHLOOP_SIGNING_SECRET:\?/);
+    const volumesOf = (s: Service) => ((s as { volumes?: string[] }).volumes ?? []).map((v) => v.split(':')[0]);
+    expect(volumesOf(compose.services.worker!)).toContain('reachloop-state');
+    expect(volumesOf(compose.services.server!)).toContain('reachloop-state');
+  });
+
+  it('every long-running service restarts, and the server and PostgreSQL have health checks', () => {
+    for (const [name, s] of Object.entries(compose.services)) expect((s as { restart?: string }).restart, name).toBe('unless-stopped');
+    expect((compose.services.server as { healthcheck?: { test: string[] } }).healthcheck?.test.join(' ')).toContain('/healthz');
+    expect((compose.services.postgres as { healthcheck?: unknown }).healthcheck).toBeDefined();
   });
 });
