@@ -32,6 +32,7 @@ const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Pr
   [['migrate'], async () => (await import('./commands/migrate')).registerMigrate],
   [['worker', 'serve'], async () => (await import('./commands/worker')).registerWorkerAndServe],
   [['config'], async () => (await import('./commands/config')).registerConfig],
+  [['doctor'], async () => (await import('./commands/doctor')).registerDoctor],
   [['setup'], async () => (await import('./commands/setup')).registerSetup],
 ];
 
