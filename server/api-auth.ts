@@ -29,6 +29,27 @@ export function protectApi(
   });
 }
 
+/**
+ * The `explain` of a JSON route: fastify's body errors (malformed or empty JSON, a body over
+ * `limit` bytes, another content type) in words a caller can act on; `tooLargeHint` says where
+ * a larger body belongs.
+ */
+export function jsonBodyErrors(limit: number, tooLargeHint = ''): (err: Error & { code?: string }) => string {
+  return (err) => {
+    switch (err.code) {
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return `the body is not valid JSON: ${err.message}`;
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return `the body is larger than ${limit} bytes${tooLargeHint}`;
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return 'send the body as application/json';
+      default:
+        return err.message;
+    }
+  };
+}
+
 function deny(reply: FastifyReply, message: string) {
   return reply.code(401).header('www-authenticate', 'Bearer realm="reachloop"').send({ error: message });
 }

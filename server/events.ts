@@ -4,7 +4,7 @@ import { ingestEvents, type EventResult } from '../activities/events';
 import { DEFAULT_RULES, parseTagRules, type TagRules } from '../core/events';
 import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
 import type { Pool } from '../db/pool';
-import { protectApi } from './api-auth';
+import { jsonBodyErrors, protectApi } from './api-auth';
 
 export interface EventsApiOptions {
   /** Bearer token every request must carry; unset = the API refuses every request. */
@@ -31,7 +31,7 @@ export function registerEventsApi(app: FastifyInstance, deps: { pool: Pool }, op
   const now = opts.now ?? (() => new Date());
 
   app.register(async (api) => {
-    protectApi(api, opts.apiToken, bodyError);
+    protectApi(api, opts.apiToken, jsonBodyErrors(BODY_LIMIT, '; import files with `reachloop events import`'));
     api.post('/v1/events', { bodyLimit: BODY_LIMIT }, async (req: FastifyRequest, reply: FastifyReply) => {
       if (!/^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '')) return reply.code(415).send({ error: 'send the body as application/json' });
       const body = req.body as unknown;
@@ -79,20 +79,6 @@ function view(r: EventResult) {
     ...(r.tag === null ? { unknown_tag: true } : {}),
     ...(r.contactId === null ? { unmatched: true } : {}),
   };
-}
-
-function bodyError(err: Error & { code?: string }): string {
-  switch (err.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return `the body is not valid JSON: ${err.message}`;
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `the body is larger than ${BODY_LIMIT} bytes; import files with \`reachloop events import\``;
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'send the body as application/json';
-    default:
-      return err.message;
-  }
 }
 
 function loadRules(file: string | undefined): TagRules {

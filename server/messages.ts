@@ -15,7 +15,7 @@ import { acceptMessage, type MessagesLink } from '../client/messages/transaction
 import { checkIdempotencyKey, checkMessageRequest } from '../core/message-request';
 import { messageView, type MessageView } from '../db/messages';
 import type { Pool } from '../db/pool';
-import { protectApi } from './api-auth';
+import { jsonBodyErrors, protectApi } from './api-auth';
 
 export interface MessagesApiOptions {
   apiToken: string | undefined;
@@ -30,7 +30,7 @@ export function registerMessagesApi(app: FastifyInstance, deps: { pool: Pool }, 
   const now = opts.now ?? (() => new Date());
   const log = opts.log ?? (() => {});
   app.register(async (api) => {
-    protectApi(api, opts.apiToken, bodyError);
+    protectApi(api, opts.apiToken, jsonBodyErrors(BODY_LIMIT));
     api.post('/v1/messages', { bodyLimit: BODY_LIMIT }, async (req, reply) => {
       if (!/^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '')) return reply.code(415).send({ error: 'send the body as application/json' });
       const key = checkIdempotencyKey(req.headers['idempotency-key']);
@@ -98,16 +98,3 @@ function statusOf(v: MessageView): string {
   return 'accepted';
 }
 
-function bodyError(err: Error & { code?: string }): string {
-  switch (err.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return `the body is not valid JSON: ${err.message}`;
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `the body is larger than ${BODY_LIMIT} bytes`;
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'send the body as application/json';
-    default:
-      return err.message;
-  }
-}
