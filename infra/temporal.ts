@@ -34,6 +34,27 @@ export async function connectClient(address: string, namespace: string): Promise
   }
 }
 
+/**
+ * A Temporal client connected on first use (so an HTTP server starts, and serves everything
+ * else, while Temporal is down); a failed connection is retried on the next use.
+ */
+export function lazyClient(connect: () => Promise<Client>): { get(): Promise<Client>; close(): Promise<void> } {
+  let client: Promise<Client> | undefined;
+  return {
+    get() {
+      client ??= connect().catch((err) => {
+        client = undefined;
+        throw err;
+      });
+      return client;
+    },
+    async close() {
+      const c = await client?.catch(() => undefined);
+      await c?.connection.close();
+    },
+  };
+}
+
 export async function connectWorkerConnection(address: string, namespace: string): Promise<NativeConnection> {
   // Loaded here only: at start, the worker SDK cost every other CLI command about 0.1 s and 16 MB.
   const { NativeConnection } = await import('@temporalio/worker');

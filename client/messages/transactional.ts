@@ -8,6 +8,7 @@
  */
 import { hash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { lazyClient } from '../../infra/temporal';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CampaignDefinitionError, parseCampaign } from '../../core/campaign/definition';
 import { canonicalRequest, messageCampaign, type MessageRequest } from '../../core/message-request';
@@ -27,14 +28,7 @@ export interface MessagesLink {
 
 /** A MessagesLink over a Temporal client connected on first use (a failed connection is retried next time). */
 export function messagesLink(connect: () => Promise<Client>, opts: { taskQueue: string }): MessagesLink {
-  let client: Promise<Client> | undefined;
-  const get = () => {
-    client ??= connect().catch((err) => {
-      client = undefined;
-      throw err;
-    });
-    return client;
-  };
+  const { get, close } = lazyClient(connect);
   return {
     async start(m) {
       const c = await get();
@@ -50,10 +44,7 @@ export function messagesLink(connect: () => Promise<Client>, opts: { taskQueue: 
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
     },
-    async close() {
-      const c = await client?.catch(() => undefined);
-      await c?.connection.close();
-    },
+    close,
   };
 }
 

@@ -4,6 +4,7 @@
  * a second case. Used by the CLI, the scan, tests (and the inbound webhook for replies).
  */
 import type { Client } from '@temporalio/client';
+import { lazyClient } from '../../infra/temporal';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { RecoveryReply } from '../../core/recovery/confirmation';
 import { setCaseWorkflow } from '../../db/recovery';
@@ -79,20 +80,10 @@ export interface RecoveryLink {
  * serves everything else, while Temporal is down; a failed connection is retried next time).
  */
 export function recoveryLink(connect: () => Promise<Client>, pool: Pool, opts: RecoveryOptions): RecoveryLink {
-  let client: Promise<Client> | undefined;
-  const get = () => {
-    client ??= connect().catch((err) => {
-      client = undefined;
-      throw err;
-    });
-    return client;
-  };
+  const { get, close } = lazyClient(connect);
   return {
     signalReply: async (contactId, reply, messageSid) => signalRecoveryReply(await get(), contactId, reply, messageSid),
     start: async (k) => startOrSignalRecovery(await get(), pool, k, opts),
-    async close() {
-      const c = await client?.catch(() => undefined);
-      await c?.connection.close();
-    },
+    close,
   };
 }
