@@ -31,13 +31,16 @@ export interface RegionalDefault {
   readonly rules: readonly RegionalRule[];
 }
 
+/** Whether a rule applies to a channel: by the statute, or as a precaution where coverage is unconfirmed. */
+export const ruleCovers = (r: RegionalRule, channel: Channel): boolean => r.appliesTo.includes(channel) || (r.precautionaryFor ?? []).includes(channel);
+
 /** The rules that apply to a recipient in country[/subdivision] on a channel. */
 export function rulesFor(country: string, subdivision?: string | null, channel: Channel = 'sms', policy: ContactPolicy = CONTACT_POLICY): RegionalRule[] {
   const c = country.trim().toUpperCase();
   const sub = subdivision?.trim().toUpperCase().replace(new RegExp(`^${c}-`), '') || null;
   const regions = new Set([c, ...(sub ? [`${c}-${sub}`] : []), ...(EU_MEMBERS.has(c) ? ['EU'] : [])]);
   return policy.regionalRules.filter(
-    (r) => regions.has(r.region) && (r.appliesTo.includes(channel) || (r.precautionaryFor ?? []).includes(channel)),
+    (r) => regions.has(r.region) && ruleCovers(r, channel),
   );
 }
 

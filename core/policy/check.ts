@@ -5,8 +5,9 @@
  * and printed as warnings when a campaign is created. Pure.
  */
 import type { CampaignDefinition } from '../campaign/definition';
+import { ruleCovers } from '../regional-rules';
 import type { WindowPolicy } from '../send-window';
-import { tierCadenceId, type ContactPolicy, type RegionalRule } from './contact-policy';
+import { tierCadenceId, type ContactPolicy } from './contact-policy';
 import { CAMPAIGN_CAP_ID } from './effective';
 
 export interface Clamp {
@@ -19,7 +20,6 @@ export interface Clamp {
 
 const span = (w: { start: string; end: string }) => `${w.start}–${w.end}`;
 const wider = (campaign: WindowPolicy, rule: { start: string; end: string }) => campaign.start < rule.start || campaign.end > rule.end;
-const covers = (r: RegionalRule, channel: 'sms' | 'email') => r.appliesTo.includes(channel) || (r.precautionaryFor ?? []).includes(channel);
 
 function windowClamps(policy: ContactPolicy, def: CampaignDefinition, field: string, w: WindowPolicy, country: string | null): Clamp[] {
   if (def.category === 'transactional') {
@@ -34,7 +34,7 @@ function windowClamps(policy: ContactPolicy, def: CampaignDefinition, field: str
   // What is left after the product default, against each law that narrows it further.
   const left = { start: w.start > product.start ? w.start : product.start, end: w.end < product.end ? w.end : product.end };
   for (const r of policy.regionalRules) {
-    if (!r.window || ![...channels].some((c) => covers(r, c))) continue;
+    if (!r.window || ![...channels].some((c) => ruleCovers(r, c))) continue;
     if (country !== null && r.region !== country && !r.region.startsWith(`${country}-`)) continue;
     if (wider(left, r.window)) out.push({ field, rule: r.id, message: `${field} ${span(w)}: recipients in ${r.region} get at most ${span(r.window)}` });
   }

@@ -8,7 +8,7 @@
  *
  * Pure: no I/O, no clock.
  */
-import { intersectPolicies, rulesFor } from '../regional-rules';
+import { intersectPolicies, ruleCovers, rulesFor } from '../regional-rules';
 import type { WindowPolicy } from '../send-window';
 import { tierCadenceId, type ContactPolicy, type RegionalRule, type TierName } from './contact-policy';
 
@@ -59,7 +59,6 @@ export const noMarketingTier = (policy: ContactPolicy, tier: TierName): boolean 
 export const holidayRuleId = (country: string, subdivision: string | null): string => `holiday:${country}${subdivision ? `-${subdivision}` : ''}`;
 
 const windowOf = (w: { start: string; end: string }): WindowPolicy => ({ start: w.start, end: w.end });
-const covers = (r: RegionalRule, channel: SendChannel): boolean => r.appliesTo.includes(channel) || (r.precautionaryFor ?? []).includes(channel);
 /** State rules before federal ones, so that a DEFER names the most specific rule. */
 const mostSpecificFirst = (a: RegionalRule, b: RegionalRule): number => b.region.length - a.region.length;
 
@@ -71,7 +70,7 @@ export function regionalRulesAt(policy: ContactPolicy, place: Place, channel: Se
   if (!place.country) return [];
   const rules =
     place.country === 'US' && !place.subdivision
-      ? policy.regionalRules.filter((r) => (r.region === 'US' || r.region.startsWith('US-')) && covers(r, channel))
+      ? policy.regionalRules.filter((r) => (r.region === 'US' || r.region.startsWith('US-')) && ruleCovers(r, channel))
       : rulesFor(place.country, place.subdivision, channel, policy);
   return [...rules].sort(mostSpecificFirst);
 }
