@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCampaign } from '../../core/campaign/definition';
@@ -6,6 +5,7 @@ import { checkCampaign } from '../../core/policy/check';
 import { CONTACT_POLICY, ContactPolicyError, parseContactPolicy } from '../../core/policy/contact-policy';
 import { capRulesFor, effectiveHolidays, effectiveWindow, windowSources, type CampaignTerms, type Place } from '../../core/policy/effective';
 import policyFile from '../../core/policy/contact-policy.v1.json';
+import { readSource, sourceFiles as sources, withoutComments as code } from '../helpers/source-files';
 
 const TERMS: CampaignTerms = { category: 'marketing', urgent: false, window: null, countryWindows: {}, holidays: null, workingDaysOnly: false, caps: undefined };
 const terms = (over: Partial<CampaignTerms> = {}): CampaignTerms => ({ ...TERMS, ...over });
@@ -140,16 +140,6 @@ describe('checkCampaign: what the policy clamps, with the rule', () => {
 
 // ---------- one home per rule ----------
 
-const ROOT = path.resolve(__dirname, '../..');
-function sources(dir: string): string[] {
-  return readdirSync(path.join(ROOT, dir)).flatMap((name) => {
-    const rel = path.join(dir, name);
-    if (statSync(path.join(ROOT, rel)).isDirectory()) return sources(rel);
-    return rel.endsWith('.ts') ? [rel] : [];
-  });
-}
-/** The code without its comments (strings kept). */
-const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 
 /** A send-window time ('09:00', except the bounds of a whole day) or a cap / cadence number in code. */
 function ruleNumbers(text: string): string[] {
@@ -170,7 +160,7 @@ describe('one home per rule: no send-window or cap number outside the contact po
   });
 
   it('finds none', () => {
-    const offenders = files.flatMap((f) => ruleNumbers(readFileSync(path.join(ROOT, f), 'utf8')).map((n) => `${f}: ${n}`));
+    const offenders = files.flatMap((f) => ruleNumbers(readSource(f)).map((n) => `${f}: ${n}`));
     expect(offenders).toEqual([]);
   });
 

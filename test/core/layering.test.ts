@@ -1,19 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readSource as read, sourceFiles as sources, withoutComments as code } from '../helpers/source-files';
 
 // The arrows run one way: rules in core/ are pure (no I/O, no clock, no other layer), workflows
 // are deterministic (Temporal's workflow API and type-only imports), and the edges (client/,
 // server/) do not reach into activities/. Each check is shown to fail on a planted import.
-
-const ROOT = path.resolve(__dirname, '../..');
-function sources(dir: string): string[] {
-  return readdirSync(path.join(ROOT, dir)).flatMap((name) => {
-    const rel = path.join(dir, name);
-    if (statSync(path.join(ROOT, rel)).isDirectory()) return sources(rel);
-    return rel.endsWith('.ts') ? [rel] : [];
-  });
-}
 
 interface Import {
   spec: string;
@@ -26,7 +17,6 @@ export function importsOf(text: string): Import[] {
   for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push({ spec: m[1]!, typeOnly: false });
   return out;
 }
-const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 /** Where a relative import of `file` lands, as a repo path. */
 const target = (file: string, spec: string) => path.normalize(path.join(path.dirname(file), spec));
 
@@ -69,8 +59,6 @@ const EDGES_STILL_ON_ACTIVITIES = [
 function edgeImportsActivities(file: string, text: string): boolean {
   return importsOf(text).some((i) => !i.typeOnly && i.spec.startsWith('.') && target(file, i.spec).split(path.sep)[0] === 'activities');
 }
-
-const read = (f: string) => readFileSync(path.join(ROOT, f), 'utf8');
 
 describe('layering', () => {
   it('core/ is pure: no I/O, no other layer, no clock', () => {
