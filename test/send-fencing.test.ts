@@ -77,7 +77,7 @@ describe('fencing of send attempts', () => {
     await expect.poll(() => outbound().length, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(8);
     // Temporal timed the first attempt out (its server was away) and started the second: same claim key.
     const second = new MockActivityEnvironment({ attempt: 2 }).run(activities.dispatchCampaignBatch, input);
-    const [r1, r2] = (await Promise.all([first, second])) as DispatchResult[];
+    const [r1, r2] = (await Promise.all([first, second])) as [DispatchResult, DispatchResult];
     expect(r1.claimed).toBe(N);
     expect(r2.claimed).toBe(N); // it claimed the same recipients (still claimed under the key)...
     expect(logLines.some((l) => /waits up to \d+ s for an earlier attempt/.test(l))).toBe(true); // ...waited for the first...
