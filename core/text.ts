@@ -22,6 +22,30 @@ export function binaryOffset(head: Uint8Array): number {
   return head.length && control * 10 > head.length ? firstControl : -1;
 }
 
+/**
+ * A parsed JSON value with storableText applied to every string and key (jsonb refuses
+ * \u0000 as text columns do), and how many characters went.
+ */
+export function storableJson(value: unknown): { value: unknown; stripped: number } {
+  let stripped = 0;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const s = storableText(v);
+      stripped += s.stripped;
+      return s.text;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[walk(k) as string] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  const out = walk(value);
+  return { value: out, stripped };
+}
+
 export function storableText(s: string): { text: string; stripped: number } {
   if (!s.includes('\u0000')) return { text: s, stripped: 0 };
   const text = s.replace(/\u0000/g, '');
