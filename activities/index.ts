@@ -11,6 +11,7 @@ import { createEventActivities } from './events';
 import { createIntakeActivities } from './intake';
 import { createRecheckActivities } from './recheck';
 import { createRecoveryActivities } from './recovery';
+import { createScheduledRunActivities } from './scheduled-runs';
 import { createSmokeActivities } from './smoke';
 
 /** Everything an activity may touch, passed in by the worker (tests pass real local parts). */
@@ -42,6 +43,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createEventActivities(deps),
   ...createRecheckActivities(deps),
   ...createRecoveryActivities(deps),
+  ...createScheduledRunActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

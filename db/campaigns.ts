@@ -37,6 +37,28 @@ export async function insertCampaign(pool: Pool, def: CampaignDefinition): Promi
   return Number(rows[0]!.id);
 }
 
+/**
+ * The campaign of one scheduled time of a template (migration 0029): created once per run key,
+ * a copy of the template's definition named after the time; `created` is false when it exists.
+ */
+export async function insertScheduledRun(pool: Pool, templateId: number, runKey: string, scheduledFor: Date): Promise<{ id: number; created: boolean; workflowId: string | null }> {
+  const { rows } = await pool.query(
+    `WITH t AS (SELECT * FROM campaigns WHERE id = $1),
+     ins AS (
+       INSERT INTO campaigns (name, category, definition, template_id, run_key, scheduled_for)
+       SELECT t.name || ' ' || to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"'), t.category,
+              jsonb_set(t.definition, '{name}', to_jsonb(t.name || ' ' || to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"'))), t.id, $2, $3
+       FROM t
+       ON CONFLICT (run_key) DO NOTHING
+       RETURNING id, workflow_id)
+     SELECT id, workflow_id, true AS created FROM ins
+     UNION ALL SELECT id, workflow_id, false FROM campaigns WHERE run_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
+    [templateId, runKey, scheduledFor],
+  );
+  if (!rows[0]) throw new Error(`campaign ${templateId} does not exist: its schedule has nothing to run`);
+  return { id: Number(rows[0].id), created: rows[0].created, workflowId: rows[0].workflow_id };
+}
+
 export async function getCampaign(pool: Pool, id: number): Promise<CampaignRow | undefined> {
   const { rows } = await pool.query('SELECT * FROM campaigns WHERE id = $1', [id]);
   return rows[0] ? toRow(rows[0]) : undefined;
@@ -62,11 +84,13 @@ export async function setCampaignStatus(pool: Pool, id: number, status: string, 
 /**
  * Selects the audience into campaign_recipients (idempotent: a second call adds nothing).
  * Contacts are filtered here by tier, tag, country, ids, an event segment (e.g. a purchase in
- * the last 90 days, or none: win-back) and limit; everything that can change
+ * the last 90 days, or none: win-back), the time of their last order, the series cooldown (no
+ * message from any run of the same scheduled template in N days) and limit; everything that can change
  * while the campaign runs (opt-outs, caps, windows, tier) is decided again at send time.
  */
 export async function planRecipients(pool: Pool, campaignId: number, def: CampaignDefinition, startAt: Date): Promise<number> {
   const a = def.audience;
+  const series = (await pool.query<{ templateId: string | null }>('SELECT template_id AS "templateId" FROM campaigns WHERE id = $1', [campaignId])).rows[0] ?? { templateId: null };
   await pool.query(
     `INSERT INTO campaign_recipients (campaign_id, contact_id, tier, time_zone, next_at)
      SELECT $1, c.id, c.tier, COALESCE(c.time_zones[1], 'Etc/Unknown'), $2
@@ -77,11 +101,18 @@ export async function planRecipients(pool: Pool, campaignId: number, def: Campai
        AND ($6::bigint[] IS NULL OR c.id = ANY($6))
        AND ($8::text IS NULL OR $10::boolean <> EXISTS (
              SELECT 1 FROM events e WHERE e.contact_id = c.id AND e.tag = $8 AND e.occurred_at > $2::timestamptz - make_interval(days => $9::int)))
+       AND ($11::int IS NULL OR c.last_order_at <= $2::timestamptz - make_interval(days => $11::int))
+       AND ($12::int IS NULL OR c.last_order_at > $2::timestamptz - make_interval(days => $12::int))
+       AND ($13::int IS NULL OR NOT EXISTS (
+             SELECT 1 FROM send_ledger l JOIN campaigns k ON k.id = l.campaign_id
+             WHERE l.contact_id = c.id AND l.campaign_id <> $1 AND l.category = 'marketing' AND l.state NOT IN ('released', 'failed')
+               AND (k.id = $14 OR k.template_id = $14) AND l.reserved_at > $2::timestamptz - make_interval(days => $13::int)))
      ORDER BY c.id
      LIMIT $7
      ON CONFLICT DO NOTHING`,
     [campaignId, startAt, a.tiers ?? null, a.tags ?? null, a.countries ?? null, a.contactIds ?? null, a.limit ?? null,
-     a.segment?.event ?? null, Math.ceil(a.segment?.withinDays ?? 0), a.segment?.absent ?? false],
+     a.segment?.event ?? null, Math.ceil(a.segment?.withinDays ?? 0), a.segment?.absent ?? false,
+     a.lastOrder?.olderThanDays ?? null, a.lastOrder?.withinDays ?? null, a.seriesCooldownDays ?? null, series.templateId ?? campaignId],
   );
   // Fresh statistics before the first claim: with the stale ones (an empty table) the planner
   // sorts every planned row for each batch instead of reading the first ones off the due index.

@@ -6,3 +6,4 @@ export { eventsImportWorkflow } from './events-import';
 export { recheckWorkflow } from './recheck';
 export { recoveryWorkflow } from './recovery';
 export { recoveryScanWorkflow } from './recovery-scan';
+export { scheduledCampaignWorkflow } from './scheduled-campaign';
