@@ -9,6 +9,7 @@ import { campaignWorkflowId } from '../../workflows/ids';
 import { approveCampaign, campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignInput, type CampaignStatus } from '../../workflows/shared';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { progressBar } from '../progress';
+import { registerCampaignReport } from './campaign-report';
 
 interface Session {
   pool: Pool;
@@ -48,7 +49,8 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
 
   reachloop campaign create winter-sale.yaml
   reachloop campaign launch 12 --at 2026-12-01T09:00:00+08:00
-  reachloop campaign status 12 --watch`,
+  reachloop campaign status 12 --watch
+  reachloop campaign report 12 --html winter-sale.html`,
     );
 
   campaign
@@ -176,6 +178,8 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
         );
       });
     });
+
+  registerCampaignReport(campaign, { withPool: (fn) => withSession(false, fn), idArg });
 }
 
 const doneCount = (s: CampaignStatus) => ['sent', 'skipped', 'failed', 'unknown'].reduce((n, k) => n + (s.byState[k] ?? 0), 0);
