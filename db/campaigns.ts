@@ -69,6 +69,11 @@ export async function listCampaigns(pool: Pool, limit = 50): Promise<CampaignRow
   return rows.map(toRow);
 }
 
+/** The campaign runs under this workflow now (once: a later call keeps the first id and time). */
+export async function markCampaignLaunched(pool: Pool, id: number, workflowId: string): Promise<void> {
+  await pool.query(`UPDATE campaigns SET workflow_id = $2, status = 'launched', launched_at = COALESCE(launched_at, now()) WHERE id = $1 AND workflow_id IS NULL`, [id, workflowId]);
+}
+
 export async function setCampaignStatus(pool: Pool, id: number, status: string, extra: { approvedBy?: string; cancelReason?: string; workflowId?: string } = {}): Promise<void> {
   await pool.query(
     `UPDATE campaigns SET status = $2,

@@ -6,10 +6,11 @@ import { clampWarnings, readCampaignFile } from '../campaign-file';
 import { connectPool, type Pool } from '../../db/pool';
 import { connectClient } from '../../infra/temporal';
 import { campaignWorkflowId } from '../../workflows/ids';
-import { approveCampaign, campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignInput, type CampaignStatus } from '../../workflows/shared';
+import { campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignStatus } from '../../workflows/shared';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { progressBar } from '../progress';
 import { registerCampaignReport } from './campaign-report';
+import { approveCampaign, launchCampaign } from '../../services/campaign-launch';
 
 interface Session {
   pool: Pool;
@@ -87,10 +88,7 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
         const row = await getCampaign(pool, id);
         if (!row) throw new CliError(`no campaign ${id}`);
         if (row.workflowId) throw new CliError(`campaign ${id} was launched already (${row.status}); see \`reachloop campaign status ${id}\``);
-        const input: CampaignInput = { campaignId: id, lanes, batchSize, ...(flags.at ? { startAt: new Date(flags.at).toISOString() } : {}) };
-        const workflowId = campaignWorkflowId(id);
-        await client!.workflow.start('campaignWorkflow', { taskQueue, workflowId, args: [input] });
-        await pool.query(`UPDATE campaigns SET workflow_id = $2, status = 'launched', launched_at = now() WHERE id = $1`, [id, workflowId]);
+        const { workflowId } = await launchCampaign({ pool, client: client!, taskQueue }, id, { lanes, batchSize, ...(flags.at ? { startAt: new Date(flags.at).toISOString() } : {}) });
         emit({ id, workflowId, requireApproval: row.definition.requireApproval }, flags, (r) =>
           `campaign ${r.id} launched (workflow ${r.workflowId})${r.requireApproval ? `; waiting for \`reachloop campaign approve ${r.id} --by NAME\`` : ''}`,
         );
@@ -129,21 +127,21 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
       });
     });
 
-  const signal = (name: string, description: string, send: (handle: ReturnType<Client['workflow']['getHandle']>, flags: Record<string, string>) => Promise<void>, extra?: (c: Command) => Command) => {
+  const signal = (name: string, description: string, send: (handle: ReturnType<Client['workflow']['getHandle']>, flags: Record<string, string>, client: Client) => Promise<void>, extra?: (c: Command) => Command) => {
     let cmd = campaign.command(`${name} <id>`).description(description).option('--json', 'print the status after it as JSON');
     if (extra) cmd = extra(cmd);
     cmd.action(async (key: string, flags: GlobalOptions & Record<string, string>) => {
       const id = idArg(key);
       await withSession(true, async ({ client, pool }) => {
         const handle = client!.workflow.getHandle(await workflowIdOf(pool, id));
-        await send(handle, flags).catch((err) => {
+        await send(handle, flags, client!).catch((err) => {
           throw new CliError(`cannot ${name} campaign ${id}: ${(err as Error).message.split('\n')[0]}`);
         });
         emit(await handle.query(campaignStatus), flags, (s) => `campaign ${id}: ${name} sent; now ${s.phase}${s.approvedBy ? `, approved by ${s.approvedBy}` : ''}`);
       });
     });
   };
-  signal('approve', 'approve a campaign that requires approval', (h, f) => h.signal(approveCampaign, { by: f.by! }), (c) => c.requiredOption('--by <name>', 'who approves'));
+  signal('approve', 'approve a campaign that requires approval', (h, f, client) => approveCampaign({ client }, h.workflowId, f.by!), (c) => c.requiredOption('--by <name>', 'who approves'));
   signal('pause', 'stop sending after the current batches (resume continues)', (h) => h.signal(pauseCampaign));
   signal('resume', 'continue a paused campaign', (h) => h.signal(resumeCampaign));
   signal('cancel', 'stop for good; remaining recipients are skipped', (h, f) => h.signal(cancelCampaign, { reason: f.reason! }), (c) => c.requiredOption('--reason <text>', 'why (kept in the audit trail)'));
