@@ -57,6 +57,19 @@ const port = (fallback: number) =>
     emptyToUndefined,
     z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535').default(fallback),
   );
+/** A duration ("45s", "72h", "30d": core/duration.ts) in ms, from min to max, with its default and the message for a bad one. */
+const duration = (fallback: string, min: number, max: number, message: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((s, ctx) => {
+        const ms = parseDurationMs(s);
+        if (ms === null || ms < min || ms > max) ctx.addIssue({ code: 'custom', message });
+        return ms ?? 0;
+      }),
+  );
 const urlWithScheme = (schemes: string[]) =>
   z.preprocess(
     emptyToUndefined,
@@ -94,17 +107,7 @@ const schema = z
     TWILIO_KEYWORD_REPLIES: z.preprocess(emptyToUndefined, z.enum(['twilio', 'reachloop'], { error: 'must be twilio or reachloop' }).optional()),
     LOOKUP_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['twilio', 'none', 'sandbox'], { error: 'must be twilio, none or sandbox' }).optional()),
     LOOKUP_LINE_STATUS: z.preprocess(emptyToUndefined, z.enum(['on', 'off'], { error: 'must be on or off' }).default('off')),
-    LOOKUP_CACHE_TTL: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .default('30d')
-        .transform((s, ctx) => {
-          const ms = parseDurationMs(s);
-          if (ms === null) ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30d, 12h or 0s (no cache)' });
-          return ms ?? 0;
-        }),
-    ),
+    LOOKUP_CACHE_TTL: duration('30d', 0, Number.MAX_SAFE_INTEGER, 'must be a duration such as 30d, 12h or 0s (no cache)'),
     LOOKUP_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a number' }).positive('must be more than 0').max(10_000, 'must be at most 10000').default(10)),
     EMAIL_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['sandbox', 'smtp'], { error: 'must be sandbox or smtp' }).default('sandbox')),
     SMTP_URL: urlWithScheme(['smtp', 'smtps']),
@@ -116,28 +119,8 @@ const schema = z
     REACHLOOP_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
     COMPLAINT_WEBHOOK_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
     BRAND_NAME: z.preprocess(emptyToUndefined, z.string().max(30, 'must be at most 30 characters').default('reachloop')),
-    RECOVERY_REPLY_WITHIN: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .default('72h')
-        .transform((s, ctx) => {
-          const ms = parseDurationMs(s);
-          if (ms === null || ms < 1_000) ctx.addIssue({ code: 'custom', message: 'must be a duration such as 72h, 3d or 90m' });
-          return ms ?? 0;
-        }),
-    ),
-    SEND_LEASE: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .default('45s')
-        .transform((s, ctx) => {
-          const ms = parseDurationMs(s);
-          if (ms === null || ms < 2_000 || ms > 900_000) ctx.addIssue({ code: 'custom', message: 'must be a duration from 2s to 15m, such as 45s' });
-          return ms ?? 0;
-        }),
-    ),
+    RECOVERY_REPLY_WITHIN: duration('72h', 1_000, Number.MAX_SAFE_INTEGER, 'must be a duration such as 72h, 3d or 90m'),
+    SEND_LEASE: duration('45s', 2_000, 900_000, 'must be a duration from 2s to 15m, such as 45s'),
     RECOVERY_FOLLOW_UP_CAMPAIGN: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a campaign id' }).int('must be a campaign id').positive('must be a campaign id').optional()),
     EVENT_RULES_FILE: optionalString,
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info')),
