@@ -5,6 +5,7 @@
  * Keeps track of timers and requests so that idle() and stop() know what is pending.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import twilio from 'twilio';
 import { shouldApplyStatus, type MessageStatus } from '../core/delivery-outcome';
 import type { Script } from './twilio-rules';
@@ -60,6 +61,7 @@ export function createReplayer(o: {
   const timers = new Set<NodeJS.Timeout>();
   const inFlight = new Set<Promise<unknown>>();
   const stopping = new AbortController();
+  setMaxListeners(0, stopping.signal); // every callback in flight or waiting to be tried again listens
   let idleWaiters: Array<() => void> = [];
   const checkIdle = () => {
     if (timers.size === 0 && inFlight.size === 0) {
