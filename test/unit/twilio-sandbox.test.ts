@@ -300,6 +300,9 @@ describe('status callbacks the webhook could not take', () => {
     expect(dropped.status).toBe('delivered');
     expect(dropped.callbacks.find((c) => c.status === 'delivered')).toMatchObject({ dropped: true, tries: [] });
     expect(statusHooksFor(dropped.sid).map((h) => h.params.MessageStatus).sort()).toEqual(['queued', 'sent']);
+    // What the sweep reads instead: the message resource (client.messages(sid).fetch()).
+    expect(await sender.fetchMessage(dropped.sid)).toMatchObject({ providerId: dropped.sid, to: '+15551230063', status: 'delivered', errorCode: null });
+    expect(await sender.fetchMessage(`SM${'0'.repeat(32)}`)).toBe(null);
   });
 });
 
