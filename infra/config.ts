@@ -41,6 +41,7 @@ export const ENV_VARS = {
   RECOVERY_REPLY_WITHIN: 'How long a changed-number candidate has to answer the confirmation SMS, e.g. 72h (the one reminder goes at two thirds)',
   RECOVERY_FOLLOW_UP_CAMPAIGN: 'Id of a marketing campaign created as a template (`campaign create`, not launched): after a merge a one-person copy of it offers the welcome-back; unset = none',
   SEND_LEASE: 'How long a send attempt\'s lease on its recipients lasts (renewed while it works), e.g. 45s (default): a retried batch waits this long at most for an attempt that may still be calling the provider (a worker killed, Temporal restarted); longer than any provider call\'s timeout (Twilio 15s, SMTP 30s) plus a tenth',
+  SENT_SWEEP_AFTER: 'How long an SMS may stay in `sent` (no final status callback) before `reachloop ledger sweep` asks the provider for its status, e.g. 1h (default; 1m to 30d)',
   EVENT_RULES_FILE: 'JSON mapping rules of source event names to standard tags for the events API (see `reachloop events import --help`)',
   LOG_LEVEL: 'fatal | error | warn | info | debug | trace',
 } as const;
@@ -139,6 +140,17 @@ const schema = z
         }),
     ),
     RECOVERY_FOLLOW_UP_CAMPAIGN: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a campaign id' }).int('must be a campaign id').positive('must be a campaign id').optional()),
+    SENT_SWEEP_AFTER: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default('1h')
+        .transform((s, ctx) => {
+          const ms = parseDurationMs(s);
+          if (ms === null || ms < 60_000 || ms > 30 * 86_400_000) ctx.addIssue({ code: 'custom', message: 'must be a duration from 1m to 30d, such as 1h or 90m' });
+          return ms ?? 0;
+        }),
+    ),
     EVENT_RULES_FILE: optionalString,
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info')),
   });
@@ -203,6 +215,8 @@ export interface Config {
   recovery: { replyWithinMs: number; followUpCampaignId: number | null };
   /** The lease of a send attempt (activities/send-attempt.ts). */
   sendLeaseMs: number;
+  /** `reachloop ledger sweep`: SMS left in 'sent' longer than this are reconciled from the provider. */
+  sentSweepAfterMs: number;
   logLevel: ParsedEnv['LOG_LEVEL'];
 }
 
@@ -263,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     brand: e.BRAND_NAME,
     recovery: { replyWithinMs: e.RECOVERY_REPLY_WITHIN, followUpCampaignId: e.RECOVERY_FOLLOW_UP_CAMPAIGN ?? null },
     sendLeaseMs: e.SEND_LEASE,
+    sentSweepAfterMs: e.SENT_SWEEP_AFTER,
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -317,6 +332,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     brand: config.brand,
     recovery: config.recovery,
     sendLeaseMs: config.sendLeaseMs,
+    sentSweepAfterMs: config.sentSweepAfterMs,
     events: { apiToken: config.events.apiToken ? maskSecret(config.events.apiToken) : '(unset: the events API answers 401)', rulesFile: config.events.rulesFile ?? '(built-in rules)' },
     complaintToken: config.complaintToken ? maskSecret(config.complaintToken) : '(unset: the complaint webhooks answer 401)',
     logLevel: config.logLevel,
