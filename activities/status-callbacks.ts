@@ -6,7 +6,7 @@
  */
 import type { PoolClient } from 'pg';
 import { insertWebhookReceipts, lockLedgerRows, setWebhookResults, updateLedgerStatuses } from '../db/feedback';
-import { lockAdoptedMessages, lockOrphans, upsertAdoptedMessages, upsertOrphans } from '../db/provider-messages';
+import { lockAdoptedMessages, lockOrphans, lockUnknownProviderIds, upsertAdoptedMessages, upsertOrphans } from '../db/provider-messages';
 import { inTransaction } from '../db/transaction';
 import { withDeadlockRetry } from './events';
 import { feedBack, type FeedbackDeps } from './feedback';
@@ -24,10 +24,10 @@ class DryRun {
  * URL's ledger id when the row has no provider id yet), a second message of a row adopted as a
  * duplicate send, a message nobody knows kept as an orphan; never moving a message backwards, the
  * final outcome fed back to the contact exactly once, and the replay guard. The rows are locked
- * first (ledger rows, adopted messages, orphans, each in key order) and the outcome of every
- * status is planned in memory; the receipts are then inserted with their results in one
- * statement, and should some turn out to be replays (a concurrent or earlier request), the plan
- * is made again without them. `dryRun`: the same work, rolled back; the results say what it would do.
+ * first (ledger rows; then the provider ids they do not hold, adopted messages and orphans, each
+ * in key order) and the outcome of every status is planned in memory; the receipts are then
+ * inserted with their results in one statement, and should some turn out to be replays (a
+ * concurrent or earlier request), the plan is made again without them. `dryRun`: the same work, rolled back; the results say what it would do.
  */
 export async function applyStatusCallbacks(deps: FeedbackDeps, callbacks: readonly StatusCallback[], opts: { dryRun?: boolean } = {}): Promise<StatusCallbackResult[]> {
   if (callbacks.length === 0) return [];
@@ -60,6 +60,7 @@ async function applyIn(client: PoolClient, deps: FeedbackDeps, callbacks: readon
   });
   const known = new Set(ledger.flatMap((r) => r.providerId ?? []));
   const unknown = sids.filter((s) => !known.has(s)).sort();
+  await lockUnknownProviderIds(client, unknown);
   const adopted = await lockAdoptedMessages(client, unknown);
   const orphans = await lockOrphans(client, unknown.filter((s) => !adopted.some((a) => a.providerId === s)));
   const locked = { ledger, adopted, orphans };

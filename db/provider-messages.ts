@@ -19,6 +19,23 @@ export interface AdoptedMessage {
   errorCode: string | null;
 }
 
+/** Advisory lock class of provider ids the ledger rows do not hold (two-key form, apart from the caps' keys). */
+const UNKNOWN_ID_LOCK_CLASS = 25;
+
+/**
+ * Serialises the transactions that handle the same provider id the ledger rows do not hold: an
+ * adopted message or an orphan seen for the first time by two batches at once would otherwise be
+ * inserted by both, the second overwriting the first's status and count. Taken in hash order
+ * after the ledger rows' locks, so batches never wait on each other in a cycle.
+ */
+export async function lockUnknownProviderIds(client: PoolClient, providerIds: readonly string[]): Promise<void> {
+  if (providerIds.length === 0) return;
+  await client.query(
+    `SELECT pg_advisory_xact_lock(${UNKNOWN_ID_LOCK_CLASS}, s.h) FROM (SELECT DISTINCT hashtext(x) AS h FROM unnest($1::text[]) AS x ORDER BY h) s`,
+    [providerIds],
+  );
+}
+
 /** Locks the adopted messages with these provider ids. */
 export async function lockAdoptedMessages(client: PoolClient, providerIds: readonly string[]): Promise<AdoptedMessage[]> {
   if (providerIds.length === 0) return [];

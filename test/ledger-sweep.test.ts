@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { defaultActivityDeps } from '../activities';
+import { applyStatusCallbacks } from '../activities/status-callbacks';
+import { SCORE_POLICY_V1 } from '../core/score';
 import { createTwilioClient, createTwilioSender } from '../channels/twilio';
 import type { SmsSender } from '../channels/sms';
 import { parseCampaign } from '../core/campaign/definition';
@@ -16,6 +17,7 @@ import { buildServer } from '../server';
 import { campaignWorkflowId, ledgerSweepScheduleId } from '../workflows/ids';
 import type { LedgerSweepInput } from '../workflows/shared';
 import { seedContacts } from './helpers/contacts';
+import { signedTwilioPost } from './helpers/signed-webhook';
 import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
 
 // Outcomes that never arrived and messages the ledger did not expect, end to end: a campaign sends
@@ -140,13 +142,8 @@ describe('status callbacks of messages nobody in the ledger sent', () => {
     await sandbox.idle();
     // A callback naming a ledger row that does not exist.
     const sid = `SM${randomBytes(16).toString('hex')}`;
-    const url = `${publicBaseUrl}/webhooks/twilio/status?ledgerId=999999999999999`;
     const params = { AccountSid: sandbox.accountSid, MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '30005', To: STRANGER, From: FROM };
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params) },
-      body: new URLSearchParams(params).toString(),
-    });
+    const res = await signedTwilioPost(`${publicBaseUrl}/webhooks/twilio/status?ledgerId=999999999999999`, AUTH_TOKEN, params);
     expect(await res.text()).toBe('unmatched');
 
     const listed = await cli(['ledger', 'orphans', '--json']);
@@ -159,6 +156,18 @@ describe('status callbacks of messages nobody in the ledger sent', () => {
     );
     expect(await unknownProviderIds(db.pool, [...sandboxSids(), sid])).toEqual([stranger.sid, sid].sort());
     expect(logs.some((l) => l.includes(`unknown message ${stranger.sid}`) && l.includes('kept as an orphan'))).toBe(true);
+  });
+});
+
+describe('concurrent batches', () => {
+  it('seeing the same new message at once count every callback and keep its furthest status', async () => {
+    const deps = { pool: db.pool, policy: SCORE_POLICY_V1, now: () => NOW, log: () => {} };
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    const statuses = ['queued', 'sent', 'delivered', 'queued', 'sent', 'sent', 'queued', 'sent', 'queued', 'sent'] as const;
+    await Promise.all(statuses.map((status, i) => applyStatusCallbacks(deps, [{ replayKey: `race:${i}`, messageSid: sid, status, errorCode: null, ledgerId: null }])));
+    const { rows } = await db.pool.query('SELECT status, callbacks FROM orphan_provider_messages WHERE provider_id = $1', [sid]);
+    expect(rows).toEqual([{ status: 'delivered', callbacks: statuses.length }]);
+    await db.pool.query('DELETE FROM orphan_provider_messages WHERE provider_id = $1', [sid]);
   });
 });
 

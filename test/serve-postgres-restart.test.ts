@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createTwilioSender } from '../channels/twilio';
 import type { SmsSender } from '../channels/sms';
@@ -17,6 +16,7 @@ import { freePort } from '../infra/net';
 import { projectRoot } from '../infra/paths';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
 import { seedContacts } from './helpers/contacts';
+import { signedTwilioPost } from './helpers/signed-webhook';
 
 // `reachloop serve` (a child process, as an operator runs it) against a PostgreSQL of its own that
 // is stopped (fast shutdown: connections in use are terminated, 57P01) and started again while
@@ -102,28 +102,6 @@ async function ledgerRows(phones: string[]): Promise<Array<{ phone: string; ledg
 const numbers = (from: number, n: number) => Array.from({ length: n }, (_, i) => `+1212555${String(from + i).padStart(4, '0')}`);
 const send = (row: { phone: string; ledgerId: string }) => sender.send({ to: row.phone, body: 'Your code is 1234', statusCallbackUrl: `${baseUrl}/webhooks/twilio/status`, ledgerId: row.ledgerId });
 
-/** A status callback signed as Twilio signs it, POSTed by the test itself (its answer is read). */
-function signedCallback(params: Record<string, string>, query = '') {
-  const url = `${baseUrl}/webhooks/twilio/status${query}`;
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params) },
-    body: new URLSearchParams(params).toString(),
-  });
-}
-
-function signedInbound(from: string, body: string) {
-  const url = `${baseUrl}/webhooks/twilio/inbound`;
-  const sid = `SM${randomBytes(16).toString('hex')}`;
-  const params = { AccountSid: sandbox.accountSid, Body: body, From: from, MessageSid: sid, SmsMessageSid: sid, SmsSid: sid, SmsStatus: 'received', To: FROM };
-  return () =>
-    fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, url, params) },
-      body: new URLSearchParams(params).toString(),
-    });
-}
-
 describe('reachloop serve across a PostgreSQL restart', () => {
   it('answers 5xx (no database text) while PostgreSQL is down, applies every callback once it is back, and never exits', async () => {
     const before = await ledgerRows(numbers(1000, 10));
@@ -152,10 +130,12 @@ describe('reachloop serve across a PostgreSQL restart', () => {
 
     // What a webhook sender sees meanwhile: a 5xx it will retry, without PostgreSQL's words.
     const sid = `SM${randomBytes(16).toString('hex')}`;
-    const refused = await signedCallback({ AccountSid: sandbox.accountSid, MessageSid: sid, MessageStatus: 'delivered', SmsSid: sid, SmsStatus: 'delivered', To: during[0]!.phone, From: FROM });
+    const refused = await signedTwilioPost(`${baseUrl}/webhooks/twilio/status`, AUTH_TOKEN, { AccountSid: sandbox.accountSid, MessageSid: sid, MessageStatus: 'delivered', SmsSid: sid, SmsStatus: 'delivered', To: during[0]!.phone, From: FROM });
     expect(refused.status).toBe(500);
     expect(await refused.json()).toEqual({ error: GENERIC_500 });
-    const stop = signedInbound(optOut, 'STOP');
+    const inboundSid = `SM${randomBytes(16).toString('hex')}`;
+    const stopParams = { AccountSid: sandbox.accountSid, Body: 'STOP', From: optOut, MessageSid: inboundSid, SmsMessageSid: inboundSid, SmsSid: inboundSid, SmsStatus: 'received', To: FROM };
+    const stop = () => signedTwilioPost(`${baseUrl}/webhooks/twilio/inbound`, AUTH_TOKEN, stopParams);
     const inboundRefused = await stop();
     expect(inboundRefused.status).toBeGreaterThanOrEqual(500);
     expect(await inboundRefused.text()).not.toMatch(/ECONNREFUSED|terminating|connect|postgres|57P01/i);
