@@ -214,6 +214,9 @@ describe('reachloop ledger sweep', () => {
       expect(d.spec.intervals?.[0]?.every).toBe(15 * 60_000);
       expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'ledgerSweepWorkflow', taskQueue: worker.taskQueue });
       expect((d.action as { args: LedgerSweepInput[] }).args[0]).toMatchObject({ olderThanMs: 3_600_000, dryRun: false });
+      const calendar = await cli(['ledger', 'sweep', '--cron', '*/20 * * * *', '--tz', 'Europe/Berlin', '--json']);
+      expect(calendar).toMatchObject({ created: false, every: '*/20 * * * * (Europe/Berlin)' });
+      expect((await handle.describe()).spec.timezone).toBe('Europe/Berlin');
       const updated = await runCli(['ledger', 'sweep', '--schedule', 'every 1h', '--json'], { ...env, SENT_SWEEP_AFTER: '2h' });
       expect(JSON.parse(updated.stdout)).toMatchObject({ created: false, every: '1h', olderThanMs: 7_200_000 });
       await handle.trigger();
@@ -232,11 +235,12 @@ describe('reachloop ledger sweep', () => {
       ['--older-than', 'soon'],
       ['--schedule', '15m', '--unschedule'],
       ['--dry-run', '--schedule', '15m'],
+      ['--tz', 'Europe/Berlin'],
       ['--concurrency', '0'],
     ]) {
       const r = await runCli(['ledger', 'sweep', ...args], env);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr.trim().split('\n')[0]).toMatch(/must|exclude|runs once/);
+      expect(r.stderr.trim().split('\n')[0]).toMatch(/must|exclude|runs once|goes with/);
     }
   });
 });

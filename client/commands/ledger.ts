@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { parseDurationMs, parseScheduleInterval } from '../../core/duration';
+import { parseDurationMs } from '../../core/duration';
 import { connectPool } from '../../db/pool';
 import { listOrphans, providerMessageCounts } from '../../db/provider-messages';
 import { connectClient } from '../../infra/temporal';
@@ -9,7 +9,7 @@ import { ledgerSweepScheduleId, manualLedgerSweepWorkflowId, scheduledLedgerSwee
 import { ledgerSweepProgress, type LedgerSweepInput, type LedgerSweepReport } from '../../workflows/shared';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { pollProgress, progressLine } from '../progress';
-import { deleteSchedule, upsertSchedule } from '../schedules';
+import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 
 interface SweepFlags extends GlobalOptions {
   olderThan?: string;
@@ -17,6 +17,8 @@ interface SweepFlags extends GlobalOptions {
   concurrency: string;
   dryRun?: boolean;
   schedule?: string;
+  cron?: string;
+  tz?: string;
   unschedule?: boolean;
 }
 
@@ -31,6 +33,8 @@ export function registerLedger(program: Command): void {
     .option('--concurrency <n>', 'provider requests in flight at once', '8')
     .option('--dry-run', 'ask the provider and report what would change; write nothing')
     .option('--schedule <every>', 'create or update the sweep schedule instead, e.g. "15m" or "every 1h"')
+    .option('--cron <expr>', 'or on a calendar: cron fields "minute hour day month weekday", e.g. "*/15 * * * *"')
+    .option('--tz <zone>', 'the time zone of --cron (default UTC)')
     .option('--unschedule', 'delete the sweep schedule')
     .option('--json', 'print the report as JSON')
     .addHelpText(
@@ -55,10 +59,8 @@ Examples:
     .action(async (flags: SweepFlags) => {
       const pageSize = whole(flags.pageSize, '--page-size', 1, 10_000);
       const concurrency = whole(flags.concurrency, '--concurrency', 1, 64);
-      if (flags.schedule !== undefined && flags.unschedule) throw new UsageError('--schedule and --unschedule exclude each other');
-      if (flags.dryRun && (flags.schedule !== undefined || flags.unschedule)) throw new UsageError('--dry-run runs once: it does not go with --schedule or --unschedule');
-      const every = flags.schedule === undefined ? undefined : parseScheduleInterval(flags.schedule);
-      if (every === null) throw new UsageError(`--schedule must look like "15m", "every 1h" or "every 30m" (5 minutes to a year), got "${flags.schedule}"`);
+      const timing = timingOf(flags);
+      if (flags.dryRun && (timing || flags.unschedule)) throw new UsageError('--dry-run runs once: it does not go with --schedule, --cron or --unschedule');
       const olderThan = flags.olderThan === undefined ? undefined : parseDurationMs(flags.olderThan);
       if (olderThan === null) throw new UsageError(`--older-than must be a duration such as 1h, 30m or 0s, got "${flags.olderThan}"`);
       const config = configOrExit();
@@ -66,8 +68,8 @@ Examples:
       const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
       try {
         if (flags.unschedule) return emit(await deleteSchedule(client, ledgerSweepScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
-        if (every) {
-          const s = await upsertSchedule(client, { scheduleId: ledgerSweepScheduleId(), every, workflowType: 'ledgerSweepWorkflow', args: [input], taskQueue: config.temporal.taskQueue, workflowId: scheduledLedgerSweepWorkflowId() });
+        if (timing) {
+          const s = await upsertSchedule(client, { scheduleId: ledgerSweepScheduleId(), timing, workflowType: 'ledgerSweepWorkflow', args: [input], taskQueue: config.temporal.taskQueue, workflowId: scheduledLedgerSweepWorkflowId() });
           return emit({ ...s, olderThanMs: input.olderThanMs }, flags, (x) =>
             `${x.created ? 'created' : 'updated'} schedule ${x.scheduleId}: sweep SMS quiet for ${duration(x.olderThanMs)} every ${x.every} on task queue ${x.taskQueue}; next run ${x.nextRunAt ?? '-'}`,
           );
