@@ -9,6 +9,7 @@ import type { SmsSender } from '../channels/sms';
 import { createCampaignActivities } from './campaign';
 import { createEventActivities } from './events';
 import { createIntakeActivities } from './intake';
+import { createLedgerSweepActivities } from './ledger-sweep';
 import { createRecheckActivities } from './recheck';
 import { createRecoveryActivities } from './recovery';
 import { createScheduledRunActivities } from './scheduled-runs';
@@ -44,6 +45,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createRecheckActivities(deps),
   ...createRecoveryActivities(deps),
   ...createScheduledRunActivities(deps),
+  ...createLedgerSweepActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

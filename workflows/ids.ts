@@ -26,3 +26,8 @@ export const scheduledCampaignWorkflowId = (templateId: number) => `scheduled-ca
  * SHA-256 of the caller's idempotency key, so that a repeated request can never start a second one.
  */
 export const messageWorkflowId = (keyHash: string) => `message-${keyHash}`;
+/** A sweep of rows left in 'sent' started by hand (`reachloop ledger sweep`); each run its own id. */
+export const manualLedgerSweepWorkflowId = (nonce: string) => `ledger-sweep-manual-${nonce}`;
+export const ledgerSweepScheduleId = () => 'reachloop-ledger-sweep';
+/** Prefix of the sweeps the schedule starts (Temporal appends the scheduled time). */
+export const scheduledLedgerSweepWorkflowId = () => 'ledger-sweep-scheduled';

@@ -7,3 +7,4 @@ export { recheckWorkflow } from './recheck';
 export { recoveryWorkflow } from './recovery';
 export { recoveryScanWorkflow } from './recovery-scan';
 export { scheduledCampaignWorkflow } from './scheduled-campaign';
+export { ledgerSweepWorkflow } from './ledger-sweep';

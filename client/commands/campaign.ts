@@ -4,6 +4,7 @@ import { campaignProgress, getCampaign, insertCampaign, listCampaigns } from '..
 import { listDecisions } from '../../db/decisions';
 import { clampWarnings, readCampaignFile } from '../campaign-file';
 import { connectPool, type Pool } from '../../db/pool';
+import { providerMessageCounts } from '../../db/provider-messages';
 import { connectClient } from '../../infra/temporal';
 import { campaignWorkflowId } from '../../workflows/ids';
 import { campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignStatus } from '../../workflows/shared';
@@ -104,13 +105,14 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
       const id = idArg(key);
       await withSession(true, async ({ client, pool }) => {
         const handle = client!.workflow.getHandle(await workflowIdOf(pool, id));
-        // The counts by state are the database's truth (a retried batch made the workflow's running tally drift).
-        const read = async (): Promise<CampaignStatus> => {
+        // The counts are the database's truth (a retried batch made the workflow's running tally
+        // drift, even below zero); the workflow tells the phase, approval and next wake-up.
+        const read = async (): Promise<StatusView> => {
           const status = await handle.query(campaignStatus).catch((err) => {
             throw new CliError(`campaign ${id} has no running or finished workflow: ${(err as Error).message.split('\n')[0]}`);
           });
-          const truth = await campaignProgress(pool, id, new Date());
-          return { ...status, planned: truth.planned || status.planned, byState: truth.byState };
+          const [{ dueNow: _due, nextAt: _next, ...truth }, messages] = await Promise.all([campaignProgress(pool, id, new Date()), providerMessageCounts(pool, { campaignId: id })]);
+          return { ...status, ...truth, planned: truth.planned || status.planned, duplicates: messages.duplicates };
         };
         let status = await read();
         if (flags.watch) {
@@ -180,9 +182,12 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
   registerCampaignReport(campaign, { withPool: (fn) => withSession(false, fn), idArg });
 }
 
+/** The workflow's status with the database's counts, and the duplicate sends adopted from the provider's callbacks. */
+type StatusView = CampaignStatus & { duplicates: number };
+
 const doneCount = (s: CampaignStatus) => ['sent', 'skipped', 'failed', 'unknown'].reduce((n, k) => n + (s.byState[k] ?? 0), 0);
 
-function renderStatus(s: CampaignStatus): string {
+function renderStatus(s: StatusView): string {
   const line = (label: string, counts: Record<string, number>) => {
     const entries = Object.entries(counts).filter(([, n]) => n !== 0).sort((a, b) => b[1] - a[1]);
     return `  ${label.padEnd(18)} ${entries.length ? entries.map(([k, n]) => `${k} ${n}`).join(', ') : '-'}`;
@@ -194,8 +199,9 @@ function renderStatus(s: CampaignStatus): string {
     line('sent by tier', s.sentByTier),
     line('sent by channel', s.sentByChannel),
     line('sent by time zone', s.sentByZone),
-    line('deferred (why)', s.deferredByReason),
+    line('deferred now (why)', s.deferredByReason),
     line('skipped (why)', s.skippedByReason),
+    `  duplicate sends    ${s.duplicates}${s.duplicates ? ' (a recipient got a message twice: reachloop ledger sweep keeps their status)' : ''}`,
     `  approved by        ${s.approvedBy ?? '-'}`,
     `  next wake-up       ${s.nextWakeAt ? new Date(s.nextWakeAt).toISOString() : '-'}`,
     ...(s.cancelReason ? [`  cancelled          ${s.cancelReason}`] : []),

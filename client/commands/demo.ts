@@ -185,15 +185,17 @@ async function freeHttp(http: { host: string; port: number; publicBaseUrl: strin
 
 function renderDemo(r: { import: ImportResult; campaign: CampaignStatus; progress: CampaignProgress; feedback: DemoFeedback }): string {
   const c = r.campaign;
+  // The counts are the database's (a retried batch can make the workflow's tally drift).
+  const p = r.progress;
   const f = r.feedback;
   const list = (m: Record<string, number>) => Object.entries(m).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ') || '-';
   return [
     `campaign ${c.campaignId} ${c.phase}: ${r.progress.planned} recipients (${list(r.progress.byState)})`,
-    ...(r.progress.nextAt ? [`  deferred          ${list(c.deferredByReason)}; the next opens at ${r.progress.nextAt.toISOString()} (the workflow waits for it under \`reachloop dev\`)`] : []),
-    `  sent by channel   ${list(c.sentByChannel)}`,
-    `  sent by tier      ${list(c.sentByTier)}`,
-    `  skipped (why)     ${list(c.skippedByReason)}`,
-    `  top time zones    ${Object.entries(c.sentByZone).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    ...(r.progress.nextAt ? [`  deferred          ${list(p.deferredByReason)}; the next opens at ${r.progress.nextAt.toISOString()} (the workflow waits for it under \`reachloop dev\`)`] : []),
+    `  sent by channel   ${list(p.sentByChannel)}`,
+    `  sent by tier      ${list(p.sentByTier)}`,
+    `  skipped (why)     ${list(p.skippedByReason)}`,
+    `  top time zones    ${Object.entries(p.sentByZone).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `feedback          ${list(f.outcomes)}${f.pending ? ` (${f.pending} still without a final status)` : ''}`,
     `  opt-outs by STOP ${f.optOuts}; replies ${f.replies}; dead numbers handed to recovery ${f.deadNumbers}`,
     `see every decision: reachloop campaign decisions ${c.campaignId}; a contact: reachloop contact show ID (with \`reachloop dev\` running)`,

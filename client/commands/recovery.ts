@@ -11,6 +11,7 @@ import { connectClient } from '../../infra/temporal';
 import { recoveryScanScheduleId, recoveryWorkflowId, scheduledRecoveryScanWorkflowId } from '../../workflows/ids';
 import { cancelRecovery, type RecoveryScanInput } from '../../workflows/shared';
 import { recoveryOptionsOf, startOrSignalRecovery, type RecoveryOptions } from '../recovery/lifecycle';
+import { progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 
@@ -215,10 +216,4 @@ async function withDeps(flags: RunFlags, fn: (deps: { pool: Pool; client: Client
       await client.connection.close();
     }
   });
-}
-
-/** One status line on stderr while a long scan runs (a terminal only, never with --json). */
-function progressLine(flags: GlobalOptions): (text: string | null) => void {
-  if (flags.json || !process.stderr.isTTY) return () => {};
-  return (text) => process.stderr.write(text === null ? '\n' : `\r${text}`);
 }

@@ -91,14 +91,14 @@ async function describe(client: Client, id: string): Promise<ScheduleView> {
 export function registerSchedule(program: Command): void {
   const schedule = program
     .command('schedule')
-    .description('Temporal Schedules of reachloop: scheduled campaigns (winback schedule), rechecks, recovery scans')
+    .description('Temporal Schedules of reachloop: scheduled campaigns (winback schedule), rechecks, recovery scans, ledger sweeps')
     .addHelpText(
       'after',
       `
 Every periodic job runs on a Temporal Schedule (no cron of reachloop's own): scheduled
-campaigns (\`reachloop winback schedule\`), the number recheck (\`audience recheck --schedule\`)
-and the recovery scan (\`recovery scan --schedule\`). Next run times are shown in the schedule's
-own time zone.
+campaigns (\`reachloop winback schedule\`), the number recheck (\`audience recheck --schedule\`),
+the recovery scan (\`recovery scan --schedule\`) and the sweep of SMS left in 'sent' (\`ledger sweep
+--schedule\`). Next run times are shown in the schedule's own time zone.
 
 Examples:
   reachloop schedule list
