@@ -245,6 +245,16 @@ const BY = { state: 15, tier: 7, channel: 11, zone: 13, reason: 14 } as const;
  * state, and those sent, deferred and skipped by their dimensions. A retried batch cannot make
  * them drift the way the workflow's running tally did.
  */
+/** Deferred recipients by time zone (the largest groups first) and when the first of each opens. */
+export async function deferredByZone(pool: Pool, campaignId: number, limit = 5): Promise<Array<{ timeZone: string; count: number; until: Date }>> {
+  const { rows } = await pool.query(
+    `SELECT time_zone, count(*)::int AS n, min(next_at) AS until FROM campaign_recipients
+     WHERE campaign_id = $1 AND state = 'deferred' GROUP BY time_zone ORDER BY n DESC, time_zone LIMIT $2`,
+    [campaignId, limit],
+  );
+  return rows.map((r) => ({ timeZone: r.time_zone, count: r.n, until: r.until }));
+}
+
 export async function campaignProgress(pool: Pool, campaignId: number, at: Date): Promise<CampaignProgress> {
   const { rows } = await pool.query<{ g: number; state: string; tier: string | null; channel: string | null; time_zone: string | null; last_reason: string | null; n: number; due: number; next_at: Date | null }>(
     `SELECT GROUPING(tier, channel, time_zone, last_reason) AS g, state, tier, channel, time_zone, last_reason, count(*)::int AS n,

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_ATTRIBUTION, shapeCampaignReport } from '../../core/campaign/report';
+import { DEFAULT_ATTRIBUTION, shapeCampaignReport, type CampaignReport } from '../../core/campaign/report';
 import { parseDurationMs } from '../../core/duration';
 import { readCampaignReport } from '../../db/campaign-report';
 import type { Pool } from '../../db/pool';
@@ -14,6 +14,23 @@ import { styleFor } from '../table';
 export type WithPool = <T>(fn: (s: { pool: Pool }) => Promise<T>) => Promise<T>;
 
 const MAX_WINDOW_MS = 366 * 86_400_000;
+
+/** The report of a campaign, with replies, opt-outs and orders attributed within `windowMs` of a send. */
+export async function campaignReport(pool: Pool, id: number, within = DEFAULT_ATTRIBUTION, windowMs = parseDurationMs(DEFAULT_ATTRIBUTION)!): Promise<CampaignReport> {
+  const facts = await readCampaignReport(pool, id, { attributionMs: windowMs });
+  if (!facts) throw new CliError(`no campaign ${id}`);
+  return shapeCampaignReport(facts, within);
+}
+
+/** Writes the self-contained HTML report (charts inlined, nothing fetched when opened). */
+export function writeReportHtml(report: CampaignReport, file: string): void {
+  const html = renderReportHtml(report, { chartLibrary: chartLibrarySource(), generatedAt: new Date().toISOString() });
+  try {
+    writeFileSync(file, html);
+  } catch (err) {
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
+  }
+}
 
 /** `reachloop campaign report ID [--json] [--html FILE] [--within 7d]`, under `campaign`. */
 export function registerCampaignReport(campaign: Command, session: { withPool: WithPool; idArg: (v: string) => number }): void {
@@ -42,16 +59,9 @@ cap:tier-cadence-B); the local hour is the recipient's, in their time zone.
       const windowMs = parseDurationMs(flags.within);
       if (windowMs === null || windowMs <= 0 || windowMs > MAX_WINDOW_MS) throw new UsageError(`--within must be a duration from 1s to 366d such as 72h or 7d, got "${flags.within}"`);
       await session.withPool(async ({ pool }) => {
-        const facts = await readCampaignReport(pool, id, { attributionMs: windowMs });
-        if (!facts) throw new CliError(`no campaign ${id}`);
-        const report = shapeCampaignReport(facts, flags.within.trim());
+        const report = await campaignReport(pool, id, flags.within.trim(), windowMs);
         if (flags.html) {
-          const html = renderReportHtml(report, { chartLibrary: chartLibrarySource(), generatedAt: new Date().toISOString() });
-          try {
-            writeFileSync(flags.html, html);
-          } catch (err) {
-            throw new CliError(`cannot write ${flags.html}: ${(err as Error).message}`);
-          }
+          writeReportHtml(report, flags.html);
           process.stderr.write(`HTML report written to ${flags.html}\n`);
         }
         emit(report, flags, (r) => renderReportText(r, styleFor(process.stdout, process.env)));
