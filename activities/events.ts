@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 import { withEventFacts } from '../core/activity';
 import { causeOf, foldEvents, parseEvent, parseTagRules, type EventRejectReason, type NormalizedEvent, type StandardTag, type TagRules } from '../core/events';
 import type { CountryCode } from '../core/phone';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
 import {
   contactIdsByHash,

@@ -1,5 +1,5 @@
 import type { NumberLookup } from '../channels/number-lookup';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score-policy';
 import { createSandboxLookup } from '../channels/sandbox-lookup';
 import { createSandboxEmailSender } from '../channels/sandbox-email';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';

@@ -7,7 +7,7 @@ import { evaluateContact } from '../core/evaluate';
 import { consentWorth } from '../core/policy/consent';
 import { CONTACT_POLICY } from '../core/policy/contact-policy';
 import { actionForStatus, REGULAR_RECHECK_DAYS, type NumberStatus } from '../core/number-status';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import type { NumberLookup } from '../channels/number-lookup';
 import { contactFactsOf } from '../core/activity';
 import { ContactWriter, nextContactIds } from '../db/contact-writer';

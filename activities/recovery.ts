@@ -32,7 +32,7 @@ import {
 } from '../db/recovery';
 import { recordSuppression } from '../db/suppressions';
 import { inTransaction } from '../db/transaction';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { refoldContacts } from './events';
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';

@@ -8,7 +8,9 @@
  * Pure: no I/O.
  */
 import { CONTACT_POLICY, type ComplaintPolicy } from './policy/contact-policy';
-import { groupPoints, type RiskResult, type ScoreInputs, type ScorePolicy, type ScoreResult } from './score';
+import type { ScorePolicy } from './score-policy';
+import type { RiskResult } from './score-risk';
+import { groupPoints, type ScoreInputs, type ScoreResult } from './score';
 
 export type Tier = 'A' | 'B' | 'C' | 'D';
 type TierPolicy = ScorePolicy['tiers'];

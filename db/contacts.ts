@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import type { Consent, ContactDraft } from '../core/intake/merge';
 import type { NumberStatus } from '../core/number-status';
 import type { PhoneType } from '../core/phone';
-import type { ValidityStatus } from '../core/score';
+import type { ValidityStatus } from '../core/score-policy';
 
 /** Lookup key of personal data: SHA-256 hex (the column that stays when the value is encrypted). */
 /** SHA-256 hex of a UTF-8 string (one-shot crypto.hash: 2.5x faster than createHash, per imported row). */

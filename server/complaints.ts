@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { ComplaintDeps } from '../activities/complaints';
 import { reportEmailComplaint, type EmailComplaintResult } from '../activities/email-complaints';
 import { parseArf } from '../core/arf';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
 import { protectApi } from './api-auth';
 

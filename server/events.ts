@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ingestEvents, type EventResult } from '../activities/events';
 import { DEFAULT_RULES, parseTagRules, type TagRules } from '../core/events';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
 import { jsonBodyErrors, protectApi } from './api-auth';
 

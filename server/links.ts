@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ingestEvents } from '../activities/events';
 import { DEFAULT_RULES } from '../core/events';
 import { clickEventId, isAutomatedFetch, isLinkCode, LINK_PATH } from '../core/links';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score-policy';
 import { countClick, findLink, type StoredLink } from '../db/links';
 import type { Pool } from '../db/pool';
 

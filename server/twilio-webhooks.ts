@@ -15,7 +15,7 @@ import { applyInboundSms } from '../activities/inbound';
 import { parseErrorCode, parseMessageStatus } from '../core/delivery-outcome';
 import { maskPhone } from '../core/mask';
 import { storableText } from '../core/text';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
 import { pendingCaseForCandidate } from '../db/recovery';
 import { phoneHash } from '../db/contacts';

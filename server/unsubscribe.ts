@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyUnsubscribeLink } from '../activities/inbound';
 import { verifyUnsubscribeToken, type UnsubscribeClaims } from '../channels/unsubscribe-link';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
 
 export interface UnsubscribeOptions {

@@ -1,5 +1,6 @@
 import type { PhoneType } from '../phone';
-import type { LineType, ScoreInputs, ValidityStatus } from '../score';
+import type { LineType, ValidityStatus } from '../score-policy';
+import type { ScoreInputs } from '../score';
 import type { IntakeRow } from './row';
 
 export interface Consent {

@@ -16,7 +16,7 @@ import {
   type StandardTag,
 } from '../../core/events';
 import type { ContactDraft } from '../../core/intake/merge';
-import { SCORE_POLICY_V1 } from '../../core/score';
+import { SCORE_POLICY_V1 } from '../../core/score-policy';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const DAY = 86_400_000;
