@@ -2,7 +2,9 @@ import type { NumberStatus } from '../core/number-status';
 import { Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
 import { withEventFacts } from '../core/activity';
-import { causeOf, foldEvents, parseEvent, parseTagRules, type EventRejectReason, type NormalizedEvent, type StandardTag, type TagRules } from '../core/events';
+import { causeOf, foldEvents } from '../core/event-fold';
+import { orderCurrencyOf } from '../core/score-commercial';
+import { parseEvent, parseTagRules, type EventRejectReason, type NormalizedEvent, type StandardTag, type TagRules } from '../core/events';
 import type { CountryCode } from '../core/phone';
 import type { ScorePolicy } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
@@ -203,12 +205,14 @@ export async function refoldContacts(
   const contacts = locked ? new Map(ids.flatMap((id) => (locked.has(id) ? [[id, locked.get(id)!] as const] : []))) : await lockContactsById(client, ids);
   const windowDays = deps.policy.activity.windowDays;
   const events = await readFoldEvents(client, ids, new Date(now.getTime() - windowDays * 86_400_000));
+  const currency = orderCurrencyOf(deps.policy);
   const changes = [...contacts.values()].map((contact) => {
-    const facts = foldEvents(events.get(contact.id) ?? [], { now, windowDays });
+    const facts = foldEvents(events.get(contact.id) ?? [], { now, windowDays, currency });
     return {
       contact,
       activity: withEventFacts(contact.stored.activity, facts),
-      orderCount: facts.orderCount,
+      // The customer file may count orders the events never saw.
+      orderCount: Math.max(contact.orderCount, facts.orderCount),
       lastOrderAt: facts.lastOrderAt,
       cause: also?.cause ?? causeOf([...(newTags.get(contact.id) ?? [])] as StandardTag[]),
       ...(also ? { numberStatus: also.numberStatus } : {}),

@@ -1,7 +1,8 @@
 import { statusOf } from '../channels/number-lookup';
 import { Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
-import { mergeContact, type ContactFacts, type IncomingRow } from '../core/intake/merge';
+import { mergeContact, type IncomingRow } from '../core/intake/merge';
+import type { ContactFacts } from '../core/score-inputs';
 import { decodeStagedRow, partRange } from '../core/intake/staged';
 import { evaluateContact } from '../core/evaluate';
 import { consentWorth } from '../core/policy/consent';

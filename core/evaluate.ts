@@ -1,5 +1,6 @@
 import { deviceFarmOf, type FarmVerdict } from './device-farm';
-import { scoreInputsOf, type ContactDraft, type ContactFacts } from './intake/merge';
+import type { ContactDraft } from './intake/merge';
+import { scoreInputsOf, type ContactFacts } from './score-inputs';
 import type { ScorePolicy } from './score-policy';
 import { riskOf, type RiskResult } from './score-risk';
 import { scoreContact, type ScoreResult } from './score';

@@ -7,7 +7,8 @@
  *
  * Pure: no I/O, no clock. `now` is a parameter.
  */
-import { ageDays, amountOf, checkEnums, countOf, fmt, isoOf, perCountPart, round2, signed, sumPoints, toMillis, type Instant, type ScoreGroup, type ScorePart } from './score-parts';
+import { commercialParts } from './score-commercial';
+import { ageDays, checkEnums, countOf, fmt, isoOf, perCountPart, round2, signed, sumPoints, toMillis, type Instant, type ScoreGroup, type ScorePart } from './score-parts';
 import type { LineType, ScorePolicy, ValidityStatus } from './score-policy';
 import { riskOf, type RiskResult } from './score-risk';
 
@@ -26,11 +27,23 @@ export interface ScoreInputs {
   socialInteractions?: number;
   /** Most recent engagement (reply, click, social interaction); drives the recency decay. */
   lastActivityAt?: Instant | null;
-  /** Average order value in policy.referenceCurrency; null/absent = no orders. */
+  /** Product views, add-to-cart and page views within activity.windowDays. */
+  browseEvents?: number;
+  /** The last order (the customer file's or the latest purchase event's): recency. */
+  lastOrderAt?: Instant | null;
+  /** The first order: with lastOrderAt and orderCount >= 2 it gives the repurchase interval when none is given. */
+  firstOrderAt?: Instant | null;
+  /** Orders placed, all time: frequency. */
+  orderCount?: number;
+  /** Average order value in orderCurrency; null/absent = no orders. */
   averageOrderValue?: number | null;
-  /** Typical days between orders; null/absent = fewer than two orders. */
+  /** Lifetime order value in orderCurrency; null/absent = averageOrderValue x orderCount. */
+  totalOrderValue?: number | null;
+  /** ISO 4217 code of the order values; null/absent = policy.referenceCurrency. */
+  orderCurrency?: string | null;
+  /** Typical days between orders; null/absent = from first to last order over orderCount - 1, if known. */
   repurchaseIntervalDays?: number | null;
-  /** 0..1: how well the contact's purchase categories match the site's categories. */
+  /** 0..1: the share of the contact's recent product interest in the categories it is matched against. */
   categoryMatch?: number | null;
   complaints?: number;
   messagesSent?: number;
@@ -102,6 +115,8 @@ export function scoreContact(inputs: ScoreInputs, policy: ScorePolicy, now: Inst
     perCountPart('activity', 'socialInteractions', 'activity.socialInteractions', countOf(inputs, 'socialInteractions'), ap.socialInteractions, 'social interaction(s)'),
   ];
   parts.push(...engagement);
+  // Browsing counts within the window only (not decayed: the window is its recency).
+  if (ap.browsing) parts.push(perCountPart('activity', 'browseEvents', 'activity.browsing', countOf(inputs, 'browseEvents'), ap.browsing, `browsing event(s) in ${ap.windowDays} d`));
   const engaged = sumPoints(engagement);
   if (inputs.lastActivityAt == null) {
     parts.push({
@@ -126,48 +141,7 @@ export function scoreContact(inputs: ScoreInputs, policy: ScorePolicy, now: Inst
     });
   }
 
-  // Commercial value
-  const cp = policy.commercial;
-  const aov = amountOf(inputs, 'averageOrderValue');
-  if (aov == null) {
-    parts.push({ group: 'commercial', input: 'averageOrderValue', value: null, points: 0, rule: 'commercial.averageOrderValue', note: 'no orders' });
-  } else {
-    const band = cp.averageOrderValue.findLast((b) => aov >= b.atLeast);
-    parts.push({
-      group: 'commercial',
-      input: 'averageOrderValue',
-      value: aov,
-      points: band?.points ?? 0,
-      rule: 'commercial.averageOrderValue',
-      note: band
-        ? `average order ${fmt(aov)} ${policy.referenceCurrency} >= ${fmt(band.atLeast)}: ${signed(band.points)}`
-        : `average order ${fmt(aov)} ${policy.referenceCurrency} below every band: +0`,
-    });
-  }
-  const interval = amountOf(inputs, 'repurchaseIntervalDays');
-  if (interval == null) {
-    parts.push({ group: 'commercial', input: 'repurchaseIntervalDays', value: null, points: 0, rule: 'commercial.repurchaseIntervalDays', note: 'fewer than two orders: no repurchase interval' });
-  } else {
-    const band = cp.repurchaseIntervalDays.find((b) => interval <= b.atMost);
-    parts.push({
-      group: 'commercial',
-      input: 'repurchaseIntervalDays',
-      value: interval,
-      points: band?.points ?? 0,
-      rule: 'commercial.repurchaseIntervalDays',
-      note: band ? `repurchases every ${fmt(interval)} days <= ${fmt(band.atMost)}: ${signed(band.points)}` : `repurchases every ${fmt(interval)} days: slower than every band, +0`,
-    });
-  }
-  const match = amountOf(inputs, 'categoryMatch', 1);
-  const mp = round2((match ?? 0) * cp.categoryMatch.maxPoints);
-  parts.push({
-    group: 'commercial',
-    input: 'categoryMatch',
-    value: match,
-    points: mp,
-    rule: 'commercial.categoryMatch',
-    note: match == null ? 'category match unknown: +0' : `category match ${fmt(round2(match))} x ${fmt(cp.categoryMatch.maxPoints)} = ${signed(mp)}`,
-  });
+  parts.push(...commercialParts(inputs, policy, nowMs));
 
   // Risk (subtracted)
   for (const p of risk.parts) {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { contactFactsOf, withEventFacts } from '../../core/activity';
 import { evaluateContact } from '../../core/evaluate';
+import { causeOf, foldEvents, type FoldableEvent } from '../../core/event-fold';
 import {
-  causeOf,
   DEFAULT_RULES,
-  foldEvents,
   normalizeEventName,
   parseEvent,
   parseTagRules,
@@ -12,7 +11,6 @@ import {
   STANDARD_TAGS,
   TagRulesError,
   type EventParseContext,
-  type FoldableEvent,
   type StandardTag,
 } from '../../core/events';
 import type { ContactDraft } from '../../core/intake/merge';
