@@ -3,6 +3,8 @@ import type { Pool } from './pool';
 /** One tier's size and how its stored scores spread. */
 export interface TierStats {
   count: number;
+  /** Of them, contacts with an e-mail address (tier B and C are e-mail tiers). */
+  withEmail: number;
   /** Stored scores (rounded totals); null when the tier is empty. */
   min: number | null;
   p10: number | null;
@@ -18,18 +20,18 @@ export interface TierDistribution {
   byPolicyVersion: Record<string, number>;
 }
 
-const EMPTY: TierStats = { count: 0, min: null, p10: null, median: null, p90: null, max: null };
+const EMPTY: TierStats = { count: 0, withEmail: 0, min: null, p10: null, median: null, p90: null, max: null };
 
 /** The audience by tier: counts and score ranges, and which policy versions scored it. */
 export async function tierDistribution(pool: Pool): Promise<TierDistribution> {
-  const { rows } = await pool.query<{ tier: 'A' | 'B' | 'C' | 'D'; n: number; min: number; max: number; q: number[] }>(
-    `SELECT tier, count(*)::int AS n, min(score) AS min, max(score) AS max,
-            percentile_disc(ARRAY[0.1, 0.5, 0.9]) WITHIN GROUP (ORDER BY score) AS q
-       FROM contacts GROUP BY tier`,
+  const { rows } = await pool.query<{ tier: 'A' | 'B' | 'C' | 'D'; n: number; with_email: number; min: number; max: number; q: number[] }>(
+    `SELECT c.tier, count(*)::int AS n, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id))::int AS with_email,
+            min(c.score) AS min, max(c.score) AS max, percentile_disc(ARRAY[0.1, 0.5, 0.9]) WITHIN GROUP (ORDER BY c.score) AS q
+       FROM contacts c GROUP BY c.tier`,
   );
   const versions = await pool.query<{ v: string; n: number }>(`SELECT policy_version AS v, count(*)::int AS n FROM contacts GROUP BY 1 ORDER BY 1`);
   const tiers = { A: EMPTY, B: EMPTY, C: EMPTY, D: EMPTY };
-  for (const r of rows) tiers[r.tier] = { count: r.n, min: r.min, p10: r.q[0]!, median: r.q[1]!, p90: r.q[2]!, max: r.max };
+  for (const r of rows) tiers[r.tier] = { count: r.n, withEmail: r.with_email, min: r.min, p10: r.q[0]!, median: r.q[1]!, p90: r.q[2]!, max: r.max };
   return {
     total: rows.reduce((a, r) => a + r.n, 0),
     tiers,

@@ -17,6 +17,15 @@ describe('reachloop demo', () => {
     const out = JSON.parse(r.stdout);
     expect(out.import.rowsRead).toBe(800);
     expect(out.import.accepted).toBeGreaterThan(500);
+    // The customers' events (issue 20): the audience falls into all four tiers, A the smallest
+    // reachable group, tier B (e-mail every two weeks) reachable by e-mail.
+    expect(out.events.stored).toBeGreaterThan(500);
+    const tiers = out.tiers.tiers as Record<'A' | 'B' | 'C' | 'D', { count: number; withEmail: number }>;
+    console.log(`demo audience: ${(['A', 'B', 'C', 'D'] as const).map((t) => `${t} ${tiers[t].count}`).join(', ')}`);
+    for (const t of ['A', 'B', 'C', 'D'] as const) expect(tiers[t].count, t).toBeGreaterThan(0);
+    expect(tiers.A.count).toBeLessThan(tiers.B.count);
+    expect(tiers.A.count).toBeLessThan(tiers.C.count);
+    expect(tiers.B.withEmail / tiers.B.count).toBeGreaterThan(0.8);
     // Under the contact policy: every recipient sent, skipped, or deferred to their next opening.
     const states = out.progress.byState as Record<string, number>;
     expect(out.progress.planned).toBeGreaterThan(0);

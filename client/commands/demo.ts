@@ -15,7 +15,10 @@ import { campaignWorkflowId } from '../../workflows/ids';
 import { campaignStatus, type CampaignStatus } from '../../workflows/shared';
 import { configOrExit, emit, type GlobalOptions } from '../cli-kit';
 import { generateContacts } from '../demo/sample-audience';
+import { tierDistribution } from '../../db/tiers';
 import { importAudience, renderReport, type ImportResult } from './audience';
+import { importEvents, renderEventReport } from './events';
+import { renderTiers } from './tiers';
 
 /**
  * The demo campaign: SMS to tiers A-C in every recipient's own day under the contact policy
@@ -43,10 +46,13 @@ export function registerDemo(program: Command): void {
       `
 Starts the embedded stack (local Temporal dev server, embedded PostgreSQL, a worker, the local
 Twilio-shaped server) unless \`reachloop dev\` is running, generates a sample contact file with
-realistic formats, duplicates and bad rows, imports it through the AudienceIntake workflow,
-runs a marketing SMS campaign with caps, consent and opt-out checks, lets the sandbox's handsets
-answer (delivery receipts, a few dead numbers, STOPs and replies, all through the signed
-webhooks), and prints the reports.`,
+realistic formats, duplicates and bad rows and a customer base's skew (most bought once long
+ago, a few often and much), imports it through the AudienceIntake workflow, imports the
+customers' behaviour events of the last year (logins, product views, purchases, clicks), shows
+how the score policy tiers the audience (\`reachloop audience tiers\`), runs a marketing SMS
+campaign with caps, consent and opt-out checks, lets the sandbox's handsets answer (delivery
+receipts, a few dead numbers, STOPs and replies, all through the signed webhooks), and prints
+the reports.`,
     )
     .action(async (opts: GlobalOptions & { rows: string }) => {
       const rows = Number(opts.rows);
@@ -79,8 +85,10 @@ webhooks), and prints the reports.`,
         try {
           const dir = path.join(config.stateDir, 'demo');
           mkdirSync(dir, { recursive: true });
-          const file = path.join(dir, `contacts-${Date.now()}.csv`);
-          await generateContacts(file, rows, Date.now() % 100_000);
+          const stamp = Date.now();
+          const file = path.join(dir, `contacts-${stamp}.csv`);
+          const eventsFile = path.join(dir, `events-${stamp}.jsonl`);
+          await generateContacts(file, rows, stamp % 100_000, { events: eventsFile, asOf: new Date() });
           say(`importing ${rows} generated contacts from ${file} ...`);
           const taskQueue = config.temporal.taskQueue;
           const imported = await importAudience({ pool, client, taskQueue }, file, { source: 'demo', defaultCountry: 'CN', consentPurpose: 'marketing', mapping: {}, format: 'csv' }, {
@@ -90,6 +98,16 @@ webhooks), and prints the reports.`,
             progress: !opts.json,
           });
           say(renderReport(imported));
+          say(`importing their behaviour events from ${eventsFile} ...`);
+          const events = await importEvents({ pool, client, taskQueue }, eventsFile, { source: 'demo', defaultCountry: null, rules: null, rulesFile: null }, {
+            batchSize: 5_000,
+            parallelism: 2,
+            rejectsFile: `${eventsFile}.rejects.csv`,
+            progress: !opts.json,
+          });
+          say(renderEventReport(events));
+          const tiers = await tierDistribution(pool);
+          say(renderTiers({ distribution: tiers }));
           const campaignId = await insertCampaign(pool, parseCampaign(DEMO_CAMPAIGN));
           say(`running campaign ${campaignId} "${DEMO_CAMPAIGN.name}" ...`);
           const handle = await client.workflow.start('campaignWorkflow', {
@@ -103,7 +121,7 @@ webhooks), and prints the reports.`,
           const status: CampaignStatus = await handle.query(campaignStatus);
           say('waiting for the delivery receipts and replies ...');
           const feedback = await awaitFeedback(pool, campaignId, 30_000);
-          emit({ import: imported, campaign: status, progress, feedback }, opts, renderDemo);
+          emit({ import: imported, events, tiers, campaign: status, progress, feedback }, opts, renderDemo);
         } finally {
           await pool.end();
           await client.connection.close();

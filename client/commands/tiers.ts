@@ -87,7 +87,7 @@ async function runTiers(flags: TiersFlags): Promise<void> {
         written: flags.out ?? null,
       };
     }
-    emit(report, flags, render);
+    emit(report, flags, renderTiers);
   } finally {
     await pool.end();
   }
@@ -96,16 +96,16 @@ async function runTiers(flags: TiersFlags): Promise<void> {
 const n = (x: number) => x.toLocaleString('en-US');
 const cell = (x: number | null, w: number) => (x === null ? '-' : String(x)).padStart(w);
 
-function render(r: TiersReport): string {
+export function renderTiers(r: TiersReport): string {
   const d = r.distribution;
   const versions = Object.entries(d.byPolicyVersion).map(([v, k]) => `${v} ${n(k)}`).join(', ');
   const lines = [
     `tiers of ${n(d.total)} contacts (scored with ${versions || '-'})`,
-    `  tier  contacts   share    score: min  p10  median  p90  max`,
+    `  tier  contacts   share   e-mail    score: min  p10  median  p90  max`,
     ...(['A', 'B', 'C', 'D'] as const).map((t) => {
       const s = d.tiers[t];
       const share = d.total ? `${((100 * s.count) / d.total).toFixed(1)}%` : '-';
-      return `  ${t}  ${n(s.count).padStart(10)}  ${share.padStart(6)}   ${cell(s.min, 10)} ${cell(s.p10, 4)} ${cell(s.median, 7)} ${cell(s.p90, 4)} ${cell(s.max, 4)}`;
+      return `  ${t}  ${n(s.count).padStart(10)}  ${share.padStart(6)}  ${n(s.withEmail).padStart(7)}   ${cell(s.min, 10)} ${cell(s.p10, 4)} ${cell(s.median, 7)} ${cell(s.p90, 4)} ${cell(s.max, 4)}`;
     }),
   ];
   const c = r.calibration;
