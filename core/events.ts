@@ -1,7 +1,7 @@
 /**
  * Behaviour events (seed 004): the standard tags and their properties, the rules that map a
- * source's event names onto them, the validation of one incoming event, and the fold of a
- * contact's events into the activity and commercial facts the score uses.
+ * source's event names onto them, and the validation of one incoming event. The fold of a
+ * contact's events into the facts the score uses is core/event-fold.ts.
  *
  * The phone number is the join key: an event names its contact by phone (normalised to E.164
  * here) or by contact id. Unknown source names are not errors: they map to no standard tag and
