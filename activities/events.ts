@@ -211,8 +211,7 @@ export async function refoldContacts(
     return {
       contact,
       activity: withEventFacts(contact.stored.activity, facts),
-      // The customer file may count orders the events never saw.
-      orderCount: Math.max(contact.orderCount, facts.orderCount),
+      orderCount: facts.orderCount,
       lastOrderAt: facts.lastOrderAt,
       cause: also?.cause ?? causeOf([...(newTags.get(contact.id) ?? [])] as StandardTag[]),
       ...(also ? { numberStatus: also.numberStatus } : {}),

@@ -67,9 +67,10 @@ export function draftFromRow(r: Record<string, any>, emails: string[], consents:
     deviceIds: r.device_ids,
     lastOrderAt: r.last_order_at ? r.last_order_at.toISOString() : null,
     orderValue: r.order_value === null ? null : Number(r.order_value),
-    // Orders counted by the customer file or by purchase events (the larger), and the file's first order (migration 0024).
-    orderCount: r.order_count ?? null,
+    // What the customer file says of the orders (migration 0024; absent columns read as unknown).
+    orderCurrency: r.order_currency ?? null,
     firstOrderAt: r.first_order_at ? r.first_order_at.toISOString() : null,
+    orderCount: r.source_order_count ?? null,
     consents,
   };
 }

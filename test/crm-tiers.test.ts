@@ -120,16 +120,16 @@ describe('a CRM export and its events, imported through the CLI', () => {
     expect(existsSync(path.join(dir, 'x.json'))).toBe(false);
   });
 
-  it("re-scoring reads the file's order history columns (order_count, first_order_at) when they are filled", async () => {
+  it("re-scoring reads the file's order history columns (source_order_count, first_order_at) when they are filled", async () => {
     // As the customer-file import will fill them (issue 20 item 1): a one-time buyer of long ago turns out to have 7 orders.
     const c = (await db.pool.query(`SELECT id, phone_e164, last_order_at FROM contacts WHERE tier = 'C' AND order_count = 0 AND last_order_at IS NOT NULL ORDER BY id LIMIT 1`)).rows[0];
     const first = new Date(c.last_order_at.getTime() - 6 * 30 * 86_400_000);
-    await db.pool.query('UPDATE contacts SET order_count = 7, first_order_at = $2 WHERE id = $1', [c.id, first]);
+    await db.pool.query('UPDATE contacts SET source_order_count = 7, first_order_at = $2 WHERE id = $1', [c.id, first]);
     const file = path.join(dir, 'one-login.jsonl');
     writeFileSync(file, `${JSON.stringify({ event_id: 'rescore-1', event: 'login', phone: c.phone_e164, occurred_at: new Date(CLOCK.getTime() - 86_400_000).toISOString() })}\n`);
     await cli(['events', 'import', file, '--json']);
-    const parts = (await db.pool.query('SELECT score_parts, order_count FROM contacts WHERE id = $1', [c.id])).rows[0];
-    expect(parts.order_count).toBe(7); // an event does not lower the file's count
+    const parts = (await db.pool.query('SELECT score_parts, order_count, source_order_count FROM contacts WHERE id = $1', [c.id])).rows[0];
+    expect(parts).toMatchObject({ order_count: 0, source_order_count: 7 }); // the events' own count, the file's
     expect(parts.score_parts).toContainEqual(['commercial', 'orderCount', 7, 8, 'commercial.frequency']);
     // 7 orders over 180 days: every 30 days (derived from count and span), <= 30: +8
     expect(parts.score_parts).toContainEqual(['commercial', 'repurchaseIntervalDays', 30, 8, 'commercial.repurchaseIntervalDays']);

@@ -29,7 +29,8 @@ export interface ContactDraft {
   orderValue: number | null;
   /**
    * What a customer file may say of the orders besides the last one's time and value (issue 20:
-   * order_count, first_order_at, the currency of order_value): read by the score when present
+   * the source's order count, first order, the currency of order_value; contacts
+   * source_order_count, first_order_at, order_currency): read by the score when present
    * (core/score-inputs.ts), absent until the import maps them.
    */
   orderCount?: number | null;
