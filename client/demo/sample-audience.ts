@@ -3,7 +3,7 @@
  * with trunk 0, 00/011 prefixes, spaces and punctuation, full-width digits), ~8% duplicates in
  * other formats and ~3% bad rows; customers with the skew of a real base (client/demo/customers.ts:
  * most bought once long ago, a few often and much), their orders (last and first order, count,
- * average value in USD), e-mails for most buyers and opt-in times; and, with `events`, their
+ * average value, in USD and said so), e-mails for most buyers and opt-in times; and, with `events`, their
  * behaviour events of the last year as JSON Lines. Deterministic for a seed and an as-of instant.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -34,7 +34,7 @@ export async function generateContacts(file: string, rows: number, seed = 42, op
   // Earlier numbers, to repeat as duplicates written another way.
   const seen: Array<{ spaced: string; cc: CountryCode }> = [];
   const out = createWriteStream(file);
-  out.write('phone,email,name,country,last_order_at,order_value,order_count,first_order_at,channel,opt_in_at\n');
+  out.write('phone,email,name,country,last_order_at,order_value,currency,order_count,first_order_at,channel,opt_in_at\n');
   for (let i = 0; i < rows; i++) {
     let cc: CountryCode;
     let phone: string;
@@ -77,7 +77,9 @@ export async function generateContacts(file: string, rows: number, seed = 42, op
     const first = c.firstOrderAt ? c.firstOrderAt.toISOString().slice(0, 10) : '';
     const channel = pick(['app', 'web', 'wechat', 'store', 'partner']);
     const optIn = rnd() < 0.8 ? new Date(Math.min(asOf.getTime(), c.registeredAt.getTime() + rnd() * 30 * 86_400_000)).toISOString() : '';
-    const line = `${csv(phone)},${email},${name},${rnd() < 0.3 ? cc : ''},${last},${value},${c.orderCount},${first},${channel},${optIn}\n`;
+    // Values in USD, and the file says so: once the import maps a currency column, a value without
+    // one is read in the currency of the number's country.
+    const line = `${csv(phone)},${email},${name},${rnd() < 0.3 ? cc : ''},${last},${value},${value ? 'USD' : ''},${c.orderCount},${first},${channel},${optIn}\n`;
     if (!out.write(line)) await once(out, 'drain');
     if (events && e164 && !badDate) {
       for (const e of eventsOf(c, e164, `s${seed}-${i}`, asOf, rnd, USD)) {
