@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ingestEvents, type EventResult } from '../activities/events';
 import { DEFAULT_RULES, parseTagRules, type TagRules } from '../core/events';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
 import { jsonBodyErrors, protectApi } from './api-auth';
 
@@ -27,7 +27,7 @@ const BODY_LIMIT = 8 * 1024 * 1024;
  */
 export function registerEventsApi(app: FastifyInstance, deps: { pool: Pool }, opts: EventsApiOptions): void {
   const rules = loadRules(opts.rulesFile);
-  const policy = opts.policy ?? SCORE_POLICY_V1;
+  const policy = opts.policy ?? CURRENT_SCORE_POLICY;
   const now = opts.now ?? (() => new Date());
 
   app.register(async (api) => {
