@@ -2,6 +2,7 @@ import { statusOf } from '../channels/number-lookup';
 import { Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
 import { mergeContact, type ContactFacts, type IncomingRow } from '../core/intake/merge';
+import { shippingAddressKey } from '../core/recovery/match';
 import { decodeStagedRow, partRange } from '../core/intake/staged';
 import { evaluateContact } from '../core/evaluate';
 import { consentWorth } from '../core/policy/consent';
@@ -57,7 +58,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
     };
     const idOf = await inTransaction(deps.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(7243002, $1)', [input.partition]);
-      const writer = new ContactWriter(`import:${importId}`);
+      const writer = new ContactWriter({ importId, source: ctx.options.source });
       // A few thousand staged rows at a time: each number is merged, evaluated and formatted for
       // COPY at once, so only compact COPY text of the range stays in memory until it is written.
       for await (const staged of stagedGroups(client, importId, lo, hi, FETCH_ROWS)) await mergeGroups(client, staged, writer, ctx);
@@ -136,11 +137,14 @@ async function mergeGroups(client: PoolClient, staged: ReadonlyMap<string, Stage
     const action = actionForStatus(status);
     const facts = factsOf(prior, action.validity, sameRange, sameDevice);
     const ev = evaluateContact(draft, facts, deps.policy, now);
-    writer.add({ hash, draft, status, prior, ev, recheckAfter: ctx.recheckAfter(action.recheckInHours), sameRange, sameDevice }, prior ? prior.id : freshIds.pop()!);
+    const externalIds = incoming.flatMap(({ row, proof }) => (row.externalId ? [{ id: row.externalId, line: proof.line as number }] : []));
+    const addressKeys = incoming.flatMap(({ row }) => (row.shippingAddress ? [shippingAddressKey(row.shippingAddress)] : []));
+    writer.add({ hash, draft, status, prior, ev, recheckAfter: ctx.recheckAfter(action.recheckInHours), sameRange, sameDevice, externalIds, addressKeys }, prior ? prior.id : freshIds.pop()!);
     result.contacts++;
+    // Rows of a source that is never marketing consent (a bought or rented list), with or without an opt-in time.
     for (const { row } of incoming) {
       const source = row.consentSource ?? options.source;
-      if (row.optInAt && ctx.neverSource(source)) result.consentNever[source] = (result.consentNever[source] ?? 0) + 1;
+      if (ctx.neverSource(source)) result.consentNever[source] = (result.consentNever[source] ?? 0) + 1;
     }
     for (const zone of incoming[0]!.row.timeZones) result.timeZones[zone] = (result.timeZones[zone] ?? 0) + 1;
     result.tiers[ev.tier.tier] = (result.tiers[ev.tier.tier] ?? 0) + 1;

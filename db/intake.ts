@@ -82,6 +82,19 @@ export async function recordRejects(client: PoolClient, importId: number, reject
   );
 }
 
+/** An imported row's optional field left empty or cleaned, and why. */
+export interface WarningRecord {
+  line: number;
+  field: string;
+  reason: string;
+  detail: string;
+}
+
+export async function recordWarnings(client: PoolClient, table: 'import_warnings' | 'event_import_warnings', importId: number, warnings: readonly WarningRecord[]): Promise<void> {
+  if (warnings.length === 0) return;
+  await copyRows(client, table, ['import_id', 'line_no', 'field', 'reason', 'detail'], warnings.map((w) => [importId, w.line, w.field, w.reason, clipRaw(w.detail)]));
+}
+
 /** The first row of each number that has a range or device key (a step of prepareStaged). */
 const firstsTable = (importId: number) => `intake_valid_${importId}_firsts`;
 

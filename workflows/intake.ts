@@ -71,6 +71,7 @@ export async function audienceIntakeWorkflow(input: IntakeInput): Promise<Intake
       accepted: input.validRows,
       rejected: sum(input.rejectedByReason),
       rejectedByReason: input.rejectedByReason,
+      ...(input.warningsByReason ? { warnings: sum(input.warningsByReason), warningsByReason: input.warningsByReason } : {}),
       mergedDuplicates: input.validRows - t.created,
       contacts: t.contacts,
       created: t.created,

@@ -8,9 +8,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CsvRecordReader, splitRecord } from '../../core/intake/csv';
-import { resolveColumns } from '../../core/intake/fields';
+import { MappingError, resolveColumns } from '../../core/intake/fields';
+import { UsageError } from '../cli-kit';
 import type { CountryCode } from '../../core/phone';
-import { createImport, recordRejects, STAGED_COLUMNS, stagingTablesFor, validTable, type ImportOptions, type RejectRecord } from '../../db/intake';
+import { createImport, recordRejects, recordWarnings, STAGED_COLUMNS, stagingTablesFor, validTable, type ImportOptions, type RejectRecord, type WarningRecord } from '../../db/intake';
 import type { Pool } from '../../db/pool';
 import { stageBatch, type StageBatch, type StageContext, type StageMessage, type StageResult } from './stage-batch';
 
@@ -23,6 +24,8 @@ export interface UploadResult {
   validRows: number;
   /** Every other record, by reason (each also in import_rejects with its line). */
   rejectedByReason: Record<string, number>;
+  /** Valid rows' optional fields left empty or cleaned, by reason (each in import_warnings with line and field). */
+  warningsByReason: Record<string, number>;
 }
 
 /** Records per batch handed to a validating thread. */
@@ -80,10 +83,22 @@ export async function uploadFile(
     pendingRejects.push(r);
     if (pendingRejects.length >= 5_000) flushRejects();
   };
+  const warningsByReason: Record<string, number> = {};
+  let pendingWarnings: WarningRecord[] = [];
+  const warn = (w: WarningRecord) => {
+    warningsByReason[w.reason] = (warningsByReason[w.reason] ?? 0) + 1;
+    pendingWarnings.push(w);
+    if (pendingWarnings.length >= 5_000) flushRejects();
+  };
+  // Rejects and warnings go to PostgreSQL on a connection of their own, in order, while the file is read.
   const flushRejects = () => {
-    const batch = pendingRejects;
+    const [rejects, warnings] = [pendingRejects, pendingWarnings];
     pendingRejects = [];
-    rejectsWritten = rejectsWritten.then(() => recordRejects(rejectClient, importId, batch));
+    pendingWarnings = [];
+    rejectsWritten = rejectsWritten.then(async () => {
+      await recordRejects(rejectClient, importId, rejects);
+      await recordWarnings(rejectClient, 'import_warnings', importId, warnings);
+    });
   };
   let rowsRead = 0;
   let validRows = 0;
@@ -97,13 +112,14 @@ export async function uploadFile(
     const onResult = async (r: StageResult) => {
       validRows += r.valid;
       for (const x of r.rejects) reject(x);
+      for (const w of r.warnings) warn(w);
       if (r.copy.byteLength > 0 && !copy.write(Buffer.from(r.copy.buffer, r.copy.byteOffset, r.copy.byteLength)))
         await Promise.race([once(copy, 'drain'), copyDone]);
       if (copyError) throw copyError;
     };
     const contextFor = (header?: string[]): StageContext => ({
       format: options.format,
-      columns: header ? resolveColumns(header, options.mapping) : {},
+      columns: header ? columnsOf(header, options.mapping) : {},
       headerLength: header?.length ?? 0,
       mapping: options.mapping,
       defaultCountry: (options.defaultCountry ?? undefined) as CountryCode | undefined,
@@ -143,7 +159,7 @@ export async function uploadFile(
     await rejectsWritten;
     const sha256 = hash.digest('hex');
     await pool.query(`UPDATE imports SET file_sha256 = $2, rows_read = $3, status = 'processing' WHERE id = $1`, [importId, sha256, rowsRead]);
-    return { importId, sha256, rowsRead, validRows, rejectedByReason };
+    return { importId, sha256, rowsRead, validRows, rejectedByReason, warningsByReason };
 
     function csvReader(): Reader {
       const csv = new CsvRecordReader({ split: false });
@@ -202,12 +218,22 @@ export async function uploadFile(
   }
 }
 
+/** The header's column per field; a header that does not fit is the operator's input error (exit 2). */
+function columnsOf(header: readonly string[], mapping: ImportOptions['mapping']) {
+  try {
+    return resolveColumns(header, mapping);
+  } catch (err) {
+    if (err instanceof MappingError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 interface Reader {
   push(text: string): Promise<void>;
   end(): Promise<void>;
 }
 
-class HeaderError extends Error {}
+class HeaderError extends UsageError {}
 
 /**
  * Validates batches on worker threads (or inline with none), at most two batches per thread in

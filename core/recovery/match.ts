@@ -128,3 +128,6 @@ export function addressKey(parts: { line1: string; line2?: string; city?: string
       .trim();
   return [parts.country, parts.postalCode, parts.city, parts.line1, parts.line2].map(fold).join('|');
 }
+
+/** The key of a shipping address written as one text (an import's shipping_address column). */
+export const shippingAddressKey = (text: string): string => addressKey({ line1: text });

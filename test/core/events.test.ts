@@ -16,6 +16,7 @@ import {
   type StandardTag,
 } from '../../core/events';
 import type { ContactDraft } from '../../core/intake/merge';
+import { contactDraft } from '../helpers/drafts';
 import { SCORE_POLICY_V1 } from '../../core/score';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -183,10 +184,7 @@ describe('foldEvents', () => {
 });
 
 describe('events move the score and the tier, explainably', () => {
-  const draft: ContactDraft = {
-    e164: '+8613800138000', extension: null, lineType: 'mobile', country: 'CN', region: 'APAC', currency: 'CNY', language: 'zh', timeZones: ['Asia/Shanghai'],
-    name: null, emails: [], channelTags: [], sources: ['t'], deviceIds: [], lastOrderAt: null, orderValue: null, consents: [],
-  };
+  const draft: ContactDraft = contactDraft();
   const stored = { activity: {}, complaints: 0, sameRangeRegistrations: 0, sameDeviceRegistrations: 0 };
 
   it('a reachable contact with no events is C; logins, replies and orders make it A', () => {
