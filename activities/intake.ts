@@ -16,7 +16,7 @@ import { attachPendingEvents } from '../db/events';
 import { applyPendingOptOuts, settlePendingOptOuts } from '../db/pending-optouts';
 import { refoldContacts } from './events';
 import { lockContactsByHash, type StoredContact } from '../db/contacts';
-import { dropStaging, prepareStaged, readStagedStats, stagedGroups, type ImportOptions, type StagedGroupRow } from '../db/intake';
+import { dropStaging, prepareStaged, readStagedStats, resolveCustomerIds, stagedGroups, warningCounts, type ImportOptions, type StagedGroupRow } from '../db/intake';
 import type { Pool } from '../db/pool';
 import { inTransaction } from '../db/transaction';
 import type { IntakePartitionResult, IntakeReport } from '../workflows/shared';
@@ -30,11 +30,15 @@ export interface IntakeDeps {
 
 export const createIntakeActivities = (deps: IntakeDeps) => ({
   /**
-   * Before the merge: count registrations per range / device and day over the rows the upload
+   * Before the merge: rows without a phone find their contact by customer id (the others become
+   * rejects), and registrations are counted per range / device and day over the rows the upload
    * staged (validated and normalised while the file was read). Retry-safe.
    */
-  async indexIntake(input: { importId: number }): Promise<void> {
+  async indexIntake(input: { importId: number }): Promise<{ rejectedByReason: Record<string, number> }> {
+    const options = await importOptions(deps.pool, input.importId);
+    const rejectedByReason = await resolveCustomerIds(deps.pool, input.importId, options.source);
     await prepareStaged(deps.pool, input.importId);
+    return { rejectedByReason };
   },
 
   /**
@@ -79,6 +83,11 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
   /** The report from the phases' counts; drops the staging tables. */
   async finishIntake(input: { importId: number; report: IntakeReport }): Promise<IntakeReport> {
     const report: IntakeReport = { ...input.report, timeZones: sortedCounts(input.report.timeZones) };
+    if (report.warningsByReason) {
+      // As stored: the warnings of rows rejected after all (no contact for their customer id) are gone.
+      report.warningsByReason = sortedCounts(await warningCounts(deps.pool, input.importId));
+      report.warnings = Object.values(report.warningsByReason).reduce((a, b) => a + b, 0);
+    }
     await deps.pool.query(`UPDATE imports SET status = 'completed', report = $2, finished_at = now() WHERE id = $1`, [input.importId, report]);
     await dropStaging(deps.pool, input.importId);
     return report;
@@ -126,7 +135,8 @@ async function mergeGroups(client: PoolClient, staged: ReadonlyMap<string, Stage
   const existing = await lockContactsByHash(client, hashes);
   const toLookUp = hashes.filter((h) => !existing.has(h) || existing.get(h)!.numberStatus === 'unknown');
   const statuses = new Map<string, NumberStatus>();
-  const looked = await deps.lookup.lookup(toLookUp.map((h) => groups.get(h)![0]!.row.e164));
+  // A new number's rows include one with its phone (rows matched by customer id have none).
+  const looked = await deps.lookup.lookup(toLookUp.map((h) => groups.get(h)!.find((r) => r.row.e164)!.row.e164));
   toLookUp.forEach((h, i) => statuses.set(h, statusOf(looked[i]!)));
   const freshIds = await nextContactIds(client, hashes.length - existing.size);
   for (const [hash, incoming] of groups) {
@@ -146,7 +156,7 @@ async function mergeGroups(client: PoolClient, staged: ReadonlyMap<string, Stage
       const source = row.consentSource ?? options.source;
       if (ctx.neverSource(source)) result.consentNever[source] = (result.consentNever[source] ?? 0) + 1;
     }
-    for (const zone of incoming[0]!.row.timeZones) result.timeZones[zone] = (result.timeZones[zone] ?? 0) + 1;
+    for (const zone of draft.timeZones) result.timeZones[zone] = (result.timeZones[zone] ?? 0) + 1;
     result.tiers[ev.tier.tier] = (result.tiers[ev.tier.tier] ?? 0) + 1;
     if (ev.risk.quarantined) {
       result.quarantined++;

@@ -61,6 +61,8 @@ export interface IntakeTotals {
   tiers: Record<string, number>;
   timeZones: Record<string, number>;
   consentNever?: Record<string, number>;
+  /** Staged rows without a phone whose customer id named no contact, by reason. */
+  rejectedAtIndex?: Record<string, number>;
 }
 
 export interface IntakePartitionResult {

@@ -132,9 +132,6 @@ export async function importAudience(
   const rejected = Object.values(upload.rejectedByReason).some((n) => n > 0);
   const rejectsWritten = rejected ? writeLinesFile(s.pool, upload.importId, run.rejectsFile, 'import_rejects') : Promise.resolve(0);
   rejectsWritten.catch(() => {}); // awaited below
-  const warned = run.warningsFile !== undefined && Object.values(upload.warningsByReason).some((n) => n > 0);
-  const warningsWritten = warned ? writeLinesFile(s.pool, upload.importId, run.warningsFile!, 'import_warnings') : Promise.resolve(0);
-  warningsWritten.catch(() => {}); // awaited below
   await s.pool.query('UPDATE imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
   const processing = progressBar('merging', 'rows', run.progress);
   const poll = pollProgress(
@@ -148,14 +145,14 @@ export async function importAudience(
     await poll.stop();
     processing.stop();
   }
-  return {
-    ...report,
-    file,
-    sha256: upload.sha256,
-    rejectsFile: (await rejectsWritten) ? run.rejectsFile : null,
-    warningsFile: (await warningsWritten) ? run.warningsFile! : null,
-  };
+  let rejects = await rejectsWritten;
+  // Rows without a phone whose customer id named no contact were rejected by the workflow: the file is written again.
+  if (report.rejected > sumOf(upload.rejectedByReason)) rejects = await writeLinesFile(s.pool, upload.importId, run.rejectsFile, 'import_rejects');
+  const warnings = run.warningsFile !== undefined && (report.warnings ?? 0) > 0 ? await writeLinesFile(s.pool, upload.importId, run.warningsFile, 'import_warnings') : 0;
+  return { ...report, file, sha256: upload.sha256, rejectsFile: rejects ? run.rejectsFile : null, warningsFile: warnings ? run.warningsFile! : null };
 }
+
+const sumOf = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 /** Merge partitions of about batchSize staged rows each: what one activity holds in memory stays small. */
 const partitionsFor = (rows: number, batchSize: number) => Math.min(4_096, Math.max(1, Math.ceil(rows / batchSize)));

@@ -5,7 +5,7 @@ import { deviceKeyOf, encodeStagedRow, partKeyOf, rangeKeyOf } from '../../core/
 import type { CountryCode } from '../../core/phone';
 import { phoneHash } from '../../db/contacts';
 import { copyLine } from '../../db/copy';
-import { clipRaw, type RejectRecord, type WarningRecord } from '../../db/intake';
+import { clipRaw, PENDING_PART, type RejectRecord, type WarningRecord } from '../../db/intake';
 
 /** What validating a record needs besides the record: fixed for the whole file. */
 export interface StageContext {
@@ -31,7 +31,7 @@ export interface StageBatch {
 export type StageMessage = { context: StageContext } | { batch: StageBatch };
 
 export interface StageResult {
-  /** COPY text (db/intake STAGED_COLUMNS) of the valid rows, UTF-8. */
+  /** COPY text (db/intake STAGED_COLUMNS) of the valid rows (and of those waiting for their customer id), UTF-8. */
   copy: Uint8Array;
   valid: number;
   rejects: RejectRecord[];
@@ -75,8 +75,14 @@ export function stageBatch(ctx: StageContext, batch: StageBatch): StageResult {
       continue;
     }
     for (const w of r.warnings) warnings.push({ line, field: w.field, reason: w.reason, detail: w.detail });
-    const hash = phoneHash(r.row.e164);
-    copy.write(copyLine([partKeyOf(hash), hash, batch.seq + i, line, rangeKeyOf(r.row), deviceKeyOf(r.row), encodeStagedRow(r.row)]));
+    if (r.byCustomerId) {
+      // No phone: staged apart until the index step finds the contact its customer id names.
+      const pending = JSON.stringify({ ...r.byCustomerId, raw: clipRaw(JSON.stringify(fields)) });
+      copy.write(copyLine([PENDING_PART, '', batch.seq + i, line, null, null, encodeStagedRow(r.row), r.row.externalId, pending]));
+    } else {
+      const hash = phoneHash(r.row.e164);
+      copy.write(copyLine([partKeyOf(hash), hash, batch.seq + i, line, rangeKeyOf(r.row), deviceKeyOf(r.row), encodeStagedRow(r.row), r.row.externalId, null]));
+    }
     valid++;
   }
   return { copy: copy.bytes(), valid, rejects, warnings };

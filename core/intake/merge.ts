@@ -76,7 +76,9 @@ const larger = (a: number | null, b: number | null) => (a === null ? b : b === n
  */
 export function mergeContact(existing: ContactDraft | null, incoming: readonly IncomingRow[], ctx: MergeContext): ContactDraft {
   if (!existing && incoming.length === 0) throw new Error('mergeContact needs an existing contact or at least one row');
-  const first = incoming[0]?.row;
+  // A new contact takes its number from a row that has one (a row matched by customer id has none).
+  const first = incoming.find((r) => r.row.e164)?.row;
+  if (!existing && !first) throw new Error('mergeContact needs a row with a phone number for a new contact');
   const base: ContactDraft = existing ?? {
     e164: first!.e164,
     extension: null,

@@ -72,7 +72,14 @@ export interface RowWarning {
   detail: string;
 }
 
-export type RowResult = { ok: true; row: IntakeRow; warnings: RowWarning[] } | { ok: false; reason: RejectReason; detail: string };
+/**
+ * A valid row, with the warnings of its optional fields. `byCustomerId`: the row has no phone but
+ * the source's customer id; it updates the contact that id names (an earlier import's or a row of
+ * the same file), and is rejected with this reason when none does.
+ */
+export type RowResult =
+  | { ok: true; row: IntakeRow; warnings: RowWarning[]; byCustomerId?: { reason: RejectReason; detail: string } }
+  | { ok: false; reason: RejectReason; detail: string };
 
 export interface RowOptions {
   /** Region assumed for national numbers when the row has no country column. */
@@ -122,13 +129,52 @@ export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
       country = undefined; // a national number cannot be read without its country
     }
   }
-  if (!f.phone) return reject('missing_phone', 'no phone number');
-  const phone = normalizePhone(f.phone, { defaultCountry: country });
-  if (!phone.ok) {
+  const text = (field: 'name' | 'channel_tag' | 'device_id' | 'consent_source' | 'external_id' | 'shipping_address'): string | null => {
+    const raw = f[field];
+    if (!raw) return null;
+    const { text, stripped } = cleanText(raw);
+    if (stripped) warn(field, 'control_characters', `${field} had control characters (such as NUL), removed`);
+    return text === '' ? null : text;
+  };
+  const phone = normalizePhone(f.phone ?? '', { defaultCountry: country });
+  if (!phone.ok && phone.reason !== 'empty') {
     if (badCountry) return reject('invalid_country', `${badCountry}, and the number is not in international format`);
-    return reject(phone.reason === 'empty' ? 'missing_phone' : phone.reason, phone.message);
+    return reject(phone.reason, phone.message);
+  }
+  if (!phone.ok) {
+    if (!f.external_id || cleanText(f.external_id).text === '') return reject('missing_phone', 'no phone number');
+    // No phone, but the source's customer id: the row updates the contact that id names.
+    const row = rowFields(f, opts, warn, text, null);
+    const detail = `no phone number, and customer id "${clip(row.externalId!)}" is not known for the import's source (no earlier import or row of this file has it with a phone)`;
+    return { ok: true, row, warnings, byCustomerId: { reason: 'missing_phone', detail } };
   }
   if (badCountry) warn('country', 'invalid_country', `${badCountry}: ignored, the number is international`);
+  const enrichment = enrichPhone(phone);
+  return {
+    ok: true,
+    row: {
+      ...rowFields(f, opts, warn, text, enrichment.currency),
+      e164: phone.e164,
+      extension: phone.extension ?? null,
+      lineType: phone.type,
+      country: enrichment.country,
+      region: enrichment.region,
+      currency: enrichment.currency,
+      language: enrichment.language,
+      timeZones: [...enrichment.timeZones],
+    },
+    warnings,
+  };
+}
+
+type Warn = (field: IntakeField, reason: WarningReason, detail: string) => void;
+type Text = (field: 'name' | 'channel_tag' | 'device_id' | 'consent_source' | 'external_id' | 'shipping_address') => string | null;
+
+/**
+ * Every field of a row but its number and what the number tells (for a row without a phone: none
+ * of it). A bad value is left empty with a warning.
+ */
+function rowFields(f: RawFields, opts: RowOptions, warn: Warn, text: Text, countryCurrency: string | null): IntakeRow {
   let email: string | null = null;
   if (f.email) {
     const e = normalizeEmail(f.email);
@@ -166,28 +212,18 @@ export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
     if (c === undefined) warn('currency', 'invalid_currency', `currency is not an ISO 4217 code: "${clip(f.currency)}"`);
     else currency = c;
   }
-  const text = (field: 'name' | 'channel_tag' | 'device_id' | 'consent_source' | 'external_id' | 'shipping_address'): string | null => {
-    const raw = f[field];
-    if (!raw) return null;
-    const { text, stripped } = cleanText(raw);
-    if (stripped) warn(field, 'control_characters', `${field} had control characters (such as NUL), removed`);
-    return text === '' ? null : text;
-  };
   const consentSource = text('consent_source');
   const channelTag = text('channel_tag');
   const address = text('shipping_address');
-  const enrichment = enrichPhone(phone);
   return {
-    ok: true,
-    row: {
-      e164: phone.e164,
-      extension: phone.extension ?? null,
-      lineType: phone.type,
-      country: enrichment.country,
-      region: enrichment.region,
-      currency: enrichment.currency,
-      language: enrichment.language,
-      timeZones: [...enrichment.timeZones],
+      e164: '',
+      extension: null,
+      lineType: 'unknown',
+      country: null,
+      region: null,
+      currency: null,
+      language: null,
+      timeZones: [],
       email,
       name: text('name'),
       lastOrderAt,
@@ -200,9 +236,7 @@ export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
       registeredAt,
       firstOrderAt,
       orderCount,
-      orderCurrency: currency ?? (orderValue !== null ? enrichment.currency : null),
+      orderCurrency: currency ?? (orderValue !== null ? countryCurrency : null),
       shippingAddress: address === null ? null : address.replace(/\s+/g, ' '),
-    },
-    warnings,
   };
 }
