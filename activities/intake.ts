@@ -12,7 +12,7 @@ import type { ScorePolicy } from '../core/score';
 import type { NumberLookup } from '../channels/number-lookup';
 import { contactFactsOf } from '../core/activity';
 import { ContactWriter, nextContactIds } from '../db/contact-writer';
-import { attachPendingEvents } from '../db/events';
+import { attachCustomerEvents, attachPendingEvents } from '../db/events';
 import { applyPendingOptOuts, settlePendingOptOuts } from '../db/pending-optouts';
 import { refoldContacts } from './events';
 import { lockContactsByHash, type StoredContact } from '../db/contacts';
@@ -68,8 +68,10 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
       for await (const staged of stagedGroups(client, importId, lo, hi, FETCH_ROWS)) await mergeGroups(client, staged, writer, ctx);
       await writer.write(client);
       const idOf = writer.idOf;
-      // Behaviour events that arrived before their number was a contact attach now (core/events.ts).
-      await refoldContacts(client, deps, await attachPendingEvents(client, idOf), ctx.now);
+      // Behaviour events that arrived before their number (or customer id) was a contact's attach now.
+      const attached = await attachPendingEvents(client, idOf);
+      for (const [id, tags] of await attachCustomerEvents(client, writer.linkedIds)) attached.set(id, [...(attached.get(id) ?? []), ...tags]);
+      await refoldContacts(client, deps, attached, ctx.now);
       // So do opt-outs (a STOP from the number before it was a contact): it comes in opted out.
       await applyPendingOptOuts(client, idOf);
       return idOf;

@@ -1,3 +1,5 @@
+import type { PoolClient } from 'pg';
+import { copyRows } from './copy';
 import type { Pool } from './pool';
 
 /**
@@ -35,4 +37,20 @@ export async function* importLines(pool: Pool, table: ImportLineTable, importId:
     const last = rows[rows.length - 1]!;
     after = [Number(last.line_no), keyed ? String(last.field) : ''];
   }
+}
+
+/** An imported row's (or event's) optional field left empty or cleaned, and why. */
+export interface WarningRecord {
+  line: number;
+  field: string;
+  reason: string;
+  detail: string;
+}
+
+const DETAIL_LIMIT = 500;
+
+export async function recordWarnings(client: PoolClient, table: 'import_warnings' | 'event_import_warnings', importId: number, warnings: readonly WarningRecord[]): Promise<void> {
+  if (warnings.length === 0) return;
+  const clip = (s: string) => (s.length > DETAIL_LIMIT ? `${s.slice(0, DETAIL_LIMIT)}…` : s);
+  await copyRows(client, table, ['import_id', 'line_no', 'field', 'reason', 'detail'], warnings.map((w) => [importId, w.line, w.field, w.reason, clip(w.detail)]));
 }

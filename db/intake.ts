@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { Pool } from './pool';
 import { inTransaction } from './transaction';
 import { copyRows } from './copy';
+export { recordWarnings, type WarningRecord } from './import-lines';
 import { MAX_PARTITIONS, partRange } from '../core/intake/staged';
 
 /**
@@ -89,19 +90,6 @@ export async function recordRejects(client: PoolClient, importId: number, reject
     ['import_id', 'line_no', 'reason', 'detail', 'raw'],
     rejects.map((r) => [importId, r.line, r.reason, r.detail, clipRaw(r.raw)]),
   );
-}
-
-/** An imported row's optional field left empty or cleaned, and why. */
-export interface WarningRecord {
-  line: number;
-  field: string;
-  reason: string;
-  detail: string;
-}
-
-export async function recordWarnings(client: PoolClient, table: 'import_warnings' | 'event_import_warnings', importId: number, warnings: readonly WarningRecord[]): Promise<void> {
-  if (warnings.length === 0) return;
-  await copyRows(client, table, ['import_id', 'line_no', 'field', 'reason', 'detail'], warnings.map((w) => [importId, w.line, w.field, w.reason, clipRaw(w.detail)]));
 }
 
 /**

@@ -206,6 +206,9 @@ export interface EventBatchSummary {
   tags: Record<string, number>;
   contactsRescored: number;
   tierChanges: number;
+  /** Stored events with a property left out (missing or malformed), by reason (absent in runs recorded before warnings existed). */
+  warnings?: number;
+  warningsByReason?: Record<string, number>;
 }
 
 export interface EventImportInput {

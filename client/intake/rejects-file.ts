@@ -13,9 +13,6 @@ export function csvCell(value: string | number): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-/** The tables rejected rows are kept in, per kind of import. */
-export type RejectsTable = 'import_rejects' | 'event_import_rejects';
-
 /**
  * Writes every record of an import's rejects (line, reason, detail, raw) or warnings (line, field,
  * reason, detail) table to a CSV file; returns the count.
@@ -34,6 +31,3 @@ export async function writeLinesFile(pool: Pool, importId: number, file: string,
   await once(out, 'finish');
   return n;
 }
-
-/** Writes every rejected row of an import (line, reason, detail, raw) to a CSV file; returns the count. */
-export const writeRejectsFile = (pool: Pool, importId: number, file: string, table: RejectsTable = 'import_rejects') => writeLinesFile(pool, importId, file, table);

@@ -252,3 +252,14 @@ describe('JSON Lines objects', () => {
     expect(pickJsonFields({ mobile_no: '+8613800138000', cid: 7 }, { phone: 'mobile_no', external_id: 'cid' })).toEqual({ phone: '+8613800138000', external_id: '7' });
   });
 });
+
+describe('a row without a phone but with the customer id', () => {
+  it('is kept, to be matched by its customer id (rejected as missing_phone if nobody has it)', () => {
+    const r = validateRow({ external_id: 'C-7', order_count: '3' }, opts);
+    expect(r.ok && [r.row.e164, r.row.externalId, r.row.orderCount, r.byCustomerId?.reason]).toEqual(['', 'C-7', 3, 'missing_phone']);
+  });
+  it('a bad phone is still a reject: the id does not make a wrong number right', () => {
+    expect(validateRow({ phone: 'call me', external_id: 'C-7' }, opts)).toMatchObject({ ok: false, reason: 'not_a_number' });
+    expect(validateRow({ external_id: '  ' }, opts)).toMatchObject({ ok: false, reason: 'missing_phone' });
+  });
+});
