@@ -144,7 +144,7 @@ async function mergeGroups(client: PoolClient, staged: ReadonlyMap<string, Stage
   for (const [hash, incoming] of groups) {
     const prior = existing.get(hash);
     const { sameRange, sameDevice } = stats.get(hash) ?? NO_REGISTRATIONS;
-    const draft = mergeContact(prior?.draft ?? null, incoming, { source: options.source, consentPurpose: options.consentPurpose });
+    const draft = mergeContact(prior?.draft ?? null, incoming, { source: options.source, consentPurpose: options.consentPurpose, isNeverConsent: ctx.neverSource });
     const status = statuses.get(hash) ?? prior!.numberStatus;
     const action = actionForStatus(status);
     const facts = factsOf(prior, action.validity, sameRange, sameDevice);

@@ -140,6 +140,18 @@ export class ContactWriter {
         [addedEmails.map((x) => x[0]), addedEmails.map((x) => emailHash(x[1])), addedEmails.map((x) => x[1])],
       );
     await this.writeLinks(client);
+    // A consent the merge put in place of a LATER-dated held one replaced a bought list's opt-in
+    // (core/intake/merge.ts outranks): written as it is, before the earliest-grant upsert below.
+    const replacing = this.known.flatMap(({ id, w }) =>
+      w.draft.consents.filter((k) => w.prior!.draft.consents.some((h) => h.channel === k.channel && h.purpose === k.purpose && h.grantedAt < k.grantedAt)).map((k) => consentRow(id, k)),
+    );
+    if (replacing.length)
+      await client.query(
+        `UPDATE consents c SET source = x.source, granted_at = x.granted_at, proof = x.proof
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::json[]) AS x(contact_id, channel, purpose, source, granted_at, proof)
+         WHERE c.contact_id = x.contact_id AND c.channel = x.channel AND c.purpose = x.purpose`,
+        [0, 1, 2, 3, 4, 6].map((i) => replacing.map((row) => (i === 6 ? JSON.stringify((row[6] as { json: unknown }).json) : row[i]))),
+      );
     const merged = this.known.flatMap(({ id, w }) => w.draft.consents.map((k) => consentRow(id, k)));
     if (merged.length)
       await client.query(

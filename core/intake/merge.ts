@@ -51,6 +51,8 @@ export interface IncomingRow {
 export interface MergeContext {
   source: string;
   consentPurpose: string;
+  /** Whether a consent source is never marketing consent (a bought or rented list: contact policy consent.sources). */
+  isNeverConsent?: (source: string) => boolean;
 }
 
 const union = (a: readonly string[], b: readonly (string | null)[]) => {
@@ -69,7 +71,8 @@ const larger = (a: number | null, b: number | null) => (a === null ? b : b === n
  * Merges rows for one E.164 number into the existing contact (or a new one). Order of rows does
  * not matter for the result: the latest transaction time wins (with its order value and
  * currency), tags, sources, e-mails and devices are unions, consents are a union per (channel,
- * purpose) keeping the earliest grant and its proof, registration and first order keep the
+ * purpose) keeping the earliest grant and its proof (a consent that can count before one from a
+ * bought or rented list, whatever their times), registration and first order keep the
  * earliest date, the order count the largest. The survivor (the existing contact, else the row
  * of the latest transaction) keeps its channel tag as the primary one. Merging the same rows
  * twice changes nothing (idempotent).
@@ -126,8 +129,9 @@ export function mergeContact(existing: ContactDraft | null, incoming: readonly I
     for (const channel of channels) {
       const key = `${channel}/${ctx.consentPurpose}`;
       const held = consents.get(key);
-      if (!held || row.optInAt < held.grantedAt)
-        consents.set(key, { channel, purpose: ctx.consentPurpose, source: row.consentSource ?? ctx.source, grantedAt: row.optInAt, doubleOptIn: false, proof });
+      const source = row.consentSource ?? ctx.source;
+      if (!held || outranks({ source, grantedAt: row.optInAt }, held, ctx.isNeverConsent))
+        consents.set(key, { channel, purpose: ctx.consentPurpose, source, grantedAt: row.optInAt, doubleOptIn: false, proof });
     }
   }
   return {
@@ -148,6 +152,16 @@ export function mergeContact(existing: ContactDraft | null, incoming: readonly I
     deviceIds: union(base.deviceIds, rows.map((r) => r.row.deviceId)),
     consents: [...consents.values()].sort((a, b) => (a.channel + a.purpose).localeCompare(b.channel + b.purpose)),
   };
+}
+
+/**
+ * Which of two consents for one channel and purpose is kept: one that can count over one from a
+ * source that never does (a bought list's opt-in never hides the customer's own), else the
+ * earlier grant.
+ */
+function outranks(a: Pick<Consent, 'source' | 'grantedAt'>, held: Pick<Consent, 'source' | 'grantedAt'>, isNever?: (source: string) => boolean): boolean {
+  const [na, nh] = isNever ? [isNever(a.source), isNever(held.source)] : [false, false];
+  return na !== nh ? nh : a.grantedAt < held.grantedAt;
 }
 
 /** When a row's customer was last active: its last order, then its opt-in ('0' before any date). */

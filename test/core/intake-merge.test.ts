@@ -156,3 +156,27 @@ describe('mergeContact(): the consent source', () => {
     expect(plain.consents.map((k) => k.source)).toEqual(['crm.csv']);
   });
 });
+
+describe('mergeContact(): a bought list never hides the customer\'s own consent', () => {
+  const never = (source: string) => source === 'purchased_list' || source === 'rented_list';
+  const withPolicy = { ...ctx, isNeverConsent: never };
+  const bought = row(2, { optInAt: '2024-01-01T00:00:00.000Z', consentSource: 'purchased_list' });
+  const form = row(3, { optInAt: '2025-06-01T00:00:00.000Z', consentSource: 'web_form' });
+  const sms = (d: ContactDraft) => d.consents.find((k) => k.channel === 'sms');
+
+  it('a later opt-in of the customer\'s own wins over an earlier bought one, in either order of the rows', () => {
+    for (const rows of [[bought, form], [form, bought]]) expect(sms(mergeContact(null, rows, withPolicy))).toMatchObject({ source: 'web_form', grantedAt: '2025-06-01T00:00:00.000Z', proof: { line: 3 } });
+  });
+
+  it('a stored bought consent is replaced by a later import\'s own; a bought one never replaces a stored own', () => {
+    const stored = mergeContact(null, [bought], withPolicy);
+    expect(sms(mergeContact(stored, [form], withPolicy))).toMatchObject({ source: 'web_form' });
+    const own = mergeContact(null, [form], withPolicy);
+    expect(sms(mergeContact(own, [bought], withPolicy))).toMatchObject({ source: 'web_form', grantedAt: '2025-06-01T00:00:00.000Z' });
+  });
+
+  it('two bought opt-ins: the earlier, as for any two of a kind', () => {
+    const later = row(4, { optInAt: '2024-06-01T00:00:00.000Z', consentSource: 'rented_list' });
+    expect(sms(mergeContact(null, [later, bought], withPolicy))).toMatchObject({ source: 'purchased_list' });
+  });
+});
