@@ -13,7 +13,16 @@ const MIX: Array<[CountryCode, number]> = [
   ['SG', 1], ['CA', 2], ['KR', 1], ['ES', 1], ['IT', 1], ['NG', 1],
 ];
 
-export async function generateContacts(file: string, rows: number, seed = 42): Promise<void> {
+export interface GenerateOptions {
+  /**
+   * Also the columns of a CRM export: customer id, registration date, first order, order count,
+   * currency and shipping address, with the bad optional values a real one has (a day-first date,
+   * "yesterday", a negative amount, a NUL byte in a name): warnings, not rejects.
+   */
+  crm?: boolean;
+}
+
+export async function generateContacts(file: string, rows: number, seed = 42, options: GenerateOptions = {}): Promise<void> {
   let s = seed >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
@@ -22,7 +31,7 @@ export async function generateContacts(file: string, rows: number, seed = 42): P
   // Earlier numbers, to repeat as duplicates written another way.
   const seen: Array<{ spaced: string; cc: CountryCode }> = [];
   const out = createWriteStream(file);
-  out.write('phone,email,name,country,last_order_at,order_value,channel,opt_in_at\n');
+  out.write(`phone,email,name,country,last_order_at,order_value,channel,opt_in_at${options.crm ? ',customer_id,created_at,first_order_at,order_count,currency,shipping_address' : ''}\n`);
   for (let i = 0; i < rows; i++) {
     let cc: CountryCode;
     let phone: string;
@@ -60,11 +69,26 @@ export async function generateContacts(file: string, rows: number, seed = 42): P
     const value = last ? (rnd() * 400).toFixed(2) : '';
     const channel = pick(['app', 'web', 'wechat', 'store', 'partner']);
     const optIn = rnd() < 0.8 ? `2025-${String(1 + Math.floor(rnd() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}T10:00:00Z` : '';
-    const line = `${csv(phone)},${email},${name},${rnd() < 0.3 ? cc : ''},${last},${value},${channel},${optIn}\n`;
+    const crm = options.crm ? crmColumns(i, rnd, last) : '';
+    const line = `${csv(phone)},${email},${name},${rnd() < 0.3 ? cc : ''},${last},${value},${channel},${optIn}${crm}\n`;
     if (!out.write(line)) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
 }
+
+/** The CRM export's own columns of row i (leading comma), about 2% of them bad. */
+function crmColumns(i: number, rnd: () => number, lastOrder: string): string {
+  const day = (y0: number, years: number) => `${y0 + Math.floor(rnd() * years)}-${String(1 + Math.floor(rnd() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`;
+  const bad = rnd();
+  const created = bad < 0.01 ? '31/02/2026' : bad < 0.015 ? 'yesterday' : day(2018, 7);
+  const firstOrder = lastOrder && rnd() < 0.5 ? day(2019, 6) : '';
+  const count = lastOrder ? String(1 + Math.floor(rnd() * 40)) : rnd() < 0.5 ? '0' : '';
+  const currency = rnd() < 0.1 ? pickOf(rnd, ['USD', 'EUR', 'CNY', 'rmb']) : '';
+  const address = rnd() < 0.6 ? `"${1 + Math.floor(rnd() * 200)} ${pickOf(rnd, ['Elm St', 'Jianguo Rd', 'High St', 'Rua Augusta', 'MG Road'])}, ${pickOf(rnd, ['Springfield', 'Beijing', 'London', 'São Paulo', 'Bengaluru'])}${bad > 0.995 ? '\u0000' : ''}"` : '';
+  return `,C-${i},${created},${firstOrder},${count},${currency},${address}`;
+}
+
+const pickOf = <T,>(rnd: () => number, xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
 
 const csv = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
