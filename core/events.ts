@@ -126,7 +126,11 @@ export class TagRulesError extends Error {
 /** Validates a parsed rules document (undefined = the defaults). Throws TagRulesError listing every problem. */
 export function parseTagRules(raw: unknown, source?: string): TagRules {
   const r = tagRulesFileSchema.safeParse(raw ?? {});
-  if (!r.success) throw new TagRulesError(r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`), source);
+  if (!r.success)
+    throw new TagRulesError(
+      r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}${i.code === 'unrecognized_keys' ? `; the rules' keys are: ${Object.keys(tagRulesFileSchema.shape).join(', ')}` : ''}`),
+      source,
+    );
   const tags = new Map<string, StandardTag>(STANDARD_TAGS.map((t) => [t, t]));
   if (!r.data.replaceDefaults) for (const [from, to] of Object.entries(DEFAULT_TAG_RULES)) tags.set(from, to);
   const clashes: string[] = [];

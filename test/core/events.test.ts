@@ -69,7 +69,7 @@ describe('source names -> standard tags', () => {
   it.each([
     [{ tags: { x: 'not_a_tag' } }, /tags\.x: must be one of/],
     [{ tags: { purchase: 'login' } }, /a standard tag cannot be mapped to another/],
-    [{ tagz: {} }, /Unrecognized key/],
+    [{ tagz: {} }, /Unrecognized key: "tagz"; the rules' keys are: description, tags, properties, fields, replaceDefaults/],
     [{ properties: { purchase: { order_id: 5 } } }, /properties\.purchase\.order_id/],
     [[1], /\(root\)/],
   ])('rejects bad rules %j', (raw, message) => {
