@@ -2,7 +2,7 @@ import { enrichPhone, normalizePhone, type CountryCode, type PhoneType } from '.
 import { normalizeEmail } from '../email';
 import { normalizeConsentSource } from '../policy/consent';
 import type { IntakeField, RawFields } from './fields';
-import { cleanText, clip, parseAmount, parseCount, parseCurrency, parseInstant } from './values';
+import { cleanText, clip, parseAmount, parseCount, parseCurrency, parseInstant, withoutControls } from './values';
 
 export { parseAmount, parseInstant } from './values';
 
@@ -117,6 +117,16 @@ export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
       if (usable === fields) usable = { ...fields };
       delete usable[field as IntakeField];
     }
+  }
+  // The phone and the e-mail are parsed, not cleaned as text: a control byte in them (a NUL) is
+  // stripped here, with a warning, before it makes a good number unreadable or an address
+  // unmatchable.
+  for (const field of ['phone', 'email'] as const) {
+    const clean = usable[field] === undefined ? null : withoutControls(usable[field]!);
+    if (clean === null) continue;
+    if (usable === fields) usable = { ...fields };
+    usable[field] = clean;
+    warn(field, 'control_characters', `${field} had control characters (such as NUL), removed`);
   }
   const f = usable;
   let country = opts.defaultCountry;

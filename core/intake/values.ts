@@ -25,6 +25,9 @@ export function cleanText(s: string): { text: string; stripped: boolean } {
   return { text: (stripped ? n.replace(STRIPPED_CONTROLS, '') : n).replace(WHITESPACE_CONTROLS, ' ').trim(), stripped };
 }
 
+/** The value without its control bytes, or null when it has none (the common case: one test). */
+export const withoutControls = (s: string): string | null => (HAS_STRIPPED_CONTROL.test(s) ? s.replace(STRIPPED_CONTROLS, '') : null);
+
 const DATE_ONLY = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/;
 const DATE_TIME = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 

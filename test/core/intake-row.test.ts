@@ -80,9 +80,15 @@ describe('validateRow keeps a row with a usable phone and leaves a bad optional 
     ['a NUL byte in a name', { name: 'Li\u0000Wei' }, 'name', 'LiWei'],
     ['an escape byte in a tag', { channel_tag: 'we\u001bchat' }, 'channelTag', 'wechat'],
     ['a DEL in an address', { shipping_address: '1 Main\u007f St' }, 'shippingAddress', '1 Main St'],
+    ['a NUL in an e-mail', { email: 'li\u0000@example.com' }, 'email', 'li@example.com'],
   ] as const)('%s is stripped and reported', (_label, fields, key, want) => {
     const r = validateRow({ phone: PHONE, ...fields }, opts);
     expect(r.ok && [r.row[key], r.warnings.map((w) => `${w.field}:${w.reason}`)]).toEqual([want, [`${Object.keys(fields)[0]}:control_characters`]]);
+  });
+
+  it('a NUL in the phone number is stripped and reported, the number read', () => {
+    const r = validateRow({ phone: '+86 138\u00000013 8000' }, opts);
+    expect(r.ok && [r.row.e164, r.warnings.map((w) => `${w.field}:${w.reason}`)]).toEqual(['+8613800138000', ['phone:control_characters']]);
   });
 
   it('a line break or tab is a space, not a warning', () => {
