@@ -77,7 +77,7 @@ export async function generateContacts(file: string, rows: number, seed = 42, op
   await once(out, 'finish');
 }
 
-/** The CRM export's own columns of row i (leading comma), about 2% of them bad. */
+/** The CRM export's own columns of row i (leading comma): about 4% of the rows with a bad value (day-first or worded dates, a currency that is no ISO code, a NUL byte). */
 function crmColumns(i: number, rnd: () => number, lastOrder: string): string {
   const day = (y0: number, years: number) => `${y0 + Math.floor(rnd() * years)}-${String(1 + Math.floor(rnd() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`;
   const bad = rnd();
