@@ -7,7 +7,7 @@ import type { Pool } from '../db/pool';
 import type { EmailSender } from '../channels/email';
 import type { SmsSender } from '../channels/sms';
 import { createCampaignActivities } from './campaign';
-import { createEventActivities } from './events';
+import { createEventActivities } from './event-import';
 import { createIntakeActivities } from './intake';
 import { createLedgerSweepActivities } from './ledger-sweep';
 import { createRecheckActivities } from './recheck';

@@ -14,22 +14,9 @@ import { composeSms, type ComposedSms } from '../core/sms';
 import { statusCallbackUrlFor, type SmsSender, type SmsSendResult } from '../channels/sms';
 import { adoptStaleSending, markSending, recordResults } from '../db/ledger';
 import type { Pool } from '../db/pool';
-import {
-  candidateView,
-  closeCase,
-  gatherLinks,
-  markConfirmationSent,
-  mergeConfirmed,
-  openCase,
-  openCaseOf,
-  recordMatch,
-  reserveRecoverySend,
-  selfReportedLink,
-  aliasTarget,
-  findDeadContacts,
-  type MergeResult,
-  type RecoveryCase,
-} from '../db/recovery';
+import { aliasTarget, candidateView, closeCase, findDeadContacts, markConfirmationSent, openCase, openCaseOf, recordMatch, reserveRecoverySend, type RecoveryCase } from '../db/recovery';
+import { gatherLinks, selfReportedLink } from '../db/recovery-links';
+import { mergeConfirmed, type MergeResult } from '../db/recovery-merge';
 import { recordSuppression } from '../db/suppressions';
 import { inTransaction } from '../db/transaction';
 import type { ScorePolicy } from '../core/score-policy';

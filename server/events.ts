@@ -61,6 +61,7 @@ export function registerEventsApi(app: FastifyInstance, deps: { pool: Pool }, op
         rejected: summary.rejected,
         unknown_tags: summary.unknownTags,
         unmatched: summary.unmatched,
+        warnings: summary.warnings ?? 0,
         results: results.map(view),
       });
     });
@@ -78,6 +79,8 @@ function view(r: EventResult) {
     contact_id: r.contactId,
     ...(r.tag === null ? { unknown_tag: true } : {}),
     ...(r.contactId === null ? { unmatched: true } : {}),
+    // Stored without a missing or malformed property: what was left out, and why.
+    ...(r.warnings ? { warnings: r.warnings.map((w) => ({ field: w.field, reason: w.reason, message: w.detail })) } : {}),
   };
 }
 

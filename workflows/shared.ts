@@ -37,6 +37,8 @@ export interface IntakeInput {
   validRows: number;
   /** Rows rejected while reading and validating the file, by reason. */
   rejectedByReason: Record<string, number>;
+  /** Valid rows' optional fields left empty or cleaned, by reason (absent in runs started before warnings existed). */
+  warningsByReason?: Record<string, number>;
   /** Merge activities in flight at once. */
   parallelism: number;
   /** Hash ranges of the merge phase. */
@@ -59,6 +61,8 @@ export interface IntakeTotals {
   tiers: Record<string, number>;
   timeZones: Record<string, number>;
   consentNever?: Record<string, number>;
+  /** Staged rows without a phone whose customer id named no contact, by reason. */
+  rejectedAtIndex?: Record<string, number>;
 }
 
 export interface IntakePartitionResult {
@@ -70,7 +74,7 @@ export interface IntakePartitionResult {
   tierChanges: number;
   /** Contacts per candidate time zone. */
   timeZones: Record<string, number>;
-  /** Rows with an opt-in whose consent source is never marketing consent (purchased_list, rented_list), by source. */
+  /** Rows whose consent source is never marketing consent (purchased_list, rented_list), by source. */
   consentNever: Record<string, number>;
 }
 
@@ -80,6 +84,9 @@ export interface IntakeReport {
   accepted: number;
   rejected: number;
   rejectedByReason: Record<string, number>;
+  /** Accepted rows imported with an optional field left empty or cleaned (one per field), by reason. */
+  warnings?: number;
+  warningsByReason?: Record<string, number>;
   /** Valid rows that merged into another row of the file or into an existing contact. */
   mergedDuplicates: number;
   contacts: number;
@@ -199,6 +206,9 @@ export interface EventBatchSummary {
   tags: Record<string, number>;
   contactsRescored: number;
   tierChanges: number;
+  /** Stored events with a property left out (missing or malformed), by reason (absent in runs recorded before warnings existed). */
+  warnings?: number;
+  warningsByReason?: Record<string, number>;
 }
 
 export interface EventImportInput {

@@ -42,6 +42,7 @@ function masked(p: ContactProfile): ContactProfile {
     phone: maskPhone(p.phone),
     emails: p.emails.map(maskEmail),
     recovery: p.recovery.map((k) => ({ ...k, candidate: k.candidate ? maskPhone(k.candidate) : null })),
+    fromSource: { ...p.fromSource, shippingAddress: p.fromSource.shippingAddress === null ? null : maskAddress(p.fromSource.shippingAddress) },
     identity: { ...p.identity, aliases: p.identity.aliases.map((a) => ({ ...a, phone: maskPhone(a.phone) })) },
   };
 }
@@ -53,7 +54,8 @@ function render(p: ContactProfile): string {
     `  line ${p.lineType}, ${p.country ?? '?'} (${p.region ?? '?'}), ${p.language ?? '?'}, ${p.currency ?? '?'}; zones ${p.timeZones.join(', ')}`,
     `  number ${p.numberStatus} -> ${p.validity}; SMS ${p.smsEligible ? 'eligible' : 'NOT eligible'}${p.quarantined ? '; QUARANTINED' : ''}; recheck after ${p.recheckAfter ?? '-'}`,
     `  e-mail ${p.emails.join(', ') || '-'}; tags ${p.channelTags.join(', ') || '-'}; sources ${p.sources.join(', ')}`,
-    `  last order ${p.lastOrderAt ?? '-'}; order value ${p.orderValue ?? '-'}`,
+    `  last order ${p.lastOrderAt ?? '-'}; order value ${p.orderValue ?? '-'}${p.fromSource.orderCurrency ? ` ${p.fromSource.orderCurrency}` : ''}`,
+    ...sourceLines(p),
     ...activityLines(p),
     `  consents:${p.consents.length ? '' : ' none'}`,
     ...p.consents.map((k) => `    ${k.channel}/${k.purpose} from ${k.source} at ${k.grantedAt}${k.doubleOptIn ? ' (double opt-in)' : ''} proof ${JSON.stringify(k.proof)}`),
@@ -64,6 +66,23 @@ function render(p: ContactProfile): string {
     `  tier history:`,
     ...p.tierHistory.map((h) => `    ${h.at}  ${h.from ?? '-'} -> ${h.to}  score ${h.score}  (${h.cause})`),
   ].join('\n');
+}
+
+/** An address shown as its first word and a count: enough to recognise, not to read out. */
+const maskAddress = (a: string) => `${a.split(/[\s,]/)[0]!.slice(0, 12)}… (${a.length} characters)`;
+
+/** What the source's files said: customer ids, primary tag, registration, first order, order count, address. */
+function sourceLines(p: ContactProfile): string[] {
+  const s = p.fromSource;
+  const facts = [
+    s.customerIds.length ? `customer id ${s.customerIds.map((x) => `${x.id} (${x.source})`).join(', ')}` : '',
+    s.channelTag ? `primary tag ${s.channelTag}` : '',
+    s.registeredAt ? `registered ${s.registeredAt}` : '',
+    s.firstOrderAt ? `first order ${s.firstOrderAt}` : '',
+    s.orderCount !== null ? `orders (source) ${s.orderCount}` : '',
+    s.shippingAddress ? `ships to ${s.shippingAddress}` : '',
+  ].filter(Boolean);
+  return facts.length ? [`  ${facts.join('; ')}`] : [];
 }
 
 /** Behaviour (from events) and the number's recheck history, when there is any. */

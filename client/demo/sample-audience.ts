@@ -21,8 +21,21 @@ const MIX: Array<[CountryCode, number]> = [
 export const SAMPLE_AS_OF = new Date('2026-11-25T12:00:00Z');
 const USD = { code: 'USD', perUsd: 1 };
 
+export interface GenerateOptions {
+  /** Also write the contacts' behaviour events to this file (JSON Lines). */
+  events?: string;
+  /** The instant the customers' histories end (default SAMPLE_AS_OF). */
+  asOf?: Date;
+  /**
+   * Also a CRM export's own columns: customer id, registration date and shipping address, with the
+   * bad optional values a real one has (a day-first date, "yesterday", a NUL byte in an address):
+   * warnings, not rejects.
+   */
+  crm?: boolean;
+}
+
 /** Writes `rows` contacts to `file`; with `opts.events`, their events to that file (JSON Lines). Returns the number of events. */
-export async function generateContacts(file: string, rows: number, seed = 42, opts: { events?: string; asOf?: Date } = {}): Promise<number> {
+export async function generateContacts(file: string, rows: number, seed = 42, opts: GenerateOptions = {}): Promise<number> {
   let s = seed >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const asOf = opts.asOf ?? SAMPLE_AS_OF;
@@ -34,7 +47,7 @@ export async function generateContacts(file: string, rows: number, seed = 42, op
   // Earlier numbers, to repeat as duplicates written another way.
   const seen: Array<{ spaced: string; cc: CountryCode }> = [];
   const out = createWriteStream(file);
-  out.write('phone,email,name,country,last_order_at,order_value,currency,order_count,first_order_at,channel,opt_in_at\n');
+  out.write(`phone,email,name,country,last_order_at,order_value,currency,order_count,first_order_at,channel,opt_in_at${opts.crm ? ',customer_id,created_at,shipping_address' : ''}\n`);
   for (let i = 0; i < rows; i++) {
     let cc: CountryCode;
     let phone: string;
@@ -77,9 +90,10 @@ export async function generateContacts(file: string, rows: number, seed = 42, op
     const first = c.firstOrderAt ? c.firstOrderAt.toISOString().slice(0, 10) : '';
     const channel = pick(['app', 'web', 'wechat', 'store', 'partner']);
     const optIn = rnd() < 0.8 ? new Date(Math.min(asOf.getTime(), c.registeredAt.getTime() + rnd() * 30 * 86_400_000)).toISOString() : '';
+    const crm = opts.crm ? crmColumns(i, rnd) : '';
     // Values in USD, and the file says so: once the import maps a currency column, a value without
     // one is read in the currency of the number's country.
-    const line = `${csv(phone)},${email},${name},${rnd() < 0.3 ? cc : ''},${last},${value},${value ? 'USD' : ''},${c.orderCount},${first},${channel},${optIn}\n`;
+    const line = `${csv(phone)},${email},${name},${rnd() < 0.3 ? cc : ''},${last},${value},${value ? 'USD' : ''},${c.orderCount},${first},${channel},${optIn}${crm}\n`;
     if (!out.write(line)) await once(out, 'drain');
     if (events && e164 && !badDate) {
       for (const e of eventsOf(c, e164, `s${seed}-${i}`, asOf, rnd, USD)) {
@@ -96,5 +110,16 @@ const end = async (s: WriteStream) => {
   s.end();
   await once(s, 'finish');
 };
+
+/** The CRM export's own columns of row i (leading comma): about 2% of the rows with a bad value (day-first or worded dates, a NUL byte). */
+function crmColumns(i: number, rnd: () => number): string {
+  const day = (y0: number, years: number) => `${y0 + Math.floor(rnd() * years)}-${String(1 + Math.floor(rnd() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`;
+  const bad = rnd();
+  const created = bad < 0.01 ? '31/02/2026' : bad < 0.015 ? 'yesterday' : day(2018, 7);
+  const address = rnd() < 0.6 ? `"${1 + Math.floor(rnd() * 200)} ${pickOf(rnd, ['Elm St', 'Jianguo Rd', 'High St', 'Rua Augusta', 'MG Road'])}, ${pickOf(rnd, ['Springfield', 'Beijing', 'London', 'São Paulo', 'Bengaluru'])}${bad > 0.995 ? '\u0000' : ''}"` : '';
+  return `,C-${i},${created},${address}`;
+}
+
+const pickOf = <T,>(rnd: () => number, xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
 
 const csv = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);

@@ -84,7 +84,8 @@ describe('categoryMatchOf', () => {
 describe('scoreInputsOf: the customer file and the events together', () => {
   const draft: ContactDraft = {
     e164: '+12125550100', extension: null, lineType: 'mobile', country: 'US', region: 'NY', currency: 'USD', language: 'en', timeZones: ['America/New_York'],
-    name: null, emails: [], channelTags: [], sources: ['t'], deviceIds: [], lastOrderAt: null, orderValue: null, consents: [],
+    name: null, emails: [], channelTags: [], channelTag: null, sources: ['t'], deviceIds: [], lastOrderAt: null, orderValue: null, orderCurrency: null,
+    registeredAt: null, firstOrderAt: null, orderCount: null, shippingAddress: null, consents: [],
   };
   const facts: ContactFacts = contactFactsOf(undefined, 'reachable');
 
