@@ -36,6 +36,8 @@ export interface RecoveryCase {
   reminderSentAt: string | null;
   repliedAt: string | null;
   closedAt: string | null;
+  /** A reported change while the current number is reachable: it is told ('notify') or must agree ('consent'); null: nobody to tell. */
+  currentCheck: 'notify' | 'consent' | null;
 }
 
 /**
@@ -73,6 +75,7 @@ const toCase = (r: Record<string, any>): RecoveryCase => ({
   reminderSentAt: iso(r.reminder_sent_at),
   repliedAt: iso(r.replied_at),
   closedAt: iso(r.closed_at),
+  currentCheck: r.current_check ?? null,
 });
 
 export async function getCase(pool: Pool | PoolClient, id: number): Promise<RecoveryCase | undefined> {

@@ -1,5 +1,5 @@
 /**
- * The transactional lane's single-message API, behind the API's bearer token (server/api-auth.ts):
+ * The transactional lane's single-message API, scope messages:send (server/api.ts):
  *
  * `POST /v1/messages` with an `Idempotency-Key` header and
  * `{"contact_id": 123 | "phone": "+1212...", "channel"?: "sms"|"email", "text", "subject"?, "urgent"?}`:
@@ -15,51 +15,47 @@ import { acceptMessage, type MessagesLink } from '../client/messages/transaction
 import { checkIdempotencyKey, checkMessageRequest } from '../core/message-request';
 import { messageView, type MessageView } from '../db/messages';
 import type { Pool } from '../db/pool';
-import { jsonBodyErrors, protectApi } from './api-auth';
 
 export interface MessagesApiOptions {
-  apiToken: string | undefined;
   link: Pick<MessagesLink, 'start'>;
   now?: () => Date | Promise<Date>;
   log?: (message: string) => void;
 }
 
+/** The largest valid request: an e-mail of MAX_EMAIL_TEXT (100,000) characters, with room for its JSON. */
 const BODY_LIMIT = 256 * 1024;
 
-export function registerMessagesApi(app: FastifyInstance, deps: { pool: Pool }, opts: MessagesApiOptions): void {
+export function registerMessagesApi(api: FastifyInstance, deps: { pool: Pool }, opts: MessagesApiOptions): void {
   const now = opts.now ?? (() => new Date());
   const log = opts.log ?? (() => {});
-  app.register(async (api) => {
-    protectApi(api, opts.apiToken, jsonBodyErrors(BODY_LIMIT));
-    api.post('/v1/messages', { bodyLimit: BODY_LIMIT }, async (req, reply) => {
-      if (!/^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '')) return reply.code(415).send({ error: 'send the body as application/json' });
-      const key = checkIdempotencyKey(req.headers['idempotency-key']);
-      if (!key.ok) return reply.code(key.status).send({ error: key.error, reason: key.reason });
-      const body = checkMessageRequest(req.body);
-      if (!body.ok) return reply.code(body.status).send({ error: body.error, reason: body.reason });
+  api.post('/v1/messages', { bodyLimit: BODY_LIMIT, config: { scope: 'messages:send' } }, async (req, reply) => {
+    if (!/^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '')) return reply.code(415).send({ error: 'send the body as application/json', reason: 'unsupported_media_type' });
+    const key = checkIdempotencyKey(req.headers['idempotency-key']);
+    if (!key.ok) return reply.code(key.status).send({ error: key.error, reason: key.reason });
+    const body = checkMessageRequest(req.body);
+    if (!body.ok) return reply.code(body.status).send({ error: body.error, reason: body.reason });
 
-      const r = await acceptMessage({ pool: deps.pool, link: opts.link, now }, key.value, body.value);
-      switch (r.kind) {
-        case 'unprocessable':
-          return reply.code(422).send({ error: r.error, reason: r.reason });
-        case 'conflict':
-          return reply.code(409).send({ error: 'this Idempotency-Key was already used for another message: use a new key for a new message', reason: 'idempotency_key_reused', message_id: r.message.id });
-        case 'unavailable':
-          log(`message ${r.message.id}: recorded, workflow not started (${r.cause})`);
-          return reply.code(503).header('retry-after', '5').send({ error: 'the message is recorded but could not be started: retry with the same Idempotency-Key', message_id: r.message.id });
-        case 'accepted':
-          if (!r.replayed) log(`message ${r.message.id}: ${r.message.channel}${r.message.urgent ? ' urgent' : ''} to contact ${r.message.contactId} accepted (campaign ${r.message.campaignId})`);
-          if (r.replayed) reply.header('idempotent-replayed', 'true');
-          return reply.code(202).send({ message_id: r.message.id, status: 'accepted' });
-      }
-    });
+    const r = await acceptMessage({ pool: deps.pool, link: opts.link, now }, key.value, body.value);
+    switch (r.kind) {
+      case 'unprocessable':
+        return reply.code(422).send({ error: r.error, reason: r.reason });
+      case 'conflict':
+        return reply.code(409).send({ error: 'this Idempotency-Key was already used for another message: use a new key for a new message', reason: 'idempotency_key_reused', message_id: r.message.id });
+      case 'unavailable':
+        log(`message ${r.message.id}: recorded, workflow not started (${r.cause})`);
+        return reply.code(503).header('retry-after', '5').send({ error: 'the message is recorded but could not be started: retry with the same Idempotency-Key', reason: 'temporal_unavailable', message_id: r.message.id });
+      case 'accepted':
+        if (!r.replayed) log(`message ${r.message.id}: ${r.message.channel}${r.message.urgent ? ' urgent' : ''} to contact ${r.message.contactId} accepted (campaign ${r.message.campaignId})`);
+        if (r.replayed) reply.header('idempotent-replayed', 'true');
+        return reply.code(202).send({ message_id: r.message.id, status: 'accepted' });
+    }
+  });
 
-    api.get<{ Params: { id: string } }>('/v1/messages/:id', async (req, reply) => {
-      const id = /^[1-9]\d{0,15}$/.test(req.params.id) ? Number(req.params.id) : NaN;
-      const view = Number.isSafeInteger(id) ? await messageView(deps.pool, id) : undefined;
-      if (!view) return reply.code(404).send({ error: `no message ${JSON.stringify(req.params.id).slice(0, 40)}` });
-      return reply.send(present(view));
-    });
+  api.get<{ Params: { id: string } }>('/v1/messages/:id', { config: { scope: 'messages:send' } }, async (req, reply) => {
+    const id = /^[1-9]\d{0,15}$/.test(req.params.id) ? Number(req.params.id) : NaN;
+    const view = Number.isSafeInteger(id) ? await messageView(deps.pool, id) : undefined;
+    if (!view) return reply.code(404).send({ error: `no message ${JSON.stringify(req.params.id).slice(0, 40)}`, reason: 'unknown_message' });
+    return reply.send(present(view));
   });
 }
 
