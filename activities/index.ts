@@ -10,6 +10,7 @@ import { createCampaignActivities } from './campaign';
 import { createEventActivities } from './events';
 import { createIntakeActivities } from './intake';
 import { createRecheckActivities } from './recheck';
+import { createNumberChangeActivities } from './number-change';
 import { createRecoveryActivities } from './recovery';
 import { createSmokeActivities } from './smoke';
 
@@ -42,6 +43,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createEventActivities(deps),
   ...createRecheckActivities(deps),
   ...createRecoveryActivities(deps),
+  ...createNumberChangeActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -22,7 +22,6 @@ import {
   openCaseOf,
   recordMatch,
   selfReportedLink,
-  aliasTarget,
   findDeadContacts,
   type MergeResult,
   type RecoveryCase,
@@ -246,31 +245,6 @@ export async function detectAndMatch(
     out.push({ case: recorded, created, matched: recorded.state === 'matched' });
   }
   return out;
-}
-
-export type NumberChangeOutcome =
-  | { kind: 'matched'; case: RecoveryCase }
-  | { kind: 'unusable'; case: RecoveryCase; excluded: unknown[] }
-  | { kind: 'busy'; case: RecoveryCase }
-  | { kind: 'merged'; into: number }
-  | { kind: 'no_contact' };
-
-/**
- * The customer reports a new number (API, CLI): a case for the contact with that number as the
- * candidate, unless the number cannot be used (another active customer's, quarantined, opted
- * out), a case is already asking another number, or the contact was merged away already.
- */
-export async function reportNumberChange(pool: Pool, contactId: number, e164: string, at: Date): Promise<NumberChangeOutcome> {
-  const into = await aliasTarget(pool, contactId);
-  if (into !== undefined) return { kind: 'merged', into };
-  const exists = await pool.query('SELECT 1 FROM contacts WHERE id = $1', [contactId]);
-  if (!exists.rowCount) return { kind: 'no_contact' };
-  const [r] = await detectAndMatch(pool, [{ contactId, reason: 'self_reported', selfReportedE164: e164 }], at);
-  if (!r) return { kind: 'no_contact' };
-  // Asking that very number already: the same answer (starting again only signals the workflow).
-  if ((r.case.state === 'matched' || r.case.state === 'confirmation_sent') && r.case.candidateE164 === e164) return { kind: 'matched', case: r.case };
-  if (r.case.state === 'detected') return { kind: 'unusable', case: r.case, excluded: r.case.excluded };
-  return { kind: 'busy', case: r.case };
 }
 
 /**

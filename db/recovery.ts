@@ -8,6 +8,7 @@ import type { CandidateLink, MatchResult, OldContact } from '../core/recovery/ma
 import { enrichPhone, normalizePhone } from '../core/phone';
 import { phoneHash } from './contacts';
 import type { Pool } from './pool';
+import { deadNumberSql } from './number-change';
 import { applyPendingOptOuts, PENDING_SMS_OPT_OUT_SQL } from './pending-optouts';
 import { inTransaction } from './transaction';
 
@@ -124,9 +125,7 @@ export async function findDeadContacts(pool: Pool, opts: { minFailures: number; 
          WHEN COALESCE((c.activity ->> 'consecutiveFailures')::int, 0) >= $1 THEN 'consecutive_failures'
          ELSE COALESCE((SELECT rc.reason FROM recovery_candidates rc WHERE rc.contact_id = c.id AND rc.status = 'open' LIMIT 1), 'feedback') END AS reason
      FROM contacts c
-     WHERE (c.number_status IN ('empty', 'stopped') OR c.validity = 'unreachable'
-            OR COALESCE((c.activity ->> 'consecutiveFailures')::int, 0) >= $1
-            OR EXISTS (SELECT 1 FROM recovery_candidates rc WHERE rc.contact_id = c.id AND rc.status = 'open'))
+     WHERE ${deadNumberSql('$1')}
        AND NOT EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id)
        AND NOT EXISTS (SELECT 1 FROM recovery_cases k WHERE k.contact_id = c.id
                          AND (k.state IN ('confirmation_sent', 'refused', 'expired') OR (k.state = 'matched' AND k.workflow_id IS NOT NULL)))

@@ -50,6 +50,7 @@ function render(p: ContactProfile): string {
   const parts = p.score.parts;
   return [
     `contact ${p.id}  ${p.phone}${p.extension ? ` ext. ${p.extension}` : ''}  ${p.name ?? ''}`,
+    `  API reference ${p.publicId}`,
     `  line ${p.lineType}, ${p.country ?? '?'} (${p.region ?? '?'}), ${p.language ?? '?'}, ${p.currency ?? '?'}; zones ${p.timeZones.join(', ')}`,
     `  number ${p.numberStatus} -> ${p.validity}; SMS ${p.smsEligible ? 'eligible' : 'NOT eligible'}${p.quarantined ? '; QUARANTINED' : ''}; recheck after ${p.recheckAfter ?? '-'}`,
     `  e-mail ${p.emails.join(', ') || '-'}; tags ${p.channelTags.join(', ') || '-'}; sources ${p.sources.join(', ')}`,

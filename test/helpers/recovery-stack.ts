@@ -6,6 +6,8 @@ import { defaultActivityDeps } from '../../activities';
 import { createTwilioSender } from '../../channels/twilio';
 import { createTwilioLookup } from '../../channels/twilio-lookup';
 import { recoveryLink } from '../../client/recovery/lifecycle';
+import { DEFAULT_API_RATE } from '../../core/api-tokens';
+import { createApiToken } from '../../db/api-tokens';
 import { freePort } from '../../infra/net';
 import { startTwilioSandbox, type SandboxRule, type TwilioSandbox } from '../../sandbox/twilio-server';
 import { buildServer } from '../../server';
@@ -24,7 +26,10 @@ export interface RecoveryStack {
   worker: TestWorker;
   client: Client;
   publicBaseUrl: string;
+  /** The legacy REACHLOOP_API_TOKEN (events, messages). */
   apiToken: string;
+  /** A token of `reachloop token create --scope contacts:write` (number changes). */
+  contactsToken: string;
   logs: string[];
   /** `reachloop ARGS` in a child process against this stack's database, Temporal and task queue. */
   cli(args: string[], timeoutMs?: number): Promise<CliResult>;
@@ -33,7 +38,7 @@ export interface RecoveryStack {
 
 export const SANDBOX_FROM = '+15005550006';
 
-export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; brand?: string }): Promise<RecoveryStack> {
+export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; brand?: string; currentAnswerWithinMs?: number }): Promise<RecoveryStack> {
   const db = await isolatedDatabase();
   const authToken = randomBytes(16).toString('hex');
   const apiToken = randomBytes(16).toString('hex');
@@ -55,8 +60,9 @@ export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; 
     pool: db.pool,
     events: { apiToken },
     twilio: { publicBaseUrl, authToken: () => authToken, brand, log: (l) => logs.push(l) },
-    recovery: recoveryLink(temporalClient, db.pool, { taskQueue: worker.taskQueue, brand }),
+    recovery: recoveryLink(temporalClient, db.pool, { taskQueue: worker.taskQueue, brand, ...(o.currentAnswerWithinMs ? { currentAnswerWithinMs: o.currentAnswerWithinMs } : {}) }),
   });
+  const contactsToken = (await createApiToken(db.pool, { name: 'support-desk', scopes: ['contacts:write'], rate: DEFAULT_API_RATE })).secret;
   await app.listen({ host: '127.0.0.1', port });
   const client = await temporalClient();
   const env = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: worker.taskQueue, BRAND_NAME: brand };
@@ -68,6 +74,7 @@ export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; 
     client,
     publicBaseUrl,
     apiToken,
+    contactsToken,
     logs,
     cli: (args, timeoutMs) => runCli(args, env, timeoutMs),
     async stop() {
@@ -95,4 +102,9 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs:
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The contact's reference in the API (contacts.public_id). */
+export async function publicIdOfContact(stack: RecoveryStack, contactId: number): Promise<string> {
+  return (await stack.db.pool.query('SELECT public_id FROM contacts WHERE id = $1', [contactId])).rows[0].public_id;
 }
