@@ -6,7 +6,7 @@ import { recordSuppression } from '../db/suppressions';
 import { recoveryWorkflowId } from '../workflows/ids';
 import { recoveryStatus } from '../workflows/shared';
 import { seedContacts } from './helpers/contacts';
-import { eventually, publicIdOfContact, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
+import { closedCaseOfContact, eventually, latestCaseOf, publicIdOfContact, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
 
 // Issue 17's account takeover, end to end through the real parts (HTTP server, Temporal worker,
 // PostgreSQL, the twilio library against the local Twilio-shaped server whose scripted handsets
@@ -55,12 +55,8 @@ async function takeOver(victim: string, attacker: string) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-const caseOf = async (contactId: number) => (await s.db.pool.query('SELECT * FROM recovery_cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 1', [contactId])).rows[0];
-const closedCaseOf = (contactId: number) =>
-  eventually(async () => {
-    const k = await caseOf(contactId);
-    return k && !['detected', 'matched', 'confirmation_sent'].includes(k.state) ? k : undefined;
-  }, 60_000, `the case of contact ${contactId} to close`);
+const caseOf = (contactId: number) => latestCaseOf(s, contactId);
+const closedCaseOf = (contactId: number) => closedCaseOfContact(s, contactId);
 
 /** The customer is still themselves: no alias, their order where it was, no merge audit. */
 async function notMerged(contactId: number) {

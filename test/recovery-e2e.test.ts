@@ -7,7 +7,7 @@ import { insertCampaign } from '../db/campaigns';
 import { recoveryScanScheduleId } from '../workflows/ids';
 import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
-import { eventually, publicIdOfContact, SANDBOX_FROM, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
+import { closedCaseOfContact, latestCaseOf, publicIdOfContact, SANDBOX_FROM, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
 
 // The changed-number funnel end to end, through the real parts: campaigns send through the
 // `twilio` library to the local Twilio-shaped server, which answers 30003 twice for the old
@@ -90,12 +90,8 @@ async function show(key: string, ...flags: string[]): Promise<any> {
   return JSON.parse(r.stdout);
 }
 
-const caseOf = async (contactId: number) => (await s.db.pool.query('SELECT * FROM recovery_cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 1', [contactId])).rows[0];
-const closedCaseOf = (contactId: number) =>
-  eventually(async () => {
-    const k = await caseOf(contactId);
-    return k && !['detected', 'matched', 'confirmation_sent'].includes(k.state) ? k : undefined;
-  }, 60_000, `the case of contact ${contactId} to close`);
+const caseOf = (contactId: number) => latestCaseOf(s, contactId);
+const closedCaseOf = (contactId: number) => closedCaseOfContact(s, contactId);
 
 describe('changed-number recovery, end to end', () => {
   it('two 30003 -> scan -> confirmation SMS -> "Y" from the handset -> merged, visible in contact show', async () => {

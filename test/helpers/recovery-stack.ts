@@ -108,3 +108,17 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs:
 export async function publicIdOfContact(stack: RecoveryStack, contactId: number): Promise<string> {
   return (await stack.db.pool.query('SELECT public_id FROM contacts WHERE id = $1', [contactId])).rows[0].public_id;
 }
+
+/** The contact's latest recovery case row, as stored. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function latestCaseOf(stack: RecoveryStack, contactId: number): Promise<any> {
+  return (await stack.db.pool.query('SELECT * FROM recovery_cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 1', [contactId])).rows[0];
+}
+
+/** The contact's latest case once it is closed (confirmed, refused, expired, cancelled). */
+export function closedCaseOfContact(stack: RecoveryStack, contactId: number) {
+  return eventually(async () => {
+    const k = await latestCaseOf(stack, contactId);
+    return k && !['detected', 'matched', 'confirmation_sent'].includes(k.state) ? k : undefined;
+  }, 60_000, `the case of contact ${contactId} to close`);
+}
