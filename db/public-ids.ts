@@ -1,10 +1,13 @@
 /**
- * The contact's reference in the API (contacts.public_id, migration 0028): ct_ + 32 hex digits
- * of gen_random_uuid, so a caller cannot guess one or walk the sequential ids.
+ * The contact's reference in the API (contacts.public_id, migration 0028): ct_ + 32 hex digits of
+ * gen_random_uuid, so a caller cannot guess one or walk the sequential ids. Given on first use
+ * (shown by `contact show`, returned by the API), so imports pay nothing for it.
  */
 import type { Pool } from './pool';
 
 export const PUBLIC_ID = /^ct_[0-9a-f]{32}$/;
+
+const NEW_PUBLIC_ID_SQL = `'ct_' || replace(gen_random_uuid()::text, '-', '')`;
 
 /** The contact with this reference; undefined for anything else (malformed included). */
 export async function contactOfPublicId(pool: Pool, ref: string): Promise<number | undefined> {
@@ -13,7 +16,11 @@ export async function contactOfPublicId(pool: Pool, ref: string): Promise<number
   return rows[0] ? Number(rows[0].id) : undefined;
 }
 
+/** The contact's reference, given now if it had none; undefined when there is no such contact. */
 export async function publicIdOf(pool: Pool, contactId: number): Promise<string | undefined> {
-  const { rows } = await pool.query('SELECT public_id FROM contacts WHERE id = $1', [contactId]);
+  const { rows } = await pool.query(
+    `UPDATE contacts SET public_id = COALESCE(public_id, ${NEW_PUBLIC_ID_SQL}) WHERE id = $1 RETURNING public_id`,
+    [contactId],
+  );
   return rows[0]?.public_id;
 }

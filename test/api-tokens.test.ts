@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recoveryLink } from '../client/recovery/lifecycle';
+import { publicIdOf } from '../db/public-ids';
 import { buildServer } from '../server';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, runCli, temporalClient, type TestDatabase } from './helpers/harness';
@@ -25,7 +26,8 @@ beforeAll(async () => {
   db = await isolatedDatabase();
   env = { DATABASE_URL: db.url };
   const [id] = await seedContacts(db.pool, [{ phone: PHONE, name: 'Ana' }]);
-  contact = { id: id!, ref: (await db.pool.query('SELECT public_id FROM contacts WHERE id = $1', [id])).rows[0].public_id };
+  expect((await db.pool.query('SELECT public_id FROM contacts WHERE id = $1', [id])).rows[0].public_id).toBeNull(); // given when first shown
+  contact = { id: id!, ref: (await publicIdOf(db.pool, id!))! };
   app = buildServer({ pool: db.pool, events: { apiToken: LEGACY }, recovery: recoveryLink(temporalClient, db.pool, { taskQueue: 'never-used' }) });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
@@ -167,6 +169,9 @@ describe('number change: references and body limits', () => {
 
   it('takes the contact\'s public reference only: the sequential id, a guess and garbage get the same 404', async () => {
     expect(contact.ref).toMatch(/^ct_[0-9a-f]{32}$/);
+    expect(await publicIdOf(db.pool, contact.id)).toBe(contact.ref); // stable once given
+    const shown = await cli('contact', 'show', contact.ref, '--json');
+    expect(shown.out).toMatchObject({ id: contact.id, publicId: contact.ref });
     for (const ref of [String(contact.id), `ct_${'0'.repeat(32)}`, 'ct_zz', '%27%20OR%201%3D1']) {
       const r = await numberChange(ref, { phone: '+12015550143' }, writer);
       expect(r.status, ref).toBe(404);

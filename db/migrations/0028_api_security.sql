@@ -16,11 +16,13 @@ CREATE TABLE api_tokens (
   revoked_at      timestamptz
 );
 
--- The contact's reference in the API: 122 random bits (gen_random_uuid, PostgreSQL's strong
--- random source), so a caller cannot guess or enumerate customers as it could the sequential id.
--- Every insert path (COPY of the intake included) gets one from the default.
-ALTER TABLE contacts ADD COLUMN public_id text COLLATE "C" NOT NULL DEFAULT ('ct_' || replace(gen_random_uuid()::text, '-', ''));
-CREATE UNIQUE INDEX contacts_public_id_key ON contacts (public_id);
+-- The contact's reference in the API: ct_ + 32 hex digits of gen_random_uuid (122 random bits,
+-- PostgreSQL's strong random source), so a caller cannot guess or enumerate customers as it could
+-- the sequential id. Given when a contact is first shown (`contact show`, an API answer), not at
+-- insert: the intake's COPY of a million contacts pays nothing for it, and this ALTER rewrites no
+-- table (a nullable column without a default).
+ALTER TABLE contacts ADD COLUMN public_id text COLLATE "C";
+CREATE UNIQUE INDEX contacts_public_id_key ON contacts (public_id) WHERE public_id IS NOT NULL;
 
 -- A reported number change for a customer whose current number is still reachable: the current
 -- number is told (and, where the contact policy's consent.numberChange says so, must agree)

@@ -8,6 +8,7 @@ import { createTwilioLookup } from '../../channels/twilio-lookup';
 import { recoveryLink } from '../../client/recovery/lifecycle';
 import { DEFAULT_API_RATE } from '../../core/api-tokens';
 import { createApiToken } from '../../db/api-tokens';
+import { publicIdOf } from '../../db/public-ids';
 import { freePort } from '../../infra/net';
 import { startTwilioSandbox, type SandboxRule, type TwilioSandbox } from '../../sandbox/twilio-server';
 import { buildServer } from '../../server';
@@ -106,7 +107,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs:
 
 /** The contact's reference in the API (contacts.public_id). */
 export async function publicIdOfContact(stack: RecoveryStack, contactId: number): Promise<string> {
-  return (await stack.db.pool.query('SELECT public_id FROM contacts WHERE id = $1', [contactId])).rows[0].public_id;
+  return (await publicIdOf(stack.db.pool, contactId))!;
 }
 
 /** The contact's latest recovery case row, as stored. */
