@@ -9,9 +9,11 @@ import type { SmsSender } from '../channels/sms';
 import { createCampaignActivities } from './campaign';
 import { createEventActivities } from './events';
 import { createIntakeActivities } from './intake';
+import { createLedgerSweepActivities } from './ledger-sweep';
 import { createRecheckActivities } from './recheck';
 import { createNumberChangeActivities } from './number-change';
 import { createRecoveryActivities } from './recovery';
+import { createScheduledRunActivities } from './scheduled-runs';
 import { createSmokeActivities } from './smoke';
 
 /** Everything an activity may touch, passed in by the worker (tests pass real local parts). */
@@ -44,6 +46,8 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createRecheckActivities(deps),
   ...createRecoveryActivities(deps),
   ...createNumberChangeActivities(deps),
+  ...createScheduledRunActivities(deps),
+  ...createLedgerSweepActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;
