@@ -50,6 +50,9 @@ export function formatApiRate(r: ApiRate): string {
   return `${r.max}/${unit}`;
 }
 
+/** A contact's reference in the API (contacts.public_id): ct_ + 32 hex digits of a random UUID. */
+export const CONTACT_REF = /^ct_[0-9a-f]{32}$/;
+
 /** Every token's secret starts with this, so a leaked one is recognisable (secret scanners, logs). */
 export const TOKEN_PREFIX = 'rl_';
 

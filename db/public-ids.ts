@@ -3,9 +3,10 @@
  * gen_random_uuid, so a caller cannot guess one or walk the sequential ids. Given on first use
  * (shown by `contact show`, returned by the API), so imports pay nothing for it.
  */
+import { CONTACT_REF } from '../core/api-tokens';
 import type { Pool } from './pool';
 
-export const PUBLIC_ID = /^ct_[0-9a-f]{32}$/;
+export const PUBLIC_ID = CONTACT_REF;
 
 const NEW_PUBLIC_ID_SQL = `'ct_' || replace(gen_random_uuid()::text, '-', '')`;
 

@@ -14,12 +14,7 @@ import { storableJson } from '../core/text';
 export const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Adds the static token check and the error handler to an encapsulated Fastify plugin scope. */
-export function protectApi(
-  api: FastifyInstance,
-  apiToken: string | undefined,
-  explain: (err: Error & { code?: string }) => string = (e) => e.message,
-  tokenName = 'REACHLOOP_API_TOKEN',
-): void {
+export function protectApi(api: FastifyInstance, apiToken: string | undefined, explain: (err: Error & { code?: string }) => string, tokenName: string): void {
   const expected = apiToken ? digest(apiToken) : undefined;
   api.addHook('onRequest', async (req, reply) => {
     const token = bearerOf(req.headers.authorization);

@@ -2,7 +2,8 @@
  * The transactional lane's single-message API, scope messages:send (server/api.ts):
  *
  * `POST /v1/messages` with an `Idempotency-Key` header and
- * `{"contact_id": 123 | "phone": "+1212...", "channel"?: "sms"|"email", "text", "subject"?, "urgent"?}`:
+ * `{"contact_id": "ct_..." | "phone": "+1212...", "channel"?: "sms"|"email", "text", "subject"?, "urgent"?}` (a contact's reference,
+ *   never its sequential id):
  *   202 `{"message_id", "status": "accepted"}` once its workflow is started (the same key again: the
  *       same answer, nothing sent again); 400 malformed JSON or a missing/bad key; 409 the key was
  *       used for another body; 415 not JSON; 422 unknown contact, bad channel, text too long, ...;
@@ -15,6 +16,7 @@ import { acceptMessage, type MessagesLink } from '../client/messages/transaction
 import { checkIdempotencyKey, checkMessageRequest } from '../core/message-request';
 import { messageView, type MessageView } from '../db/messages';
 import type { Pool } from '../db/pool';
+import { publicIdOf } from '../db/public-ids';
 
 export interface MessagesApiOptions {
   link: Pick<MessagesLink, 'start'>;
@@ -55,16 +57,16 @@ export function registerMessagesApi(api: FastifyInstance, deps: { pool: Pool }, 
     const id = /^[1-9]\d{0,15}$/.test(req.params.id) ? Number(req.params.id) : NaN;
     const view = Number.isSafeInteger(id) ? await messageView(deps.pool, id) : undefined;
     if (!view) return reply.code(404).send({ error: `no message ${JSON.stringify(req.params.id).slice(0, 40)}`, reason: 'unknown_message' });
-    return reply.send(present(view));
+    return reply.send(present(view, (await publicIdOf(deps.pool, view.contactId))!));
   });
 }
 
 /** The message as the API shows it: ids, the decision with its rule, the ledger and provider status. */
-function present(v: MessageView) {
+function present(v: MessageView, contactRef: string) {
   return {
     message_id: v.id,
     status: statusOf(v),
-    contact_id: v.contactId,
+    contact_id: contactRef,
     channel: v.channel,
     urgent: v.urgent,
     created_at: v.createdAt.toISOString(),
