@@ -21,7 +21,7 @@ import { adoptStaleSending, ledgerRowsOf, markSending, recordResults, reserveSen
 import type { Pool } from '../db/pool';
 import { loadRecipients, type RecipientRecord } from '../db/recipients';
 import type { CampaignPlan, DispatchInput, DispatchResult } from '../workflows/shared';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { applySendRefusals } from './feedback';
 import { createLinkCoder, type LinkCoder } from '../channels/tracked-link';
 import { insertLinks, type LinkRecord } from '../db/links';

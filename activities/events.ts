@@ -2,9 +2,11 @@ import type { NumberStatus } from '../core/number-status';
 import { Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
 import { withEventFacts } from '../core/activity';
-import { causeOf, foldEvents, parseEvent, parseTagRules, type EventRejectReason, type NormalizedEvent, type StandardTag, type TagRules } from '../core/events';
+import { causeOf, foldEvents } from '../core/event-fold';
+import { orderCurrencyOf } from '../core/score-commercial';
+import { parseEvent, parseTagRules, type EventRejectReason, type NormalizedEvent, type StandardTag, type TagRules } from '../core/events';
 import type { CountryCode } from '../core/phone';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
 import {
   contactIdsByHash,
@@ -203,8 +205,9 @@ export async function refoldContacts(
   const contacts = locked ? new Map(ids.flatMap((id) => (locked.has(id) ? [[id, locked.get(id)!] as const] : []))) : await lockContactsById(client, ids);
   const windowDays = deps.policy.activity.windowDays;
   const events = await readFoldEvents(client, ids, new Date(now.getTime() - windowDays * 86_400_000));
+  const currency = orderCurrencyOf(deps.policy);
   const changes = [...contacts.values()].map((contact) => {
-    const facts = foldEvents(events.get(contact.id) ?? [], { now, windowDays });
+    const facts = foldEvents(events.get(contact.id) ?? [], { now, windowDays, currency });
     return {
       contact,
       activity: withEventFacts(contact.stored.activity, facts),

@@ -1,5 +1,5 @@
 import type { NumberLookup } from '../channels/number-lookup';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import { createSandboxLookup } from '../channels/sandbox-lookup';
 import { createSandboxEmailSender } from '../channels/sandbox-email';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
@@ -53,13 +53,13 @@ export const createActivities = (deps: ActivityDeps) => ({
 export type Activities = ReturnType<typeof createActivities>;
 
 /**
- * The embedded default's dependencies: the in-process sandbox carrier (answers from the sandbox rules; the worker replaces it as LOOKUP_PROVIDER says), policy v1, the real clock, and
+ * The embedded default's dependencies: the in-process sandbox carrier (answers from the sandbox rules; the worker replaces it as LOOKUP_PROVIDER says), the current score policy, the real clock, and
  * in-process recording channels (the worker replaces them with Twilio/SMTP senders as configured).
  */
 export const defaultActivityDeps = (pool: Pool, overrides: Partial<ActivityDeps> = {}): ActivityDeps => ({
   pool,
   lookup: createSandboxLookup(),
-  policy: SCORE_POLICY_V1,
+  policy: CURRENT_SCORE_POLICY,
   now: () => new Date(),
   sms: createSandboxSmsSender(),
   email: createSandboxEmailSender('reachloop@example.com'),

@@ -1,13 +1,14 @@
 import { statusOf } from '../channels/number-lookup';
 import { Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
-import { mergeContact, type ContactFacts, type IncomingRow } from '../core/intake/merge';
+import { mergeContact, type IncomingRow } from '../core/intake/merge';
+import type { ContactFacts } from '../core/score-inputs';
 import { decodeStagedRow, partRange } from '../core/intake/staged';
 import { evaluateContact } from '../core/evaluate';
 import { consentWorth } from '../core/policy/consent';
 import { CONTACT_POLICY } from '../core/policy/contact-policy';
 import { actionForStatus, REGULAR_RECHECK_DAYS, type NumberStatus } from '../core/number-status';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import type { NumberLookup } from '../channels/number-lookup';
 import { contactFactsOf } from '../core/activity';
 import { ContactWriter, nextContactIds } from '../db/contact-writer';

@@ -28,7 +28,7 @@ import {
 } from '../db/recovery';
 import { recordSuppression } from '../db/suppressions';
 import { inTransaction } from '../db/transaction';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { refoldContacts } from './events';
 import { Context } from '@temporalio/activity';
 import { startOrSignalRecovery, type RecoveryOptions } from '../client/recovery/lifecycle';

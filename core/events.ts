@@ -1,7 +1,7 @@
 /**
  * Behaviour events (seed 004): the standard tags and their properties, the rules that map a
- * source's event names onto them, the validation of one incoming event, and the fold of a
- * contact's events into the activity and commercial facts the score uses.
+ * source's event names onto them, and the validation of one incoming event. The fold of a
+ * contact's events into the facts the score uses is core/event-fold.ts.
  *
  * The phone number is the join key: an event names its contact by phone (normalised to E.164
  * here) or by contact id. Unknown source names are not errors: they map to no standard tag and
@@ -64,10 +64,11 @@ export const TAG_PROPERTIES = {
     quantity: count.default(1),
     order_id: ident,
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').optional(),
+    category: text(200).optional(),
   }),
-  add_to_cart: z.looseObject({ product_id: ident.optional(), sku: ident.optional(), price: amount.optional(), quantity: count.optional() }),
+  add_to_cart: z.looseObject({ product_id: ident.optional(), sku: ident.optional(), price: amount.optional(), quantity: count.optional(), category: text(200).optional() }),
   view_page: z.looseObject({ url: text(2000).optional(), page: text(500).optional() }),
-  product_view: z.looseObject({ sku: ident }),
+  product_view: z.looseObject({ sku: ident, category: text(200).optional() }),
   ad_click: z.looseObject({ campaign: ident }),
   sms_open: z.looseObject({ promo: ident }),
   customer_service_call: z.looseObject({ duration_seconds: amount.optional(), outcome: text(200).optional() }),
@@ -321,167 +322,4 @@ export function parseEvent(raw: unknown, ctx: EventParseContext): EventParseResu
 
   const sourceRaw = typeof o.source === 'string' && o.source.trim() !== '' ? o.source.trim().slice(0, 100) : ctx.defaultSource;
   return { ok: true, event: { eventId, rawTag, tag, occurredAt: new Date(ms).toISOString(), properties, source: sourceRaw, subject } };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The fold: a contact's events -> the facts the score reads
-
-export interface FoldableEvent {
-  eventId: string;
-  tag: StandardTag;
-  occurredAt: string;
-  properties: Record<string, unknown>;
-}
-
-/**
- * What a contact's events say, as stored in contacts.activity (the keys below are owned by the
- * events fold; other keys, such as delivery counters, are left as they are).
- */
-export interface EventFacts {
-  lastLoginAt: string | null;
-  /** Latest engagement: reply, click, open, feedback or service call (drives the score's decay). */
-  lastActivityAt: string | null;
-  lastEventAt: string | null;
-  /** Counts within the policy's activity window. */
-  smsReplies: number;
-  clicks: number;
-  socialInteractions: number;
-  /** Events per standard tag within the window (for segments). */
-  recentCounts: Partial<Record<StandardTag, number>>;
-  /** Orders: purchases grouped by order_id, all time. */
-  orderCount: number;
-  orderTotal: number;
-  averageOrderValue: number | null;
-  firstOrderAt: string | null;
-  lastOrderAt: string | null;
-  /** Median days between consecutive orders; null with fewer than two. */
-  repurchaseIntervalDays: number | null;
-  unsubscribedAt: string | null;
-}
-
-/** Which tags feed which score input (a tag may feed none: browsing is counted, not scored). */
-export const TAG_EFFECT: Readonly<Record<StandardTag, 'login' | 'order' | 'reply' | 'click' | 'social' | 'browse' | 'unsubscribe'>> = {
-  login: 'login',
-  register: 'login',
-  purchase: 'order',
-  add_to_cart: 'browse',
-  view_page: 'browse',
-  product_view: 'browse',
-  ad_click: 'click',
-  sms_open: 'click',
-  link_click: 'click',
-  sms_reply: 'reply',
-  customer_service_call: 'social',
-  feedback_submit: 'social',
-  unsubscribe: 'unsubscribe',
-};
-
-const DAY_MS = 86_400_000;
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const maxIso = (a: string | null, b: string) => (a === null || b > a ? b : a);
-
-/**
- * Folds all of a contact's standard-tag events into its facts. Order of the events does not
- * matter, and the result depends only on the events and `now` (so re-folding after a retry or a
- * duplicate changes nothing). The caller passes every purchase, every event inside the window,
- * and at least the latest login.
- */
-export function foldEvents(events: readonly FoldableEvent[], opts: { now: Date; windowDays: number }): EventFacts {
-  const since = opts.now.getTime() - opts.windowDays * DAY_MS;
-  const facts: EventFacts = {
-    lastLoginAt: null,
-    lastActivityAt: null,
-    lastEventAt: null,
-    smsReplies: 0,
-    clicks: 0,
-    socialInteractions: 0,
-    recentCounts: {},
-    orderCount: 0,
-    orderTotal: 0,
-    averageOrderValue: null,
-    firstOrderAt: null,
-    lastOrderAt: null,
-    repurchaseIntervalDays: null,
-    unsubscribedAt: null,
-  };
-  const orders = new Map<string, { at: string; value: number }>();
-  for (const e of events) {
-    const at = e.occurredAt;
-    facts.lastEventAt = maxIso(facts.lastEventAt, at);
-    const recent = Date.parse(at) >= since;
-    if (recent) facts.recentCounts[e.tag] = (facts.recentCounts[e.tag] ?? 0) + 1;
-    switch (TAG_EFFECT[e.tag]) {
-      case 'login':
-        facts.lastLoginAt = maxIso(facts.lastLoginAt, at);
-        break;
-      case 'order': {
-        const p = e.properties as Partial<PurchaseProperties>;
-        const orderId = typeof p.order_id === 'string' ? p.order_id : `event:${e.eventId}`;
-        const line = (typeof p.price === 'number' ? p.price : 0) * (typeof p.quantity === 'number' ? p.quantity : 1);
-        const o = orders.get(orderId);
-        if (o) {
-          o.value += line;
-          if (at < o.at) o.at = at;
-        } else orders.set(orderId, { at, value: line });
-        break;
-      }
-      case 'reply':
-      case 'click':
-      case 'social': {
-        facts.lastActivityAt = maxIso(facts.lastActivityAt, at);
-        if (!recent) break;
-        const effect = TAG_EFFECT[e.tag];
-        if (effect === 'reply') facts.smsReplies++;
-        else if (effect === 'click') facts.clicks++;
-        else facts.socialInteractions++;
-        break;
-      }
-      case 'unsubscribe':
-        facts.unsubscribedAt = maxIso(facts.unsubscribedAt, at);
-        break;
-      case 'browse':
-        break;
-    }
-  }
-  if (orders.size > 0) {
-    const list = [...orders.values()].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.value - b.value));
-    const total = list.reduce((s, o) => s + o.value, 0);
-    facts.orderCount = list.length;
-    facts.orderTotal = round2(total);
-    facts.averageOrderValue = round2(total / list.length);
-    facts.firstOrderAt = list[0]!.at;
-    facts.lastOrderAt = list[list.length - 1]!.at;
-    if (list.length >= 2) {
-      const gaps = list.slice(1).map((o, i) => (Date.parse(o.at) - Date.parse(list[i]!.at)) / DAY_MS).sort((a, b) => a - b);
-      const mid = gaps.length >> 1;
-      facts.repurchaseIntervalDays = round2(gaps.length % 2 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2);
-    }
-  }
-  return facts;
-}
-
-/**
- * The cause written to tier_history when new events move a contact: `event:<tag>` with the tag
- * that matters most to the score among the new ones (orders first, then replies, clicks, logins).
- */
-export const CAUSE_PRIORITY: readonly StandardTag[] = [
-  'purchase',
-  'sms_reply',
-  'link_click',
-  'ad_click',
-  'sms_open',
-  'login',
-  'register',
-  'feedback_submit',
-  'customer_service_call',
-  'add_to_cart',
-  'product_view',
-  'view_page',
-  'unsubscribe',
-];
-
-export function causeOf(newTags: Iterable<StandardTag>): string {
-  const set = new Set(newTags);
-  const tag = CAUSE_PRIORITY.find((t) => set.has(t));
-  return tag ? `event:${tag}` : 'event';
 }

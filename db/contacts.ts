@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import type { Consent, ContactDraft } from '../core/intake/merge';
 import type { NumberStatus } from '../core/number-status';
 import type { PhoneType } from '../core/phone';
-import type { ValidityStatus } from '../core/score';
+import type { ValidityStatus } from '../core/score-policy';
 
 /** Lookup key of personal data: SHA-256 hex (the column that stays when the value is encrypted). */
 /** SHA-256 hex of a UTF-8 string (one-shot crypto.hash: 2.5x faster than createHash, per imported row). */
@@ -67,6 +67,10 @@ export function draftFromRow(r: Record<string, any>, emails: string[], consents:
     deviceIds: r.device_ids,
     lastOrderAt: r.last_order_at ? r.last_order_at.toISOString() : null,
     orderValue: r.order_value === null ? null : Number(r.order_value),
+    // What the customer file says of the orders (migration 0024; absent columns read as unknown).
+    orderCurrency: r.order_currency ?? null,
+    firstOrderAt: r.first_order_at ? r.first_order_at.toISOString() : null,
+    orderCount: r.source_order_count ?? null,
     consents,
   };
 }

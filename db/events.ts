@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
-import { isStandardTag, type FoldableEvent } from '../core/events';
+import type { FoldableEvent } from '../core/event-fold';
+import { isStandardTag } from '../core/events';
 import { copyRows } from './copy';
 import type { Pool } from './pool';
 import { inTransaction } from './transaction';

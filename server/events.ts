@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ingestEvents, type EventResult } from '../activities/events';
 import { DEFAULT_RULES, parseTagRules, type TagRules } from '../core/events';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
 
 export interface EventsApiOptions {
@@ -26,7 +26,7 @@ const BODY_LIMIT = 8 * 1024 * 1024;
  */
 export function registerEventsApi(api: FastifyInstance, deps: { pool: Pool }, opts: EventsApiOptions): void {
   const rules = loadRules(opts.rulesFile);
-  const policy = opts.policy ?? SCORE_POLICY_V1;
+  const policy = opts.policy ?? CURRENT_SCORE_POLICY;
   const now = opts.now ?? (() => new Date());
 
   api.post('/v1/events', { bodyLimit: BODY_LIMIT, config: { scope: 'events:write', tooLargeHint: '; import files with `reachloop events import`' } }, async (req: FastifyRequest, reply: FastifyReply) => {

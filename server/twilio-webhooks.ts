@@ -15,7 +15,7 @@ import { applyInboundSms } from '../activities/inbound';
 import { parseErrorCode, parseMessageStatus } from '../core/delivery-outcome';
 import { maskPhone } from '../core/mask';
 import { storableText } from '../core/text';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
 import type { RecoveryLink } from '../client/recovery/lifecycle';
 import { passRecoveryAnswer, pendingRecoveryCase } from './recovery-answers';
@@ -67,7 +67,7 @@ const masked = (v: string | readonly string[] | undefined) => {
  */
 export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool; recovery?: Pick<RecoveryLink, 'signalReply' | 'signalCurrentReply'> }, opts: TwilioWebhookOptions): void {
   const log = opts.log ?? (() => {});
-  const feedbackDeps = { pool: deps.pool, policy: opts.policy ?? SCORE_POLICY_V1, now: opts.now ?? (() => new Date()), log };
+  const feedbackDeps = { pool: deps.pool, policy: opts.policy ?? CURRENT_SCORE_POLICY, now: opts.now ?? (() => new Date()), log };
   const base = opts.publicBaseUrl.replace(/\/+$/, '');
   const statuses = createBatcher<StatusCallback, StatusCallbackResult>((items) => applyStatusCallbacks(feedbackDeps, items), { maxBatch: 500, concurrency: 4 });
   app.addHook('onClose', async () => statuses.drain());

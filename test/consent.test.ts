@@ -11,7 +11,7 @@ import { createSandboxSmsSender } from '../channels/sandbox-sms';
 import { askSmsDoubleOptIn } from '../client/consent/confirm-sms';
 import { parseCampaign } from '../core/campaign/definition';
 import { CONTACT_POLICY } from '../core/policy/contact-policy';
-import { SCORE_POLICY_V1 } from '../core/score';
+import { SCORE_POLICY_V1 } from '../core/score-policy';
 import { insertCampaign } from '../db/campaigns';
 import { listDecisions, type DecisionRow } from '../db/decisions';
 import { loadRecipients } from '../db/recipients';

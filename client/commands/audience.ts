@@ -12,6 +12,7 @@ import { writeRejectsFile } from '../intake/rejects-file';
 import { uploadFile } from '../intake/upload';
 import { pollProgress, progressBar } from '../progress';
 import { registerRecheck } from './recheck';
+import { registerTiers } from './tiers';
 
 interface ImportFlags extends GlobalOptions {
   source?: string;
@@ -56,6 +57,7 @@ Example:
     )
     .action(async (file: string, flags: ImportFlags) => runImport(file, flags));
   registerRecheck(audience);
+  registerTiers(audience);
 }
 
 function parseFlags(file: string, flags: ImportFlags): { options: ImportOptions; batchSize: number; parallelism: number; rejectsFile: string } {

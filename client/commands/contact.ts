@@ -78,7 +78,10 @@ function activityLines(p: ContactProfile): string[] {
   if (typeof a.lastEventAt === 'string') {
     const recent = Object.entries((a.recentCounts ?? {}) as Record<string, number>).map(([t, n]) => `${t} ${n}`).join(', ');
     out.push(`  events: last ${a.lastEventAt}; last login ${a.lastLoginAt ?? '-'}; replies ${a.smsReplies ?? 0}, clicks ${a.clicks ?? 0}, interactions ${a.socialInteractions ?? 0}${recent ? `; recent ${recent}` : ''}`);
-    if (p.orderCount > 0) out.push(`  orders from events: ${p.orderCount}, average ${a.averageOrderValue ?? '-'}, repurchase every ${a.repurchaseIntervalDays ?? '-'} days`);
+    if (p.orderCount > 0) out.push(`  orders from events: ${p.orderCount}, average ${a.averageOrderValue ?? '-'}${a.orderValueCurrency ? ` ${a.orderValueCurrency}` : ''}, repurchase every ${a.repurchaseIntervalDays ?? '-'} days`);
+    const interest = Object.entries((a.categoryInterest ?? {}) as Record<string, number>).map(([c, n]) => `${c} ${n}`).join(', ');
+    const bought = Array.isArray(a.purchasedCategories) ? a.purchasedCategories.join(', ') : '';
+    if (interest || bought) out.push(`  categories: recent interest ${interest || '-'}; buys ${bought || '-'}`);
   }
   if (p.numberChecks.length) out.push('  number checks:', ...p.numberChecks.map((k) => `    ${k.at}  ${k.from} -> ${k.to}  (${k.outcome}, lookup said ${k.answer})`));
   out.push(...feedbackLines(p));

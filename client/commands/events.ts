@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_TAG_RULES, parseTagRules, STANDARD_TAGS, TagRulesError } from '../../core/events';
 import type { EventImportOptions } from '../../db/events';
-import { connectPool } from '../../db/pool';
+import { connectPool, type Pool } from '../../db/pool';
+import type { Client } from '@temporalio/client';
 import { connectClient } from '../../infra/temporal';
 import { eventImportWorkflowId } from '../../workflows/ids';
 import { eventImportProgress, type EventImportInput, type EventImportReport } from '../../workflows/shared';
@@ -87,33 +88,45 @@ async function runImport(file: string, flags: ImportFlags): Promise<void> {
   const config = configOrExit();
   const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
   const pool = await connectPool(resolveDatabaseUrl(config), 4);
-  const showBar = flags.progress && !flags.json;
   try {
-    const reading = progressBar('reading', 'bytes', showBar);
-    const upload = await uploadEventsFile(pool, file, options, (bytes, total) => reading.update(bytes, total));
-    reading.stop();
-    const input: EventImportInput = { importId: upload.importId, totalRows: upload.totalRows, batchSize, parallelism, parseRejected: upload.parseRejected };
-    const workflowId = eventImportWorkflowId(upload.importId);
-    const handle = await client.workflow.start('eventsImportWorkflow', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] });
-    await pool.query('UPDATE event_imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
-    const processing = progressBar('ingesting', 'lines', showBar);
-    const poll = pollProgress(() => handle.query(eventImportProgress), (p) => processing.update(p.rowsDone, p.totalRows));
-    let report: EventImportReport;
-    try {
-      report = await handle.result();
-    } finally {
-      await poll.stop();
-      processing.stop();
-    }
-    const written = report.rejected > 0 ? await writeEventRejectsFile(pool, upload.importId, rejectsFile) : 0;
-    emit({ ...report, file, sha256: upload.sha256, rejectsFile: written ? rejectsFile : null }, flags, render);
+    const result = await importEvents({ pool, client, taskQueue: config.temporal.taskQueue }, file, options, { batchSize, parallelism, rejectsFile, progress: flags.progress && !flags.json });
+    emit(result, flags, renderEventReport);
   } finally {
     await pool.end();
     await client.connection.close();
   }
 }
 
-function render(r: EventImportReport & { file: string; rejectsFile: string | null }): string {
+export type EventImportResult = EventImportReport & { file: string; sha256: string; rejectsFile: string | null };
+
+/** Upload, run the EventsImport workflow to the end, write the rejects file: the import (the CLI's and the demo's). */
+export async function importEvents(
+  s: { pool: Pool; client: Client; taskQueue: string },
+  file: string,
+  options: EventImportOptions,
+  run: { batchSize: number; parallelism: number; rejectsFile: string; progress: boolean },
+): Promise<EventImportResult> {
+  const reading = progressBar('reading', 'bytes', run.progress);
+  const upload = await uploadEventsFile(s.pool, file, options, (bytes, total) => reading.update(bytes, total));
+  reading.stop();
+  const input: EventImportInput = { importId: upload.importId, totalRows: upload.totalRows, batchSize: run.batchSize, parallelism: run.parallelism, parseRejected: upload.parseRejected };
+  const workflowId = eventImportWorkflowId(upload.importId);
+  const handle = await s.client.workflow.start('eventsImportWorkflow', { taskQueue: s.taskQueue, workflowId, args: [input] });
+  await s.pool.query('UPDATE event_imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
+  const processing = progressBar('ingesting', 'lines', run.progress);
+  const poll = pollProgress(() => handle.query(eventImportProgress), (p) => processing.update(p.rowsDone, p.totalRows));
+  let report: EventImportReport;
+  try {
+    report = await handle.result();
+  } finally {
+    await poll.stop();
+    processing.stop();
+  }
+  const written = report.rejected > 0 ? await writeEventRejectsFile(s.pool, upload.importId, run.rejectsFile) : 0;
+  return { ...report, file, sha256: upload.sha256, rejectsFile: written ? run.rejectsFile : null };
+}
+
+export function renderEventReport(r: EventImportResult): string {
   const list = (counts: Record<string, number>) =>
     Object.entries(counts)
       .sort((a, b) => b[1] - a[1])

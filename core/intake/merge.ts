@@ -1,5 +1,4 @@
 import type { PhoneType } from '../phone';
-import type { LineType, ScoreInputs, ValidityStatus } from '../score';
 import type { IntakeRow } from './row';
 
 export interface Consent {
@@ -28,6 +27,15 @@ export interface ContactDraft {
   deviceIds: string[];
   lastOrderAt: string | null;
   orderValue: number | null;
+  /**
+   * What a customer file may say of the orders besides the last one's time and value (issue 20:
+   * the source's order count, first order, the currency of order_value; contacts
+   * source_order_count, first_order_at, order_currency): read by the score when present
+   * (core/score-inputs.ts), absent until the import maps them.
+   */
+  orderCount?: number | null;
+  firstOrderAt?: string | null;
+  orderCurrency?: string | null;
   consents: Consent[];
 }
 
@@ -119,69 +127,4 @@ function compareRows(a: IntakeRow, b: IntakeRow): number {
   const ka = `${a.lastOrderAt ?? ''}|${a.optInAt ?? ''}|${a.orderValue ?? ''}|${a.name ?? ''}|${a.email ?? ''}`;
   const kb = `${b.lastOrderAt ?? ''}|${b.optInAt ?? ''}|${b.orderValue ?? ''}|${b.name ?? ''}|${b.email ?? ''}`;
   return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
-/** libphonenumber's type -> the score policy's line type. */
-export function scoreLineType(t: PhoneType): LineType {
-  switch (t) {
-    case 'mobile':
-      return 'mobile';
-    case 'fixed_line_or_mobile':
-      return 'fixed_or_mobile';
-    case 'fixed_line':
-      return 'fixed';
-    case 'voip':
-      return 'voip';
-    case 'toll_free':
-      return 'toll_free';
-    case 'premium_rate':
-      return 'premium_rate';
-    case 'shared_cost':
-      return 'shared_cost';
-    case 'unknown':
-      return 'unknown';
-    default:
-      return 'other';
-  }
-}
-
-/** What the contact's record and the import's statistics say, as score inputs. */
-export interface ContactFacts {
-  validity: ValidityStatus;
-  complaints: number;
-  consecutiveDeliveryFailures: number;
-  messagesSent: number;
-  messagesRejected: number;
-  smsReplies: number;
-  clicks: number;
-  lastLoginAt: string | null;
-  lastActivityAt: string | null;
-  sameRangeRegistrations: number;
-  sameDeviceRegistrations: number;
-  /** From behaviour events (core/events.ts foldEvents); absent = none. */
-  socialInteractions?: number;
-  /** Average over the contact's purchase events; absent/null = the imported order value. */
-  averageOrderValue?: number | null;
-  repurchaseIntervalDays?: number | null;
-}
-
-export function scoreInputsOf(c: ContactDraft, facts: ContactFacts): ScoreInputs {
-  return {
-    validity: facts.validity,
-    lineType: scoreLineType(c.lineType),
-    consecutiveDeliveryFailures: facts.consecutiveDeliveryFailures,
-    lastLoginAt: facts.lastLoginAt,
-    smsReplies: facts.smsReplies,
-    clicks: facts.clicks,
-    socialInteractions: facts.socialInteractions ?? 0,
-    lastActivityAt: facts.lastActivityAt,
-    averageOrderValue: facts.averageOrderValue ?? c.orderValue,
-    repurchaseIntervalDays: facts.repurchaseIntervalDays ?? null,
-    complaints: facts.complaints,
-    messagesSent: facts.messagesSent,
-    messagesRejected: facts.messagesRejected,
-    virtualRange: c.lineType === 'voip',
-    sameRangeRegistrations: facts.sameRangeRegistrations,
-    sameDeviceRegistrations: facts.sameDeviceRegistrations,
-  };
 }

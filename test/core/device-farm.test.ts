@@ -6,7 +6,7 @@ import type { ContactDraft } from '../../core/intake/merge';
 import { CONTACT_POLICY, parseContactPolicy } from '../../core/policy/contact-policy';
 import policyV1 from '../../core/policy/contact-policy.v1.json';
 import { matchCandidates, type CandidateLink } from '../../core/recovery/match';
-import { SCORE_POLICY_V1 } from '../../core/score';
+import { SCORE_POLICY_V1 } from '../../core/score-policy';
 
 describe('deviceFarmOf (contact policy deviceFarms: device 5/24 h, range 10/24 h, 5 accounts on a device)', () => {
   const none = { sameDeviceRegistrations: 0, sameRangeRegistrations: 0 };

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { contactFactsOf, withEventFacts } from '../../core/activity';
 import { evaluateContact } from '../../core/evaluate';
+import { causeOf, foldEvents, type FoldableEvent } from '../../core/event-fold';
 import {
-  causeOf,
   DEFAULT_RULES,
-  foldEvents,
   normalizeEventName,
   parseEvent,
   parseTagRules,
@@ -12,11 +11,10 @@ import {
   STANDARD_TAGS,
   TagRulesError,
   type EventParseContext,
-  type FoldableEvent,
   type StandardTag,
 } from '../../core/events';
 import type { ContactDraft } from '../../core/intake/merge';
-import { SCORE_POLICY_V1 } from '../../core/score';
+import { SCORE_POLICY_V1 } from '../../core/score-policy';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const DAY = 86_400_000;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeContact, scoreLineType, type ContactDraft, type IncomingRow } from '../../core/intake/merge';
+import { mergeContact, type ContactDraft, type IncomingRow } from '../../core/intake/merge';
+import { scoreLineType } from '../../core/score-inputs';
 import type { IntakeRow } from '../../core/intake/row';
 import type { PhoneType } from '../../core/phone';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { contactFactsOf } from '../../core/activity';
 import { evaluateContact } from '../../core/evaluate';
 import { mergeContact } from '../../core/intake/merge';
-import { SCORE_POLICY_V1 } from '../../core/score';
+import { SCORE_POLICY_V1 } from '../../core/score-policy';
 import { CONTACT_COLUMNS, contactLine, type ContactWrite } from '../../db/contact-writer';
 
 // The contacts COPY line is written out column by column (for speed) instead of from a list of
