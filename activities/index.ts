@@ -11,6 +11,7 @@ import { createEventActivities } from './event-import';
 import { createIntakeActivities } from './intake';
 import { createLedgerSweepActivities } from './ledger-sweep';
 import { createRecheckActivities } from './recheck';
+import { createNumberChangeActivities } from './number-change';
 import { createRecoveryActivities } from './recovery';
 import { createScheduledRunActivities } from './scheduled-runs';
 import { createSmokeActivities } from './smoke';
@@ -44,6 +45,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createEventActivities(deps),
   ...createRecheckActivities(deps),
   ...createRecoveryActivities(deps),
+  ...createNumberChangeActivities(deps),
   ...createScheduledRunActivities(deps),
   ...createLedgerSweepActivities(deps),
 });

@@ -12,6 +12,8 @@ export interface ScorePartView {
 
 export interface ContactProfile {
   id: number;
+  /** The contact's reference in the API (ct_..., contacts.public_id). */
+  publicId: string;
   phone: string;
   extension: string | null;
   lineType: string;
@@ -100,6 +102,7 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
   const caseId = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
     id: Number(c.id),
+    publicId: c.public_id,
     phone: c.phone_e164,
     extension: c.phone_extension,
     lineType: c.line_type,

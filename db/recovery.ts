@@ -10,6 +10,7 @@ import { enrichPhone, normalizePhone } from '../core/phone';
 import { phoneHash } from './contacts';
 import { FARM_SIGNALS_SQL, farmSignalsOf } from './recovery-links';
 import type { Pool } from './pool';
+import { deadNumberSql } from './number-change';
 import { applyPendingOptOuts, PENDING_SMS_OPT_OUT_SQL } from './pending-optouts';
 import { inTransaction } from './transaction';
 
@@ -38,6 +39,8 @@ export interface RecoveryCase {
   reminderSentAt: string | null;
   repliedAt: string | null;
   closedAt: string | null;
+  /** A reported change while the current number is reachable: it is told ('notify') or must agree ('consent'); null: nobody to tell. */
+  currentCheck: 'notify' | 'consent' | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -63,6 +66,7 @@ const toCase = (r: Record<string, any>): RecoveryCase => ({
   reminderSentAt: iso(r.reminder_sent_at),
   repliedAt: iso(r.replied_at),
   closedAt: iso(r.closed_at),
+  currentCheck: r.current_check ?? null,
 });
 
 export async function getCase(pool: Pool | PoolClient, id: number): Promise<RecoveryCase | undefined> {
@@ -111,9 +115,7 @@ export async function findDeadContacts(pool: Pool, opts: { minFailures: number; 
          WHEN COALESCE((c.activity ->> 'consecutiveFailures')::int, 0) >= $1 THEN 'consecutive_failures'
          ELSE COALESCE((SELECT rc.reason FROM recovery_candidates rc WHERE rc.contact_id = c.id AND rc.status = 'open' LIMIT 1), 'feedback') END AS reason
      FROM contacts c
-     WHERE (c.number_status IN ('empty', 'stopped') OR c.validity = 'unreachable'
-            OR COALESCE((c.activity ->> 'consecutiveFailures')::int, 0) >= $1
-            OR EXISTS (SELECT 1 FROM recovery_candidates rc WHERE rc.contact_id = c.id AND rc.status = 'open'))
+     WHERE ${deadNumberSql('$1')}
        AND NOT EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id)
        AND NOT EXISTS (SELECT 1 FROM recovery_cases k WHERE k.contact_id = c.id
                          AND (k.state IN ('confirmation_sent', 'refused', 'expired') OR (k.state = 'matched' AND k.workflow_id IS NOT NULL)))

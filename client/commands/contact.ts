@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { maskEmail, maskPhone } from '../../core/mask';
 import { normalizePhone, type CountryCode } from '../../core/phone';
 import { findContactId, loadContactProfile, type ContactProfile } from '../../db/contact-profile';
+import { contactOfPublicId, PUBLIC_ID, publicIdOf } from '../../db/public-ids';
 import { phoneHash } from '../../db/contacts';
 import { connectPool } from '../../db/pool';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, UsageError, type GlobalOptions } from '../cli-kit';
@@ -20,12 +21,14 @@ export function registerContact(program: Command): void {
       try {
         let id: number | undefined;
         if (/^\d{1,15}$/.test(key) && !key.startsWith('0') && key.length < 9) id = await findContactId(pool, { id: Number(key) });
+        else if (PUBLIC_ID.test(key)) id = await contactOfPublicId(pool, key);
         else {
           const phone = normalizePhone(key, { defaultCountry: flags.defaultCountry?.toUpperCase() as CountryCode | undefined });
           if (!phone.ok) throw new UsageError(`"${key}" is neither a contact id nor a phone number: ${phone.message}`);
           id = await findContactId(pool, { phoneHash: phoneHash(phone.e164) });
         }
         if (id === undefined) throw new CliError(`no contact ${key}`);
+        await publicIdOf(pool, id); // the API reference, given when first shown
         const profile = (await loadContactProfile(pool, id))!;
         const shown = flags.unmask ? profile : masked(profile);
         emit(shown, flags, render);
@@ -51,6 +54,7 @@ function render(p: ContactProfile): string {
   const parts = p.score.parts;
   return [
     `contact ${p.id}  ${p.phone}${p.extension ? ` ext. ${p.extension}` : ''}  ${p.name ?? ''}`,
+    `  API reference ${p.publicId}`,
     `  line ${p.lineType}, ${p.country ?? '?'} (${p.region ?? '?'}), ${p.language ?? '?'}, ${p.currency ?? '?'}; zones ${p.timeZones.join(', ')}`,
     `  number ${p.numberStatus} -> ${p.validity}; SMS ${p.smsEligible ? 'eligible' : 'NOT eligible'}${p.quarantined ? '; QUARANTINED' : ''}; recheck after ${p.recheckAfter ?? '-'}`,
     `  e-mail ${p.emails.join(', ') || '-'}; tags ${p.channelTags.join(', ') || '-'}; sources ${p.sources.join(', ')}`,
