@@ -86,7 +86,8 @@ async function get(id: number, token: string | null = TOKEN) {
 const settled = (id: number, statuses: string[]) =>
   eventually(async () => {
     const r = await get(id);
-    return statuses.includes(r.json.status) ? r.json : undefined;
+    // The ledger says 'sent' a moment before the batch writes its decisions: wait for both.
+    return statuses.includes(r.json.status) && r.json.decision ? r.json : undefined;
   }, 30_000, `message ${id} to reach ${statuses.join('/')}`, async () => JSON.stringify((await get(id)).json));
 
 const ledgerOf = async (contactId: number) =>

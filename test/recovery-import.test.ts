@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phoneHash } from '../db/contacts';
-import { eventually, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
+import { eventually, publicIdOfContact, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
 
 // A brand's first use (issue 20): ONE bulk import of its CRM export holds a customer whose number
 // died and that customer's newer account. Every row entered reachloop at the same time, so
@@ -53,6 +53,9 @@ beforeAll(async () => {
       { to: NEW, reply: { body: 'Y', afterMs: 50 } },
       { to: ANA_NEW, reply: { body: 'Y', afterMs: 50 } },
       { to: BO_NEW, reply: { body: 'Y', afterMs: 50 } },
+      // Ana's and Bo's current numbers still work: they are told of the change and agree to it (issue 17).
+      { to: ANA, reply: { body: 'YES', afterMs: 50 } },
+      { to: BO, reply: { body: 'YES', afterMs: 50 } },
     ],
   });
   const file = path.join(dir, 'crm.csv');
@@ -94,18 +97,19 @@ describe('recovery after one bulk import, judged by the customer\'s own dates', 
   });
 
   it('a number the customer reports through the API, another row of the same import, is asked and merged', async () => {
-    const post = (id: number, phone: string) =>
-      fetch(`${s.publicBaseUrl}/v1/contacts/${id}/number-change`, {
+    const anaId = await idOf(ANA);
+    const ref = await publicIdOfContact(s, anaId);
+    const post = (phone: string) =>
+      fetch(`${s.publicBaseUrl}/v1/contacts/${ref}/number-change`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${s.apiToken}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${s.contactsToken}` },
         body: JSON.stringify({ phone }),
       });
-    const anaId = await idOf(ANA);
     // Kim's account is older than Ana's last order: another active customer's number is never asked.
-    const taken = await post(anaId, KIM);
+    const taken = await post(KIM);
     expect(taken.status).toBe(422);
     expect(await taken.json()).toMatchObject({ excluded: [expect.objectContaining({ reason: 'other_active_customer' })] });
-    const res = await post(anaId, ANA_NEW);
+    const res = await post(ANA_NEW);
     expect(res.status).toBe(202);
     const k = await closedCaseOf(anaId);
     expect(k).toMatchObject({ state: 'confirmed', detection_reason: 'self_reported', candidate_contact_id: String(await idOf(ANA_NEW)) });
