@@ -83,7 +83,7 @@ async function funnelGroups(pool: Pool, campaignId: number, attributionMs: numbe
               CASE WHEN z.name IS NOT NULL THEN extract(hour FROM COALESCE(l.sent_at, l.attempt_started_at, l.reserved_at) AT TIME ZONE r.time_zone)::int END AS local_hour,
               COALESCE(k.clicks, 0) AS clicks
        FROM send_ledger l
-       LEFT JOIN campaign_recipients r ON r.campaign_id = l.campaign_id AND r.contact_id = l.contact_id
+       LEFT JOIN campaign_recipients r ON r.campaign_id = l.campaign_id AND r.contact_id = l.contact_id AND r.step = l.step
        LEFT JOIN contacts c ON c.id = l.contact_id
        LEFT JOIN pg_timezone_names z ON z.name = r.time_zone
        LEFT JOIN clicks k ON k.ledger_id = l.id
