@@ -5,7 +5,11 @@ import { defaultActivityDeps } from '../activities';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
+import { shapeCampaignReport } from '../core/campaign/report';
 import { readCampaignReport } from '../db/campaign-report';
+import { renderReportText } from '../client/campaign-report/text';
+import { PLAIN } from '../client/table';
+import { recordSuppression } from '../db/suppressions';
 import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
@@ -42,9 +46,14 @@ async function nextMondayInNewYork(): Promise<DateTime> {
   return t.plus({ days: (8 - t.weekday) % 7 }).set({ hour: 10 });
 }
 
-async function run(definition: Record<string, unknown>) {
+async function launch(definition: Record<string, unknown>) {
   const id = await insertCampaign(db.pool, parseCampaign({ name: 'win-back', category: 'marketing', brand: 'Acme', window: { start: '09:00', end: '20:00' }, holidays: 'ignore', ...definition }));
   const handle = await env.client.workflow.start('campaignWorkflow', { taskQueue: worker.taskQueue, workflowId: campaignWorkflowId(id), args: [{ campaignId: id, lanes: 2, batchSize: 5 }] });
+  return { id, handle };
+}
+
+async function run(definition: Record<string, unknown>) {
+  const { id, handle } = await launch(definition);
   await handle.result();
   return id;
 }
@@ -124,6 +133,38 @@ describe('win-back journey', () => {
     const byStep = Object.fromEntries(report.groups.filter((g) => g.dimension === 'step').map((g) => [g.key, g.counts.sent]));
     expect(byStep).toEqual({ s1: treated.length, s2: treated.filter((p) => p.role === 'none').length });
     expect(report.decisions.find((d) => d.reason === 'holdout')?.contacts).toBe(holdout.size);
+    // Orders within the window after the start: the holdout's against the messaged audience's.
+    const buyers = (ps: Array<{ id: number; role: string }>) => ps.filter((p) => p.role === 'purchase').length;
+    const held = people.map((p, i) => ({ ...p, id: ids[i]! })).filter((p) => holdout.has(p.id));
+    expect(report.holdout).toEqual({ holdout: { contacts: held.length, ordered: buyers(held) }, treated: { contacts: treated.length, ordered: buyers(treated) } });
+    const shaped = shapeCampaignReport(report, '7d');
+    expect(shaped.holdout!.uplift).toBeCloseTo(buyers(treated) / treated.length - buyers(held) / held.length);
+    expect(renderReportText(shaped, PLAIN)).toMatch(/^ {2}uplift [+-]\d+\.\d points$/m);
   });
 
+  it('an opt-out between the steps ends the journey on every channel (exitOn opt_out)', async () => {
+    const [ann, ben] = await seedContacts(db.pool, [
+      { phone: '+12125550180', name: 'Ann', email: 'ann@example.com' },
+      { phone: '+12125550181', name: 'Ben', email: 'ben@example.com' },
+    ]);
+    const monday = await nextMondayInNewYork();
+    const { id: campaignId, handle } = await launch({ ...TWO_STEPS, startAt: monday.toISO() });
+    // The server's clock to step 1; then, while the workflow waits for step 2, Ann texts STOP.
+    await env.sleep(monday.plus({ hours: 1 }).toMillis() - (await env.currentTimeMs()));
+    for (let i = 0; i < 300; i++) {
+      const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND step = 's1' AND state = 'sent'`, [campaignId]);
+      if (rows[0].n === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await sent(campaignId)).size).toBe(2);
+    await recordSuppression(db.pool, { contactId: ann!, channel: 'sms', kind: 'opt_out', source: 'sms_keyword' });
+    await handle.result();
+
+    const byContact = await sent(campaignId);
+    expect([...byContact.get(ann!)!.keys()]).toEqual(['s1']);
+    expect([...byContact.get(ben!)!.keys()].sort()).toEqual(['s1', 's2']);
+    // An SMS opt-out alone would not stop an e-mail: the journey's exit does, with its rule.
+    const { rows } = await db.pool.query(`SELECT decision, rule FROM campaign_decisions WHERE campaign_id = $1 AND contact_id = $2 AND step = 's2'`, [campaignId, ann]);
+    expect(rows).toEqual([{ decision: 'SKIP', rule: 'journey_exit:opt_out' }]);
+  });
 });
