@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CampaignDefinitionError, parseCampaign } from '../../core/campaign/definition';
+import { definitionProblems } from '../helpers/definition-problems';
+import { parseCampaign } from '../../core/campaign/definition';
 import { journeyGate, journeyOf, nextStepDueAt, type EngagementFacts } from '../../core/campaign/journey';
 
 const SMS = { sms: { en: 'Hi {{name}}, 20% off.' } };
@@ -7,15 +8,7 @@ const EMAIL = { email: { en: { subject: 'Still 20% off', text: 'Hi {{name}}.' } 
 const BASE = { name: 'win-back', category: 'marketing', templates: SMS, audience: { tiers: ['A'] } } as const;
 const TWO = { ...BASE, exitOn: ['purchase'], steps: [{ id: 's1', channels: { A: 'sms' } }, { id: 's2', waitDays: 3, channels: { A: 'email' }, templates: EMAIL, audience: { noEngagementSinceStep: true } }] };
 
-function problems(raw: unknown): string[] {
-  try {
-    parseCampaign(raw);
-    return [];
-  } catch (e) {
-    if (!(e instanceof CampaignDefinitionError)) throw e;
-    return e.problems;
-  }
-}
+const problems = definitionProblems;
 
 describe('journeyOf', () => {
   it('a definition without steps is one step, main, with the definition as it is', () => {
