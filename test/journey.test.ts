@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -159,6 +162,8 @@ describe('win-back journey', () => {
     expect((await sent(campaignId)).size).toBe(2);
     await recordSuppression(db.pool, { contactId: ann!, channel: 'sms', kind: 'opt_out', source: 'sms_keyword' });
     await handle.result();
+    // A journey's history for the replay test (test/replay.test.ts): step 1, the wait, step 2.
+    if (process.env.RECORD_HISTORIES) writeFileSync(path.join(__dirname, 'histories', 'journey-two-steps.json'), historyToJSON(await handle.fetchHistory()));
 
     const byContact = await sent(campaignId);
     expect([...byContact.get(ann!)!.keys()]).toEqual(['s1']);
