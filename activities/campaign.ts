@@ -192,7 +192,8 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           const sends: Array<{ contactId: number; channel: 'sms' | 'email'; caps: readonly NamedCapRule[] }> = [];
           const release: LedgerResult[] = [];
           // A later step of a journey: exits (an order, an opt-out) and engagement since the previous send.
-          const since = claimed.filter((c) => c.stepSince !== null && toDecide.includes(c.contactId)).map((c) => ({ contactId: c.contactId, since: c.stepSince! }));
+          const deciding = new Set(toDecide);
+          const since = claimed.filter((c) => c.stepSince !== null && deciding.has(c.contactId)).map((c) => ({ contactId: c.contactId, since: c.stepSince! }));
           const engagement = await engagementSince(deps.pool, since);
           for (const id of toDecide) {
             const record = records.get(id);
