@@ -127,12 +127,12 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
         const step = journey.steps.get(claimed[0]!.step);
         if (!step) throw ApplicationFailure.nonRetryable(`campaign ${input.campaignId} has no step ${claimed[0]!.step}`, 'UnknownStep');
         const { def, rules } = step;
-        const STEP = step.id;
+        const stepId = step.id;
         // Fencing: this attempt waits for any earlier one that may still be calling the provider
         // for these recipients, then holds a lease while it works (activities/send-attempt.ts).
         const attempt = await beginSendAttempt(
           deps.pool,
-          { scope: `campaign:${input.campaignId}:${input.claimKey}`, ledger: { campaignId: input.campaignId, step: STEP, contactIds: claimed.map((c) => c.contactId) } },
+          { scope: `campaign:${input.campaignId}:${input.claimKey}`, ledger: { campaignId: input.campaignId, step: stepId, contactIds: claimed.map((c) => c.contactId) } },
           { leaseMs: deps.sendLeaseMs, log: deps.log },
         );
         let incomplete: string | null = null;
@@ -144,11 +144,11 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
             outcomes.set(contactId, outcome);
             const until = d.kind === 'DEFER' ? new Date(d.until) : null;
             const rule = d.kind === 'SEND' ? null : ('rule' in d && d.rule) || d.reason;
-            decisions.push([input.campaignId, contactId, at, d.kind, d.reason, until, 'channel' in d ? (d.channel ?? null) : null, 'detail' in d ? (d.detail ?? null) : null, rule, STEP]);
+            decisions.push([input.campaignId, contactId, at, d.kind, d.reason, until, 'channel' in d ? (d.channel ?? null) : null, 'detail' in d ? (d.detail ?? null) : null, rule, stepId]);
           };
 
           // 1. Earlier attempts of this step (a retried batch, a crashed worker) are settled first.
-          const prior = await ledgerRowsOf(deps.pool, input.campaignId, STEP, claimed.map((c) => c.contactId));
+          const prior = await ledgerRowsOf(deps.pool, input.campaignId, stepId, claimed.map((c) => c.contactId));
           const stale = await adoptStaleSending(deps.pool, [...prior.values()].filter((r) => r.state === 'sending').map((r) => r.id), attempt.id);
           const toDecide: number[] = [];
           const reconciled: LedgerResult[] = [];
@@ -215,7 +215,7 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           await recordResults(deps.pool, release, at);
 
           // 3. Caps and ledger rows, atomically for the whole batch.
-          const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: STEP, category: def.category, at }, sends);
+          const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: stepId, category: def.category, at }, sends);
           const toSend: Array<{ row: LedgerRow; record: RecipientRecord }> = [];
           for (const s of sends) {
             const held = reservation.capped.get(s.contactId);
@@ -285,10 +285,10 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           const next = step.next === null ? undefined : journey.steps.get(step.next)!;
           if (next) {
             const reached = [...outcomes.values()].filter((o) => o.state === 'sent').map((o) => o.contactId);
-            const added = await advanceJourney(deps.pool, input.campaignId, STEP, next.id, reached, at, nextStepDueAt(next, at));
+            const added = await advanceJourney(deps.pool, input.campaignId, stepId, next.id, reached, at, nextStepDueAt(next, at));
             if (added) result.stateDelta.pending = (result.stateDelta.pending ?? 0) + added;
           }
-          await finishRecipients(deps.pool, input.campaignId, [...outcomes.values()], STEP);
+          await finishRecipients(deps.pool, input.campaignId, [...outcomes.values()], stepId);
           tally(result, claimed, outcomes);
         } finally {
           await attempt.finish().catch((err) => deps.log(`send attempt ${attempt.id}: could not record its end (${(err as Error).message}); its lease runs out instead`));
