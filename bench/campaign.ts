@@ -426,7 +426,11 @@ async function main(): Promise<void> {
       waitBetweenStepsSeconds: JOURNEY_WAIT_S,
       endedAs: finalJ.phase,
       launchToCompletedSeconds: secs(elapsedMs),
-      steps: steps.map(({ firstAt: _f, lastAt: _l, ...rest }) => ({ ...rest, ratioToOneStepCampaign: oneStep.sustained ? Number((rest.sustained / oneStep.sustained).toFixed(2)) : null })),
+      steps: steps.map(({ firstAt: _f, lastAt: _l, ...rest }) => ({
+        ...rest,
+        ratioToFloor: floorSustained ? Number((rest.sustained / floorSustained).toFixed(2)) : null,
+        ratioToOneStepCampaign: oneStep.sustained ? Number((rest.sustained / oneStep.sustained).toFixed(2)) : null,
+      })),
       step2StartedAfterStep1EndedSeconds: secs(s2.firstAt - s1.lastAt),
       historyRuns: chainJ.length,
       historyEvents: eventsJ,
