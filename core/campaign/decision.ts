@@ -26,7 +26,10 @@ export type SkipReason =
   | 'no_channel'
   | 'deadline_passed'
   | 'holiday'
-  | 'outside_window';
+  | 'outside_window'
+  // A later step of a journey (core/campaign/journey.ts): the contact ordered or opted out, or engaged.
+  | 'journey_exit'
+  | 'journey_engaged';
 export type Channel = 'sms' | 'email';
 
 export type Decision =
