@@ -131,7 +131,7 @@ describe('audience import', () => {
       '+86 137 1111 2222,b@example.com,web,2026-05-01,50,2026-01-15',
     ].join('\n');
     const { report } = await importFile('dups.csv', csv, ['--default-country', 'CN', '--source', 'crm']);
-    expect(report).toMatchObject({ accepted: 3, created: 1, mergedDuplicates: 2 });
+    expect(report).toMatchObject({ accepted: 3, created: 1, mergedDuplicates: 2, existing: 0 });
     const c = (await db.pool.query(`SELECT * FROM contacts WHERE phone_e164 = '+8613711112222'`)).rows[0];
     expect(c.last_order_at.toISOString()).toBe('2026-09-01T00:00:00.000Z');
     expect(Number(c.order_value)).toBe(300);
@@ -150,7 +150,8 @@ describe('audience import', () => {
     await importFile('again.csv', csv);
     const before = await snapshot();
     const { report } = await importFile('again.csv', csv);
-    expect(report).toMatchObject({ accepted: 2, created: 0, mergedDuplicates: 2 });
+    // Issue 19: a re-import of an unchanged file is not every row a merged duplicate.
+    expect(report).toMatchObject({ accepted: 2, created: 0, mergedDuplicates: 0, existing: 2 });
     expect(await snapshot()).toEqual(before);
   });
 

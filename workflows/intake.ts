@@ -77,7 +77,9 @@ export async function audienceIntakeWorkflow(input: IntakeInput): Promise<Intake
       rejected: sum(rejectedByReason),
       rejectedByReason,
       ...(input.warningsByReason ? { warnings: sum(input.warningsByReason), warningsByReason: input.warningsByReason } : {}),
-      mergedDuplicates: accepted - t.created,
+      // Rows that merged into another row of this file; rows that updated a contact already here are `existing`.
+      mergedDuplicates: accepted - t.contacts,
+      existing: t.contacts - t.created,
       contacts: t.contacts,
       created: t.created,
       quarantined: t.quarantined,

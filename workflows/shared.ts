@@ -87,8 +87,10 @@ export interface IntakeReport {
   /** Accepted rows imported with an optional field left empty or cleaned (one per field), by reason. */
   warnings?: number;
   warningsByReason?: Record<string, number>;
-  /** Valid rows that merged into another row of the file or into an existing contact. */
+  /** Valid rows that merged into another row of the same file. */
   mergedDuplicates: number;
+  /** Contacts of the file that were in reachloop already (updated, or unchanged by a re-import); absent in reports of older runs. */
+  existing?: number;
   contacts: number;
   created: number;
   quarantined: number;

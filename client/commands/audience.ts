@@ -170,8 +170,8 @@ export function renderReport(r: ImportResult): string {
     `import ${r.importId} of ${r.file}`,
     `  rows read            ${r.rowsRead}`,
     `  accepted             ${r.accepted}`,
-    `  merged duplicates    ${r.mergedDuplicates}`,
-    `  contacts written     ${r.contacts} (${r.created} new)`,
+    `  merged duplicates    ${r.mergedDuplicates} (rows of this file merged into another of its rows)`,
+    `  contacts written     ${r.contacts} (${r.created} new${r.existing !== undefined ? `, ${r.existing} already here` : ''})`,
     `  rejected             ${r.rejected}${r.rejectsFile ? `  -> ${r.rejectsFile}` : ''}`,
     list(r.rejectedByReason),
     ...(r.warningsByReason
