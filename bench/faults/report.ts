@@ -1,0 +1,53 @@
+/** The fault suite's verdict per run and its table. */
+import type { FaultRun } from './suite';
+
+/** The invariants every fault must keep: name -> the run's figure (must be 0). */
+export function violations(run: FaultRun): Record<string, number> {
+  const c = run.counts;
+  const out: Record<string, number> = {
+    duplicates: c.duplicates,
+    missing: c.missing,
+    unknownProviderIds: c.unknownProviderIds,
+    stuckInSent: c.stuckInSent,
+    stuckInFlight: c.stuckInFlight,
+    callbacksNotApplied: c.callbacksNotApplied,
+  };
+  if (!run.endedAs.startsWith('completed')) out.notCompleted = 1;
+  out.statusCountsWrong = statusCountsWrong(run);
+  return Object.fromEntries(Object.entries(out).filter(([, n]) => n !== 0));
+}
+
+/** States whose count in the workflow's status differs from the recipients' rows in the database. */
+export function statusCountsWrong(run: FaultRun): number {
+  if (!run.statusByState) return 0;
+  const states = new Set([...Object.keys(run.statusByState), ...Object.keys(run.counts.recipientStates)]);
+  return [...states].filter((s) => (run.statusByState![s] ?? 0) !== (run.counts.recipientStates[s] ?? 0)).length;
+}
+
+/** One column per fault, one row per figure. */
+export function table(runs: readonly FaultRun[]): string {
+  const rows: Array<[string, (r: FaultRun) => unknown]> = [
+    ['campaign ended as', (r) => r.endedAs.split(':')[0]],
+    ['fault after (sent)', (r) => r.injectedAfter ?? 'ended first'],
+    ['fault seconds', (r) => r.faultSeconds],
+    ['launch -> end seconds', (r) => r.launchToEndSeconds],
+    ['recipients', (r) => r.counts.recipients],
+    ['sandbox messages', (r) => r.counts.sandboxMessages],
+    ['duplicates', (r) => r.counts.duplicates],
+    ['missing', (r) => r.counts.missing],
+    ['unknown provider ids', (r) => r.counts.unknownProviderIds],
+    ['stuck in sent', (r) => r.counts.stuckInSent],
+    ['stuck reserved/sending', (r) => r.counts.stuckInFlight],
+    ['callbacks not applied', (r) => r.counts.callbacksNotApplied],
+    ['callbacks refused', (r) => r.counts.callbacksRefused],
+    ['ledger unknown outcome', (r) => r.counts.unknownOutcome],
+    ['status counts wrong', (r) => statusCountsWrong(r)],
+    ['held by policy', (r) => Object.values(r.counts.heldByPolicy).reduce((a, b) => a + b, 0)],
+    ['strays (earlier runs)', (r) => r.counts.strays],
+    ['parts exited unasked', (r) => r.unexpectedExits.map((e) => e.part).join(',') || 0],
+    ['verdict', (r) => (Object.keys(violations(r)).length ? 'FAIL' : 'ok')],
+  ];
+  const width = Math.max(16, ...runs.map((r) => r.fault.length + 2));
+  const head = `${''.padEnd(26)}${runs.map((r) => r.fault.padStart(width)).join('')}`;
+  return [head, ...rows.map(([name, f]) => `${name.padEnd(26)}${runs.map((r) => String(f(r)).padStart(width)).join('')}`)].join('\n');
+}

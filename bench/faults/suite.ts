@@ -1,0 +1,253 @@
+/**
+ * The fault suite (issue 19): on a stack of separate processes (bench/faults/parts.ts), one
+ * marketing SMS campaign per fault, each to an audience of its own inside its send window now
+ * (bench/campaign-seed.ts), rate-limited and in lanes as a user launches it (`reachloop campaign
+ * launch`). A fault hits once a share of the audience has been attempted; when the campaign has
+ * ended and every status callback has been made, every message the sandbox accepted is counted
+ * against the ledger (bench/faults/count.ts). Used by bench/faults.ts and test/faults.test.ts.
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { createPool, type Pool } from '../../db/pool';
+import { connectClient } from '../../infra/temporal';
+import type { SandboxMessage } from '../../sandbox/twilio-server';
+import type { CampaignStatus } from '../../workflows/shared';
+import { seedCampaignAudience, type SeedReport } from '../campaign-seed';
+import { callbacksSettled, countCampaign, type FaultCounts } from './count';
+import { startFaultStack, type FaultStack, type UnexpectedExit } from './parts';
+
+export const FAULTS = {
+  'worker-kill': 'SIGKILL the worker, start a new one',
+  'temporal-restart': 'stop the Temporal server, start it again on the same database file after the downtime',
+  'postgres-restart': 'fast shutdown of PostgreSQL, start it again on the same data folder after the downtime',
+  'serve-restart': 'restart the HTTP server (SIGTERM, start again)',
+  'drop-responses': 'the sandbox accepts every message but loses the HTTP response (connection reset for half the time, no answer at all for the other half)',
+} as const;
+export type FaultName = keyof typeof FAULTS;
+export const FAULT_NAMES = Object.keys(FAULTS) as FaultName[];
+
+export interface SuiteOptions {
+  /** Recipients per fault (each fault's campaign has an audience of its own). */
+  recipients: number;
+  /** The campaign's rateLimit.sms, messages per second. */
+  rate: number;
+  lanes: number;
+  batchSize: number;
+  faults: readonly FaultName[];
+  /** How long Temporal and PostgreSQL stay down. */
+  downtimeMs: number;
+  /** How long the sandbox loses its responses. */
+  dropForMs: number;
+  /** The fault hits once this share of the audience has a ledger row sent or further (delivered, by its callback). */
+  injectAt: number;
+  /** Waited after the callbacks settled before counting (e.g. for a sweep of rows stuck in `sent`). */
+  settleMs: number;
+  /** A campaign not ended by then is terminated and counted as it stands. */
+  runTimeoutMs: number;
+  temporalCliPath?: string;
+  /** Keep the stack's folder (data, logs) instead of deleting it. */
+  keep?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface FaultRun {
+  fault: FaultName;
+  what: string;
+  campaignId: number;
+  endedAs: string;
+  /** Ledger rows sent or further when the fault hit (null: the campaign ended first). */
+  injectedAfter: number | null;
+  faultSeconds: number;
+  launchToEndSeconds: number;
+  counts: FaultCounts;
+  /** The workflow's own counts by state, which should agree with counts.recipientStates. */
+  statusByState: Record<string, number> | null;
+  /** Parts that exited during this run without being asked to. */
+  unexpectedExits: UnexpectedExit[];
+}
+
+export interface SuiteResult {
+  seed: Pick<SeedReport, 'contacts' | 'at' | 'countries' | 'timeZones' | 'multiZone'>;
+  runs: FaultRun[];
+  /** Where the data and logs are, when kept. */
+  dir: string | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const secs = (ms: number) => Number((ms / 1000).toFixed(1));
+
+async function inject(fault: FaultName, stack: FaultStack, o: SuiteOptions): Promise<void> {
+  switch (fault) {
+    case 'worker-kill':
+      await stack.worker.stop('SIGKILL');
+      return stack.worker.start();
+    case 'temporal-restart':
+      await stack.temporal.stop();
+      await sleep(o.downtimeMs);
+      return stack.temporal.start();
+    case 'postgres-restart':
+      await stack.postgres.stop();
+      await sleep(o.downtimeMs);
+      return stack.postgres.start();
+    case 'serve-restart':
+      await stack.serve.stop('SIGTERM');
+      return stack.serve.start();
+    case 'drop-responses':
+      await stack.admin.setRules([{ loseResponse: 'reset' }]);
+      await sleep(o.dropForMs / 2);
+      await stack.admin.setRules([{ loseResponse: 'hang' }]);
+      await sleep(o.dropForMs / 2);
+      await stack.admin.setRules([]);
+  }
+}
+
+/** Starts the stack, seeds one audience per fault, runs the faults one after the other. */
+export async function runFaultSuite(o: SuiteOptions): Promise<SuiteResult> {
+  const log = o.log ?? (() => {});
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-faults-'));
+  chmodSync(dir, 0o755); // PostgreSQL runs as the postgres user when we are root
+  let stack: FaultStack | undefined;
+  let pool: Pool | undefined;
+  let client: Client | undefined;
+  try {
+    stack = await startFaultStack(dir, { ...(o.temporalCliPath ? { temporalCliPath: o.temporalCliPath } : {}), log });
+    pool = createPool(stack.databaseUrl, 3);
+    const seed = await seedCampaignAudience(pool, o.faults.map((f, i) => ({ count: o.recipients, tag: tagOf(i, f) })), new Date());
+    log(`seeded ${seed.contacts} contacts in ${seed.seconds.toFixed(1)} s: ${Object.entries(seed.countries).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+    client = await connectClient(stack.temporalAddress, 'default');
+    const runs: FaultRun[] = [];
+    for (const [i, fault] of o.faults.entries()) runs.push(await runOne(stack, pool, client, fault, tagOf(i, fault), dir, o, log));
+    return { seed: { contacts: seed.contacts, at: seed.at, countries: seed.countries, timeZones: seed.timeZones, multiZone: seed.multiZone }, runs, dir: o.keep ? dir : null };
+  } finally {
+    await client?.connection.close().catch(() => {});
+    await pool?.end().catch(() => {});
+    await stack?.stop();
+    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const tagOf = (i: number, fault: FaultName) => `fault-${i + 1}-${fault}`;
+
+async function runOne(stack: FaultStack, pool: Pool, client: Client, fault: FaultName, tag: string, dir: string, o: SuiteOptions, log: (line: string) => void): Promise<FaultRun> {
+  // Whatever an earlier fault left dead is started again (its exit was recorded there).
+  for (const part of [stack.postgres, stack.temporal, stack.sandbox, stack.worker, stack.serve]) if (!part.running()) await part.start();
+  await stack.admin.setRules([]);
+  await stack.admin.clear();
+  const exitsBefore = stack.unexpectedExits.length;
+  const file = path.join(dir, `${tag}.json`);
+  writeFileSync(file, JSON.stringify(campaignFile(tag, o.rate)));
+  const launched = (await stack.cli(['campaign', 'launch', file, '--lanes', String(o.lanes), '--batch-size', String(o.batchSize)])) as { id: number; workflowId: string };
+  const started = performance.now();
+  log(`${fault}: campaign ${launched.id} launched to ${o.recipients} recipients at ${o.rate}/s`);
+
+  const ended = waitForEnd(client, launched.workflowId, o.runTimeoutMs);
+  let injectedAfter: number | null = null;
+  let faultMs = 0;
+  const threshold = Math.max(1, Math.floor(o.recipients * o.injectAt));
+  for (;;) {
+    // A batch marks all its rows `sending` before its first call and records them `sent` after its
+    // last, but each status callback moves its row (by the ledger id in its URL) as it comes.
+    const sent = await pool
+      .query<{ n: number }>(`SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND state NOT IN ('reserved', 'sending')`, [launched.id])
+      .then((r) => r.rows[0]!.n, () => 0);
+    if (sent >= threshold) {
+      injectedAfter = sent;
+      log(`${fault}: ${sent} sent; ${FAULTS[fault]}`);
+      const t0 = performance.now();
+      await inject(fault, stack, o);
+      faultMs = performance.now() - t0;
+      log(`${fault}: done in ${secs(faultMs)} s`);
+      break;
+    }
+    if (ended.done) break;
+    await sleep(200);
+  }
+  const end = await ended.promise;
+  const launchToEndMs = performance.now() - started;
+  log(`${fault}: campaign ${end.endedAs} after ${secs(launchToEndMs)} s`);
+
+  const messages = await settle(stack, pool, launched.id, o.settleMs);
+  const counts = await countCampaign(pool, launched.id, messages);
+  return {
+    fault,
+    what: FAULTS[fault],
+    campaignId: launched.id,
+    endedAs: end.endedAs,
+    injectedAfter,
+    faultSeconds: secs(faultMs),
+    launchToEndSeconds: secs(launchToEndMs),
+    counts,
+    statusByState: end.status?.byState ?? null,
+    unexpectedExits: stack.unexpectedExits.slice(exitsBefore),
+  };
+}
+
+/** A marketing SMS campaign to the tag's contacts under the contact policy, with an hour's deadline. */
+function campaignFile(tag: string, rate: number) {
+  return {
+    name: `faults ${tag}`,
+    category: 'marketing',
+    brand: 'RL Faults',
+    audience: { tiers: ['A'], tags: [tag] },
+    channels: { A: 'sms' },
+    templates: { sms: { en: '{{brand}}: hi {{name}}, our winter sale starts today, 20% off everything.', zh: '{{brand}}：{{name}}您好，冬季特卖今天开始，全场八折。' } },
+    rateLimit: { sms: rate },
+    deadline: new Date(Date.now() + 3_600_000).toISOString(),
+  };
+}
+
+/** The workflow's result, waited for across Temporal's downtime; terminated past the timeout. */
+function waitForEnd(client: Client, workflowId: string, timeoutMs: number) {
+  const state = { done: false, promise: undefined as unknown as Promise<{ endedAs: string; status: CampaignStatus | null }> };
+  state.promise = (async () => {
+    const deadline = Date.now() + timeoutMs;
+    try {
+      while (Date.now() < deadline) {
+        try {
+          const status = (await Promise.race([client.workflow.getHandle(workflowId).result(), sleep(deadline - Date.now()).then(() => null)])) as CampaignStatus | null;
+          if (status) return { endedAs: status.phase, status };
+        } catch (err) {
+          const name = (err as Error).name;
+          if (name === 'WorkflowFailedError') return { endedAs: `failed: ${(err as Error).message}`, status: null };
+          await sleep(1_000); // the server is down: ask again
+        }
+      }
+      await client.workflow.getHandle(workflowId).terminate('fault suite: run timed out').catch(() => {});
+      return { endedAs: `timed out after ${secs(timeoutMs)} s (terminated)`, status: null };
+    } finally {
+      state.done = true;
+    }
+  })();
+  return state;
+}
+
+/**
+ * Waits until every message the sandbox accepted has made its final status callback and nothing
+ * new arrived for two seconds, then until the ledger stops changing, then `extraMs`.
+ */
+async function settle(stack: FaultStack, pool: Pool, campaignId: number, extraMs: number): Promise<SandboxMessage[]> {
+  const deadline = Date.now() + 120_000;
+  let last = -1;
+  let messages: SandboxMessage[] = [];
+  for (;;) {
+    messages = await stack.admin.messages({ direction: 'outbound-api' });
+    if ((messages.length === last && callbacksSettled(messages)) || Date.now() > deadline) break;
+    last = messages.length;
+    await sleep(2_000);
+  }
+  let before = '';
+  for (let i = 0; i < 30; i++) {
+    const { rows } = await pool.query('SELECT state, count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 GROUP BY 1 ORDER BY 1', [campaignId]);
+    const now = JSON.stringify(rows);
+    if (now === before) break;
+    before = now;
+    await sleep(1_000);
+  }
+  if (extraMs > 0) {
+    await sleep(extraMs);
+    messages = await stack.admin.messages({ direction: 'outbound-api' });
+  }
+  return messages;
+}
