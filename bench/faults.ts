@@ -6,14 +6,14 @@
  * --batch-size; in turn: the worker SIGKILLed and started again, the Temporal server stopped for
  * --downtime seconds and started on the same database file, PostgreSQL fast-shut-down for
  * --downtime seconds and started on the same data, the HTTP server restarted, the provider's
- * responses lost for --drop-for seconds. Then every message the sandbox accepted is counted
- * against the ledger: duplicates, missing, unknown provider ids, rows stuck in `sent`, status
- * callbacks not applied. Prints a table, records the figures (bench/results/faults.json) and
- * exits 1 when a fault broke an invariant.
+ * responses lost for --drop-responses messages in a row (half reset, half never answered).
+ * Then every message the sandbox accepted is counted against the ledger: duplicates, missing,
+ * unknown provider ids, rows stuck in `sent`, status callbacks not applied. Prints a table,
+ * records the figures (bench/results/faults.json) and exits 1 when a fault broke an invariant.
  *
  * Run: npx tsx bench/faults.ts [--recipients 20000] [--rate 150] [--lanes 4] [--batch-size 1000]
  *        [--faults worker-kill,temporal-restart,postgres-restart,serve-restart,drop-responses]
- *        [--downtime 10] [--drop-for 6] [--inject-at 0.3] [--settle 0] [--keep] [--no-record]
+ *        [--downtime 10] [--drop-responses 200] [--inject-at 0.3] [--settle 0] [--keep] [--no-record]
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -29,7 +29,7 @@ const { values: opts } = parseArgs({
     'batch-size': { type: 'string', default: '1000' },
     faults: { type: 'string', default: FAULT_NAMES.join(',') },
     downtime: { type: 'string', default: '10' },
-    'drop-for': { type: 'string', default: '6' },
+    'drop-responses': { type: 'string', default: '200' },
     'inject-at': { type: 'string', default: '0.3' },
     settle: { type: 'string', default: '0' },
     keep: { type: 'boolean', default: false },
@@ -40,8 +40,8 @@ const num = (name: keyof typeof opts) => Number(opts[name]);
 const faults = String(opts.faults).split(',').map((f) => f.trim()) as FaultName[];
 const unknown = faults.filter((f) => !(f in FAULTS));
 const positive = ['recipients', 'rate', 'lanes', 'batch-size'] as const;
-if (unknown.length || positive.some((k) => !(num(k) > 0)) || !(num('inject-at') > 0 && num('inject-at') < 1) || !(num('downtime') >= 0) || !(num('drop-for') >= 0) || !(num('settle') >= 0)) {
-  console.error(`usage: bench/faults.ts [--recipients N] [--rate R] [--lanes L] [--batch-size B] [--faults ${FAULT_NAMES.join(',')}] [--downtime S] [--drop-for S] [--inject-at 0..1] [--settle S] [--keep] [--no-record]`);
+if (unknown.length || positive.some((k) => !(num(k) > 0)) || !(num('inject-at') > 0 && num('inject-at') < 1) || !(num('downtime') >= 0) || !(Number.isInteger(num('drop-responses')) && num('drop-responses') >= 0) || !(num('settle') >= 0)) {
+  console.error(`usage: bench/faults.ts [--recipients N] [--rate R] [--lanes L] [--batch-size B] [--faults ${FAULT_NAMES.join(',')}] [--downtime S] [--drop-responses N] [--inject-at 0..1] [--settle S] [--keep] [--no-record]`);
   process.exit(2);
 }
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -53,7 +53,7 @@ const settings = {
   batchSize: num('batch-size'),
   faults,
   downtimeMs: num('downtime') * 1000,
-  dropForMs: num('drop-for') * 1000,
+  dropResponses: num('drop-responses'),
   injectAt: num('inject-at'),
   settleMs: num('settle') * 1000,
 };

@@ -11,6 +11,8 @@ export interface FaultCounts {
   recipients: number;
   /** Outbound messages the sandbox accepted for them. */
   sandboxMessages: number;
+  /** Of those, messages whose HTTP response the sandbox lost on purpose (the drop-responses fault). */
+  responsesLost: number;
   /** Messages beyond the first to one recipient. */
   duplicates: number;
   recipientsWithDuplicates: number;
@@ -69,6 +71,7 @@ export async function countCampaign(pool: Pool, campaignId: number, messages: re
   const c: FaultCounts = {
     recipients: recipients.length,
     sandboxMessages: 0,
+    responsesLost: 0,
     duplicates: 0,
     recipientsWithDuplicates: 0,
     missing: 0,
@@ -102,6 +105,7 @@ export async function countCampaign(pool: Pool, campaignId: number, messages: re
       if (row && ['sent', 'delivered', 'undelivered'].includes(row.state)) c.ledgerSentWithoutMessage++;
     }
     for (const m of got) {
+      if (m.responseLost) c.responsesLost++;
       const state = ledgerStateOfSid.get(m.sid);
       if (state === undefined) c.unknownProviderIds++;
       else if (FINAL.has(m.status) && state !== m.status) c.callbacksNotApplied++;

@@ -33,6 +33,7 @@ export function table(runs: readonly FaultRun[]): string {
     ['launch -> end seconds', (r) => r.launchToEndSeconds],
     ['recipients', (r) => r.counts.recipients],
     ['sandbox messages', (r) => r.counts.sandboxMessages],
+    ['responses lost (fault)', (r) => r.counts.responsesLost],
     ['duplicates', (r) => r.counts.duplicates],
     ['missing', (r) => r.counts.missing],
     ['unknown provider ids', (r) => r.counts.unknownProviderIds],

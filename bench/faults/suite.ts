@@ -23,7 +23,7 @@ export const FAULTS = {
   'temporal-restart': 'stop the Temporal server, start it again on the same database file after the downtime',
   'postgres-restart': 'fast shutdown of PostgreSQL, start it again on the same data folder after the downtime',
   'serve-restart': 'restart the HTTP server (SIGTERM, start again)',
-  'drop-responses': 'the sandbox accepts every message but loses the HTTP response (connection reset for half the time, no answer at all for the other half)',
+  'drop-responses': 'the sandbox accepts the next messages but loses their HTTP responses (half: the connection is reset; the other half: no answer, the client times out)',
 } as const;
 export type FaultName = keyof typeof FAULTS;
 export const FAULT_NAMES = Object.keys(FAULTS) as FaultName[];
@@ -38,8 +38,11 @@ export interface SuiteOptions {
   faults: readonly FaultName[];
   /** How long Temporal and PostgreSQL stay down. */
   downtimeMs: number;
-  /** How long the sandbox loses its responses. */
-  dropForMs: number;
+  /**
+   * How many responses the sandbox loses, one after the other from the moment the fault hits (a
+   * count rather than a time, so that the same blip hits whatever the rate).
+   */
+  dropResponses: number;
   /** The fault hits once this share of the audience has a ledger row sent or further (delivered, by its callback). */
   injectAt: number;
   /** Waited after the callbacks settled before counting (e.g. for a sweep of rows stuck in `sent`). */
@@ -94,12 +97,12 @@ async function inject(fault: FaultName, stack: FaultStack, o: SuiteOptions): Pro
     case 'serve-restart':
       await stack.serve.stop('SIGTERM');
       return stack.serve.start();
-    case 'drop-responses':
-      await stack.admin.setRules([{ loseResponse: 'reset' }]);
-      await sleep(o.dropForMs / 2);
-      await stack.admin.setRules([{ loseResponse: 'hang' }]);
-      await sleep(o.dropForMs / 2);
-      await stack.admin.setRules([]);
+    case 'drop-responses': {
+      const reset = Math.ceil(o.dropResponses / 2);
+      const hang = o.dropResponses - reset;
+      // The sandbox's rules apply in order and each is used up after `times` messages.
+      await stack.admin.setRules([{ loseResponse: 'reset', times: reset }, ...(hang ? [{ loseResponse: 'hang' as const, times: hang }] : [])]);
+    }
   }
 }
 
