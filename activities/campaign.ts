@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { parseCampaign, type CampaignDefinition } from '../core/campaign/definition';
 import { applyCap, capsFor, decide, rulesOf, TimingCache, type Decision, type DecisionRules, type RecipientSnapshot } from '../core/campaign/decision';
 import type { NamedCapRule } from '../core/frequency';
@@ -17,7 +17,7 @@ import {
   type RecipientOutcome,
 } from '../db/campaigns';
 import { copyInto, type CopyValue } from '../db/copy';
-import { markSending, recordResults, reserveSends, type LedgerResult, type LedgerRow } from '../db/ledger';
+import { adoptStaleSending, ledgerRowsOf, markSending, recordResults, reserveSends, returnUnsent, type LedgerResult, type LedgerRow } from '../db/ledger';
 import type { Pool } from '../db/pool';
 import { loadRecipients, type RecipientRecord } from '../db/recipients';
 import type { CampaignPlan, DispatchInput, DispatchResult } from '../workflows/shared';
@@ -26,7 +26,8 @@ import { applySendRefusals } from './feedback';
 import { createLinkCoder, type LinkCoder } from '../channels/tracked-link';
 import { insertLinks, type LinkRecord } from '../db/links';
 import { buildEmail, buildSms, snapshotOf, type BuiltEmail, type BuiltSms, type LinkContext } from './messages';
-import { createPacer, mapConcurrent } from './pacing';
+import { createPacer } from './pacing';
+import { beginSendAttempt, sendWhileLeased } from './send-attempt';
 
 export interface CampaignDeps {
   pool: Pool;
@@ -39,6 +40,8 @@ export interface CampaignDeps {
   now: () => Date | Promise<Date>;
   /** Re-scores contacts whose send the provider refused (activities/feedback.ts). */
   policy: ScorePolicy;
+  /** The lease of each batch's attempt (activities/send-attempt.ts). */
+  sendLeaseMs: number;
 }
 
 const STEP = 'main';
@@ -115,130 +118,159 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
       const claimed = await claimRecipients(deps.pool, input.campaignId, input.claimKey, at, input.limit);
       result.claimed = claimed.length;
       if (claimed.length) {
-        const records = await loadRecipients(deps.pool, claimed.map((c) => c.contactId), 'marketing');
-        const outcomes = new Map<number, RecipientOutcome>();
-        const decisions: CopyValue[][] = [];
-        const note = (contactId: number, d: Decision | { kind: 'SEND' | 'SKIP'; reason: string; channel?: string }, outcome: RecipientOutcome) => {
-          outcomes.set(contactId, outcome);
-          const until = d.kind === 'DEFER' ? new Date(d.until) : null;
-          const rule = d.kind === 'SEND' ? null : ('rule' in d && d.rule) || d.reason;
-          decisions.push([input.campaignId, contactId, at, d.kind, d.reason, until, 'channel' in d ? (d.channel ?? null) : null, 'detail' in d ? (d.detail ?? null) : null, rule]);
-        };
+        // Fencing: this attempt waits for any earlier one that may still be calling the provider
+        // for these recipients, then holds a lease while it works (activities/send-attempt.ts).
+        const attempt = await beginSendAttempt(
+          deps.pool,
+          { scope: `campaign:${input.campaignId}:${input.claimKey}`, ledger: { campaignId: input.campaignId, step: STEP, contactIds: claimed.map((c) => c.contactId) } },
+          { leaseMs: deps.sendLeaseMs, log: deps.log },
+        );
+        let incomplete: string | null = null;
+        try {
+          const records = await loadRecipients(deps.pool, claimed.map((c) => c.contactId), 'marketing');
+          const outcomes = new Map<number, RecipientOutcome>();
+          const decisions: CopyValue[][] = [];
+          const note = (contactId: number, d: Decision | { kind: 'SEND' | 'SKIP'; reason: string; channel?: string }, outcome: RecipientOutcome) => {
+            outcomes.set(contactId, outcome);
+            const until = d.kind === 'DEFER' ? new Date(d.until) : null;
+            const rule = d.kind === 'SEND' ? null : ('rule' in d && d.rule) || d.reason;
+            decisions.push([input.campaignId, contactId, at, d.kind, d.reason, until, 'channel' in d ? (d.channel ?? null) : null, 'detail' in d ? (d.detail ?? null) : null, rule]);
+          };
 
-        // 1. Earlier attempts of this step (a retried batch, a crashed worker) are settled first.
-        const prior = await priorLedger(deps.pool, input.campaignId, claimed.map((c) => c.contactId));
-        const toDecide: number[] = [];
-        const reconciled: LedgerResult[] = [];
-        const resend = new Set<number>();
-        for (const c of claimed) {
-          const row = prior.get(c.contactId);
-          if (!row || row.state === 'reserved' || row.state === 'released') toDecide.push(c.contactId);
-          else if (row.state === 'sending') {
-            const r = await reconcile(row, records.get(c.contactId), def, deps.sms, linkingFor(input.campaignId));
-            if (r.kind === 'found') {
-              reconciled.push({ id: row.id, state: 'sent', providerId: r.providerId });
-              note(c.contactId, { kind: 'SEND', reason: 'reconciled', channel: row.channel }, { contactId: c.contactId, state: 'sent', nextAt: null, channel: row.channel, reason: 'reconciled' });
-            } else if (r.kind === 'unknown' && def.category === 'marketing') {
-              // Nobody can tell whether it went out: for marketing, better not sent than sent twice.
-              reconciled.push({ id: row.id, state: 'unknown' });
-              note(c.contactId, { kind: 'SKIP', reason: 'unknown_outcome', channel: row.channel }, { contactId: c.contactId, state: 'unknown', nextAt: null, channel: row.channel, reason: 'unknown_outcome' });
+          // 1. Earlier attempts of this step (a retried batch, a crashed worker) are settled first.
+          const prior = await ledgerRowsOf(deps.pool, input.campaignId, STEP, claimed.map((c) => c.contactId));
+          const stale = await adoptStaleSending(deps.pool, [...prior.values()].filter((r) => r.state === 'sending').map((r) => r.id), attempt.id);
+          const toDecide: number[] = [];
+          const reconciled: LedgerResult[] = [];
+          const resend = new Set<number>();
+          for (const c of claimed) {
+            const row = prior.get(c.contactId);
+            if (!row || row.state === 'reserved' || row.state === 'released') toDecide.push(c.contactId);
+            else if (row.state === 'sending' && !stale.has(row.id)) {
+              // Another attempt still owns it (and may be calling the provider): left for the retry.
+              incomplete = 'row owned by a live attempt';
+            } else if (row.state === 'sending') {
+              const r = await reconcile(row, records.get(c.contactId), def, deps.sms, linkingFor(input.campaignId));
+              if (r.kind === 'found') {
+                reconciled.push({ id: row.id, state: 'sent', providerId: r.providerId });
+                note(c.contactId, { kind: 'SEND', reason: 'reconciled', channel: row.channel }, { contactId: c.contactId, state: 'sent', nextAt: null, channel: row.channel, reason: 'reconciled' });
+              } else if (r.kind === 'unknown' && def.category === 'marketing') {
+                // Nobody can tell whether it went out: for marketing, better not sent than sent twice.
+                reconciled.push({ id: row.id, state: 'unknown' });
+                note(c.contactId, { kind: 'SKIP', reason: 'unknown_outcome', channel: row.channel }, { contactId: c.contactId, state: 'unknown', nextAt: null, channel: row.channel, reason: 'unknown_outcome' });
+              } else {
+                // The provider's list shows it never arrived (or it is transactional): decide and send again.
+                resend.add(c.contactId);
+                toDecide.push(c.contactId);
+              }
             } else {
-              // The provider's list shows it never arrived (or it is transactional): decide and send again.
-              resend.add(c.contactId);
-              toDecide.push(c.contactId);
+              const state = row.state === 'unknown' ? 'unknown' : row.state === 'failed' ? 'failed' : 'sent';
+              note(c.contactId, { kind: 'SEND', reason: 'already_sent', channel: row.channel }, { contactId: c.contactId, state, nextAt: null, channel: row.channel, reason: 'already_sent' });
             }
-          } else {
-            const state = row.state === 'unknown' ? 'unknown' : row.state === 'failed' ? 'failed' : 'sent';
-            note(c.contactId, { kind: 'SEND', reason: 'already_sent', channel: row.channel }, { contactId: c.contactId, state, nextAt: null, channel: row.channel, reason: 'already_sent' });
           }
-        }
-        await recordResults(deps.pool, reconciled, at);
+          await recordResults(deps.pool, reconciled, at);
 
-        // 2. Decide at send time; window computations and caps shared by recipients alike.
-        const timings = new TimingCache(rules);
-        const capSets = new Map<string, NamedCapRule[]>();
-        const capsOf = (snap: RecipientSnapshot): NamedCapRule[] => {
-          const key = `${snap.tier}|${snap.country}|${snap.subdivision}`;
-          let caps = capSets.get(key);
-          if (!caps) capSets.set(key, (caps = capsFor(rules, snap)));
-          return caps;
-        };
-        const sends: Array<{ contactId: number; channel: 'sms' | 'email'; caps: readonly NamedCapRule[] }> = [];
-        const release: LedgerResult[] = [];
-        for (const id of toDecide) {
-          const record = records.get(id);
-          if (!record) {
-            note(id, { kind: 'SKIP', reason: 'contact_missing' }, { contactId: id, state: 'skipped', nextAt: null, channel: null, reason: 'contact_missing' });
-            continue;
+          // 2. Decide at send time; window computations and caps shared by recipients alike.
+          const timings = new TimingCache(rules);
+          const capSets = new Map<string, NamedCapRule[]>();
+          const capsOf = (snap: RecipientSnapshot): NamedCapRule[] => {
+            const key = `${snap.tier}|${snap.country}|${snap.subdivision}`;
+            let caps = capSets.get(key);
+            if (!caps) capSets.set(key, (caps = capsFor(rules, snap)));
+            return caps;
+          };
+          const sends: Array<{ contactId: number; channel: 'sms' | 'email'; caps: readonly NamedCapRule[] }> = [];
+          const release: LedgerResult[] = [];
+          for (const id of toDecide) {
+            const record = records.get(id);
+            if (!record) {
+              note(id, { kind: 'SKIP', reason: 'contact_missing' }, { contactId: id, state: 'skipped', nextAt: null, channel: null, reason: 'contact_missing' });
+              continue;
+            }
+            const snap = snapshotOf(record);
+            const d = decide(snap, rules, at.getTime(), timings);
+            if (d.kind === 'SEND') sends.push({ contactId: id, channel: d.channel, caps: capsOf(snap) });
+            else {
+              const row = prior.get(id);
+              if (row?.state === 'reserved') release.push({ id: row.id, state: 'released' });
+              note(id, d, outcomeOf(id, d));
+            }
           }
-          const snap = snapshotOf(record);
-          const d = decide(snap, rules, at.getTime(), timings);
-          if (d.kind === 'SEND') sends.push({ contactId: id, channel: d.channel, caps: capsOf(snap) });
-          else {
-            const row = prior.get(id);
-            if (row?.state === 'reserved') release.push({ id: row.id, state: 'released' });
-            note(id, d, outcomeOf(id, d));
-          }
-        }
-        await recordResults(deps.pool, release, at);
+          await recordResults(deps.pool, release, at);
 
-        // 3. Caps and ledger rows, atomically for the whole batch.
-        const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: STEP, category: def.category, at }, sends);
-        const toSend: Array<{ row: LedgerRow; record: RecipientRecord }> = [];
-        for (const s of sends) {
-          const held = reservation.capped.get(s.contactId);
-          if (held !== undefined) {
-            const d = applyCap({ kind: 'SEND', channel: s.channel, reason: 'ok' }, { ok: false, ...held }, rules);
-            note(s.contactId, d, outcomeOf(s.contactId, d));
-          } else {
-            const row = reservation.rows.get(s.contactId)!;
-            if (row.state === 'reserved' || resend.has(s.contactId)) toSend.push({ row, record: records.get(s.contactId)! });
-            else note(s.contactId, { kind: 'SEND', reason: 'already_sent', channel: row.channel }, { contactId: s.contactId, state: 'sent', nextAt: null, channel: row.channel, reason: 'already_sent' });
+          // 3. Caps and ledger rows, atomically for the whole batch.
+          const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: STEP, category: def.category, at }, sends);
+          const toSend: Array<{ row: LedgerRow; record: RecipientRecord }> = [];
+          for (const s of sends) {
+            const held = reservation.capped.get(s.contactId);
+            if (held !== undefined) {
+              const d = applyCap({ kind: 'SEND', channel: s.channel, reason: 'ok' }, { ok: false, ...held }, rules);
+              note(s.contactId, d, outcomeOf(s.contactId, d));
+            } else {
+              const row = reservation.rows.get(s.contactId)!;
+              if (row.state === 'reserved' || resend.has(s.contactId)) toSend.push({ row, record: records.get(s.contactId)! });
+              else note(s.contactId, { kind: 'SEND', reason: 'already_sent', channel: row.channel }, { contactId: s.contactId, state: 'sent', nextAt: null, channel: row.channel, reason: 'already_sent' });
+            }
           }
-        }
 
-        // 4. Send: the messages are built first, so that their tracked links are stored (one
-        // statement for the batch) and the ledger says 'sending' before any provider call.
-        const linking = linkingFor(input.campaignId);
-        const built = new Map<string, BuiltSms | BuiltEmail>();
-        const links: LinkRecord[] = [];
-        for (const { row, record } of toSend) {
-          const message =
-            row.channel === 'sms'
-              ? buildSms(def, record, linking)
-              : buildEmail(def, record, row.id, { publicBaseUrl: deps.publicBaseUrl, signingSecret: deps.signingSecret, campaignId: input.campaignId, now: at }, linking);
-          built.set(row.id, message);
-          for (const l of message.links) links.push({ ...l, campaignId: input.campaignId, contactId: record.contactId, ledgerId: row.id });
-        }
-        await insertLinks(deps.pool, links, at);
-        await markSending(deps.pool, toSend.map((t) => t.row.id), at);
-        const pacers = { sms: createPacer(input.rate.sms), email: createPacer(input.rate.email) };
-        const results: LedgerResult[] = [];
-        let done = 0;
-        let beatAt = 0;
-        await mapConcurrent(toSend, SEND_CONCURRENCY, async ({ row, record }) => {
-          await pacers[row.channel].take();
-          const r = await sendOne(deps, row, record, input.campaignId, built.get(row.id)!);
-          results.push(r);
-          const sent = r.state === 'sent';
-          note(record.contactId, { kind: 'SEND', reason: sent ? 'ok' : (r.errorCode ?? 'failed'), channel: row.channel }, { contactId: record.contactId, state: sent ? 'sent' : 'failed', nextAt: null, channel: row.channel, reason: sent ? 'sent' : `failed:${r.errorCode}` });
-          done++;
-          // The SDK throttles what it sends to the server, but each call still costs a payload
-          // encoding and a native call: once a second is ample for a 15 s heartbeat timeout.
-          const now = Date.now();
-          if (now - beatAt >= HEARTBEAT_EVERY_MS) {
-            beatAt = now;
-            Context.current().heartbeat({ sent: done });
+          // 4. Send: the messages are built first, so that their tracked links are stored (one
+          // statement for the batch) and the ledger says 'sending' before any provider call.
+          const linking = linkingFor(input.campaignId);
+          const built = new Map<string, BuiltSms | BuiltEmail>();
+          const links: LinkRecord[] = [];
+          for (const { row, record } of toSend) {
+            const message =
+              row.channel === 'sms'
+                ? buildSms(def, record, linking)
+                : buildEmail(def, record, row.id, { publicBaseUrl: deps.publicBaseUrl, signingSecret: deps.signingSecret, campaignId: input.campaignId, now: at }, linking);
+            built.set(row.id, message);
+            for (const l of message.links) links.push({ ...l, campaignId: input.campaignId, contactId: record.contactId, ledgerId: row.id });
           }
-        });
-        await recordResults(deps.pool, results, at);
-        // Refusals at send time (21610 opted out, 21211 invalid number, SMTP 550) feed back into the contact.
-        await applySendRefusals(deps, results.filter((r) => r.state === 'failed').map((r) => r.id));
+          await insertLinks(deps.pool, links, at);
+          const owned = await markSending(deps.pool, toSend.map((t) => t.row.id), at, attempt.id);
+          if (owned.size < toSend.length) incomplete = 'rows taken by another attempt';
+          const pacers = { sms: createPacer(input.rate.sms), email: createPacer(input.rate.email) };
+          const timeouts = { sms: deps.sms.callTimeoutMs, email: deps.email.callTimeoutMs };
+          const results: LedgerResult[] = [];
+          let done = 0;
+          let beatAt = 0;
+          const run = await sendWhileLeased(toSend.filter((t) => owned.has(t.row.id)), {
+            concurrency: SEND_CONCURRENCY,
+            attempt,
+            timeoutOf: ({ row }) => timeouts[row.channel],
+            pace: ({ row }) => pacers[row.channel].take(),
+            send: async ({ row, record }) => {
+              const r = await sendOne(deps, row, record, input.campaignId, built.get(row.id)!);
+              results.push(r);
+              const sent = r.state === 'sent';
+              note(record.contactId, { kind: 'SEND', reason: sent ? 'ok' : (r.errorCode ?? 'failed'), channel: row.channel }, { contactId: record.contactId, state: sent ? 'sent' : 'failed', nextAt: null, channel: row.channel, reason: sent ? 'sent' : `failed:${r.errorCode}` });
+              done++;
+              // The SDK throttles what it sends to the server, but each call still costs a payload
+              // encoding and a native call: once a second is ample for a 15 s heartbeat timeout.
+              const now = Date.now();
+              if (now - beatAt >= HEARTBEAT_EVERY_MS) {
+                beatAt = now;
+                Context.current().heartbeat({ sent: done });
+              }
+            },
+          });
+          await recordResults(deps.pool, results, at);
+          // Never offered to the provider: back to 'reserved' for the retry, which resumes this claim.
+          await returnUnsent(deps.pool, run.unsent.map((t) => t.row.id), attempt.id);
+          if (run.error !== null) incomplete = `provider call failed: ${(run.error as Error).message ?? String(run.error)}`;
+          else if (run.stoppedBy) incomplete = `attempt stopped (${run.stoppedBy}) with ${run.unsent.length} messages not sent`;
+          // Refusals at send time (21610 opted out, 21211 invalid number, SMTP 550) feed back into the contact.
+          await applySendRefusals(deps, results.filter((r) => r.state === 'failed').map((r) => r.id));
 
-        // 5. The audit trail and the recipients' new states.
-        await copyInto(deps.pool, 'campaign_decisions', ['campaign_id', 'contact_id', 'at', 'decision', 'reason', 'until', 'channel', 'detail', 'rule'], decisions);
-        await finishRecipients(deps.pool, input.campaignId, [...outcomes.values()]);
-        tally(result, claimed, outcomes);
+          // 5. The audit trail and the recipients' new states.
+          await copyInto(deps.pool, 'campaign_decisions', ['campaign_id', 'contact_id', 'at', 'decision', 'reason', 'until', 'channel', 'detail', 'rule'], decisions);
+          await finishRecipients(deps.pool, input.campaignId, [...outcomes.values()]);
+          tally(result, claimed, outcomes);
+        } finally {
+          await attempt.finish().catch((err) => deps.log(`send attempt ${attempt.id}: could not record its end (${(err as Error).message}); its lease runs out instead`));
+        }
+        // Recipients without an outcome stay claimed under this key: the retry resumes them.
+        if (incomplete) throw ApplicationFailure.retryable(`batch ${input.claimKey} incomplete: ${incomplete}`, 'BatchIncomplete');
       }
       const next = await nextDueAt(deps.pool, input.campaignId);
       result.nextDueAt = next.next ? next.next.getTime() : null;
@@ -253,13 +285,6 @@ function outcomeOf(contactId: number, d: Decision): RecipientOutcome {
   if (d.kind === 'DEFER') return { contactId, state: 'deferred', nextAt: new Date(d.until), channel: d.channel, reason: d.reason };
   if (d.kind === 'SKIP') return { contactId, state: 'skipped', nextAt: null, channel: null, reason: d.reason };
   return { contactId, state: 'sent', nextAt: null, channel: d.channel, reason: d.reason };
-}
-
-async function priorLedger(pool: Pool, campaignId: number, ids: number[]): Promise<Map<number, LedgerRow>> {
-  const { rows } = await pool.query('SELECT * FROM send_ledger WHERE campaign_id = $1 AND step = $2 AND contact_id = ANY($3::bigint[])', [campaignId, STEP, ids]);
-  return new Map(
-    rows.map((r) => [Number(r.contact_id), { id: String(r.id), contactId: Number(r.contact_id), channel: r.channel, state: r.state, attemptStartedAt: r.attempt_started_at, providerId: r.provider_id }]),
-  );
 }
 
 type Reconciliation = { kind: 'found'; providerId: string } | { kind: 'not_sent' } | { kind: 'unknown' };

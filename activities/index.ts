@@ -28,7 +28,12 @@ export interface ActivityDeps {
   signingSecret: string;
   /** Operational log lines (masked numbers only). */
   log: (message: string) => void;
+  /** The lease of a send attempt (activities/send-attempt.ts): longer than sms/email callTimeoutMs. */
+  sendLeaseMs: number;
 }
+
+/** SEND_LEASE's default (infra/config.ts). */
+export const DEFAULT_SEND_LEASE_MS = 45_000;
 
 export const createActivities = (deps: ActivityDeps) => ({
   ...createSmokeActivities(deps),
@@ -55,5 +60,6 @@ export const defaultActivityDeps = (pool: Pool, overrides: Partial<ActivityDeps>
   publicBaseUrl: 'http://127.0.0.1:8080',
   signingSecret: 'embedded-default-signing-secret',
   log: () => {},
+  sendLeaseMs: DEFAULT_SEND_LEASE_MS,
   ...overrides,
 });

@@ -10,9 +10,9 @@ import { matchCandidates, DEFAULT_MIN_CONFIDENCE, type CandidateLink } from '../
 import { recoveryWindowDelay } from '../core/recovery/window';
 import { countryLevelTimeZones, UNKNOWN_TIME_ZONE } from '../core/phone';
 import { maskPhone } from '../core/mask';
-import { composeSms } from '../core/sms';
-import { statusCallbackUrlFor, type SmsSender } from '../channels/sms';
-import { markSending, recordResults } from '../db/ledger';
+import { composeSms, type ComposedSms } from '../core/sms';
+import { statusCallbackUrlFor, type SmsSender, type SmsSendResult } from '../channels/sms';
+import { adoptStaleSending, markSending, recordResults } from '../db/ledger';
 import type { Pool } from '../db/pool';
 import {
   candidateView,
@@ -34,12 +34,13 @@ import { recordSuppression } from '../db/suppressions';
 import { inTransaction } from '../db/transaction';
 import type { ScorePolicy } from '../core/score';
 import { refoldContacts } from './events';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { campaignWorkflowId } from '../workflows/ids';
 import type { CampaignInput } from '../workflows/shared';
 import { startOrSignalRecovery, type RecoveryOptions } from '../client/recovery/lifecycle';
 import { mapConcurrent } from './pacing';
+import { beginSendAttempt } from './send-attempt';
 
 export interface RecoveryDeps {
   pool: Pool;
@@ -48,6 +49,8 @@ export interface RecoveryDeps {
   publicBaseUrl: string;
   now: () => Date | Promise<Date>;
   log: (message: string) => void;
+  /** The lease of a send attempt (activities/send-attempt.ts). */
+  sendLeaseMs: number;
 }
 
 /** One confirmation per candidate number per 30 days, whatever case asks. */
@@ -86,28 +89,39 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
     if (!v || !['matched', 'confirmation_sent'].includes(v.state)) return { sent: false, reason: 'case_closed' };
     if (v.optedOut) return { sent: false, reason: 'opted_out' };
     if (deviceFarmOf(v.farmSignals).farm) return { sent: false, reason: 'device_farm' };
-    const row = await reserveRecoverySend(deps.pool, v.candidateId, `recovery:${input.caseId}:${input.kind}`, at);
-    if (row.state !== 'reserved') {
-      // An earlier attempt: sent, or lost in flight. Never blindly again: found in the provider's list or left alone.
-      if (row.state === 'sending' && !row.providerId) {
-        const listed = await deps.sms.findSentSince(v.e164, new Date(at.getTime() - 86_400_000));
-        const body = confirmationText(v.language, input.brand, input.kind).text;
-        const hit = listed.find((m) => m.body === body);
-        await recordResults(deps.pool, [hit ? { id: row.id, state: 'sent', providerId: hit.providerId } : { id: row.id, state: 'unknown' }], at);
+    const step = `recovery:${input.caseId}:${input.kind}`;
+    // Fencing (activities/send-attempt.ts): an earlier attempt that may still be calling the provider is waited for.
+    const attempt = await beginSendAttempt(deps.pool, { scope: step, ledger: { campaignId: null, step, contactIds: [v.candidateId] } }, { leaseMs: deps.sendLeaseMs, log: deps.log });
+    let r: SmsSendResult;
+    let composed: ComposedSms;
+    try {
+      const row = await reserveRecoverySend(deps.pool, v.candidateId, step, at);
+      if (row.state !== 'reserved') {
+        // An earlier attempt: sent, or lost in flight. Never blindly again: found in the provider's list or left alone.
+        if (row.state === 'sending' && !row.providerId && (await adoptStaleSending(deps.pool, [row.id], attempt.id)).has(row.id)) {
+          const listed = await deps.sms.findSentSince(v.e164, new Date(at.getTime() - 86_400_000));
+          const body = confirmationText(v.language, input.brand, input.kind).text;
+          const hit = listed.find((m) => m.body === body);
+          await recordResults(deps.pool, [hit ? { id: row.id, state: 'sent', providerId: hit.providerId } : { id: row.id, state: 'unknown' }], at);
+        }
+        await markConfirmationSent(deps.pool, input.caseId, input.kind, at);
+        return { sent: true, reason: 'already_sent' };
       }
-      await markConfirmationSent(deps.pool, input.caseId, input.kind, at);
-      return { sent: true, reason: 'already_sent' };
+      const { language, text } = confirmationText(v.language, input.brand, input.kind);
+      composed = composeSms(text, language, 'transactional');
+      const owned = await markSending(deps.pool, [row.id], at, attempt.id);
+      const stop = attempt.stopReason(deps.sms.callTimeoutMs);
+      if (!owned.has(row.id) || stop) throw ApplicationFailure.retryable(`recovery ${input.kind} of case ${input.caseId} not sent now: ${stop ?? 'taken by another attempt'}`, 'AttemptFenced');
+      r = await deps.sms.send({ to: v.e164, body: composed.text, statusCallbackUrl: statusCallbackUrlFor(`${deps.publicBaseUrl}/webhooks/twilio/status`, row.id), ledgerId: row.id });
+      deps.log(`recovery ${input.kind} ${r.ok ? 'sent' : `refused ${r.code}`} to ${maskPhone(v.e164)} (case ${input.caseId}, ledger ${row.id})`);
+      await recordResults(
+        deps.pool,
+        [r.ok ? { id: row.id, state: 'sent', providerId: r.providerId, providerStatus: r.status, segments: composed.analysis.segments, encoding: composed.analysis.encoding } : { id: row.id, state: 'failed', errorCode: String(r.code), errorMessage: r.message }],
+        at,
+      );
+    } finally {
+      await attempt.finish().catch(() => {});
     }
-    const { language, text } = confirmationText(v.language, input.brand, input.kind);
-    const composed = composeSms(text, language, 'transactional');
-    await markSending(deps.pool, [row.id], at);
-    const r = await deps.sms.send({ to: v.e164, body: composed.text, statusCallbackUrl: statusCallbackUrlFor(`${deps.publicBaseUrl}/webhooks/twilio/status`, row.id), ledgerId: row.id });
-    deps.log(`recovery ${input.kind} ${r.ok ? 'sent' : `refused ${r.code}`} to ${maskPhone(v.e164)} (case ${input.caseId}, ledger ${row.id})`);
-    await recordResults(
-      deps.pool,
-      [r.ok ? { id: row.id, state: 'sent', providerId: r.providerId, providerStatus: r.status, segments: composed.analysis.segments, encoding: composed.analysis.encoding } : { id: row.id, state: 'failed', errorCode: String(r.code), errorMessage: r.message }],
-      at,
-    );
     if (!r.ok) return { sent: false, reason: `provider_refused:${r.code}` };
     await markConfirmationSent(deps.pool, input.caseId, input.kind, at);
     return { sent: true, reason: 'sent' };

@@ -32,6 +32,8 @@ export type EmailSendResult =
   | { ok: false; permanent: true; code: number; message: string };
 
 export interface EmailSender {
+  /** The longest a `send` call waits on the server before it gives up (see SmsSender.callTimeoutMs). */
+  readonly callTimeoutMs: number;
   send(email: OutboundEmail): Promise<EmailSendResult>;
 }
 

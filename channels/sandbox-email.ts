@@ -9,6 +9,7 @@ export interface RecordedEmail extends OutboundEmail {
 export function createSandboxEmailSender(from: string): EmailSender & { sent(): RecordedEmail[] } {
   const log: RecordedEmail[] = [];
   return {
+    callTimeoutMs: 1_000,
     async send(m) {
       const messageId = messageIdFor(m.ledgerId, from);
       log.push({ ...m, messageId, createdAt: new Date() });

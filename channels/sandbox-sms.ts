@@ -13,6 +13,7 @@ export interface RecordedSms extends OutboundSms {
 export function createSandboxSmsSender(): SmsSender & { sent(): RecordedSms[] } {
   const log: RecordedSms[] = [];
   return {
+    callTimeoutMs: 1_000,
     async send(m) {
       const providerId = `SM${randomBytes(16).toString('hex')}`;
       log.push({ ...m, providerId, createdAt: new Date() });

@@ -45,6 +45,8 @@ export interface ProviderSms {
 }
 
 export interface SmsSender {
+  /** The longest a `send` call takes before it gives up: send attempts hold a lease longer than this (activities/send-attempt.ts). */
+  readonly callTimeoutMs: number;
   send(message: OutboundSms): Promise<SmsSendResult>;
   /** Outbound messages to `to` created at or after `since`, newest first. */
   findSentSince(to: string, since: Date): Promise<ProviderSms[]>;

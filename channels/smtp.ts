@@ -64,6 +64,7 @@ export function createSmtpSender(options: SmtpSenderOptions): EmailSender & { cl
     socketTimeout: timeout,
   });
   return {
+    callTimeoutMs: timeout,
     async send(m: OutboundEmail): Promise<EmailSendResult> {
       const messageId = messageIdFor(m.ledgerId, options.from);
       try {

@@ -97,8 +97,11 @@ function classify(err: unknown, what: string): { ok: false; permanent: true; cod
  * RequestClient), every request rebased onto `apiBase` when it is set: Messages (api.twilio.com)
  * and Lookup (lookups.twilio.com) alike.
  */
+/** Per-request timeout of the twilio library's requests unless set otherwise. */
+export const TWILIO_TIMEOUT_MS = 15_000;
+
 export function createTwilioClient(options: { accountSid: string; authToken: string; apiBase?: string; timeoutMs?: number }): ReturnType<typeof twilio> {
-  const timeout = options.timeoutMs ?? 15_000;
+  const timeout = options.timeoutMs ?? TWILIO_TIMEOUT_MS;
   const proxied = Boolean(process.env.HTTP_PROXY || process.env.HTTPS_PROXY);
   const httpClient = proxied
     ? options.apiBase
@@ -123,6 +126,7 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
   const listLimit = options.listLimit ?? 200;
 
   return {
+    callTimeoutMs: options.timeoutMs ?? TWILIO_TIMEOUT_MS,
     async send(m: OutboundSms): Promise<SmsSendResult> {
       try {
         const msg = await client.messages.create({

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { binaryOffset } from '../core/text';
 import { ConfigError, loadConfig, type Config } from '../infra/config';
 import { runningDevStack } from '../infra/stack';
 
@@ -25,6 +26,13 @@ export const importFlags = {
   /** The file exists, or a usage error. */
   file(file: string): void {
     if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+    if (statSync(file).isDirectory()) throw new UsageError(`${file} is a folder, not a file`);
+    const fd = openSync(file, 'r');
+    const head = Buffer.alloc(8_192);
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    const at = binaryOffset(head.subarray(0, n));
+    if (at >= 0) throw new UsageError(`${file} is not a text file (binary data at byte ${at}): expected UTF-8 CSV or JSON Lines`);
   },
   /** --default-country: a two-letter ISO code (upper-cased), or undefined when not given. */
   country(value: string | undefined): string | undefined {

@@ -40,6 +40,12 @@ const toLedger = (r: Record<string, any>): LedgerRow => ({
   providerId: r.provider_id,
 });
 
+/** This step's ledger rows of these contacts, by contact. */
+export async function ledgerRowsOf(pool: Pool, campaignId: number, step: string, contactIds: readonly number[]): Promise<Map<number, LedgerRow>> {
+  const { rows } = await pool.query('SELECT * FROM send_ledger WHERE campaign_id = $1 AND step = $2 AND contact_id = ANY($3::bigint[])', [campaignId, step, contactIds]);
+  return new Map(rows.map((r) => [Number(r.contact_id), toLedger(r)]));
+}
+
 /**
  * Contacts per reservation transaction. Each holds one advisory lock per contact until it
  * commits, and PostgreSQL's lock table is shared and bounded (max_locks_per_transaction x
@@ -131,9 +137,46 @@ async function recentMarketingSends(client: PoolClient, requests: readonly SendR
   return out;
 }
 
-/** Marks rows as being attempted now: an attempt whose outcome is lost is then reconcilable. */
-export async function markSending(pool: Pool, ids: readonly string[], at: Date): Promise<void> {
-  if (ids.length) await pool.query(`UPDATE send_ledger SET state = 'sending', attempt_started_at = $2 WHERE id = ANY($1::bigint[]) AND state = 'reserved'`, [ids, at]);
+/**
+ * Marks rows as being attempted now by this attempt (db/send-attempts.ts): an attempt whose
+ * outcome is lost is then reconcilable. Only rows still 'reserved' (or already this attempt's) are
+ * taken; the ids returned are the ones this attempt owns and may send.
+ */
+export async function markSending(pool: Pool, ids: readonly string[], at: Date, attemptId: string): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const { rows } = await pool.query<{ id: string }>(
+    `UPDATE send_ledger SET state = 'sending', attempt_started_at = $2, attempt_id = $3
+     WHERE id = ANY($1::bigint[]) AND (state = 'reserved' OR (state = 'sending' AND attempt_id = $3)) RETURNING id::text`,
+    [ids, at, attemptId],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Takes over 'sending' rows whose attempt can no longer call the provider (finished, or its lease
+ * ran out; or no attempt recorded, rows from before migration 0022), so that this attempt alone
+ * reconciles them. Returns the ids taken; a row another live attempt owns is not among them.
+ */
+export async function adoptStaleSending(pool: Pool, ids: readonly string[], attemptId: string): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const { rows } = await pool.query<{ id: string }>(
+    `UPDATE send_ledger l SET attempt_id = $2
+     WHERE l.id = ANY($1::bigint[]) AND l.state = 'sending'
+       AND (l.attempt_id IS NULL OR l.attempt_id = $2 OR EXISTS (
+         SELECT 1 FROM send_attempts a WHERE a.id = l.attempt_id AND (a.finished_at IS NOT NULL OR a.lease_until <= clock_timestamp())))
+     RETURNING l.id::text`,
+    [ids, attemptId],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Rows this attempt marked 'sending' but never offered to the provider go back to 'reserved' for the next attempt. */
+export async function returnUnsent(pool: Pool, ids: readonly string[], attemptId: string): Promise<void> {
+  if (ids.length)
+    await pool.query(`UPDATE send_ledger SET state = 'reserved', attempt_id = NULL, attempt_started_at = NULL WHERE id = ANY($1::bigint[]) AND state = 'sending' AND attempt_id = $2`, [
+      ids,
+      attemptId,
+    ]);
 }
 
 export interface LedgerResult {

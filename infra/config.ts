@@ -40,6 +40,7 @@ export const ENV_VARS = {
   BRAND_NAME: 'Brand named in SMS auto-replies (HELP, STOP) and in the changed-number confirmation SMS',
   RECOVERY_REPLY_WITHIN: 'How long a changed-number candidate has to answer the confirmation SMS, e.g. 72h (the one reminder goes at two thirds)',
   RECOVERY_FOLLOW_UP_CAMPAIGN: 'Id of a marketing campaign created as a template (`campaign create`, not launched): after a merge a one-person copy of it offers the welcome-back; unset = none',
+  SEND_LEASE: 'How long a send attempt\'s lease on its recipients lasts (renewed while it works), e.g. 45s (default): a retried batch waits this long at most for an attempt that may still be calling the provider (a worker killed, Temporal restarted); longer than any provider call\'s timeout (Twilio 15s, SMTP 30s) plus a tenth',
   EVENT_RULES_FILE: 'JSON mapping rules of source event names to standard tags for the events API (see `reachloop events import --help`)',
   LOG_LEVEL: 'fatal | error | warn | info | debug | trace',
 } as const;
@@ -126,6 +127,17 @@ const schema = z
           return ms ?? 0;
         }),
     ),
+    SEND_LEASE: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default('45s')
+        .transform((s, ctx) => {
+          const ms = parseDurationMs(s);
+          if (ms === null || ms < 2_000 || ms > 900_000) ctx.addIssue({ code: 'custom', message: 'must be a duration from 2s to 15m, such as 45s' });
+          return ms ?? 0;
+        }),
+    ),
     RECOVERY_FOLLOW_UP_CAMPAIGN: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a campaign id' }).int('must be a campaign id').positive('must be a campaign id').optional()),
     EVENT_RULES_FILE: optionalString,
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info')),
@@ -189,6 +201,8 @@ export interface Config {
   brand: string;
   /** Changed-number recovery: how long the candidate has to answer; the welcome-back campaign. */
   recovery: { replyWithinMs: number; followUpCampaignId: number | null };
+  /** The lease of a send attempt (activities/send-attempt.ts). */
+  sendLeaseMs: number;
   logLevel: ParsedEnv['LOG_LEVEL'];
 }
 
@@ -248,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     complaintToken: e.COMPLAINT_WEBHOOK_TOKEN,
     brand: e.BRAND_NAME,
     recovery: { replyWithinMs: e.RECOVERY_REPLY_WITHIN, followUpCampaignId: e.RECOVERY_FOLLOW_UP_CAMPAIGN ?? null },
+    sendLeaseMs: e.SEND_LEASE,
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -301,6 +316,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     signingSecret: config.signingSecret ? maskSecret(config.signingSecret) : '(generated under the state folder)',
     brand: config.brand,
     recovery: config.recovery,
+    sendLeaseMs: config.sendLeaseMs,
     events: { apiToken: config.events.apiToken ? maskSecret(config.events.apiToken) : '(unset: the events API answers 401)', rulesFile: config.events.rulesFile ?? '(built-in rules)' },
     complaintToken: config.complaintToken ? maskSecret(config.complaintToken) : '(unset: the complaint webhooks answer 401)',
     logLevel: config.logLevel,

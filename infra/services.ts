@@ -58,6 +58,7 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
         email: channels.email,
         publicBaseUrl,
         signingSecret: signingSecretOf(opts.config),
+        sendLeaseMs: opts.config.sendLeaseMs,
         log: (line) => logger.debug(line), // one line per send: LOG_LEVEL=debug
       });
       worker = await createWorker({ connection, namespace: opts.config.temporal.namespace, taskQueue: opts.config.temporal.taskQueue, deps });

@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { storableJson } from '../core/text';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
@@ -22,6 +23,11 @@ export function protectApi(
     if (!expected) return deny(reply, `the API is closed: no ${tokenName} is configured on the server`);
     if (!m) return deny(reply, `missing bearer token: send Authorization: Bearer <${tokenName}>`);
     if (!timingSafeEqual(digest(m[1]!), expected)) return deny(reply, 'invalid bearer token');
+  });
+  // Bytes PostgreSQL refuses (a NUL in a string or key: 22021, 22P05 in jsonb) are removed from
+  // the parsed body before any handler sees it, as from the Twilio webhooks' parameters.
+  api.addHook('preValidation', async (req) => {
+    if (req.body !== undefined && req.body !== null && typeof req.body === 'object') req.body = storableJson(req.body).value;
   });
   api.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;

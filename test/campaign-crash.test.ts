@@ -51,6 +51,8 @@ async function startWorkerProcess(): Promise<ChildProcess> {
       TWILIO_AUTH_TOKEN: authToken,
       TWILIO_FROM: '+15005550006',
       TWILIO_API_BASE: sandbox.url,
+      // The retried batch waits out the killed attempt's lease (activities/send-attempt.ts): the shortest the 15 s Twilio timeout allows.
+      SEND_LEASE: '19s',
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -95,3 +95,23 @@ describe('output piped into a reader that stops early', () => {
     expect(r.stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
   }, 60_000);
 });
+
+describe('files that are not text', () => {
+  it('`events import` and `audience import` of a binary file or a folder exit 2 with one printable line', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-binary-'));
+    const binary = path.join(dir, 'photo.jsonl');
+    // A PNG header and bytes a terminal would act on (ESC sequences, BEL) when echoed.
+    writeFileSync(binary, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x1b, 0x5b, 0x32, 0x4a, 0x07]), Buffer.alloc(64, 1)]));
+    for (const args of [['events', 'import', binary], ['audience', 'import', binary], ['events', 'import', dir]]) {
+      const res = await runCli(args);
+      expect(res.code, args.join(' ')).toBe(2);
+      const lines = res.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(args[2] === dir ? /is a folder, not a file/ : /is not a text file \(binary data at byte 8\)/);
+      expect(res.stderr).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/);
+    }
+  }, 60_000);
+});

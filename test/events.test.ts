@@ -177,6 +177,14 @@ describe('POST /v1/events: ingestion', () => {
     expect((await db.pool.query('SELECT count(*)::int AS n FROM tier_history')).rows[0].n).toBe(rows);
   });
 
+  it('NUL bytes in an event (id, name, property keys and values, phone) are removed, never a 500 or a database error', async () => {
+    const r = await post('{"event_id": "nul-1\\u0000", "event": "sign_in\\u0000", "phone": "' + BEN + '\\u0000", "occurred_at": "' + ago(1) + '", "properties": {"me\\u0000thod": "sms\\u0000"}}');
+    expect(r.status).toBe(200);
+    expect(await json(r)).toMatchObject({ stored: 1, results: [{ event_id: 'nul-1', status: 'stored', tag: 'login' }] });
+    const { rows } = await db.pool.query(`SELECT properties FROM events WHERE event_id = 'nul-1'`);
+    expect(rows[0].properties).toEqual({ method: 'sms' });
+  });
+
   it('concurrent batches over the same contacts neither deadlock nor lose an event', async () => {
     const people = [BEN, CAT];
     const batches = Array.from({ length: 6 }, (_, b) => ({

@@ -47,6 +47,7 @@ beforeEach(async () => {
   env = await timeSkippingEnv();
   const twilio = createTwilioSender({ accountSid: sandbox.accountSid, authToken, from: '+15005550006', apiBase: sandbox.url });
   const sms: SmsSender = {
+    callTimeoutMs: twilio.callTimeoutMs,
     findSentSince: (to, since) => twilio.findSentSince(to, since),
     async send(m) {
       const r = await twilio.send(m);

@@ -1,5 +1,7 @@
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { leaseProblem } from '../activities/send-attempt';
+import { ConfigError } from '../infra/config';
 import { workflowsPath } from '../infra/paths';
 import { bulkTaskQueue } from '../workflows/ids';
 import { ensureWorkflowBundle } from './bundle';
@@ -39,6 +41,8 @@ export interface ReachloopWorker {
 
 /** The reachloop worker: workflows and activities on the task queue, plus its bulk queue. */
 export async function createWorker(opts: WorkerOptions): Promise<ReachloopWorker> {
+  const lease = leaseProblem(opts.deps.sendLeaseMs, { SMS: opts.deps.sms.callTimeoutMs, 'e-mail': opts.deps.email.callTimeoutMs });
+  if (lease) throw new ConfigError([lease]);
   const activities = createActivities(opts.deps);
   const main = await Worker.create({
     connection: opts.connection,
