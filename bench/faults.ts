@@ -71,6 +71,7 @@ const figures = {
   settings: {
     ...settings,
     stack: 'separate processes: embedded PostgreSQL, temporal server start-dev --db-filename, bench/faults/sandbox-process.ts, reachloop worker, reachloop serve (SMS_PROVIDER=twilio at the sandbox)',
+    sendLease: process.env.SEND_LEASE ?? '45s (default)',
     campaign: 'marketing SMS under the contact policy, rateLimit.sms = rate, launched with reachloop campaign launch --lanes --batch-size',
   },
   seed: result.seed,

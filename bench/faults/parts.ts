@@ -127,7 +127,7 @@ export interface FaultStack {
 }
 
 /** Starts every part in `dir` (data folders, database file, logs) on free ports. */
-export async function startFaultStack(dir: string, opts: { temporalCliPath?: string; log?: (line: string) => void } = {}): Promise<FaultStack> {
+export async function startFaultStack(dir: string, opts: { temporalCliPath?: string; env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): Promise<FaultStack> {
   const log = opts.log ?? (() => {});
   const logsDir = path.join(dir, 'logs');
   mkdirSync(logsDir, { recursive: true });
@@ -182,6 +182,7 @@ export async function startFaultStack(dir: string, opts: { temporalCliPath?: str
       PUBLIC_BASE_URL: `http://127.0.0.1:${httpPort}`,
       REACHLOOP_SIGNING_SECRET: randomBytes(24).toString('hex'),
       LOG_LEVEL: 'warn',
+      ...opts.env,
     };
     const runCli = (args: string[]) => runReachloop(args, env);
     await runCli(['migrate']);

@@ -50,6 +50,8 @@ export interface SuiteOptions {
   /** A campaign not ended by then is terminated and counted as it stands. */
   runTimeoutMs: number;
   temporalCliPath?: string;
+  /** More environment for the reachloop processes (e.g. SEND_LEASE). */
+  env?: NodeJS.ProcessEnv;
   /** Keep the stack's folder (data, logs) instead of deleting it. */
   keep?: boolean;
   log?: (line: string) => void;
@@ -115,7 +117,7 @@ export async function runFaultSuite(o: SuiteOptions): Promise<SuiteResult> {
   let pool: Pool | undefined;
   let client: Client | undefined;
   try {
-    stack = await startFaultStack(dir, { ...(o.temporalCliPath ? { temporalCliPath: o.temporalCliPath } : {}), log });
+    stack = await startFaultStack(dir, { ...(o.temporalCliPath ? { temporalCliPath: o.temporalCliPath } : {}), ...(o.env ? { env: o.env } : {}), log });
     pool = createPool(stack.databaseUrl, 3);
     const seed = await seedCampaignAudience(pool, o.faults.map((f, i) => ({ count: o.recipients, tag: tagOf(i, f) })), new Date());
     log(`seeded ${seed.contacts} contacts in ${seed.seconds.toFixed(1)} s: ${Object.entries(seed.countries).map(([c, n]) => `${c} ${n}`).join(', ')}`);
