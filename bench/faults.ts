@@ -13,7 +13,7 @@
  *
  * Run: npx tsx bench/faults.ts [--recipients 20000] [--rate 150] [--lanes 4] [--batch-size 1000]
  *        [--faults worker-kill,temporal-restart,postgres-restart,serve-restart,drop-responses]
- *        [--downtime 10] [--drop-responses 200] [--inject-at 0.3] [--settle 0] [--keep] [--no-record]
+ *        [--downtime 10] [--drop-responses 40] [--inject-at 0.3] [--settle 0] [--keep] [--no-record]
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -29,7 +29,7 @@ const { values: opts } = parseArgs({
     'batch-size': { type: 'string', default: '1000' },
     faults: { type: 'string', default: FAULT_NAMES.join(',') },
     downtime: { type: 'string', default: '10' },
-    'drop-responses': { type: 'string', default: '200' },
+    'drop-responses': { type: 'string', default: '40' },
     'inject-at': { type: 'string', default: '0.3' },
     settle: { type: 'string', default: '0' },
     keep: { type: 'boolean', default: false },

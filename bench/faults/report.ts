@@ -12,7 +12,7 @@ export function violations(run: FaultRun): Record<string, number> {
     stuckInFlight: c.stuckInFlight,
     callbacksNotApplied: c.callbacksNotApplied,
   };
-  if (!run.endedAs.startsWith('completed')) out.notCompleted = 1;
+  if (run.endedAs !== 'completed') out.notCompleted = 1;
   out.statusCountsWrong = statusCountsWrong(run);
   return Object.fromEntries(Object.entries(out).filter(([, n]) => n !== 0));
 }
@@ -27,7 +27,7 @@ export function statusCountsWrong(run: FaultRun): number {
 /** One column per fault, one row per figure. */
 export function table(runs: readonly FaultRun[]): string {
   const rows: Array<[string, (r: FaultRun) => unknown]> = [
-    ['campaign ended as', (r) => r.endedAs.split(':')[0]],
+    ['campaign ended as', (r) => r.endedAs],
     ['fault after (sent)', (r) => r.injectedAfter ?? 'ended first'],
     ['fault seconds', (r) => r.faultSeconds],
     ['launch -> end seconds', (r) => r.launchToEndSeconds],

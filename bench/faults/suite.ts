@@ -61,7 +61,10 @@ export interface FaultRun {
   fault: FaultName;
   what: string;
   campaignId: number;
+  /** completed | cancelled | failed | timed out */
   endedAs: string;
+  /** Why it failed, or how long it was waited for. */
+  endDetail?: string;
   /** Ledger rows sent or further when the fault hit (null: the campaign ended first). */
   injectedAfter: number | null;
   faultSeconds: number;
@@ -171,7 +174,7 @@ async function runOne(stack: FaultStack, pool: Pool, client: Client, fault: Faul
   }
   const end = await ended.promise;
   const launchToEndMs = performance.now() - started;
-  log(`${fault}: campaign ${end.endedAs} after ${secs(launchToEndMs)} s`);
+  log(`${fault}: campaign ${end.endedAs}${end.endDetail ? ` (${end.endDetail})` : ''} after ${secs(launchToEndMs)} s`);
 
   const messages = await settle(stack, pool, launched.id, o.settleMs);
   const counts = await countCampaign(pool, launched.id, messages);
@@ -180,6 +183,7 @@ async function runOne(stack: FaultStack, pool: Pool, client: Client, fault: Faul
     what: FAULTS[fault],
     campaignId: launched.id,
     endedAs: end.endedAs,
+    ...(end.endDetail ? { endDetail: end.endDetail } : {}),
     injectedAfter,
     faultSeconds: secs(faultMs),
     launchToEndSeconds: secs(launchToEndMs),
@@ -205,7 +209,7 @@ function campaignFile(tag: string, rate: number) {
 
 /** The workflow's result, waited for across Temporal's downtime; terminated past the timeout. */
 function waitForEnd(client: Client, workflowId: string, timeoutMs: number) {
-  const state = { done: false, promise: undefined as unknown as Promise<{ endedAs: string; status: CampaignStatus | null }> };
+  const state = { done: false, promise: undefined as unknown as Promise<{ endedAs: string; endDetail?: string; status: CampaignStatus | null }> };
   state.promise = (async () => {
     const deadline = Date.now() + timeoutMs;
     try {
@@ -215,12 +219,12 @@ function waitForEnd(client: Client, workflowId: string, timeoutMs: number) {
           if (status) return { endedAs: status.phase, status };
         } catch (err) {
           const name = (err as Error).name;
-          if (name === 'WorkflowFailedError') return { endedAs: `failed: ${(err as Error).message}`, status: null };
+          if (name === 'WorkflowFailedError') return { endedAs: 'failed', endDetail: (err as Error).message, status: null };
           await sleep(1_000); // the server is down: ask again
         }
       }
       await client.workflow.getHandle(workflowId).terminate('fault suite: run timed out').catch(() => {});
-      return { endedAs: `timed out after ${secs(timeoutMs)} s (terminated)`, status: null };
+      return { endedAs: 'timed out', endDetail: `not ended ${secs(timeoutMs)} s after launch: terminated`, status: null };
     } finally {
       state.done = true;
     }
