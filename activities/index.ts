@@ -9,8 +9,10 @@ import type { SmsSender } from '../channels/sms';
 import { createCampaignActivities } from './campaign';
 import { createEventActivities } from './events';
 import { createIntakeActivities } from './intake';
+import { createLedgerSweepActivities } from './ledger-sweep';
 import { createRecheckActivities } from './recheck';
 import { createRecoveryActivities } from './recovery';
+import { createScheduledRunActivities } from './scheduled-runs';
 import { createSmokeActivities } from './smoke';
 
 /** Everything an activity may touch, passed in by the worker (tests pass real local parts). */
@@ -42,6 +44,8 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createEventActivities(deps),
   ...createRecheckActivities(deps),
   ...createRecoveryActivities(deps),
+  ...createScheduledRunActivities(deps),
+  ...createLedgerSweepActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

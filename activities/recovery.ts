@@ -35,12 +35,10 @@ import { inTransaction } from '../db/transaction';
 import type { ScorePolicy } from '../core/score';
 import { refoldContacts } from './events';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { campaignWorkflowId } from '../workflows/ids';
-import type { CampaignInput } from '../workflows/shared';
 import { startOrSignalRecovery, type RecoveryOptions } from '../client/recovery/lifecycle';
 import { mapConcurrent } from './pacing';
 import { beginSendAttempt } from './send-attempt';
+import { launchCampaign } from '../services/campaign-launch';
 
 export interface RecoveryDeps {
   pool: Pool;
@@ -176,13 +174,7 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
  */
 async function launchWelcomeBack(pool: Pool, campaignId: number): Promise<void> {
   const ctx = Context.current();
-  const workflowId = campaignWorkflowId(campaignId);
-  try {
-    await ctx.client.workflow.start('campaignWorkflow', { taskQueue: ctx.info.taskQueue, workflowId, args: [{ campaignId, lanes: 1, batchSize: 100 } satisfies CampaignInput] });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-  await pool.query(`UPDATE campaigns SET workflow_id = $2, status = 'launched', launched_at = COALESCE(launched_at, now()) WHERE id = $1 AND workflow_id IS NULL`, [campaignId, workflowId]);
+  await launchCampaign({ pool, client: ctx.client, taskQueue: ctx.info.taskQueue }, campaignId, { lanes: 1, batchSize: 100 });
 }
 
 export interface ScanPage {

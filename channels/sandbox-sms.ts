@@ -10,6 +10,9 @@ export interface RecordedSms extends OutboundSms {
   createdAt: Date;
 }
 
+/** A recorded message as the provider would list it: accepted, nothing more is known in memory. */
+const asProviderSms = (m: RecordedSms): ProviderSms => ({ providerId: m.providerId, to: m.to, from: null, body: m.body, status: 'queued', errorCode: null, createdAt: m.createdAt, sentAt: null });
+
 export function createSandboxSmsSender(): SmsSender & { sent(): RecordedSms[] } {
   const log: RecordedSms[] = [];
   return {
@@ -23,7 +26,11 @@ export function createSandboxSmsSender(): SmsSender & { sent(): RecordedSms[] } 
       return log
         .filter((m) => m.to === to && m.createdAt >= since)
         .reverse()
-        .map((m) => ({ providerId: m.providerId, to: m.to, from: null, body: m.body, status: 'queued', errorCode: null, createdAt: m.createdAt, sentAt: null }));
+        .map(asProviderSms);
+    },
+    async fetchMessage(providerId) {
+      const m = log.find((x) => x.providerId === providerId);
+      return m ? asProviderSms(m) : null;
     },
     sent: () => log.map((m) => ({ ...m })),
   };

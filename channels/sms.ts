@@ -12,6 +12,8 @@
  *   (or the status callback) before another attempt. Wrong credentials throw ChannelConfigError.
  * - The status callback URL carries the ledger id, so a callback reconciles an attempt whose
  *   API response was lost (BRIEF §6).
+ * - `fetchMessage` reads one message's current status: the sweep of rows left in 'sent' (a lost
+ *   status callback) applies it as a callback would.
  */
 import type { MessageStatus } from '../core/delivery-outcome';
 
@@ -50,6 +52,11 @@ export interface SmsSender {
   send(message: OutboundSms): Promise<SmsSendResult>;
   /** Outbound messages to `to` created at or after `since`, newest first. */
   findSentSince(to: string, since: Date): Promise<ProviderSms[]>;
+  /**
+   * The provider's record of one message (Twilio: GET /Messages/{Sid}.json), or null when it has
+   * none: the sweep reconciles rows left in 'sent' from it. Errors are thrown as for `send`.
+   */
+  fetchMessage(providerId: string): Promise<ProviderSms | null>;
 }
 
 /** Query parameter that carries the ledger id in a status callback URL. */

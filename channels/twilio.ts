@@ -158,17 +158,32 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
       const from = since.getTime() - skew;
       return found
         .filter((x) => x.direction !== 'inbound' && x.dateCreated.getTime() >= from)
-        .map((x) => ({
-          providerId: x.sid,
-          to: x.to,
-          from: x.from ?? null,
-          body: x.body,
-          status: parseMessageStatus(x.status),
-          errorCode: x.errorCode ?? null,
-          createdAt: x.dateCreated,
-          sentAt: x.dateSent ?? null,
-        }))
+        .map(asProviderSms)
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    },
+
+    /** client.messages(sid).fetch(); Twilio's 20404 (no such message) is null, not a configuration error. */
+    async fetchMessage(providerId: string): Promise<ProviderSms | null> {
+      try {
+        return asProviderSms(await client.messages(providerId).fetch());
+      } catch (err) {
+        if (isRestException(err) && err.status === 404 && err.code === 20404) return null;
+        classify(err, 'fetch');
+        throw err; // classify returned: a 4xx on a fetch is a bug, not a recipient verdict
+      }
     },
   };
 }
+
+type MessageInstance = Awaited<ReturnType<ReturnType<ReturnType<typeof twilio>['messages']>['fetch']>>;
+
+const asProviderSms = (x: MessageInstance): ProviderSms => ({
+  providerId: x.sid,
+  to: x.to,
+  from: x.from ?? null,
+  body: x.body,
+  status: parseMessageStatus(x.status),
+  errorCode: x.errorCode ?? null,
+  createdAt: x.dateCreated,
+  sentAt: x.dateSent ?? null,
+});

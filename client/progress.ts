@@ -48,3 +48,9 @@ export function pollProgress<T>(query: () => Promise<T>, onValue: (value: T) => 
     },
   };
 }
+
+/** One status line on stderr while a long run goes on (a terminal only, never with --json); null ends it. */
+export function progressLine(flags: { json?: boolean }): (text: string | null) => void {
+  if (flags.json || !process.stderr.isTTY) return () => {};
+  return (text) => process.stderr.write(text === null ? '\n' : `\r${text}`);
+}

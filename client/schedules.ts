@@ -1,24 +1,59 @@
 /**
- * Interval schedules of the periodic jobs (number recheck, recovery scan): create or update one
- * by id, and delete it. A run that would overlap the previous one is skipped.
+ * Temporal Schedules of reachloop's periodic jobs (number recheck, recovery scan, scheduled
+ * campaigns): create or update one by id, on an interval ("every 6h") or a cron calendar in a
+ * time zone ("0 10 * * MON" in Asia/Shanghai), and delete it. A run that would overlap the
+ * previous one is skipped. `reachloop schedule` lists and steers them (client/commands/schedule.ts).
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { IANAZone } from 'luxon';
+import { parseScheduleInterval } from '../core/duration';
+import { UsageError } from './cli-kit';
+
+/** When a schedule runs: an interval, or cron calendars in an IANA time zone (DST handled by Temporal). */
+export type ScheduleTiming = { every: string } | { cron: string; timeZone: string };
 
 export interface IntervalSchedule {
   scheduleId: string;
-  /** e.g. "6h" (core/duration.ts parseScheduleInterval). */
-  every: string;
+  /** e.g. "6h" (core/duration.ts parseScheduleInterval); or give `timing`. */
+  every?: string;
+  timing?: ScheduleTiming;
   workflowType: string;
   args: unknown[];
   taskQueue: string;
   /** Prefix of the runs' workflow ids (Temporal appends the scheduled time). */
   workflowId: string;
+  /** What a run due while the last one still runs does: SKIP (default) or BUFFER_ONE (waits for it). */
+  overlap?: ScheduleOverlapPolicy;
+}
+
+/** A five-field cron line (minute hour day-of-month month day-of-week), as Temporal's calendars take it. */
+const CRON = /^\s*(\S+\s+){4}\S+\s*$/;
+
+/**
+ * The timing a command's flags ask for: --schedule "every 6h", or --cron "0 10 * * MON" with
+ * --tz ZONE; undefined when neither is given. Throws UsageError for a bad or contradictory one.
+ */
+export function timingOf(flags: { schedule?: string | undefined; cron?: string | undefined; tz?: string | undefined; unschedule?: boolean | undefined }): ScheduleTiming | undefined {
+  const asked = [flags.schedule !== undefined && '--schedule', flags.cron !== undefined && '--cron', flags.unschedule && '--unschedule'].filter(Boolean);
+  if (asked.length > 1) throw new UsageError(`${asked.join(' and ')} exclude each other`);
+  if (flags.tz !== undefined && flags.cron === undefined) throw new UsageError('--tz goes with --cron');
+  if (flags.schedule !== undefined) {
+    const every = parseScheduleInterval(flags.schedule);
+    if (every === null) throw new UsageError(`--schedule must look like "every 90d", "every 6h" or "every 30m" (5 minutes to a year), got "${flags.schedule}"`);
+    return { every };
+  }
+  if (flags.cron === undefined) return undefined;
+  if (!CRON.test(flags.cron)) throw new UsageError(`--cron must have five fields "minute hour day month weekday", e.g. "0 10 * * MON"; got "${flags.cron}"`);
+  const timeZone = flags.tz ?? 'UTC';
+  if (!IANAZone.isValidZone(timeZone)) throw new UsageError(`--tz must be an IANA time zone such as Asia/Shanghai or America/New_York; got "${timeZone}"`);
+  return { cron: flags.cron.trim(), timeZone };
 }
 
 export async function upsertSchedule(client: Client, s: IntervalSchedule): Promise<{ scheduleId: string; created: boolean; every: string; taskQueue: string; nextRunAt: string | null }> {
   const action = { type: 'startWorkflow' as const, workflowType: s.workflowType, args: s.args, taskQueue: s.taskQueue, workflowId: s.workflowId };
-  const spec = { intervals: [{ every: s.every }] };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP };
+  const timing: ScheduleTiming = s.timing ?? { every: s.every! };
+  const spec = 'every' in timing ? { intervals: [{ every: timing.every }] } : { cronExpressions: [timing.cron], timezone: timing.timeZone };
+  const policies = { overlap: s.overlap ?? ScheduleOverlapPolicy.SKIP };
   let created = true;
   try {
     await client.schedule.create({ scheduleId: s.scheduleId, spec, action, policies });
@@ -28,7 +63,8 @@ export async function upsertSchedule(client: Client, s: IntervalSchedule): Promi
     await client.schedule.getHandle(s.scheduleId).update((prev) => ({ ...prev, spec, action, policies }));
   }
   const d = await client.schedule.getHandle(s.scheduleId).describe();
-  return { scheduleId: s.scheduleId, created, every: s.every, taskQueue: s.taskQueue, nextRunAt: d.info.nextActionTimes[0]?.toISOString() ?? null };
+  const every = 'every' in timing ? timing.every : `${timing.cron} (${timing.timeZone})`;
+  return { scheduleId: s.scheduleId, created, every, taskQueue: s.taskQueue, nextRunAt: d.info.nextActionTimes[0]?.toISOString() ?? null };
 }
 
 export async function deleteSchedule(client: Client, scheduleId: string): Promise<{ scheduleId: string; deleted: boolean }> {

@@ -37,6 +37,28 @@ export async function insertCampaign(pool: Pool, def: CampaignDefinition): Promi
   return Number(rows[0]!.id);
 }
 
+/**
+ * The campaign of one scheduled time of a template (migration 0029): created once per run key,
+ * a copy of the template's definition named after the time; `created` is false when it exists.
+ */
+export async function insertScheduledRun(pool: Pool, templateId: number, runKey: string, scheduledFor: Date): Promise<{ id: number; created: boolean; workflowId: string | null }> {
+  const { rows } = await pool.query(
+    `WITH t AS (SELECT * FROM campaigns WHERE id = $1),
+     ins AS (
+       INSERT INTO campaigns (name, category, definition, template_id, run_key, scheduled_for)
+       SELECT t.name || ' ' || to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"'), t.category,
+              jsonb_set(t.definition, '{name}', to_jsonb(t.name || ' ' || to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"'))), t.id, $2, $3
+       FROM t
+       ON CONFLICT (run_key) DO NOTHING
+       RETURNING id, workflow_id)
+     SELECT id, workflow_id, true AS created FROM ins
+     UNION ALL SELECT id, workflow_id, false FROM campaigns WHERE run_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
+    [templateId, runKey, scheduledFor],
+  );
+  if (!rows[0]) throw new Error(`campaign ${templateId} does not exist: its schedule has nothing to run`);
+  return { id: Number(rows[0].id), created: rows[0].created, workflowId: rows[0].workflow_id };
+}
+
 export async function getCampaign(pool: Pool, id: number): Promise<CampaignRow | undefined> {
   const { rows } = await pool.query('SELECT * FROM campaigns WHERE id = $1', [id]);
   return rows[0] ? toRow(rows[0]) : undefined;
@@ -45,6 +67,11 @@ export async function getCampaign(pool: Pool, id: number): Promise<CampaignRow |
 export async function listCampaigns(pool: Pool, limit = 50): Promise<CampaignRow[]> {
   const { rows } = await pool.query('SELECT * FROM campaigns ORDER BY id DESC LIMIT $1', [limit]);
   return rows.map(toRow);
+}
+
+/** The campaign runs under this workflow now (once: a later call keeps the first id and time). */
+export async function markCampaignLaunched(pool: Pool, id: number, workflowId: string): Promise<void> {
+  await pool.query(`UPDATE campaigns SET workflow_id = $2, status = 'launched', launched_at = COALESCE(launched_at, now()) WHERE id = $1 AND workflow_id IS NULL`, [id, workflowId]);
 }
 
 export async function setCampaignStatus(pool: Pool, id: number, status: string, extra: { approvedBy?: string; cancelReason?: string; workflowId?: string } = {}): Promise<void> {
@@ -62,11 +89,13 @@ export async function setCampaignStatus(pool: Pool, id: number, status: string, 
 /**
  * Selects the audience into campaign_recipients (idempotent: a second call adds nothing).
  * Contacts are filtered here by tier, tag, country, ids, an event segment (e.g. a purchase in
- * the last 90 days, or none: win-back) and limit; everything that can change
+ * the last 90 days, or none: win-back), the time of their last order, the series cooldown (no
+ * message from any run of the same scheduled template in N days) and limit; everything that can change
  * while the campaign runs (opt-outs, caps, windows, tier) is decided again at send time.
  */
 export async function planRecipients(pool: Pool, campaignId: number, def: CampaignDefinition, startAt: Date): Promise<number> {
   const a = def.audience;
+  const series = (await pool.query<{ templateId: string | null }>('SELECT template_id AS "templateId" FROM campaigns WHERE id = $1', [campaignId])).rows[0] ?? { templateId: null };
   await pool.query(
     `INSERT INTO campaign_recipients (campaign_id, contact_id, tier, time_zone, next_at)
      SELECT $1, c.id, c.tier, COALESCE(c.time_zones[1], 'Etc/Unknown'), $2
@@ -77,11 +106,18 @@ export async function planRecipients(pool: Pool, campaignId: number, def: Campai
        AND ($6::bigint[] IS NULL OR c.id = ANY($6))
        AND ($8::text IS NULL OR $10::boolean <> EXISTS (
              SELECT 1 FROM events e WHERE e.contact_id = c.id AND e.tag = $8 AND e.occurred_at > $2::timestamptz - make_interval(days => $9::int)))
+       AND ($11::int IS NULL OR c.last_order_at <= $2::timestamptz - make_interval(days => $11::int))
+       AND ($12::int IS NULL OR c.last_order_at > $2::timestamptz - make_interval(days => $12::int))
+       AND ($13::int IS NULL OR NOT EXISTS (
+             SELECT 1 FROM send_ledger l JOIN campaigns k ON k.id = l.campaign_id
+             WHERE l.contact_id = c.id AND l.campaign_id <> $1 AND l.category = 'marketing' AND l.state NOT IN ('released', 'failed')
+               AND (k.id = $14 OR k.template_id = $14) AND l.reserved_at > $2::timestamptz - make_interval(days => $13::int)))
      ORDER BY c.id
      LIMIT $7
      ON CONFLICT DO NOTHING`,
     [campaignId, startAt, a.tiers ?? null, a.tags ?? null, a.countries ?? null, a.contactIds ?? null, a.limit ?? null,
-     a.segment?.event ?? null, Math.ceil(a.segment?.withinDays ?? 0), a.segment?.absent ?? false],
+     a.segment?.event ?? null, Math.ceil(a.segment?.withinDays ?? 0), a.segment?.absent ?? false,
+     a.lastOrder?.olderThanDays ?? null, a.lastOrder?.withinDays ?? null, a.seriesCooldownDays ?? null, series.templateId ?? campaignId],
   );
   // Fresh statistics before the first claim: with the stale ones (an empty table) the planner
   // sorts every planned row for each batch instead of reading the first ones off the due index.
@@ -191,22 +227,56 @@ export interface CampaignProgress {
   byState: Record<string, number>;
   /** The earliest instant a deferred recipient waits for. */
   nextAt: Date | null;
+  /** Recipients sent, by tier, channel and (first) time zone. */
+  sentByTier: Record<string, number>;
+  sentByChannel: Record<string, number>;
+  sentByZone: Record<string, number>;
+  /** Recipients deferred now, by the reason of their last decision. */
+  deferredByReason: Record<string, number>;
+  /** Recipients skipped (or left unknown), by reason. */
+  skippedByReason: Record<string, number>;
 }
 
-/** Where a campaign's recipients stand at `at`, from the database's truth. */
+/** GROUPING(tier, channel, time_zone, last_reason) of each grouping set: the columns it leaves out. */
+const BY = { state: 15, tier: 7, channel: 11, zone: 13, reason: 14 } as const;
+
+/**
+ * Where a campaign's recipients stand at `at`, from the database's truth (one scan): counts by
+ * state, and those sent, deferred and skipped by their dimensions. A retried batch cannot make
+ * them drift the way the workflow's running tally did.
+ */
+/** Deferred recipients by time zone (the largest groups first) and when the first of each opens. */
+export async function deferredByZone(pool: Pool, campaignId: number, limit = 5): Promise<Array<{ timeZone: string; count: number; until: Date }>> {
+  const { rows } = await pool.query(
+    `SELECT time_zone, count(*)::int AS n, min(next_at) AS until FROM campaign_recipients
+     WHERE campaign_id = $1 AND state = 'deferred' GROUP BY time_zone ORDER BY n DESC, time_zone LIMIT $2`,
+    [campaignId, limit],
+  );
+  return rows.map((r) => ({ timeZone: r.time_zone, count: r.n, until: r.until }));
+}
+
 export async function campaignProgress(pool: Pool, campaignId: number, at: Date): Promise<CampaignProgress> {
-  const { rows } = await pool.query<{ state: string; n: number; due: number; next_at: Date | null }>(
-    `SELECT state, count(*)::int AS n,
+  const { rows } = await pool.query<{ g: number; state: string; tier: string | null; channel: string | null; time_zone: string | null; last_reason: string | null; n: number; due: number; next_at: Date | null }>(
+    `SELECT GROUPING(tier, channel, time_zone, last_reason) AS g, state, tier, channel, time_zone, last_reason, count(*)::int AS n,
             count(*) FILTER (WHERE state IN ('pending', 'claimed') OR (state = 'deferred' AND next_at <= $2))::int AS due,
             min(next_at) FILTER (WHERE state = 'deferred' AND next_at > $2) AS next_at
-     FROM campaign_recipients WHERE campaign_id = $1 GROUP BY state`,
+     FROM campaign_recipients WHERE campaign_id = $1
+     GROUP BY GROUPING SETS ((state), (state, tier), (state, channel), (state, time_zone), (state, last_reason))`,
     [campaignId, at],
   );
-  const next = rows.map((r) => r.next_at).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+  const count = (g: number, states: readonly string[], key: (r: (typeof rows)[number]) => string | null) =>
+    Object.fromEntries(rows.filter((r) => r.g === g && states.includes(r.state)).reduce((m, r) => m.set(key(r) ?? 'none', (m.get(key(r) ?? 'none') ?? 0) + r.n), new Map<string, number>()));
+  const byState = rows.filter((r) => r.g === BY.state);
+  const next = byState.map((r) => r.next_at).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
   return {
-    planned: rows.reduce((n, r) => n + r.n, 0),
-    dueNow: rows.reduce((n, r) => n + r.due, 0),
-    byState: Object.fromEntries(rows.map((r) => [r.state, r.n])),
+    planned: byState.reduce((n, r) => n + r.n, 0),
+    dueNow: byState.reduce((n, r) => n + r.due, 0),
+    byState: Object.fromEntries(byState.map((r) => [r.state, r.n])),
     nextAt: next,
+    sentByTier: count(BY.tier, ['sent'], (r) => r.tier),
+    sentByChannel: count(BY.channel, ['sent'], (r) => r.channel),
+    sentByZone: count(BY.zone, ['sent'], (r) => r.time_zone),
+    deferredByReason: count(BY.reason, ['deferred'], (r) => r.last_reason),
+    skippedByReason: count(BY.reason, ['skipped', 'unknown'], (r) => r.last_reason),
   };
 }

@@ -41,6 +41,7 @@ export const ENV_VARS = {
   RECOVERY_REPLY_WITHIN: 'How long a changed-number candidate has to answer the confirmation SMS, e.g. 72h (the one reminder goes at two thirds)',
   RECOVERY_FOLLOW_UP_CAMPAIGN: 'Id of a marketing campaign created as a template (`campaign create`, not launched): after a merge a one-person copy of it offers the welcome-back; unset = none',
   SEND_LEASE: 'How long a send attempt\'s lease on its recipients lasts (renewed while it works), e.g. 45s (default): a retried batch waits this long at most for an attempt that may still be calling the provider (a worker killed, Temporal restarted); longer than any provider call\'s timeout (Twilio 15s, SMTP 30s) plus a tenth',
+  SENT_SWEEP_AFTER: 'How long an SMS may stay in `sent` (no final status callback) before `reachloop ledger sweep` asks the provider for its status, e.g. 1h (default; 1m to 30d)',
   EVENT_RULES_FILE: 'JSON mapping rules of source event names to standard tags for the events API (see `reachloop events import --help`)',
   LOG_LEVEL: 'fatal | error | warn | info | debug | trace',
 } as const;
@@ -72,6 +73,20 @@ const urlWithScheme = (schemes: string[]) =>
       .optional(),
   );
 
+/** A duration variable ("72h", "45s"; core/duration.ts) with its default, read as milliseconds within the bounds. */
+const durationVar = (fallback: string, message: string, bounds: { min?: number; max?: number } = {}) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((s, ctx) => {
+        const ms = parseDurationMs(s);
+        if (ms === null || ms < (bounds.min ?? 0) || ms > (bounds.max ?? Infinity)) ctx.addIssue({ code: 'custom', message });
+        return ms ?? 0;
+      }),
+  );
+
 const schema = z
   .object({
     REACHLOOP_STATE_DIR: optionalString,
@@ -94,17 +109,7 @@ const schema = z
     TWILIO_KEYWORD_REPLIES: z.preprocess(emptyToUndefined, z.enum(['twilio', 'reachloop'], { error: 'must be twilio or reachloop' }).optional()),
     LOOKUP_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['twilio', 'none', 'sandbox'], { error: 'must be twilio, none or sandbox' }).optional()),
     LOOKUP_LINE_STATUS: z.preprocess(emptyToUndefined, z.enum(['on', 'off'], { error: 'must be on or off' }).default('off')),
-    LOOKUP_CACHE_TTL: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .default('30d')
-        .transform((s, ctx) => {
-          const ms = parseDurationMs(s);
-          if (ms === null) ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30d, 12h or 0s (no cache)' });
-          return ms ?? 0;
-        }),
-    ),
+    LOOKUP_CACHE_TTL: durationVar('30d', 'must be a duration such as 30d, 12h or 0s (no cache)'),
     LOOKUP_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a number' }).positive('must be more than 0').max(10_000, 'must be at most 10000').default(10)),
     EMAIL_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['sandbox', 'smtp'], { error: 'must be sandbox or smtp' }).default('sandbox')),
     SMTP_URL: urlWithScheme(['smtp', 'smtps']),
@@ -116,29 +121,10 @@ const schema = z
     REACHLOOP_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
     COMPLAINT_WEBHOOK_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
     BRAND_NAME: z.preprocess(emptyToUndefined, z.string().max(30, 'must be at most 30 characters').default('reachloop')),
-    RECOVERY_REPLY_WITHIN: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .default('72h')
-        .transform((s, ctx) => {
-          const ms = parseDurationMs(s);
-          if (ms === null || ms < 1_000) ctx.addIssue({ code: 'custom', message: 'must be a duration such as 72h, 3d or 90m' });
-          return ms ?? 0;
-        }),
-    ),
-    SEND_LEASE: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .default('45s')
-        .transform((s, ctx) => {
-          const ms = parseDurationMs(s);
-          if (ms === null || ms < 2_000 || ms > 900_000) ctx.addIssue({ code: 'custom', message: 'must be a duration from 2s to 15m, such as 45s' });
-          return ms ?? 0;
-        }),
-    ),
+    RECOVERY_REPLY_WITHIN: durationVar('72h', 'must be a duration such as 72h, 3d or 90m', { min: 1_000 }),
+    SEND_LEASE: durationVar('45s', 'must be a duration from 2s to 15m, such as 45s', { min: 2_000, max: 900_000 }),
     RECOVERY_FOLLOW_UP_CAMPAIGN: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a campaign id' }).int('must be a campaign id').positive('must be a campaign id').optional()),
+    SENT_SWEEP_AFTER: durationVar('1h', 'must be a duration from 1m to 30d, such as 1h or 90m', { min: 60_000, max: 30 * 86_400_000 }),
     EVENT_RULES_FILE: optionalString,
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info')),
   });
@@ -203,6 +189,8 @@ export interface Config {
   recovery: { replyWithinMs: number; followUpCampaignId: number | null };
   /** The lease of a send attempt (activities/send-attempt.ts). */
   sendLeaseMs: number;
+  /** `reachloop ledger sweep`: SMS left in 'sent' longer than this are reconciled from the provider. */
+  sentSweepAfterMs: number;
   logLevel: ParsedEnv['LOG_LEVEL'];
 }
 
@@ -263,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     brand: e.BRAND_NAME,
     recovery: { replyWithinMs: e.RECOVERY_REPLY_WITHIN, followUpCampaignId: e.RECOVERY_FOLLOW_UP_CAMPAIGN ?? null },
     sendLeaseMs: e.SEND_LEASE,
+    sentSweepAfterMs: e.SENT_SWEEP_AFTER,
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -317,6 +306,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     brand: config.brand,
     recovery: config.recovery,
     sendLeaseMs: config.sendLeaseMs,
+    sentSweepAfterMs: config.sentSweepAfterMs,
     events: { apiToken: config.events.apiToken ? maskSecret(config.events.apiToken) : '(unset: the events API answers 401)', rulesFile: config.events.rulesFile ?? '(built-in rules)' },
     complaintToken: config.complaintToken ? maskSecret(config.complaintToken) : '(unset: the complaint webhooks answer 401)',
     logLevel: config.logLevel,

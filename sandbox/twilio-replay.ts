@@ -5,12 +5,28 @@
  * Keeps track of timers and requests so that idle() and stop() know what is pending.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import twilio from 'twilio';
 import { shouldApplyStatus, type MessageStatus } from '../core/delivery-outcome';
 import type { Script } from './twilio-rules';
 import { API_VERSION, newSid, segmentsOf, type CallbackRecord, type SandboxMessage } from './twilio-resources';
 
 const WEBHOOK_TIMEOUT_MS = 15_000;
+
+/**
+ * How a status callback that got a 5xx or no answer (connection refused, reset, timeout) is tried
+ * again, as Twilio does when a webhook's connection overrides ask for retries (`#rc=`, `rp=all`):
+ * `attempts` tries in all, the waits doubling from `initialDelayMs` up to `maxDelayMs`. A 2xx,
+ * 3xx or 4xx answer is final.
+ */
+export interface CallbackRetry {
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** 6 tries over about 15 s. */
+export const DEFAULT_CALLBACK_RETRY: Readonly<CallbackRetry> = { attempts: 6, initialDelayMs: 500, maxDelayMs: 8_000 };
 
 export interface ReplyResult {
   sid: string;
@@ -35,12 +51,17 @@ export function createReplayer(o: {
   defaultFrom: string;
   store: Map<string, SandboxMessage>;
   inboundWebhookUrl: () => string | undefined;
+  callbackRetry?: CallbackRetry;
 }): Replayer {
   const { accountSid, authToken, defaultFrom, store } = o;
+  const retry = o.callbackRetry ?? DEFAULT_CALLBACK_RETRY;
+  // clear() ends the retries of callbacks already under way: their messages are forgotten.
+  let epoch = 0;
 
   const timers = new Set<NodeJS.Timeout>();
   const inFlight = new Set<Promise<unknown>>();
   const stopping = new AbortController();
+  setMaxListeners(0, stopping.signal); // every callback in flight or waiting to be tried again listens
   let idleWaiters: Array<() => void> = [];
   const checkIdle = () => {
     if (timers.size === 0 && inFlight.size === 0) {
@@ -56,6 +77,7 @@ export function createReplayer(o: {
     timers.add(t);
   };
   const cancelScheduled = () => {
+    epoch++;
     for (const t of timers) clearTimeout(t);
     timers.clear();
     checkIdle();
@@ -90,6 +112,34 @@ export function createReplayer(o: {
     }
   }
 
+  /** Waits `ms` unless the sandbox stops first. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        stopping.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      stopping.signal.addEventListener('abort', done);
+    });
+
+  /** POSTs a status callback, trying again after a 5xx or a connection error (CallbackRetry); the record follows every try. */
+  async function deliverCallback(record: CallbackRecord, params: Record<string, string>): Promise<void> {
+    const mine = epoch;
+    for (let attempt = 1, wait = retry.initialDelayMs; ; attempt++, wait = Math.min(wait * 2, retry.maxDelayMs)) {
+      const r = await postSigned(record.url, params);
+      record.tries.push({ at: new Date().toISOString(), ...r });
+      delete record.httpStatus;
+      delete record.error;
+      Object.assign(record, r);
+      const retryable = r.httpStatus === undefined || r.httpStatus >= 500;
+      if (!retryable || attempt >= retry.attempts || stopping.signal.aborted || epoch !== mine) return;
+      await pause(wait);
+      if (stopping.signal.aborted || epoch !== mine) return;
+    }
+  }
+
   // --- the outcome of one accepted message ------------------------------------------------------
   async function step(m: SandboxMessage, status: MessageStatus, script: Script): Promise<void> {
     const now = new Date().toISOString();
@@ -114,8 +164,10 @@ export function createReplayer(o: {
       };
       if (m.messagingServiceSid) params.MessagingServiceSid = m.messagingServiceSid;
       if (failed && script.errorCode !== null) params.ErrorCode = String(script.errorCode);
-      const record: CallbackRecord = { status, url: m.statusCallback, at: now, ...(await postSigned(m.statusCallback, params)) };
+      const record: CallbackRecord = { status, url: m.statusCallback, at: now, tries: [] };
       m.callbacks.push(record);
+      if (script.dropCallbacks.includes(status)) record.dropped = true;
+      else await deliverCallback(record, params);
     }
     if (status === 'delivered' && script.reply) {
       const { body, afterMs } = script.reply;

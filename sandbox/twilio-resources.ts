@@ -13,9 +13,13 @@ export interface CallbackRecord {
   status: MessageStatus;
   url: string;
   at: string;
-  /** HTTP status of the webhook's answer, or the error when there was none. */
+  /** HTTP status of the webhook's last answer, or the error when there was none. */
   httpStatus?: number;
   error?: string;
+  /** Every try, oldest first: a 5xx or a connection error is tried again (sandbox/twilio-replay.ts). */
+  tries: Array<{ at: string; httpStatus?: number; error?: string }>;
+  /** A rule dropped this callback (dropCallbacks): the provider never sent it. */
+  dropped?: true;
 }
 
 /** One message as the sandbox stores it (also the admin API's shape). */

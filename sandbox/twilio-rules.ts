@@ -12,6 +12,7 @@
  *   { delaysMs: { sent: 300, final: 50 } }                  -> final callback before the sent one
  *   { toEndsWith: '42', reply: { body: 'Y', afterMs: 100 } } -> the handset answers after delivery
  *   { to: '+12125555555', lineType: 'landline' }           -> Lookup says landline; messages undelivered 30006
+ *   { toEndsWith: '77', dropCallbacks: ['delivered'] }       -> delivered, but its final callback is never sent
  *
  * Lookup (GET /v2/PhoneNumbers/{n}) reads the same rules (RuleBook.carrierView), so a number is
  * the same handset to both APIs: the rule a message to it would take next, without using it up.
@@ -59,6 +60,11 @@ export const sandboxRuleSchema = z
     errorCode: z.number().int().positive().optional(),
     /** Milliseconds after acceptance at which each status callback fires (independent, so they can cross). */
     delaysMs: z.object({ queued: ms.optional(), sent: ms.optional(), final: ms.optional() }).optional(),
+    /**
+     * The status callbacks of these statuses are never sent (the provider lost them); the message
+     * still takes the status, so fetching it (GET /Messages/{Sid}.json) shows it.
+     */
+    dropCallbacks: z.array(z.enum(['queued', 'sent', 'delivered', 'undelivered', 'failed'])).min(1).optional(),
     /** After delivery, the recipient answers with this text (an inbound message to the webhook). */
     reply: z.object({ body: z.string().min(1), afterMs: ms.optional() }).optional(),
     /** What Lookup's Line Type Intelligence reports (Twilio's values); `landline` alone also fails messages with 30006. */
@@ -86,6 +92,8 @@ export interface Script {
   delays: Delays;
   loseResponse: 'reset' | 'hang' | null;
   reply: { body: string; afterMs: number } | null;
+  /** Statuses whose callback is not sent. */
+  dropCallbacks: readonly string[];
 }
 
 export type Verdict = { reject: { code: number; status: number; message: string | undefined } } | { script: Script };
@@ -151,6 +159,7 @@ export class RuleBook {
         delays: { ...this.defaults, ...rule?.delaysMs },
         loseResponse: rule?.loseResponse ?? null,
         reply: rule?.reply ? { body: rule.reply.body, afterMs: rule.reply.afterMs ?? 0 } : null,
+        dropCallbacks: rule?.dropCallbacks ?? [],
       },
     };
   }

@@ -9,8 +9,8 @@
  * After accepting a message it replays its scripted outcome (rules: sandbox/twilio-rules.ts):
  * status callbacks queued -> sent -> delivered | undelivered | failed (+ ErrorCode), POSTed to
  * the message's StatusCallback with X-Twilio-Signature computed by the twilio library, exactly
- * as Twilio signs; and handset replies POSTed, signed, to the inbound webhook
- * (sandbox/twilio-replay.ts).
+ * as Twilio signs, and tried again with backoff after a 5xx or a connection error; and handset
+ * replies POSTed, signed, to the inbound webhook (sandbox/twilio-replay.ts).
  *
  *   GET  /v2/PhoneNumbers/{PhoneNumber}?Fields=line_type_intelligence,line_status   Lookup v2 (sandbox/twilio-lookup.ts)
  * Admin API for the CLI (`reachloop sandbox messages|reply`), same basic auth, JSON:
@@ -21,7 +21,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { createReplayer, type ReplyResult } from './twilio-replay';
+import { createReplayer, DEFAULT_CALLBACK_RETRY, type CallbackRetry, type ReplyResult } from './twilio-replay';
 import { DEFAULT_DELAYS, RuleBook, type Delays, type SandboxRule } from './twilio-rules';
 import { lookupJson, parseFields, type LookupRecord } from './twilio-lookup';
 import { API_VERSION, errorBody, listPage, messageJson, newSid, parseListQuery, segmentsOf, type SandboxMessage } from './twilio-resources';
@@ -45,6 +45,8 @@ export interface TwilioSandboxOptions {
   /** Number used for messages that name only a Messaging Service, and the default To of replies. */
   defaultFrom?: string;
   defaultDelaysMs?: Partial<Delays>;
+  /** How a status callback answered 5xx, or not at all, is tried again (default: 6 tries over about 15 s). */
+  callbackRetry?: Partial<CallbackRetry>;
 }
 
 export interface TwilioSandbox {
@@ -93,7 +95,14 @@ export async function startTwilioSandbox(options: TwilioSandboxOptions): Promise
   const store = new Map<string, SandboxMessage>();
   const lookups: LookupRecord[] = [];
 
-  const replayer = createReplayer({ accountSid, authToken, defaultFrom, store, inboundWebhookUrl: () => inboundWebhookUrl });
+  const replayer = createReplayer({
+    accountSid,
+    authToken,
+    defaultFrom,
+    store,
+    inboundWebhookUrl: () => inboundWebhookUrl,
+    callbackRetry: { ...DEFAULT_CALLBACK_RETRY, ...options.callbackRetry },
+  });
 
   // --- HTTP -----------------------------------------------------------------------------------
   const app = Fastify({ logger: false, forceCloseConnections: true });

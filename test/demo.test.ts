@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,5 +34,15 @@ describe('reachloop demo', () => {
     expect(outcomes.delivered).toBeGreaterThan(0);
     // The scripted handsets: numbers ending 13 fail with 30003, 66 answer STOP.
     expect(Object.keys(outcomes).every((k) => ['delivered', 'undelivered:30003', 'undelivered:30007'].includes(k))).toBe(true);
+    // Approved through the approval signal, as `reachloop campaign approve` does.
+    expect(out.approvedBy).toBe('demo');
+    expect(out.campaign.approvedBy).toBe('demo');
+    // Deferred recipients are listed by zone, until their opening in local time and UTC.
+    const deferredListed = (out.deferred as Array<{ count: number; untilUtc: string; untilLocal: string }>).reduce((n, d) => n + d.count, 0);
+    if (states.deferred) expect(deferredListed).toBeGreaterThan(0);
+    for (const d of out.deferred) expect(d.untilLocal).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    // The campaign report agrees with the ledger, and its HTML file was written.
+    expect(out.report.funnel.delivered).toBe(outcomes.delivered);
+    expect(existsSync(out.reportHtml)).toBe(true);
   }, 300_000);
 });

@@ -206,5 +206,9 @@ describe('reachloop audience recheck (CLI, dev server)', () => {
     expect(bad.stderr).toMatch(/--schedule must look like "every 90d"/);
     const both = await runCli(['audience', 'recheck', '--schedule', 'every 90d', '--unschedule'], env);
     expect(both.code).toBe(2);
+    const cron = await runCli(['audience', 'recheck', '--cron', '0 3 * *', '--tz', 'Asia/Shanghai'], env);
+    expect(cron.code).toBe(2);
+    expect(cron.stderr).toMatch(/--cron must have five fields/);
+    expect((await runCli(['audience', 'recheck', '--schedule', 'every 6h', '--cron', '0 3 * * *'], env)).stderr).toMatch(/--schedule and --cron exclude each other/);
   });
 });

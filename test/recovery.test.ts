@@ -49,6 +49,7 @@ beforeEach(async () => {
   const sms: SmsSender = {
     callTimeoutMs: twilio.callTimeoutMs,
     findSentSince: (to, since) => twilio.findSentSince(to, since),
+    fetchMessage: (sid) => twilio.fetchMessage(sid),
     async send(m) {
       const r = await twilio.send(m);
       const kind = m.body.includes('提醒') || m.body.includes('Reminder') ? 'reminder' : 'confirmation';

@@ -48,6 +48,7 @@ function slowSender(delayMs: number): SmsSender {
   return {
     callTimeoutMs: twilio.callTimeoutMs,
     findSentSince: (to, since) => twilio.findSentSince(to, since),
+    fetchMessage: (sid) => twilio.fetchMessage(sid),
     async send(m) {
       await new Promise((r) => setTimeout(r, delayMs));
       return twilio.send(m);

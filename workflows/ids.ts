@@ -17,8 +17,17 @@ export const recoveryWorkflowId = (contactId: number) => `recovery-${contactId}`
 export const recoveryScanScheduleId = () => 'reachloop-recovery-scan';
 /** Prefix of the scans the schedule starts (Temporal appends the scheduled time); a scan by hand runs in the CLI. */
 export const scheduledRecoveryScanWorkflowId = () => 'recovery-scan-scheduled';
+/** The Temporal Schedule of a scheduled campaign template (`reachloop winback schedule`). */
+export const campaignScheduleId = (templateId: number) => `campaign-schedule-${templateId}`;
+/** Prefix of the runs that schedule starts; Temporal appends the scheduled time (e.g. -2026-12-07T02:00:00Z). */
+export const scheduledCampaignWorkflowId = (templateId: number) => `scheduled-campaign-${templateId}`;
 /**
  * A single message of the HTTP API (POST /v1/messages): its campaign's workflow, named by the
  * SHA-256 of the caller's idempotency key, so that a repeated request can never start a second one.
  */
 export const messageWorkflowId = (keyHash: string) => `message-${keyHash}`;
+/** A sweep of rows left in 'sent' started by hand (`reachloop ledger sweep`); each run its own id. */
+export const manualLedgerSweepWorkflowId = (nonce: string) => `ledger-sweep-manual-${nonce}`;
+export const ledgerSweepScheduleId = () => 'reachloop-ledger-sweep';
+/** Prefix of the sweeps the schedule starts (Temporal appends the scheduled time). */
+export const scheduledLedgerSweepWorkflowId = () => 'ledger-sweep-scheduled';

@@ -6,3 +6,5 @@ export { eventsImportWorkflow } from './events-import';
 export { recheckWorkflow } from './recheck';
 export { recoveryWorkflow } from './recovery';
 export { recoveryScanWorkflow } from './recovery-scan';
+export { scheduledCampaignWorkflow } from './scheduled-campaign';
+export { ledgerSweepWorkflow } from './ledger-sweep';

@@ -4,11 +4,14 @@ import { campaignProgress, getCampaign, insertCampaign, listCampaigns } from '..
 import { listDecisions } from '../../db/decisions';
 import { clampWarnings, readCampaignFile } from '../campaign-file';
 import { connectPool, type Pool } from '../../db/pool';
+import { providerMessageCounts } from '../../db/provider-messages';
 import { connectClient } from '../../infra/temporal';
 import { campaignWorkflowId } from '../../workflows/ids';
-import { approveCampaign, campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignInput, type CampaignStatus } from '../../workflows/shared';
+import { campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignStatus } from '../../workflows/shared';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { progressBar } from '../progress';
+import { registerCampaignReport } from './campaign-report';
+import { approveCampaign, launchCampaign } from '../../services/campaign-launch';
 
 interface Session {
   pool: Pool;
@@ -48,7 +51,8 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
 
   reachloop campaign create winter-sale.yaml
   reachloop campaign launch 12 --at 2026-12-01T09:00:00+08:00
-  reachloop campaign status 12 --watch`,
+  reachloop campaign status 12 --watch
+  reachloop campaign report 12 --html winter-sale.html`,
     );
 
   campaign
@@ -85,10 +89,7 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
         const row = await getCampaign(pool, id);
         if (!row) throw new CliError(`no campaign ${id}`);
         if (row.workflowId) throw new CliError(`campaign ${id} was launched already (${row.status}); see \`reachloop campaign status ${id}\``);
-        const input: CampaignInput = { campaignId: id, lanes, batchSize, ...(flags.at ? { startAt: new Date(flags.at).toISOString() } : {}) };
-        const workflowId = campaignWorkflowId(id);
-        await client!.workflow.start('campaignWorkflow', { taskQueue, workflowId, args: [input] });
-        await pool.query(`UPDATE campaigns SET workflow_id = $2, status = 'launched', launched_at = now() WHERE id = $1`, [id, workflowId]);
+        const { workflowId } = await launchCampaign({ pool, client: client!, taskQueue }, id, { lanes, batchSize, ...(flags.at ? { startAt: new Date(flags.at).toISOString() } : {}) });
         emit({ id, workflowId, requireApproval: row.definition.requireApproval }, flags, (r) =>
           `campaign ${r.id} launched (workflow ${r.workflowId})${r.requireApproval ? `; waiting for \`reachloop campaign approve ${r.id} --by NAME\`` : ''}`,
         );
@@ -104,13 +105,14 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
       const id = idArg(key);
       await withSession(true, async ({ client, pool }) => {
         const handle = client!.workflow.getHandle(await workflowIdOf(pool, id));
-        // The counts by state are the database's truth (a retried batch made the workflow's running tally drift).
-        const read = async (): Promise<CampaignStatus> => {
+        // The counts are the database's truth (a retried batch made the workflow's running tally
+        // drift, even below zero); the workflow tells the phase, approval and next wake-up.
+        const read = async (): Promise<StatusView> => {
           const status = await handle.query(campaignStatus).catch((err) => {
             throw new CliError(`campaign ${id} has no running or finished workflow: ${(err as Error).message.split('\n')[0]}`);
           });
-          const truth = await campaignProgress(pool, id, new Date());
-          return { ...status, planned: truth.planned || status.planned, byState: truth.byState };
+          const [{ dueNow: _due, nextAt: _next, ...truth }, messages] = await Promise.all([campaignProgress(pool, id, new Date()), providerMessageCounts(pool, { campaignId: id })]);
+          return { ...status, ...truth, planned: truth.planned || status.planned, duplicates: messages.duplicates };
         };
         let status = await read();
         if (flags.watch) {
@@ -127,21 +129,21 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
       });
     });
 
-  const signal = (name: string, description: string, send: (handle: ReturnType<Client['workflow']['getHandle']>, flags: Record<string, string>) => Promise<void>, extra?: (c: Command) => Command) => {
+  const signal = (name: string, description: string, send: (handle: ReturnType<Client['workflow']['getHandle']>, flags: Record<string, string>, client: Client) => Promise<void>, extra?: (c: Command) => Command) => {
     let cmd = campaign.command(`${name} <id>`).description(description).option('--json', 'print the status after it as JSON');
     if (extra) cmd = extra(cmd);
     cmd.action(async (key: string, flags: GlobalOptions & Record<string, string>) => {
       const id = idArg(key);
       await withSession(true, async ({ client, pool }) => {
         const handle = client!.workflow.getHandle(await workflowIdOf(pool, id));
-        await send(handle, flags).catch((err) => {
+        await send(handle, flags, client!).catch((err) => {
           throw new CliError(`cannot ${name} campaign ${id}: ${(err as Error).message.split('\n')[0]}`);
         });
         emit(await handle.query(campaignStatus), flags, (s) => `campaign ${id}: ${name} sent; now ${s.phase}${s.approvedBy ? `, approved by ${s.approvedBy}` : ''}`);
       });
     });
   };
-  signal('approve', 'approve a campaign that requires approval', (h, f) => h.signal(approveCampaign, { by: f.by! }), (c) => c.requiredOption('--by <name>', 'who approves'));
+  signal('approve', 'approve a campaign that requires approval', (h, f, client) => approveCampaign({ client }, h.workflowId, f.by!), (c) => c.requiredOption('--by <name>', 'who approves'));
   signal('pause', 'stop sending after the current batches (resume continues)', (h) => h.signal(pauseCampaign));
   signal('resume', 'continue a paused campaign', (h) => h.signal(resumeCampaign));
   signal('cancel', 'stop for good; remaining recipients are skipped', (h, f) => h.signal(cancelCampaign, { reason: f.reason! }), (c) => c.requiredOption('--reason <text>', 'why (kept in the audit trail)'));
@@ -176,11 +178,16 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
         );
       });
     });
+
+  registerCampaignReport(campaign, { withPool: (fn) => withSession(false, fn), idArg });
 }
+
+/** The workflow's status with the database's counts, and the duplicate sends adopted from the provider's callbacks. */
+type StatusView = CampaignStatus & { duplicates: number };
 
 const doneCount = (s: CampaignStatus) => ['sent', 'skipped', 'failed', 'unknown'].reduce((n, k) => n + (s.byState[k] ?? 0), 0);
 
-function renderStatus(s: CampaignStatus): string {
+function renderStatus(s: StatusView): string {
   const line = (label: string, counts: Record<string, number>) => {
     const entries = Object.entries(counts).filter(([, n]) => n !== 0).sort((a, b) => b[1] - a[1]);
     return `  ${label.padEnd(18)} ${entries.length ? entries.map(([k, n]) => `${k} ${n}`).join(', ') : '-'}`;
@@ -192,8 +199,9 @@ function renderStatus(s: CampaignStatus): string {
     line('sent by tier', s.sentByTier),
     line('sent by channel', s.sentByChannel),
     line('sent by time zone', s.sentByZone),
-    line('deferred (why)', s.deferredByReason),
+    line('deferred now (why)', s.deferredByReason),
     line('skipped (why)', s.skippedByReason),
+    `  duplicate sends    ${s.duplicates}${s.duplicates ? ' (a recipient got a message twice: reachloop ledger sweep keeps their status)' : ''}`,
     `  approved by        ${s.approvedBy ?? '-'}`,
     `  next wake-up       ${s.nextWakeAt ? new Date(s.nextWakeAt).toISOString() : '-'}`,
     ...(s.cancelReason ? [`  cancelled          ${s.cancelReason}`] : []),

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseCampaign } from '../../core/campaign/definition';
-import { campaignProgress, insertCampaign, type CampaignProgress } from '../../db/campaigns';
-import { connectPool, type Pool } from '../../db/pool';
+import { insertCampaign } from '../../db/campaigns';
+import { connectPool } from '../../db/pool';
 import { readSandboxCredentials } from '../../infra/channels';
 import { freePort } from '../../infra/net';
 import { sandboxAdminClient } from '../../sandbox/twilio-admin-client';
@@ -11,11 +11,15 @@ import type { SandboxRule } from '../../sandbox/twilio-server';
 import { runningDevStack, startStack, type RunningStack } from '../../infra/stack';
 import { startServices, type RunningServices } from '../../infra/services';
 import { connectClient } from '../../infra/temporal';
-import { campaignWorkflowId } from '../../workflows/ids';
 import { campaignStatus, type CampaignStatus } from '../../workflows/shared';
 import { configOrExit, emit, type GlobalOptions } from '../cli-kit';
 import { generateContacts } from '../demo/sample-audience';
-import { importAudience, renderReport, type ImportResult } from './audience';
+import { approveCampaign, launchCampaign } from '../../services/campaign-launch';
+import { renderReportText } from '../campaign-report/text';
+import { awaitFeedback, awaitSettled, deferredUntil, renderDemo } from '../demo/outcome';
+import { styleFor } from '../table';
+import { importAudience, renderReport } from './audience';
+import { campaignReport, writeReportHtml } from './campaign-report';
 
 /**
  * The demo campaign: SMS to tiers A-C in every recipient's own day under the contact policy
@@ -27,6 +31,8 @@ const DEMO_CAMPAIGN = {
   brand: 'Acme',
   audience: { tiers: ['A', 'B', 'C'] },
   channels: { A: 'sms', B: 'sms', C: 'sms' },
+  // Launched, then approved through the same signal as `reachloop campaign approve`.
+  requireApproval: true,
   templates: {
     sms: { en: 'Hi {{name}}, winter sale at {{brand}}: 20% off this week.', zh: '{{name}}您好，{{brand}}冬季促销，本周8折。' },
   },
@@ -91,19 +97,23 @@ webhooks), and prints the reports.`,
           });
           say(renderReport(imported));
           const campaignId = await insertCampaign(pool, parseCampaign(DEMO_CAMPAIGN));
-          say(`running campaign ${campaignId} "${DEMO_CAMPAIGN.name}" ...`);
-          const handle = await client.workflow.start('campaignWorkflow', {
-            taskQueue,
-            workflowId: campaignWorkflowId(campaignId),
-            args: [{ campaignId, lanes: 4, batchSize: 500 }],
-          });
-          await pool.query(`UPDATE campaigns SET workflow_id = $2, status = 'launched', launched_at = now() WHERE id = $1`, [campaignId, campaignWorkflowId(campaignId)]);
+          const { workflowId } = await launchCampaign({ pool, client, taskQueue }, campaignId, { lanes: 4, batchSize: 500 });
+          const handle = client.workflow.getHandle(workflowId);
+          // It needs an approval: given here the way `reachloop campaign approve` gives it.
+          await awaitPhase(() => handle.query(campaignStatus), 'awaiting_approval', 30_000);
+          say(`campaign ${campaignId} "${DEMO_CAMPAIGN.name}" waits for approval; approving it as \`reachloop campaign approve ${campaignId} --by demo\` does`);
+          await approveCampaign({ client }, workflowId, 'demo');
           // Recipients outside their window wait in the workflow (it goes on under \`reachloop dev\`).
           const progress = await awaitSettled(pool, campaignId, () => handle.query(campaignStatus), 120_000);
           const status: CampaignStatus = await handle.query(campaignStatus);
           say('waiting for the delivery receipts and replies ...');
           const feedback = await awaitFeedback(pool, campaignId, 30_000);
-          emit({ import: imported, campaign: status, progress, feedback }, opts, renderDemo);
+          const report = await campaignReport(pool, campaignId);
+          const reportHtml = path.join(dir, `campaign-${campaignId}-report.html`);
+          writeReportHtml(report, reportHtml);
+          if (!opts.json) say(renderReportText(report, styleFor(process.stderr, process.env)));
+          const deferred = await deferredUntil(pool, campaignId);
+          emit({ import: imported, campaign: status, progress, deferred, feedback, approvedBy: status.approvedBy, reportHtml, report }, opts, renderDemo);
         } finally {
           await pool.end();
           await client.connection.close();
@@ -126,56 +136,13 @@ const DEMO_HANDSETS: SandboxRule[] = [
   { toEndsWith: '42', reply: { body: 'Thanks, see you soon', afterMs: 200 } },
 ];
 
-export interface DemoFeedback {
-  /** Final delivery states of the campaign's messages (delivered, undelivered:30003, ...). */
-  outcomes: Record<string, number>;
-  /** Messages still without a final status when the wait ended. */
-  pending: number;
-  optOuts: number;
-  replies: number;
-  /** Contacts handed to the changed-number funnel. */
-  deadNumbers: number;
-}
-
-/**
- * Waits (at most timeoutMs) until the campaign has done all it may do now: planned, and every
- * recipient sent, skipped, or deferred to a later instant (or the workflow finished).
- */
-async function awaitSettled(pool: Pool, campaignId: number, status: () => Promise<CampaignStatus>, timeoutMs: number): Promise<CampaignProgress> {
+/** Waits (at most timeoutMs) until the workflow reports this phase (its first task may still be on its way). */
+async function awaitPhase(status: () => Promise<CampaignStatus>, phase: CampaignStatus['phase'], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // The first query can come before the workflow's first task registered its handler.
-    const phase = await status().then((st) => st.phase, () => 'starting');
-    const p = await campaignProgress(pool, campaignId, new Date());
-    if (phase === 'completed' || phase === 'cancelled' || (p.planned > 0 && p.dueNow === 0) || Date.now() > deadline) return p;
-    await new Promise((r) => setTimeout(r, 250));
+  while ((await status().then((s) => s.phase, () => 'starting')) !== phase) {
+    if (Date.now() > deadline) throw new Error(`the demo campaign did not reach ${phase} in ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** Waits (at most timeoutMs) until every message of the campaign has its final status, then sums up the loop. */
-async function awaitFeedback(pool: Pool, campaignId: number, timeoutMs: number): Promise<DemoFeedback> {
-  const deadline = Date.now() + timeoutMs;
-  let pending = 0;
-  for (;;) {
-    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND state IN ('reserved', 'sending', 'sent')`, [campaignId]);
-    pending = rows[0]!.n;
-    if (pending === 0 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await new Promise((r) => setTimeout(r, 500)); // the replies follow the deliveries
-  const outcomes = await pool.query<{ k: string; n: number }>(
-    `SELECT state || COALESCE(':' || error_code, '') AS k, count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 GROUP BY 1 ORDER BY 2 DESC`,
-    [campaignId],
-  );
-  const loop = await pool.query<{ opt_outs: number; replies: number; dead: number }>(
-    `WITH reached AS (SELECT DISTINCT contact_id FROM send_ledger WHERE campaign_id = $1)
-     SELECT (SELECT count(*)::int FROM suppressions WHERE source = 'sms_keyword' AND contact_id IN (SELECT contact_id FROM reached)) AS opt_outs,
-            (SELECT count(*)::int FROM events WHERE tag = 'sms_reply' AND contact_id IN (SELECT contact_id FROM reached)) AS replies,
-            (SELECT count(*)::int FROM recovery_candidates WHERE status = 'open' AND contact_id IN (SELECT contact_id FROM reached)) AS dead`,
-    [campaignId],
-  );
-  const l = loop.rows[0]!;
-  return { outcomes: Object.fromEntries(outcomes.rows.map((r) => [r.k, r.n])), pending, optOuts: l.opt_outs, replies: l.replies, deadNumbers: l.dead };
 }
 
 async function freeHttp(http: { host: string; port: number; publicBaseUrl: string }) {
@@ -183,19 +150,3 @@ async function freeHttp(http: { host: string; port: number; publicBaseUrl: strin
   return { host: http.host, port, publicBaseUrl: process.env.PUBLIC_BASE_URL ? http.publicBaseUrl : `http://${http.host}:${port}` };
 }
 
-function renderDemo(r: { import: ImportResult; campaign: CampaignStatus; progress: CampaignProgress; feedback: DemoFeedback }): string {
-  const c = r.campaign;
-  const f = r.feedback;
-  const list = (m: Record<string, number>) => Object.entries(m).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ') || '-';
-  return [
-    `campaign ${c.campaignId} ${c.phase}: ${r.progress.planned} recipients (${list(r.progress.byState)})`,
-    ...(r.progress.nextAt ? [`  deferred          ${list(c.deferredByReason)}; the next opens at ${r.progress.nextAt.toISOString()} (the workflow waits for it under \`reachloop dev\`)`] : []),
-    `  sent by channel   ${list(c.sentByChannel)}`,
-    `  sent by tier      ${list(c.sentByTier)}`,
-    `  skipped (why)     ${list(c.skippedByReason)}`,
-    `  top time zones    ${Object.entries(c.sentByZone).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')}`,
-    `feedback          ${list(f.outcomes)}${f.pending ? ` (${f.pending} still without a final status)` : ''}`,
-    `  opt-outs by STOP ${f.optOuts}; replies ${f.replies}; dead numbers handed to recovery ${f.deadNumbers}`,
-    `see every decision: reachloop campaign decisions ${c.campaignId}; a contact: reachloop contact show ID (with \`reachloop dev\` running)`,
-  ].join('\n');
-}

@@ -1,11 +1,10 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { REGULAR_RECHECK_DAYS } from '../../core/number-status';
-import { parseScheduleInterval } from '../../core/duration';
 import { connectClient } from '../../infra/temporal';
 import { manualRecheckWorkflowId, recheckScheduleId, scheduledRecheckWorkflowId } from '../../workflows/ids';
 import { recheckProgress, type RecheckInput, type RecheckReport, type RecheckTotals } from '../../workflows/shared';
-import { deleteSchedule, upsertSchedule } from '../schedules';
+import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 
 interface RecheckFlags extends GlobalOptions {
@@ -14,6 +13,8 @@ interface RecheckFlags extends GlobalOptions {
   wait?: boolean;
   batchSize: string;
   schedule?: string;
+  cron?: string;
+  tz?: string;
   unschedule?: boolean;
 }
 
@@ -27,6 +28,8 @@ export function registerRecheck(audience: Command): void {
     .option('--wait', 'wait for the follow-up rechecks too (default: return after the first pass)')
     .option('--batch-size <n>', 'numbers per lookup batch (one transaction each)', '1000')
     .option('--schedule <every>', 'create or update the recheck schedule instead, e.g. "every 90d" or "every 6h"')
+    .option('--cron <expr>', 'or on a calendar: cron fields "minute hour day month weekday", e.g. "0 3 * * *"')
+    .option('--tz <zone>', 'the time zone of --cron (default UTC)')
     .option('--unschedule', 'delete the recheck schedule')
     .option('--json', 'print the report as JSON')
     .addHelpText(
@@ -53,17 +56,15 @@ Examples:
     .action(async (flags: RecheckFlags) => {
       const batchSize = Number(flags.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError(`--batch-size must be a whole number from 1 to 10000, got "${flags.batchSize}"`);
-      if (flags.schedule !== undefined && flags.unschedule) throw new UsageError('--schedule and --unschedule exclude each other');
-      const every = flags.schedule === undefined ? undefined : parseScheduleInterval(flags.schedule);
-      if (every === null) throw new UsageError(`--schedule must look like "every 90d", "every 6h" or "every 30m" (5 minutes to a year), got "${flags.schedule}"`);
+      const timing = timingOf(flags);
       const config = configOrExit();
       const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
       try {
         const input: RecheckInput = { dueOnly: !!flags.dueOnly, followUp: flags.followUp, maxFollowUps: 4, followUpHorizonHours: 48, batchSize };
         if (flags.unschedule) emit(await deleteSchedule(client, recheckScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
-        else if (every) {
+        else if (timing) {
           const args = [{ ...input, dueOnly: true, followUp: true }];
-          const s = await upsertSchedule(client, { scheduleId: recheckScheduleId(), every, workflowType: 'recheckWorkflow', args, taskQueue: config.temporal.taskQueue, workflowId: scheduledRecheckWorkflowId() });
+          const s = await upsertSchedule(client, { scheduleId: recheckScheduleId(), timing, workflowType: 'recheckWorkflow', args, taskQueue: config.temporal.taskQueue, workflowId: scheduledRecheckWorkflowId() });
           emit({ ...s, dueOnly: true }, flags, renderSchedule);
         }
         else emit(await runNow(client, config.temporal.taskQueue, input, !!flags.wait || !flags.followUp), flags, renderRun);

@@ -11,7 +11,8 @@ import { connectClient } from '../../infra/temporal';
 import { recoveryScanScheduleId, recoveryWorkflowId, scheduledRecoveryScanWorkflowId } from '../../workflows/ids';
 import { cancelRecovery, type RecoveryScanInput } from '../../workflows/shared';
 import { recoveryOptionsOf, startOrSignalRecovery, type RecoveryOptions } from '../recovery/lifecycle';
-import { deleteSchedule, upsertSchedule } from '../schedules';
+import { progressLine } from '../progress';
+import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 
 const STATES = ['detected', 'matched', 'confirmation_sent', 'confirmed', 'refused', 'expired', 'cancelled'];
@@ -40,6 +41,8 @@ export function registerRecovery(program: Command): void {
       .option('--page-size <n>', 'contacts per page (one transaction of matching each)', '500')
       .option('--dry-run', 'match and record the cases, start no workflow (nothing is sent)')
       .option('--schedule <every>', 'create or update the scan schedule instead, e.g. "every 6h"')
+      .option('--cron <expr>', 'or on a calendar: cron fields "minute hour day month weekday", e.g. "0 */6 * * *"')
+      .option('--tz <zone>', 'the time zone of --cron (default UTC)')
       .option('--unschedule', 'delete the scan schedule')
       .addHelpText(
         'after',
@@ -58,19 +61,17 @@ Examples:
   reachloop recovery scan --schedule "every 6h"
   reachloop recovery funnel`,
       ),
-  ).action(async (flags: RunFlags & { minFailures: string; pageSize: string; dryRun?: boolean; schedule?: string; unschedule?: boolean }) => {
+  ).action(async (flags: RunFlags & { minFailures: string; pageSize: string; dryRun?: boolean; schedule?: string; cron?: string; tz?: string; unschedule?: boolean }) => {
     const minFailures = int(flags.minFailures, '--min-failures');
     const pageSize = int(flags.pageSize, '--page-size');
     if (pageSize < 1 || pageSize > 10_000) throw new UsageError(`--page-size must be from 1 to 10000, got "${flags.pageSize}"`);
-    if (flags.schedule !== undefined && flags.unschedule) throw new UsageError('--schedule and --unschedule exclude each other');
-    if (flags.dryRun && (flags.schedule !== undefined || flags.unschedule)) throw new UsageError('--dry-run runs once: it does not go with --schedule or --unschedule');
-    const every = flags.schedule === undefined ? undefined : parseScheduleInterval(flags.schedule);
-    if (every === null) throw new UsageError(`--schedule must look like "every 6h" or "every 30m" (5 minutes to a year), got "${flags.schedule}"`);
+    const timing = timingOf(flags);
+    if (flags.dryRun && (timing || flags.unschedule)) throw new UsageError('--dry-run runs once: it does not go with --schedule, --cron or --unschedule');
     await withDeps(flags, async ({ pool, client, options }) => {
       if (flags.unschedule) return emit(await deleteSchedule(client, recoveryScanScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
-      if (every) {
+      if (timing) {
         const input: RecoveryScanInput = { minFailures, pageSize, options };
-        const s = await upsertSchedule(client, { scheduleId: recoveryScanScheduleId(), every, workflowType: 'recoveryScanWorkflow', args: [input], taskQueue: options.taskQueue, workflowId: scheduledRecoveryScanWorkflowId() });
+        const s = await upsertSchedule(client, { scheduleId: recoveryScanScheduleId(), timing, workflowType: 'recoveryScanWorkflow', args: [input], taskQueue: options.taskQueue, workflowId: scheduledRecoveryScanWorkflowId() });
         return emit(s, flags, (x) => `${x.created ? 'created' : 'updated'} schedule ${x.scheduleId}: recovery scan every ${x.every} on task queue ${x.taskQueue}; next run ${x.nextRunAt ?? '-'}`);
       }
       const total = { dead: 0, casesOpened: 0, matched: 0, workflowsStarted: 0, dryRun: !!flags.dryRun };
@@ -215,10 +216,4 @@ async function withDeps(flags: RunFlags, fn: (deps: { pool: Pool; client: Client
       await client.connection.close();
     }
   });
-}
-
-/** One status line on stderr while a long scan runs (a terminal only, never with --json). */
-function progressLine(flags: GlobalOptions): (text: string | null) => void {
-  if (flags.json || !process.stderr.isTTY) return () => {};
-  return (text) => process.stderr.write(text === null ? '\n' : `\r${text}`);
 }

@@ -100,7 +100,7 @@ function render(messages: SandboxMessage[]): string {
     .map((m) => {
       const head = `${m.createdAt}  ${m.sid}  ${m.direction === 'inbound' ? 'IN ' : 'OUT'} ${m.from ?? '-'} -> ${m.to}  ${m.status}${m.errorCode ? ` (${m.errorCode})` : ''}${m.responseLost ? '  [response lost]' : ''}`;
       const body = `    ${JSON.stringify(m.body.length > 120 ? `${m.body.slice(0, 117)}...` : m.body)} (${m.numSegments} segment${m.numSegments === 1 ? '' : 's'})`;
-      const callbacks = m.callbacks.map((c) => `    callback ${c.status} -> ${c.httpStatus ?? c.error}`);
+      const callbacks = m.callbacks.map((c) => `    callback ${c.status} -> ${c.dropped ? 'dropped (rule)' : (c.httpStatus ?? c.error)}${(c.tries?.length ?? 0) > 1 ? ` after ${c.tries.length} tries` : ''}`);
       return [head, body, ...callbacks].join('\n');
     })
     .join('\n');

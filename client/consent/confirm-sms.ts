@@ -11,11 +11,10 @@ import type { Client } from '@temporalio/client';
 import { parseCampaign, type CampaignDefinition } from '../../core/campaign/definition';
 import { marketingConsent } from '../../core/policy/consent';
 import type { ContactPolicy } from '../../core/policy/contact-policy';
-import { insertCampaign, setCampaignStatus } from '../../db/campaigns';
+import { insertCampaign } from '../../db/campaigns';
 import { recordConfirmationsAsked, unconfirmedSmsConsents } from '../../db/consent-confirmations';
 import type { Pool } from '../../db/pool';
-import { campaignWorkflowId } from '../../workflows/ids';
-import type { CampaignInput } from '../../workflows/shared';
+import { launchCampaign } from '../../services/campaign-launch';
 
 export const CONFIRMATION_TEXT = '[{{brand}}] Reply YES to receive offers by SMS, STOP to opt out';
 
@@ -78,9 +77,6 @@ export async function askSmsDoubleOptIn(deps: { pool: Pool; client: Client | nul
   const ids = askable.map((k) => k.contactId);
   const campaignId = await insertCampaign(deps.pool, confirmationCampaign(ids, o.brand, o.at));
   await recordConfirmationsAsked(deps.pool, ids, 'marketing', campaignId, o.at);
-  const workflowId = campaignWorkflowId(campaignId);
-  const input: CampaignInput = { campaignId, lanes: 1, batchSize: 1000 };
-  await deps.client.workflow.start('campaignWorkflow', { taskQueue: o.taskQueue, workflowId, args: [input] });
-  await setCampaignStatus(deps.pool, campaignId, 'launched', { workflowId });
+  const { workflowId } = await launchCampaign({ pool: deps.pool, client: deps.client, taskQueue: o.taskQueue }, campaignId, { lanes: 1, batchSize: 1000 });
   return { ...result, campaignId, workflowId };
 }

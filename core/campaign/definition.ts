@@ -44,6 +44,14 @@ export const campaignSchema = z
         segment: z
           .strictObject({ event: z.string().min(1), withinDays: z.number().positive(), absent: z.boolean().default(false) })
           .optional(),
+        /** Win-back: the last order at least olderThanDays ago and (or) within withinDays, e.g. 60 and 180. */
+        lastOrder: z
+          .strictObject({ olderThanDays: z.int().min(0).max(3_650).optional(), withinDays: z.int().positive().max(3_650).optional() })
+          .refine((o) => o.olderThanDays !== undefined || o.withinDays !== undefined, 'needs olderThanDays or withinDays')
+          .refine((o) => o.olderThanDays === undefined || o.withinDays === undefined || o.withinDays > o.olderThanDays, 'withinDays must be more than olderThanDays')
+          .optional(),
+        /** Scheduled runs: leave out whoever a run of the same template messaged in this many days. */
+        seriesCooldownDays: z.int().positive().max(3_650).optional(),
         limit: z.int().positive().optional(),
       })
       .default({}),

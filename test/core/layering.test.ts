@@ -60,6 +60,13 @@ function edgeImportsActivities(file: string, text: string): boolean {
   return importsOf(text).some((i) => !i.typeOnly && i.spec.startsWith('.') && target(file, i.spec).split(path.sep)[0] === 'activities');
 }
 
+/** services/ (use cases) call rules, queries and providers; never an edge or an activity. */
+function serviceProblems(file: string, text: string): string[] {
+  return importsOf(text)
+    .filter((i) => !i.typeOnly && i.spec.startsWith('.') && ['client', 'server', 'activities'].includes(target(file, i.spec).split(path.sep)[0]!))
+    .map((i) => `${file}: imports ${i.spec} (services call core/, db/, channels/ and Temporal's client, not edges or activities)`);
+}
+
 describe('layering', () => {
   it('core/ is pure: no I/O, no other layer, no clock', () => {
     const files = sources('core');
@@ -78,6 +85,12 @@ describe('layering', () => {
     expect(importing).toEqual([...EDGES_STILL_ON_ACTIVITIES].sort());
   });
 
+  it('services/ import no edge and no activity', () => {
+    const files = sources('services');
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.flatMap((f) => serviceProblems(f, read(f)))).toEqual([]);
+  });
+
   it('each check fails on a planted import', () => {
     const f = path.join('core', 'x.ts');
     expect(coreProblems(f, `import { Pool } from 'pg';`)).toHaveLength(1);
@@ -91,5 +104,9 @@ describe('layering', () => {
     expect(workflowProblems(w, `import type { Activities } from '../activities';\nimport { sleep } from '@temporalio/workflow';`)).toEqual([]);
     expect(edgeImportsActivities(path.join('server', 'x.ts'), `import { applyInboundSms } from '../activities/inbound';`)).toBe(true);
     expect(edgeImportsActivities(path.join('server', 'x.ts'), `import type { Activities } from '../activities';`)).toBe(false);
+    const s = path.join('services', 'x.ts');
+    expect(serviceProblems(s, `import { emit } from '../client/cli-kit';`)).toHaveLength(1);
+    expect(serviceProblems(s, `import { applyInboundSms } from '../activities/inbound';`)).toHaveLength(1);
+    expect(serviceProblems(s, `import { markCampaignLaunched } from '../db/campaigns';`)).toEqual([]);
   });
 });

@@ -27,6 +27,8 @@ describe('configuration from the environment', () => {
     expect(c.sms).toEqual({ provider: 'sandbox' });
     expect(c.email.provider).toBe('sandbox');
     expect(c.http).toMatchObject({ host: '127.0.0.1', port: 8080, publicBaseUrl: 'http://127.0.0.1:8080' });
+    expect(c.sentSweepAfterMs).toBe(3_600_000);
+    expect(loadConfig({ SENT_SWEEP_AFTER: '90m' }).sentSweepAfterMs).toBe(90 * 60_000);
   });
 
   it.each([
@@ -38,6 +40,8 @@ describe('configuration from the environment', () => {
     [{ SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: TWILIO_OK.TWILIO_ACCOUNT_SID, TWILIO_FROM: '+15005550006' }, 'TWILIO_AUTH_TOKEN is required when SMS_PROVIDER=twilio'],
     [{ EMAIL_PROVIDER: 'smtp' }, 'SMTP_URL is required when EMAIL_PROVIDER=smtp'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace (got "loud")'],
+    [{ SENT_SWEEP_AFTER: 'soon' }, 'SENT_SWEEP_AFTER must be a duration from 1m to 30d, such as 1h or 90m (got "soon")'],
+    [{ SENT_SWEEP_AFTER: '10s' }, 'SENT_SWEEP_AFTER must be a duration from 1m to 30d, such as 1h or 90m (got "10s")'],
   ])('%o is rejected with one readable line', (env, line) => {
     expect(problemsOf(env)).toEqual([line]);
   });

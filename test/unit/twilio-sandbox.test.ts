@@ -45,6 +45,15 @@ const statusHooksFor = (sid: string) => hooks.filter((h) => h.kind === 'status' 
 beforeAll(async () => {
   receiver = Fastify();
   await receiver.register(formbody);
+  // Answers 503 to the first two tries of each (message, status): a server whose database is away.
+  const tries = new Map<string, number>();
+  receiver.post('/twilio/flaky', async (req, reply) => {
+    const p = req.body as Record<string, string>;
+    const key = `${p.MessageSid}:${p.MessageStatus}`;
+    tries.set(key, (tries.get(key) ?? 0) + 1);
+    hooks.push({ kind: 'status', url: `${receiverUrl}${req.url}`, params: p, signature: undefined });
+    return tries.get(key)! <= 2 ? reply.code(503).send({ error: 'internal error' }) : '<Response/>';
+  });
   for (const kind of ['status', 'inbound'] as const) {
     receiver.post(`/twilio/${kind}`, async (req) => {
       const signature = req.headers['x-twilio-signature'];
@@ -53,7 +62,13 @@ beforeAll(async () => {
     });
   }
   receiverUrl = await receiver.listen({ port: 0, host: '127.0.0.1' });
-  sandbox = await startTwilioSandbox({ authToken, accountSid, defaultFrom: FROM, inboundWebhookUrl: `${receiverUrl}/twilio/inbound` });
+  sandbox = await startTwilioSandbox({
+    authToken,
+    accountSid,
+    defaultFrom: FROM,
+    inboundWebhookUrl: `${receiverUrl}/twilio/inbound`,
+    callbackRetry: { initialDelayMs: 20, maxDelayMs: 200 },
+  });
   sender = createTwilioSender({ accountSid, authToken, from: FROM, apiBase: sandbox.url, timeoutMs: 2_000 });
 });
 
@@ -235,6 +250,59 @@ describe('failures the exactly-once path depends on', () => {
     expect(String((err as Error).message)).toContain('HTTP 401');
     await expect(wrongToken.findSentSince('+15551230050', new Date(0))).rejects.toBeInstanceOf(ChannelConfigError);
     expect(sandbox.messages()).toEqual([]);
+  });
+});
+
+describe('status callbacks the webhook could not take', () => {
+  it('a 5xx answer is tried again with backoff until the webhook takes it', async () => {
+    const r = await sender.send({ ...out('+15551230060'), statusCallbackUrl: `${receiverUrl}/twilio/flaky` });
+    await sandbox.idle();
+    const [m] = sandbox.messages();
+    expect(m!.status).toBe('delivered');
+    for (const c of m!.callbacks) {
+      expect(c.httpStatus).toBe(200);
+      expect(c.tries.map((t) => t.httpStatus)).toEqual([503, 503, 200]);
+    }
+    expect(statusHooksFor(r.ok ? r.providerId : '').map((h) => h.params.MessageStatus).sort()).toEqual(['delivered', 'delivered', 'delivered', 'queued', 'queued', 'queued', 'sent', 'sent', 'sent']);
+  });
+
+  it('a refused connection is tried again: a webhook server that comes back gets every callback', async () => {
+    const later = Fastify();
+    await later.register(formbody);
+    const got: string[] = [];
+    later.post('/twilio/status', async (req) => void got.push((req.body as Record<string, string>).MessageStatus!));
+    const port = Number(new URL(await later.listen({ port: 0, host: '127.0.0.1' })).port);
+    await later.close();
+    const back = Fastify();
+    await back.register(formbody);
+    back.post('/twilio/status', async (req) => void got.push((req.body as Record<string, string>).MessageStatus!));
+    try {
+      await sender.send({ ...out('+15551230061'), statusCallbackUrl: `http://127.0.0.1:${port}/twilio/status` });
+      // Every callback has failed once before the server comes back.
+      await expect.poll(() => sandbox.messages()[0]!.callbacks.filter((c) => c.tries.length > 0).length, { timeout: 5_000 }).toBe(3);
+      expect(sandbox.messages()[0]!.callbacks.every((c) => c.error !== undefined)).toBe(true);
+      await back.listen({ port, host: '127.0.0.1' });
+      await sandbox.idle();
+      expect(got.sort()).toEqual(['delivered', 'queued', 'sent']);
+      expect(sandbox.messages()[0]!.callbacks.every((c) => c.httpStatus === 200 && c.tries.length >= 2 && c.tries[0]!.error !== undefined)).toBe(true);
+    } finally {
+      await back.close();
+    }
+  });
+
+  it('a 4xx is final; a dropped callback is never sent, the message keeps its status', async () => {
+    sandbox.setRules([{ to: '+15551230063', dropCallbacks: ['delivered'] }]);
+    await sender.send({ ...out('+15551230062'), statusCallbackUrl: `${receiverUrl}/twilio/none` });
+    await sender.send(out('+15551230063'));
+    await sandbox.idle();
+    const [four, dropped] = [sandbox.messages({ to: '+15551230062' })[0]!, sandbox.messages({ to: '+15551230063' })[0]!];
+    expect(four.callbacks.every((c) => c.httpStatus === 404 && c.tries.length === 1)).toBe(true);
+    expect(dropped.status).toBe('delivered');
+    expect(dropped.callbacks.find((c) => c.status === 'delivered')).toMatchObject({ dropped: true, tries: [] });
+    expect(statusHooksFor(dropped.sid).map((h) => h.params.MessageStatus).sort()).toEqual(['queued', 'sent']);
+    // What the sweep reads instead: the message resource (client.messages(sid).fetch()).
+    expect(await sender.fetchMessage(dropped.sid)).toMatchObject({ providerId: dropped.sid, to: '+15551230063', status: 'delivered', errorCode: null });
+    expect(await sender.fetchMessage(`SM${'0'.repeat(32)}`)).toBe(null);
   });
 });
 

@@ -1,0 +1,30 @@
+/** The feedback loop of one campaign as the demo reports it: messages still open, final outcomes, what the recipients did. */
+import type { Pool } from './pool';
+
+/** Messages of the campaign without a final status yet (reserved, sending, or sent and not reported). */
+export async function openMessages(pool: Pool, campaignId: number): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND state IN ('reserved', 'sending', 'sent')`, [campaignId]);
+  return rows[0]!.n;
+}
+
+/** Final states of the campaign's messages, with the error code (delivered, undelivered:30003, ...). */
+export async function messageOutcomes(pool: Pool, campaignId: number): Promise<Record<string, number>> {
+  const { rows } = await pool.query<{ k: string; n: number }>(
+    `SELECT state || COALESCE(':' || error_code, '') AS k, count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 GROUP BY 1 ORDER BY 2 DESC`,
+    [campaignId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.k, r.n]));
+}
+
+/** Among the campaign's recipients: opt-outs by keyword, SMS replies, and dead numbers handed to recovery. */
+export async function recipientReactions(pool: Pool, campaignId: number): Promise<{ optOuts: number; replies: number; deadNumbers: number }> {
+  const { rows } = await pool.query<{ opt_outs: number; replies: number; dead: number }>(
+    `WITH reached AS (SELECT DISTINCT contact_id FROM send_ledger WHERE campaign_id = $1)
+     SELECT (SELECT count(*)::int FROM suppressions WHERE source = 'sms_keyword' AND contact_id IN (SELECT contact_id FROM reached)) AS opt_outs,
+            (SELECT count(*)::int FROM events WHERE tag = 'sms_reply' AND contact_id IN (SELECT contact_id FROM reached)) AS replies,
+            (SELECT count(*)::int FROM recovery_candidates WHERE status = 'open' AND contact_id IN (SELECT contact_id FROM reached)) AS dead`,
+    [campaignId],
+  );
+  const r = rows[0]!;
+  return { optOuts: r.opt_outs, replies: r.replies, deadNumbers: r.dead };
+}
