@@ -8,12 +8,14 @@
  * --downtime seconds and started on the same data, the HTTP server restarted, the provider's
  * responses lost for --drop-responses messages in a row (half reset, half never answered).
  * Then every message the sandbox accepted is counted against the ledger: duplicates, missing,
- * unknown provider ids, rows stuck in `sent`, status callbacks not applied. Prints a table,
+ * unknown provider ids, rows stuck in `sent`, status callbacks not applied; where rows are left
+ * in `sent`, `reachloop ledger sweep --older-than 0s` runs once (as its schedule would after
+ * SENT_SWEEP_AFTER) and everything is counted again (--no-sweep: not). Prints a table,
  * records the figures (bench/results/faults.json) and exits 1 when a fault broke an invariant.
  *
  * Run: npx tsx bench/faults.ts [--recipients 20000] [--rate 150] [--lanes 4] [--batch-size 1000]
  *        [--faults worker-kill,temporal-restart,postgres-restart,serve-restart,drop-responses]
- *        [--downtime 10] [--drop-responses 40] [--inject-at 0.3] [--settle 0] [--keep] [--no-record]
+ *        [--downtime 10] [--drop-responses 40] [--inject-at 0.3] [--settle 0] [--no-sweep] [--keep] [--no-record]
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -33,6 +35,7 @@ const { values: opts } = parseArgs({
     'inject-at': { type: 'string', default: '0.3' },
     settle: { type: 'string', default: '0' },
     keep: { type: 'boolean', default: false },
+    'no-sweep': { type: 'boolean', default: false },
     'no-record': { type: 'boolean', default: false },
   },
 });
@@ -41,7 +44,7 @@ const faults = String(opts.faults).split(',').map((f) => f.trim()) as FaultName[
 const unknown = faults.filter((f) => !(f in FAULTS));
 const positive = ['recipients', 'rate', 'lanes', 'batch-size'] as const;
 if (unknown.length || positive.some((k) => !(num(k) > 0)) || !(num('inject-at') > 0 && num('inject-at') < 1) || !(num('downtime') >= 0) || !(Number.isInteger(num('drop-responses')) && num('drop-responses') >= 0) || !(num('settle') >= 0)) {
-  console.error(`usage: bench/faults.ts [--recipients N] [--rate R] [--lanes L] [--batch-size B] [--faults ${FAULT_NAMES.join(',')}] [--downtime S] [--drop-responses N] [--inject-at 0..1] [--settle S] [--keep] [--no-record]`);
+  console.error(`usage: bench/faults.ts [--recipients N] [--rate R] [--lanes L] [--batch-size B] [--faults ${FAULT_NAMES.join(',')}] [--downtime S] [--drop-responses N] [--inject-at 0..1] [--settle S] [--no-sweep] [--keep] [--no-record]`);
   process.exit(2);
 }
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -56,6 +59,7 @@ const settings = {
   dropResponses: num('drop-responses'),
   injectAt: num('inject-at'),
   settleMs: num('settle') * 1000,
+  sweep: !opts['no-sweep'],
 };
 const loadAtStart = Number(os.loadavg()[0]!.toFixed(2));
 const t0 = performance.now();

@@ -4,7 +4,9 @@
  * what its CI test asserts is zero.
  */
 import type { Pool } from '../../db/pool';
-import type { SandboxMessage } from '../../sandbox/twilio-server';
+import { unknownProviderIds } from '../../db/provider-messages';
+import { DEFAULT_CALLBACK_RETRY } from '../../sandbox/twilio-replay';
+import type { CallbackRecord, SandboxMessage } from '../../sandbox/twilio-server';
 
 export interface FaultCounts {
   /** Recipients the campaign planned. */
@@ -20,7 +22,7 @@ export interface FaultCounts {
   missing: number;
   /** Of those, recipients whose ledger row says sent, delivered or undelivered. */
   ledgerSentWithoutMessage: number;
-  /** Sandbox messages whose SID no ledger row knows. */
+  /** Sandbox messages whose SID the ledger neither holds nor adopted (a second send of a row). */
   unknownProviderIds: number;
   /** Ledger rows still at `sent` once every status callback has been made. */
   stuckInSent: number;
@@ -28,10 +30,12 @@ export interface FaultCounts {
   stuckInFlight: number;
   /** Ledger rows `unknown` (the outcome was lost and never reconciled). */
   unknownOutcome: number;
-  /** Messages with a final status at the sandbox whose ledger row does not show it. */
+  /** Messages with a final status at the sandbox whose ledger row (or adopted message) does not show it. */
   callbacksNotApplied: number;
-  /** Status callbacks the HTTP server did not take (no connection, or not 2xx). */
+  /** Status callbacks the HTTP server did not take, not even when tried again (no connection, or 5xx). */
   callbacksRefused: number;
+  /** Tries of status callbacks beyond the first (the server refused or was away). */
+  callbackRetries: number;
   /** Recipients the contact policy deferred or skipped, by reason (not a fault's doing). */
   heldByPolicy: Record<string, number>;
   ledgerStates: Record<string, number>;
@@ -55,9 +59,13 @@ export async function countCampaign(pool: Pool, campaignId: number, messages: re
     [campaignId],
   );
   const outbound = messages.filter((m) => m.direction === 'outbound-api');
+  const sids = outbound.map((m) => m.sid);
+  const unknown = new Set(await unknownProviderIds(pool, sids));
+  // What the ledger says of each message: its row's state, or the adopted message's status.
   const { rows: known } = await pool.query<{ provider_id: string; state: string }>(
-    'SELECT provider_id, state FROM send_ledger WHERE provider_id = ANY($1::text[])',
-    [outbound.map((m) => m.sid)],
+    `SELECT provider_id, state FROM send_ledger WHERE provider_id = ANY($1::text[])
+     UNION ALL SELECT provider_id, status FROM ledger_provider_messages WHERE provider_id = ANY($1::text[])`,
+    [sids],
   );
   const ledgerStateOfSid = new Map(known.map((r) => [r.provider_id, r.state]));
 
@@ -82,6 +90,7 @@ export async function countCampaign(pool: Pool, campaignId: number, messages: re
     unknownOutcome: 0,
     callbacksNotApplied: 0,
     callbacksRefused: 0,
+    callbackRetries: 0,
     heldByPolicy: {},
     ledgerStates: {},
     recipientStates: {},
@@ -107,9 +116,12 @@ export async function countCampaign(pool: Pool, campaignId: number, messages: re
     for (const m of got) {
       if (m.responseLost) c.responsesLost++;
       const state = ledgerStateOfSid.get(m.sid);
-      if (state === undefined) c.unknownProviderIds++;
+      if (unknown.has(m.sid)) c.unknownProviderIds++;
       else if (FINAL.has(m.status) && state !== m.status) c.callbacksNotApplied++;
-      for (const cb of m.callbacks) if (cb.httpStatus === undefined || cb.httpStatus >= 300) c.callbacksRefused++;
+      for (const cb of m.callbacks) {
+        if (!cb.dropped && refused(cb)) c.callbacksRefused++;
+        c.callbackRetries += Math.max(0, cb.tries.length - 1);
+      }
     }
   }
   for (const m of outbound) if (!mine.has(m.to)) c.strays++;
@@ -122,7 +134,13 @@ export async function countCampaign(pool: Pool, campaignId: number, messages: re
   return c;
 }
 
-/** Whether every accepted message has its final status and has made its final status callback. */
+const refused = (cb: CallbackRecord) => cb.tries.length > 0 && (cb.httpStatus === undefined || cb.httpStatus >= 500);
+/** A callback answered, dropped by a rule, or refused as often as the sandbox tries one. */
+const callbackDone = (cb: CallbackRecord) => cb.dropped === true || (cb.tries.length > 0 && (!refused(cb) || cb.tries.length >= DEFAULT_CALLBACK_RETRY.attempts));
+
+/** Whether every accepted message has its final status and has made all its status callbacks, retries included. */
 export function callbacksSettled(messages: readonly SandboxMessage[]): boolean {
-  return messages.every((m) => m.direction !== 'outbound-api' || (FINAL.has(m.status) && m.callbacks.some((cb) => FINAL.has(cb.status))));
+  return messages.every(
+    (m) => m.direction !== 'outbound-api' || (FINAL.has(m.status) && m.callbacks.some((cb) => FINAL.has(cb.status)) && m.callbacks.every(callbackDone)),
+  );
 }

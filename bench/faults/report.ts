@@ -17,11 +17,17 @@ export function violations(run: FaultRun): Record<string, number> {
   return Object.fromEntries(Object.entries(out).filter(([, n]) => n !== 0));
 }
 
-/** States whose count in the workflow's status differs from the recipients' rows in the database. */
+/**
+ * Figures of `reachloop campaign status` that differ from the truth: each state whose count is not
+ * the recipients' rows in the database, and its duplicates when they are not the sandbox's.
+ */
 export function statusCountsWrong(run: FaultRun): number {
-  if (!run.statusByState) return 0;
-  const states = new Set([...Object.keys(run.statusByState), ...Object.keys(run.counts.recipientStates)]);
-  return [...states].filter((s) => (run.statusByState![s] ?? 0) !== (run.counts.recipientStates[s] ?? 0)).length;
+  const status = run.status;
+  if (!status) return 1;
+  const byState = Object.fromEntries(Object.entries(status.byState).filter(([, n]) => n !== 0));
+  const states = new Set([...Object.keys(byState), ...Object.keys(run.counts.recipientStates)]);
+  const wrong = [...states].filter((s) => (byState[s] ?? 0) !== (run.counts.recipientStates[s] ?? 0)).length;
+  return wrong + (status.duplicates === run.counts.duplicates ? 0 : 1);
 }
 
 /** One column per fault, one row per figure. */
@@ -37,10 +43,12 @@ export function table(runs: readonly FaultRun[]): string {
     ['duplicates', (r) => r.counts.duplicates],
     ['missing', (r) => r.counts.missing],
     ['unknown provider ids', (r) => r.counts.unknownProviderIds],
+    ['stuck in sent (pre-sweep)', (r) => r.beforeSweep?.stuckInSent ?? '-'],
     ['stuck in sent', (r) => r.counts.stuckInSent],
     ['stuck reserved/sending', (r) => r.counts.stuckInFlight],
     ['callbacks not applied', (r) => r.counts.callbacksNotApplied],
     ['callbacks refused', (r) => r.counts.callbacksRefused],
+    ['callback retries', (r) => r.counts.callbackRetries],
     ['ledger unknown outcome', (r) => r.counts.unknownOutcome],
     ['status counts wrong', (r) => statusCountsWrong(r)],
     ['held by policy', (r) => Object.values(r.counts.heldByPolicy).reduce((a, b) => a + b, 0)],

@@ -45,8 +45,14 @@ export interface SuiteOptions {
   dropResponses: number;
   /** The fault hits once this share of the audience has a ledger row sent or further (delivered, by its callback). */
   injectAt: number;
-  /** Waited after the callbacks settled before counting (e.g. for a sweep of rows stuck in `sent`). */
+  /** Waited after the callbacks settled before counting. */
   settleMs: number;
+  /**
+   * When rows are left in `sent` or a message's final status is not in the ledger: run
+   * `reachloop ledger sweep --older-than 0s` once, as its schedule would after SENT_SWEEP_AFTER,
+   * and count again (the counts before it are kept in beforeSweep).
+   */
+  sweep: boolean;
   /** A campaign not ended by then is terminated and counted as it stands. */
   runTimeoutMs: number;
   temporalCliPath?: string;
@@ -70,8 +76,11 @@ export interface FaultRun {
   faultSeconds: number;
   launchToEndSeconds: number;
   counts: FaultCounts;
-  /** The workflow's own counts by state, which should agree with counts.recipientStates. */
-  statusByState: Record<string, number> | null;
+  /** The counts before `reachloop ledger sweep` ran, and what it reported (absent: it was not needed or not asked for). */
+  beforeSweep?: FaultCounts;
+  sweepReport?: unknown;
+  /** What `reachloop campaign status` says at the end: its counts must be the sandbox's and the database's. */
+  status: { byState: Record<string, number>; duplicates: number } | null;
   /** Parts that exited during this run without being asked to. */
   unexpectedExits: UnexpectedExit[];
 }
@@ -176,8 +185,16 @@ async function runOne(stack: FaultStack, pool: Pool, client: Client, fault: Faul
   const launchToEndMs = performance.now() - started;
   log(`${fault}: campaign ${end.endedAs}${end.endDetail ? ` (${end.endDetail})` : ''} after ${secs(launchToEndMs)} s`);
 
-  const messages = await settle(stack, pool, launched.id, o.settleMs);
-  const counts = await countCampaign(pool, launched.id, messages);
+  let messages = await settle(stack, pool, launched.id, o.settleMs);
+  let counts = await countCampaign(pool, launched.id, messages);
+  let swept: Pick<FaultRun, 'beforeSweep' | 'sweepReport'> = {};
+  if (o.sweep && (counts.stuckInSent > 0 || counts.callbacksNotApplied > 0)) {
+    log(`${fault}: ${counts.stuckInSent} rows in sent, ${counts.callbacksNotApplied} outcomes not in the ledger: reachloop ledger sweep --older-than 0s`);
+    const sweepReport = await stack.cli(['ledger', 'sweep', '--older-than', '0s']);
+    swept = { beforeSweep: counts, sweepReport };
+    messages = await stack.admin.messages({ direction: 'outbound-api' });
+    counts = await countCampaign(pool, launched.id, messages);
+  }
   return {
     fault,
     what: FAULTS[fault],
@@ -188,7 +205,17 @@ async function runOne(stack: FaultStack, pool: Pool, client: Client, fault: Faul
     faultSeconds: secs(faultMs),
     launchToEndSeconds: secs(launchToEndMs),
     counts,
-    statusByState: end.status?.byState ?? null,
+    ...swept,
+    status: await stack.cli(['campaign', 'status', String(launched.id)]).then(
+      (s) => {
+        const v = s as { byState: Record<string, number>; duplicates?: number };
+        return { byState: v.byState, duplicates: v.duplicates ?? 0 };
+      },
+      (err) => {
+        log(`${fault}: campaign status failed: ${(err as Error).message}`);
+        return null;
+      },
+    ),
     unexpectedExits: stack.unexpectedExits.slice(exitsBefore),
   };
 }
