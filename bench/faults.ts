@@ -5,7 +5,8 @@
  * fault to its own audience inside its send window now, at --rate messages/s in --lanes lanes of
  * --batch-size; in turn: the worker SIGKILLed and started again, the Temporal server stopped for
  * --downtime seconds and started on the same database file, PostgreSQL fast-shut-down for
- * --downtime seconds and started on the same data, the HTTP server restarted, the provider's
+ * --downtime seconds and started on the same data, the HTTP server stopped for --serve-downtime
+ * seconds (longer than the provider tries a status callback again), the provider's
  * responses lost for --drop-responses messages in a row (half reset, half never answered).
  * Then every message the sandbox accepted is counted against the ledger: duplicates, missing,
  * unknown provider ids, rows stuck in `sent`, status callbacks not applied; where rows are left
@@ -15,7 +16,8 @@
  *
  * Run: npx tsx bench/faults.ts [--recipients 20000] [--rate 150] [--lanes 4] [--batch-size 1000]
  *        [--faults worker-kill,temporal-restart,postgres-restart,serve-restart,drop-responses]
- *        [--downtime 10] [--drop-responses 40] [--inject-at 0.3] [--settle 0] [--no-sweep] [--keep] [--no-record]
+ *        [--downtime 10] [--serve-downtime 20] [--drop-responses 40] [--inject-at 0.3] [--settle 0]
+ *        [--no-sweep] [--keep] [--no-record]
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -31,6 +33,7 @@ const { values: opts } = parseArgs({
     'batch-size': { type: 'string', default: '1000' },
     faults: { type: 'string', default: FAULT_NAMES.join(',') },
     downtime: { type: 'string', default: '10' },
+    'serve-downtime': { type: 'string', default: '20' },
     'drop-responses': { type: 'string', default: '40' },
     'inject-at': { type: 'string', default: '0.3' },
     settle: { type: 'string', default: '0' },
@@ -43,8 +46,8 @@ const num = (name: keyof typeof opts) => Number(opts[name]);
 const faults = String(opts.faults).split(',').map((f) => f.trim()) as FaultName[];
 const unknown = faults.filter((f) => !(f in FAULTS));
 const positive = ['recipients', 'rate', 'lanes', 'batch-size'] as const;
-if (unknown.length || positive.some((k) => !(num(k) > 0)) || !(num('inject-at') > 0 && num('inject-at') < 1) || !(num('downtime') >= 0) || !(Number.isInteger(num('drop-responses')) && num('drop-responses') >= 0) || !(num('settle') >= 0)) {
-  console.error(`usage: bench/faults.ts [--recipients N] [--rate R] [--lanes L] [--batch-size B] [--faults ${FAULT_NAMES.join(',')}] [--downtime S] [--drop-responses N] [--inject-at 0..1] [--settle S] [--no-sweep] [--keep] [--no-record]`);
+if (unknown.length || positive.some((k) => !(num(k) > 0)) || !(num('inject-at') > 0 && num('inject-at') < 1) || !(num('downtime') >= 0) || !(num('serve-downtime') >= 0) || !(Number.isInteger(num('drop-responses')) && num('drop-responses') >= 0) || !(num('settle') >= 0)) {
+  console.error(`usage: bench/faults.ts [--recipients N] [--rate R] [--lanes L] [--batch-size B] [--faults ${FAULT_NAMES.join(',')}] [--downtime S] [--serve-downtime S] [--drop-responses N] [--inject-at 0..1] [--settle S] [--no-sweep] [--keep] [--no-record]`);
   process.exit(2);
 }
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -56,6 +59,7 @@ const settings = {
   batchSize: num('batch-size'),
   faults,
   downtimeMs: num('downtime') * 1000,
+  serveDowntimeMs: num('serve-downtime') * 1000,
   dropResponses: num('drop-responses'),
   injectAt: num('inject-at'),
   settleMs: num('settle') * 1000,

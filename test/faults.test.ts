@@ -11,7 +11,7 @@ import { runFaultSuite, type FaultName, type FaultRun } from '../bench/faults/su
 // `reachloop campaign status` telling the database's counts and the sandbox's duplicates.
 const RECIPIENTS = 1_500;
 const DROPPED = 40;
-const FAULTS: FaultName[] = ['worker-kill', 'temporal-restart', 'drop-responses'];
+const FAULTS: FaultName[] = ['worker-kill', 'temporal-restart', 'serve-restart', 'drop-responses'];
 const runs = new Map<FaultName, FaultRun>();
 
 beforeAll(async () => {
@@ -23,6 +23,7 @@ beforeAll(async () => {
     batchSize: 250,
     faults: FAULTS,
     downtimeMs: 10_000,
+    serveDowntimeMs: 20_000,
     dropResponses: DROPPED,
     injectAt: 0.3,
     settleMs: 0,
@@ -44,6 +45,8 @@ describe('the fault suite at CI size', () => {
     expect(run.injectedAfter).toBeLessThan(RECIPIENTS);
     expect(run.counts.recipients).toBe(RECIPIENTS);
     if (fault === 'drop-responses') expect(run.counts.responsesLost).toBe(DROPPED);
+    // Down longer than the sandbox tries a callback again: some outcomes reach the ledger only by the sweep.
+    if (fault === 'serve-restart') expect(run.beforeSweep?.stuckInSent).toBeGreaterThan(0);
     expect(violations(run), JSON.stringify({ counts: run.counts, status: run.status, exits: run.unexpectedExits })).toEqual({});
     expect(run.counts.sandboxMessages).toBe(RECIPIENTS - Object.values(run.counts.heldByPolicy).reduce((a, b) => a + b, 0));
   });

@@ -22,7 +22,7 @@ export const FAULTS = {
   'worker-kill': 'SIGKILL the worker, start a new one',
   'temporal-restart': 'stop the Temporal server, start it again on the same database file after the downtime',
   'postgres-restart': 'fast shutdown of PostgreSQL, start it again on the same data folder after the downtime',
-  'serve-restart': 'restart the HTTP server (SIGTERM, start again)',
+  'serve-restart': 'stop the HTTP server (SIGTERM), start it again after its downtime',
   'drop-responses': 'the sandbox accepts the next messages but loses their HTTP responses (half: the connection is reset; the other half: no answer, the client times out)',
 } as const;
 export type FaultName = keyof typeof FAULTS;
@@ -38,6 +38,11 @@ export interface SuiteOptions {
   faults: readonly FaultName[];
   /** How long Temporal and PostgreSQL stay down. */
   downtimeMs: number;
+  /**
+   * How long the HTTP server stays down: longer than the provider tries a status callback again
+   * (the sandbox: 6 tries over about 15 s), some outcomes only `reachloop ledger sweep` recovers.
+   */
+  serveDowntimeMs: number;
   /**
    * How many responses the sandbox loses, one after the other from the moment the fault hits (a
    * count rather than a time, so that the same blip hits whatever the rate).
@@ -110,6 +115,7 @@ async function inject(fault: FaultName, stack: FaultStack, o: SuiteOptions): Pro
       return stack.postgres.start();
     case 'serve-restart':
       await stack.serve.stop('SIGTERM');
+      await sleep(o.serveDowntimeMs);
       return stack.serve.start();
     case 'drop-responses': {
       const reset = Math.ceil(o.dropResponses / 2);
