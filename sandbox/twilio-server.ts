@@ -59,6 +59,8 @@ export interface TwilioSandbox {
   /** A handset `from` answers to `to` (default: defaultFrom); awaits the signed webhook POST. */
   reply(from: string, to: string | undefined, body: string): Promise<ReplyResult>;
   rules(): SandboxRule[];
+  /** The live rule book: an in-process lookup answers from it as the server's Lookup does (channels/sandbox-lookup.ts). */
+  ruleBook(): RuleBook;
   /** Replaces the rules (validated; throws on a bad rule) and resets their use counters. */
   setRules(rules: readonly SandboxRule[]): void;
   setInboundWebhookUrl(url: string | undefined): void;
@@ -263,6 +265,7 @@ export async function startTwilioSandbox(options: TwilioSandboxOptions): Promise
   const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
 
   return {
+    ruleBook: () => rules,
     url: address,
     accountSid,
     messages,
