@@ -5,7 +5,9 @@ import type { NamedCapRule } from '../core/frequency';
 import { maskPhone } from '../core/mask';
 import type { EmailSender } from '../channels/email';
 import type { SmsSender } from '../channels/sms';
+import { journeyGate, journeyOf, nextStepDueAt, type JourneyStep } from '../core/campaign/journey';
 import {
+  advanceJourney,
   cancelRemaining,
   claimRecipients,
   finishRecipients,
@@ -19,9 +21,10 @@ import {
 import { copyInto, type CopyValue } from '../db/copy';
 import { adoptStaleSending, ledgerRowsOf, markSending, recordResults, reserveSends, returnUnsent, type LedgerResult, type LedgerRow } from '../db/ledger';
 import type { Pool } from '../db/pool';
+import { engagementSince } from '../db/journeys';
 import { loadRecipients, type RecipientRecord } from '../db/recipients';
 import type { CampaignPlan, DispatchInput, DispatchResult } from '../workflows/shared';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { applySendRefusals } from './feedback';
 import { createLinkCoder, type LinkCoder } from '../channels/tracked-link';
 import { insertLinks, type LinkRecord } from '../db/links';
@@ -44,20 +47,22 @@ export interface CampaignDeps {
   sendLeaseMs: number;
 }
 
-const STEP = 'main';
 /** Provider calls in flight per batch (the campaign benchmark's floor uses lanes x this). */
 export const SEND_CONCURRENCY = 32;
 const HEARTBEAT_EVERY_MS = 1_000;
 
 export const createCampaignActivities = (deps: CampaignDeps) => {
-  const definitions = new Map<number, { def: CampaignDefinition; rules: DecisionRules }>();
+  type Step = JourneyStep & { rules: DecisionRules };
+  const definitions = new Map<number, { def: CampaignDefinition; steps: Map<string, Step>; first: Step }>();
   const load = async (campaignId: number) => {
     let hit = definitions.get(campaignId);
     if (!hit) {
       const row = await getCampaign(deps.pool, campaignId);
       if (!row) throw new Error(`campaign ${campaignId} does not exist`);
       const def = parseCampaign(row.definition);
-      hit = { def, rules: rulesOf(def) };
+      // Every step decides with its own definition (core/campaign/journey.ts); one step, 'main', without steps.
+      const steps = journeyOf(def).map((s) => ({ ...s, rules: rulesOf(s.def) }));
+      hit = { def, steps: new Map(steps.map((s) => [s.id, s])), first: steps[0]! };
       definitions.set(campaignId, hit);
     }
     return hit;
@@ -94,8 +99,8 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
     },
 
     async planCampaign(input: { campaignId: number }): Promise<{ planned: number }> {
-      const { def } = await load(input.campaignId);
-      return { planned: await planRecipients(deps.pool, input.campaignId, def, await deps.now()) };
+      const { def, first } = await load(input.campaignId);
+      return { planned: await planRecipients(deps.pool, input.campaignId, def, await deps.now(), first.id) };
     },
 
     async releaseStaleClaims(input: { campaignId: number; keepPrefix: string }): Promise<number> {
@@ -112,17 +117,22 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
      * Retried with the same claim key, it resumes its own rows and never sends twice.
      */
     async dispatchCampaignBatch(input: DispatchInput): Promise<DispatchResult> {
-      const { def, rules } = await load(input.campaignId);
+      const journey = await load(input.campaignId);
       const at = await deps.now();
       const result = emptyResult();
       const claimed = await claimRecipients(deps.pool, input.campaignId, input.claimKey, at, input.limit);
       result.claimed = claimed.length;
       if (claimed.length) {
+        // A batch works on one step: its definition, rules and ledger key.
+        const step = journey.steps.get(claimed[0]!.step);
+        if (!step) throw ApplicationFailure.nonRetryable(`campaign ${input.campaignId} has no step ${claimed[0]!.step}`, 'UnknownStep');
+        const { def, rules } = step;
+        const stepId = step.id;
         // Fencing: this attempt waits for any earlier one that may still be calling the provider
         // for these recipients, then holds a lease while it works (activities/send-attempt.ts).
         const attempt = await beginSendAttempt(
           deps.pool,
-          { scope: `campaign:${input.campaignId}:${input.claimKey}`, ledger: { campaignId: input.campaignId, step: STEP, contactIds: claimed.map((c) => c.contactId) } },
+          { scope: `campaign:${input.campaignId}:${input.claimKey}`, ledger: { campaignId: input.campaignId, step: stepId, contactIds: claimed.map((c) => c.contactId) } },
           { leaseMs: deps.sendLeaseMs, log: deps.log },
         );
         let incomplete: string | null = null;
@@ -134,11 +144,11 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
             outcomes.set(contactId, outcome);
             const until = d.kind === 'DEFER' ? new Date(d.until) : null;
             const rule = d.kind === 'SEND' ? null : ('rule' in d && d.rule) || d.reason;
-            decisions.push([input.campaignId, contactId, at, d.kind, d.reason, until, 'channel' in d ? (d.channel ?? null) : null, 'detail' in d ? (d.detail ?? null) : null, rule]);
+            decisions.push([input.campaignId, contactId, at, d.kind, d.reason, until, 'channel' in d ? (d.channel ?? null) : null, 'detail' in d ? (d.detail ?? null) : null, rule, stepId]);
           };
 
           // 1. Earlier attempts of this step (a retried batch, a crashed worker) are settled first.
-          const prior = await ledgerRowsOf(deps.pool, input.campaignId, STEP, claimed.map((c) => c.contactId));
+          const prior = await ledgerRowsOf(deps.pool, input.campaignId, stepId, claimed.map((c) => c.contactId));
           const stale = await adoptStaleSending(deps.pool, [...prior.values()].filter((r) => r.state === 'sending').map((r) => r.id), attempt.id);
           const toDecide: number[] = [];
           const reconciled: LedgerResult[] = [];
@@ -181,14 +191,20 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           };
           const sends: Array<{ contactId: number; channel: 'sms' | 'email'; caps: readonly NamedCapRule[] }> = [];
           const release: LedgerResult[] = [];
+          // A later step of a journey: exits (an order, an opt-out) and engagement since the previous send.
+          const deciding = new Set(toDecide);
+          const since = claimed.filter((c) => c.stepSince !== null && deciding.has(c.contactId)).map((c) => ({ contactId: c.contactId, since: c.stepSince! }));
+          const engagement = await engagementSince(deps.pool, since);
           for (const id of toDecide) {
             const record = records.get(id);
             if (!record) {
               note(id, { kind: 'SKIP', reason: 'contact_missing' }, { contactId: id, state: 'skipped', nextAt: null, channel: null, reason: 'contact_missing' });
               continue;
             }
+            const facts = engagement.get(id);
+            const gate = facts ? journeyGate(step, journey.def.exitOn, facts) : null;
             const snap = snapshotOf(record);
-            const d = decide(snap, rules, at.getTime(), timings);
+            const d = gate ?? decide(snap, rules, at.getTime(), timings);
             if (d.kind === 'SEND') sends.push({ contactId: id, channel: d.channel, caps: capsOf(snap) });
             else {
               const row = prior.get(id);
@@ -199,7 +215,7 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           await recordResults(deps.pool, release, at);
 
           // 3. Caps and ledger rows, atomically for the whole batch.
-          const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: STEP, category: def.category, at }, sends);
+          const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: stepId, category: def.category, at }, sends);
           const toSend: Array<{ row: LedgerRow; record: RecipientRecord }> = [];
           for (const s of sends) {
             const held = reservation.capped.get(s.contactId);
@@ -263,8 +279,16 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           await applySendRefusals(deps, results.filter((r) => r.state === 'failed').map((r) => r.id));
 
           // 5. The audit trail and the recipients' new states.
-          await copyInto(deps.pool, 'campaign_decisions', ['campaign_id', 'contact_id', 'at', 'decision', 'reason', 'until', 'channel', 'detail', 'rule'], decisions);
-          await finishRecipients(deps.pool, input.campaignId, [...outcomes.values()]);
+          await copyInto(deps.pool, 'campaign_decisions', ['campaign_id', 'contact_id', 'at', 'decision', 'reason', 'until', 'channel', 'detail', 'rule', 'step'], decisions);
+          // The next step of a journey, for those this step was sent to, before these rows are
+          // finished: a retried batch finds them still claimed and adds nothing twice.
+          const next = step.next === null ? undefined : journey.steps.get(step.next)!;
+          if (next) {
+            const reached = [...outcomes.values()].filter((o) => o.state === 'sent').map((o) => o.contactId);
+            const added = await advanceJourney(deps.pool, input.campaignId, stepId, next.id, reached, at, nextStepDueAt(next, at));
+            if (added) result.stateDelta.pending = (result.stateDelta.pending ?? 0) + added;
+          }
+          await finishRecipients(deps.pool, input.campaignId, [...outcomes.values()], stepId);
           tally(result, claimed, outcomes);
         } finally {
           await attempt.finish().catch((err) => deps.log(`send attempt ${attempt.id}: could not record its end (${(err as Error).message}); its lease runs out instead`));

@@ -10,7 +10,7 @@
 import type { PoolClient } from 'pg';
 import { complaintEffect, type ComplaintChannel } from '../core/complaints';
 import { CONTACT_POLICY, type ComplaintPolicy } from '../core/policy/contact-policy';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { insertComplaints, type ComplaintRow } from '../db/complaints';
 import { insertSuppressions, type SuppressionRow } from '../db/feedback';
 import type { Pool } from '../db/pool';

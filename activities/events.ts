@@ -1,30 +1,20 @@
 import type { NumberStatus } from '../core/number-status';
-import { Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
 import { withEventFacts } from '../core/activity';
-import { causeOf, foldEvents, parseEvent, parseTagRules, type EventRejectReason, type NormalizedEvent, type StandardTag, type TagRules } from '../core/events';
+import { causeOf, foldEvents } from '../core/event-fold';
+import { orderCurrencyOf } from '../core/score-commercial';
+import { parseEvent, type EventRejectReason, type NormalizedEvent } from '../core/event-parse';
+import type { EventWarning } from '../core/event-properties';
+import { parseTagRules, type StandardTag, type TagRules } from '../core/events';
 import type { CountryCode } from '../core/phone';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
-import {
-  contactIdsByHash,
-  dropEventStaging,
-  eventImportOptions,
-  existingContacts,
-  forgetBatches,
-  insertEvents,
-  readFoldEvents,
-  readStagedEvents,
-  recordBatch,
-  recordedBatch,
-  recordEventRejects,
-  type EventRow,
-} from '../db/events';
+import { contactIdsByHash, contactsByCustomerId, existingContacts, insertEvents, readFoldEvents, recordBatch, type EventRow } from '../db/events';
 import { insertSuppressions, type SuppressionRow } from '../db/feedback';
 import type { Pool } from '../db/pool';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
 import { inTransaction } from '../db/transaction';
-import type { EventBatchSummary, EventImportReport } from '../workflows/shared';
+import type { EventBatchSummary } from '../workflows/shared';
 import { rescoreContacts } from './rescore';
 
 export interface EventDeps {
@@ -43,13 +33,15 @@ export interface EventInput {
 }
 
 export type EventResult =
-  | { key: number; status: 'stored' | 'duplicate'; eventId: string; tag: StandardTag | null; rawTag: string; contactId: number | null }
+  | { key: number; status: 'stored' | 'duplicate'; eventId: string; tag: StandardTag | null; rawTag: string; contactId: number | null; warnings?: EventWarning[] }
   | { key: number; status: 'rejected'; eventId?: string; reason: EventRejectReason; message: string };
 
 export interface IngestContext {
   rules: TagRules;
   defaultCountry: CountryCode | undefined;
   defaultSource: string;
+  /** Whose customer ids the events name when they say not (null/absent: any source's, when one contact has the id). */
+  idSource?: string | null;
   importId: number | null;
   /** Inside the batch's transaction, after the events are written (e.g. record rejects). */
   onCommit?: (client: PoolClient, results: readonly EventResult[]) => Promise<void>;
@@ -71,6 +63,8 @@ export const emptySummary = (): EventBatchSummary => ({
   tags: {},
   contactsRescored: 0,
   tierChanges: 0,
+  warnings: 0,
+  warningsByReason: {},
 });
 
 /**
@@ -84,7 +78,7 @@ export const emptySummary = (): EventBatchSummary => ({
 export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[], ctx: IngestContext): Promise<{ results: EventResult[]; summary: EventBatchSummary }> {
   const now = await deps.now();
   const rejectedEarly: EventResult[] = [];
-  const parsed: Array<{ key: number; ev: NormalizedEvent }> = [];
+  const parsed: Array<{ key: number; ev: NormalizedEvent; warnings: EventWarning[] }> = [];
   const firstOfId = new Map<string, number>();
   const dupOf: Array<{ key: number; firstKey: number }> = [];
   for (const input of inputs) {
@@ -92,7 +86,7 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
       rejectedEarly.push({ key: input.key, status: 'rejected', reason: 'malformed_line', message: input.malformed });
       continue;
     }
-    const p = parseEvent(input.raw, { rules: ctx.rules, defaultCountry: ctx.defaultCountry, defaultSource: ctx.defaultSource, now });
+    const p = parseEvent(input.raw, { rules: ctx.rules, defaultCountry: ctx.defaultCountry, defaultSource: ctx.defaultSource, idSource: ctx.idSource ?? null, now });
     if (!p.ok) {
       rejectedEarly.push({ key: input.key, status: 'rejected', reason: p.reason, message: p.message, ...(p.eventId ? { eventId: p.eventId } : {}) });
       continue;
@@ -101,7 +95,7 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
     if (first !== undefined) dupOf.push({ key: input.key, firstKey: first });
     else {
       firstOfId.set(p.event.eventId, input.key);
-      parsed.push({ key: input.key, ev: p.event });
+      parsed.push({ key: input.key, ev: p.event, warnings: p.warnings });
     }
   }
 
@@ -110,15 +104,27 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
   await withDeadlockRetry(() => inTransaction(deps.pool, async (client) => {
     summary = emptySummary();
     results = [...rejectedEarly];
-    const hashes = [...new Set(parsed.flatMap(({ ev }) => (ev.subject.kind === 'phone' ? [phoneHash(ev.subject.e164)] : [])))];
+    const phoneOf = (ev: NormalizedEvent) => (ev.subject.kind === 'phone' || ev.subject.kind === 'customer' ? ev.subject.e164 : null);
+    const hashes = [...new Set(parsed.flatMap(({ ev }) => (phoneOf(ev) ? [phoneHash(phoneOf(ev)!)] : [])))];
     const ids = [...new Set(parsed.flatMap(({ ev }) => (ev.subject.kind === 'contact' ? [ev.subject.id] : [])))];
     const byHash = await contactIdsByHash(client, hashes);
     const byId = await existingContacts(client, ids);
-    const rows: Array<{ key: number; row: EventRow }> = [];
-    for (const { key, ev } of parsed) {
+    const holder = customerHolders(await contactsByCustomerId(client, [...new Set(parsed.flatMap(({ ev }) => (ev.subject.kind === 'customer' ? [ev.subject.externalId] : [])))]));
+    const rows: Array<{ key: number; row: EventRow; warnings: EventWarning[] }> = [];
+    for (const { key, ev, warnings } of parsed) {
       let contactId: number | null;
       let hash: string | null;
-      if (ev.subject.kind === 'phone') {
+      let customer: { ref: string; source: string | null } | null = null;
+      if (ev.subject.kind === 'customer') {
+        // The customer id first; the phone beside it when no contact has the id (yet).
+        const found = holder(ev.subject.externalId, ev.subject.idSource);
+        if (found === 'ambiguous')
+          warnings.push({ field: 'external_id', reason: 'ambiguous_customer_id', detail: `customer id "${ev.subject.externalId}" is held by contacts of several sources: name the source with --id-source or "id_source"` });
+        const held = found === 'ambiguous' ? undefined : found;
+        hash = held?.phoneHash ?? (ev.subject.e164 ? phoneHash(ev.subject.e164) : null);
+        contactId = held?.contactId ?? (hash ? (byHash.get(hash) ?? null) : null);
+        if (!held) customer = { ref: ev.subject.externalId, source: ev.subject.idSource };
+      } else if (ev.subject.kind === 'phone') {
         hash = phoneHash(ev.subject.e164);
         contactId = byHash.get(hash) ?? null;
       } else {
@@ -131,7 +137,11 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
       }
       rows.push({
         key,
-        row: { eventId: ev.eventId, contactId, phoneHash: hash, tag: ev.tag, rawTag: ev.rawTag, occurredAt: ev.occurredAt, properties: ev.properties, source: ev.source, importId: ctx.importId },
+        row: {
+          eventId: ev.eventId, contactId, phoneHash: hash, tag: ev.tag, rawTag: ev.rawTag, occurredAt: ev.occurredAt, properties: ev.properties, source: ev.source, importId: ctx.importId,
+          customerRef: contactId === null ? (customer?.ref ?? null) : null, customerSource: contactId === null ? (customer?.source ?? null) : null,
+        },
+        warnings,
       });
     }
     // Lock the named contacts first, in id order: inserting an event takes a key-share lock on its
@@ -141,9 +151,12 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
     const inserted = await insertEvents(client, rows.map((r) => r.row));
     const resultOfKey = new Map<number, EventResult>();
     const newTags = new Map<number, Set<StandardTag>>();
-    for (const { key, row } of rows) {
+    for (const { key, row, warnings } of rows) {
       const stored = inserted.has(row.eventId);
-      const r: EventResult = { key, status: stored ? 'stored' : 'duplicate', eventId: row.eventId, tag: row.tag as StandardTag | null, rawTag: row.rawTag, contactId: row.contactId };
+      const r: EventResult = {
+        key, status: stored ? 'stored' : 'duplicate', eventId: row.eventId, tag: row.tag as StandardTag | null, rawTag: row.rawTag, contactId: row.contactId,
+        ...(stored && warnings.length ? { warnings } : {}),
+      };
       results.push(r);
       resultOfKey.set(key, r);
       if (stored && row.contactId !== null && row.tag !== null) {
@@ -168,6 +181,21 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
     if (ctx.job) await recordBatch(client, ctx.job.id, ctx.job.batch, summary);
   }));
   return { results, summary };
+}
+
+/**
+ * Who holds a customer id: the contact of the named source, or with no source named the one
+ * contact any source links it to (several contacts: nobody, the id is ambiguous).
+ */
+function customerHolders(held: ReadonlyArray<{ source: string; externalId: string; contactId: number; phoneHash: string }>) {
+  const byId = new Map<string, typeof held>();
+  for (const h of held) byId.set(h.externalId, [...(byId.get(h.externalId) ?? []), h]);
+  return (externalId: string, source: string | null) => {
+    const all = byId.get(externalId) ?? [];
+    if (source !== null) return all.find((h) => h.source === source);
+    const contacts = new Set(all.map((h) => h.contactId)).size;
+    return contacts === 1 ? all[0] : contacts > 1 ? ('ambiguous' as const) : undefined;
+  };
 }
 
 /**
@@ -203,8 +231,9 @@ export async function refoldContacts(
   const contacts = locked ? new Map(ids.flatMap((id) => (locked.has(id) ? [[id, locked.get(id)!] as const] : []))) : await lockContactsById(client, ids);
   const windowDays = deps.policy.activity.windowDays;
   const events = await readFoldEvents(client, ids, new Date(now.getTime() - windowDays * 86_400_000));
+  const currency = orderCurrencyOf(deps.policy);
   const changes = [...contacts.values()].map((contact) => {
-    const facts = foldEvents(events.get(contact.id) ?? [], { now, windowDays });
+    const facts = foldEvents(events.get(contact.id) ?? [], { now, windowDays, currency });
     return {
       contact,
       activity: withEventFacts(contact.stored.activity, facts),
@@ -247,6 +276,10 @@ function tally(s: EventBatchSummary, results: readonly EventResult[]): void {
     }
     s.stored++;
     if (r.contactId === null) s.unmatched++;
+    for (const w of r.warnings ?? []) {
+      s.warnings = (s.warnings ?? 0) + 1;
+      (s.warningsByReason ??= {})[w.reason] = (s.warningsByReason[w.reason] ?? 0) + 1;
+    }
     if (r.tag === null) addUnknownTag(s.unknownTags, r.rawTag, 1);
     else s.tags[r.tag] = (s.tags[r.tag] ?? 0) + 1;
   }
@@ -256,54 +289,3 @@ export function addUnknownTag(into: Record<string, number>, name: string, n: num
   const key = name in into || Object.keys(into).length < UNKNOWN_TAG_NAMES_KEPT ? name : '(other)';
   into[key] = (into[key] ?? 0) + n;
 }
-
-/** Adds a batch summary into a running total. */
-export function addSummary(into: EventBatchSummary, s: EventBatchSummary): void {
-  for (const k of ['read', 'stored', 'duplicates', 'rejected', 'unmatched', 'contactsRescored', 'tierChanges'] as const) into[k] += s[k];
-  for (const [k, n] of Object.entries(s.rejectedByReason)) into.rejectedByReason[k] = (into.rejectedByReason[k] ?? 0) + n;
-  for (const [k, n] of Object.entries(s.tags)) into.tags[k] = (into.tags[k] ?? 0) + n;
-  for (const [k, n] of Object.entries(s.unknownTags)) addUnknownTag(into.unknownTags, k, n);
-}
-
-export const createEventActivities = (deps: EventDeps) => ({
-  /** One batch of an events import: lines [fromSeq, toSeq). Retry-safe: a committed batch returns its recorded summary. */
-  async ingestEventImportBatch(input: { importId: number; fromSeq: number; toSeq: number }): Promise<EventBatchSummary> {
-    const job = { id: `event-import-${input.importId}`, batch: String(input.fromSeq) };
-    const done = await recordedBatch<EventBatchSummary>(deps.pool, job.id, job.batch);
-    if (done) return done;
-    const options = await eventImportOptions(deps.pool, input.importId);
-    const rules = parseTagRules(options.rules, options.rulesFile ?? undefined);
-    const staged = await readStagedEvents(deps.pool, input.importId, input.fromSeq, input.toSeq);
-    const raws = new Map(staged.map((s) => [s.line, s.raw]));
-    const inputs: EventInput[] = staged.map((s) => {
-      try {
-        return { key: s.line, raw: JSON.parse(s.raw) };
-      } catch (err) {
-        return { key: s.line, malformed: `not JSON: ${(err as Error).message}` };
-      }
-    });
-    const { summary } = await ingestEvents(deps, inputs, {
-      rules,
-      defaultCountry: (options.defaultCountry ?? undefined) as CountryCode | undefined,
-      defaultSource: options.source,
-      importId: input.importId,
-      job,
-      onCommit: (client, results) =>
-        recordEventRejects(
-          client,
-          input.importId,
-          results.flatMap((r) => (r.status === 'rejected' ? [{ line: r.key, reason: r.reason, detail: r.message, raw: raws.get(r.key) ?? '' }] : [])),
-        ),
-    });
-    Context.current().heartbeat();
-    return summary;
-  },
-
-  /** Stores the report, drops the staging table and the batch records. */
-  async finishEventImport(input: { importId: number; report: EventImportReport }): Promise<EventImportReport> {
-    await deps.pool.query(`UPDATE event_imports SET status = 'completed', report = $2, finished_at = now() WHERE id = $1`, [input.importId, input.report]);
-    await dropEventStaging(deps.pool, input.importId);
-    await forgetBatches(deps.pool, `event-import-${input.importId}`);
-    return input.report;
-  },
-});

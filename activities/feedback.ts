@@ -10,7 +10,7 @@ import { maskPhone } from '../core/mask';
 import { isComplaintErrorCode } from '../core/complaints';
 import { emailOutcomeFeedback, smsOutcomeFeedback, type OutcomeFeedback } from '../core/outcome-feedback';
 import { actionForStatus, type NumberStatus } from '../core/number-status';
-import type { ScorePolicy, ValidityStatus } from '../core/score';
+import type { ScorePolicy, ValidityStatus } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
 import { insertSuppressions, lockRefusedRows, openRecoveryCandidates, type RecoveryCandidateRow, type SuppressionRow } from '../db/feedback';
 import type { Pool } from '../db/pool';

@@ -23,7 +23,7 @@ import { latestMarketingSms } from '../db/sent-sms';
 import { loadRecipients } from '../db/recipients';
 import { buildSms } from './messages';
 import { normalizePhone } from '../core/phone';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
 import { insertSuppressions, insertWebhookReceipts, removeOptOuts, setWebhookResults } from '../db/feedback';
 import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from '../db/pending-optouts';

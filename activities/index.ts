@@ -1,5 +1,5 @@
 import type { NumberLookup } from '../channels/number-lookup';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import { createSandboxLookup } from '../channels/sandbox-lookup';
 import { createSandboxEmailSender } from '../channels/sandbox-email';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
@@ -7,10 +7,11 @@ import type { Pool } from '../db/pool';
 import type { EmailSender } from '../channels/email';
 import type { SmsSender } from '../channels/sms';
 import { createCampaignActivities } from './campaign';
-import { createEventActivities } from './events';
+import { createEventActivities } from './event-import';
 import { createIntakeActivities } from './intake';
 import { createLedgerSweepActivities } from './ledger-sweep';
 import { createRecheckActivities } from './recheck';
+import { createNumberChangeActivities } from './number-change';
 import { createRecoveryActivities } from './recovery';
 import { createScheduledRunActivities } from './scheduled-runs';
 import { createSmokeActivities } from './smoke';
@@ -44,6 +45,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createEventActivities(deps),
   ...createRecheckActivities(deps),
   ...createRecoveryActivities(deps),
+  ...createNumberChangeActivities(deps),
   ...createScheduledRunActivities(deps),
   ...createLedgerSweepActivities(deps),
 });
@@ -51,13 +53,13 @@ export const createActivities = (deps: ActivityDeps) => ({
 export type Activities = ReturnType<typeof createActivities>;
 
 /**
- * The embedded default's dependencies: the in-process sandbox carrier (answers from the sandbox rules; the worker replaces it as LOOKUP_PROVIDER says), policy v1, the real clock, and
+ * The embedded default's dependencies: the in-process sandbox carrier (answers from the sandbox rules; the worker replaces it as LOOKUP_PROVIDER says), the current score policy, the real clock, and
  * in-process recording channels (the worker replaces them with Twilio/SMTP senders as configured).
  */
 export const defaultActivityDeps = (pool: Pool, overrides: Partial<ActivityDeps> = {}): ActivityDeps => ({
   pool,
   lookup: createSandboxLookup(),
-  policy: SCORE_POLICY_V1,
+  policy: CURRENT_SCORE_POLICY,
   now: () => new Date(),
   sms: createSandboxSmsSender(),
   email: createSandboxEmailSender('reachloop@example.com'),

@@ -1,21 +1,23 @@
 import { statusOf } from '../channels/number-lookup';
 import { Context } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
-import { mergeContact, type ContactFacts, type IncomingRow } from '../core/intake/merge';
+import { mergeContact, type IncomingRow } from '../core/intake/merge';
+import type { ContactFacts } from '../core/score-inputs';
+import { shippingAddressKey } from '../core/recovery/match';
 import { decodeStagedRow, partRange } from '../core/intake/staged';
 import { evaluateContact } from '../core/evaluate';
 import { consentWorth } from '../core/policy/consent';
 import { CONTACT_POLICY } from '../core/policy/contact-policy';
 import { actionForStatus, REGULAR_RECHECK_DAYS, type NumberStatus } from '../core/number-status';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import type { NumberLookup } from '../channels/number-lookup';
 import { contactFactsOf } from '../core/activity';
 import { ContactWriter, nextContactIds } from '../db/contact-writer';
-import { attachPendingEvents } from '../db/events';
+import { attachCustomerEvents, attachPendingEvents } from '../db/events';
 import { applyPendingOptOuts, settlePendingOptOuts } from '../db/pending-optouts';
 import { refoldContacts } from './events';
 import { lockContactsByHash, type StoredContact } from '../db/contacts';
-import { dropStaging, prepareStaged, readStagedStats, stagedGroups, type ImportOptions, type StagedGroupRow } from '../db/intake';
+import { dropStaging, prepareStaged, readStagedStats, resolveCustomerIds, stagedGroups, warningCounts, type ImportOptions, type StagedGroupRow } from '../db/intake';
 import type { Pool } from '../db/pool';
 import { inTransaction } from '../db/transaction';
 import type { IntakePartitionResult, IntakeReport } from '../workflows/shared';
@@ -29,11 +31,15 @@ export interface IntakeDeps {
 
 export const createIntakeActivities = (deps: IntakeDeps) => ({
   /**
-   * Before the merge: count registrations per range / device and day over the rows the upload
+   * Before the merge: rows without a phone find their contact by customer id (the others become
+   * rejects), and registrations are counted per range / device and day over the rows the upload
    * staged (validated and normalised while the file was read). Retry-safe.
    */
-  async indexIntake(input: { importId: number }): Promise<void> {
+  async indexIntake(input: { importId: number }): Promise<{ rejectedByReason: Record<string, number> }> {
+    const options = await importOptions(deps.pool, input.importId);
+    const rejectedByReason = await resolveCustomerIds(deps.pool, input.importId, options.source);
     await prepareStaged(deps.pool, input.importId);
+    return { rejectedByReason };
   },
 
   /**
@@ -57,14 +63,16 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
     };
     const idOf = await inTransaction(deps.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(7243002, $1)', [input.partition]);
-      const writer = new ContactWriter(`import:${importId}`);
+      const writer = new ContactWriter({ importId, source: ctx.options.source });
       // A few thousand staged rows at a time: each number is merged, evaluated and formatted for
       // COPY at once, so only compact COPY text of the range stays in memory until it is written.
       for await (const staged of stagedGroups(client, importId, lo, hi, FETCH_ROWS)) await mergeGroups(client, staged, writer, ctx);
       await writer.write(client);
       const idOf = writer.idOf;
-      // Behaviour events that arrived before their number was a contact attach now (core/events.ts).
-      await refoldContacts(client, deps, await attachPendingEvents(client, idOf), ctx.now);
+      // Behaviour events that arrived before their number (or customer id) was a contact's attach now.
+      const attached = await attachPendingEvents(client, idOf);
+      for (const [id, tags] of await attachCustomerEvents(client, writer.linkedIds)) attached.set(id, [...(attached.get(id) ?? []), ...tags]);
+      await refoldContacts(client, deps, attached, ctx.now);
       // So do opt-outs (a STOP from the number before it was a contact): it comes in opted out.
       await applyPendingOptOuts(client, idOf);
       return idOf;
@@ -78,6 +86,11 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
   /** The report from the phases' counts; drops the staging tables. */
   async finishIntake(input: { importId: number; report: IntakeReport }): Promise<IntakeReport> {
     const report: IntakeReport = { ...input.report, timeZones: sortedCounts(input.report.timeZones) };
+    if (report.warningsByReason) {
+      // As stored: the warnings of rows rejected after all (no contact for their customer id) are gone.
+      report.warningsByReason = sortedCounts(await warningCounts(deps.pool, input.importId));
+      report.warnings = Object.values(report.warningsByReason).reduce((a, b) => a + b, 0);
+    }
     await deps.pool.query(`UPDATE imports SET status = 'completed', report = $2, finished_at = now() WHERE id = $1`, [input.importId, report]);
     await dropStaging(deps.pool, input.importId);
     return report;
@@ -125,24 +138,28 @@ async function mergeGroups(client: PoolClient, staged: ReadonlyMap<string, Stage
   const existing = await lockContactsByHash(client, hashes);
   const toLookUp = hashes.filter((h) => !existing.has(h) || existing.get(h)!.numberStatus === 'unknown');
   const statuses = new Map<string, NumberStatus>();
-  const looked = await deps.lookup.lookup(toLookUp.map((h) => groups.get(h)![0]!.row.e164));
+  // A new number's rows include one with its phone (rows matched by customer id have none).
+  const looked = await deps.lookup.lookup(toLookUp.map((h) => groups.get(h)!.find((r) => r.row.e164)!.row.e164));
   toLookUp.forEach((h, i) => statuses.set(h, statusOf(looked[i]!)));
   const freshIds = await nextContactIds(client, hashes.length - existing.size);
   for (const [hash, incoming] of groups) {
     const prior = existing.get(hash);
     const { sameRange, sameDevice } = stats.get(hash) ?? NO_REGISTRATIONS;
-    const draft = mergeContact(prior?.draft ?? null, incoming, { source: options.source, consentPurpose: options.consentPurpose });
+    const draft = mergeContact(prior?.draft ?? null, incoming, { source: options.source, consentPurpose: options.consentPurpose, isNeverConsent: ctx.neverSource });
     const status = statuses.get(hash) ?? prior!.numberStatus;
     const action = actionForStatus(status);
     const facts = factsOf(prior, action.validity, sameRange, sameDevice);
     const ev = evaluateContact(draft, facts, deps.policy, now);
-    writer.add({ hash, draft, status, prior, ev, recheckAfter: ctx.recheckAfter(action.recheckInHours), sameRange, sameDevice }, prior ? prior.id : freshIds.pop()!);
+    const externalIds = incoming.flatMap(({ row, proof }) => (row.externalId ? [{ id: row.externalId, line: proof.line as number }] : []));
+    const addressKeys = incoming.flatMap(({ row }) => (row.shippingAddress ? [shippingAddressKey(row.shippingAddress)] : []));
+    writer.add({ hash, draft, status, prior, ev, recheckAfter: ctx.recheckAfter(action.recheckInHours), sameRange, sameDevice, externalIds, addressKeys }, prior ? prior.id : freshIds.pop()!);
     result.contacts++;
+    // Rows of a source that is never marketing consent (a bought or rented list), with or without an opt-in time.
     for (const { row } of incoming) {
       const source = row.consentSource ?? options.source;
-      if (row.optInAt && ctx.neverSource(source)) result.consentNever[source] = (result.consentNever[source] ?? 0) + 1;
+      if (ctx.neverSource(source)) result.consentNever[source] = (result.consentNever[source] ?? 0) + 1;
     }
-    for (const zone of incoming[0]!.row.timeZones) result.timeZones[zone] = (result.timeZones[zone] ?? 0) + 1;
+    for (const zone of draft.timeZones) result.timeZones[zone] = (result.timeZones[zone] ?? 0) + 1;
     result.tiers[ev.tier.tier] = (result.tiers[ev.tier.tier] ?? 0) + 1;
     if (ev.risk.quarantined) {
       result.quarantined++;

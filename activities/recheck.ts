@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { lineTypeOf, statusOf, type NumberLookup } from '../channels/number-lookup';
 import { decideRecheck, type RecheckDecision } from '../core/recheck';
 import { REGULAR_RECHECK_DAYS } from '../core/number-status';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { copyRows, type CopyValue } from '../db/copy';
 import { forgetBatches, recordBatch, recordedBatch } from '../db/events';
 import type { Pool } from '../db/pool';

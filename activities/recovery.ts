@@ -10,34 +10,19 @@ import { matchCandidates, DEFAULT_MIN_CONFIDENCE, type CandidateLink } from '../
 import { recoveryWindowDelay } from '../core/recovery/window';
 import { countryLevelTimeZones, UNKNOWN_TIME_ZONE } from '../core/phone';
 import { maskPhone } from '../core/mask';
-import { composeSms, type ComposedSms } from '../core/sms';
-import { statusCallbackUrlFor, type SmsSender, type SmsSendResult } from '../channels/sms';
-import { adoptStaleSending, markSending, recordResults } from '../db/ledger';
+import type { SmsSender } from '../channels/sms';
 import type { Pool } from '../db/pool';
-import {
-  candidateView,
-  closeCase,
-  gatherLinks,
-  markConfirmationSent,
-  mergeConfirmed,
-  openCase,
-  openCaseOf,
-  recordMatch,
-  reserveRecoverySend,
-  selfReportedLink,
-  aliasTarget,
-  findDeadContacts,
-  type MergeResult,
-  type RecoveryCase,
-} from '../db/recovery';
+import { aliasTarget, candidateView, closeCase, findDeadContacts, markConfirmationSent, openCase, openCaseOf, recordMatch, reserveRecoverySend, type RecoveryCase } from '../db/recovery';
+import { gatherLinks, selfReportedLink } from '../db/recovery-links';
+import { mergeConfirmed, type MergeResult } from '../db/recovery-merge';
 import { recordSuppression } from '../db/suppressions';
 import { inTransaction } from '../db/transaction';
-import type { ScorePolicy } from '../core/score';
+import type { ScorePolicy } from '../core/score-policy';
 import { refoldContacts } from './events';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { startOrSignalRecovery, type RecoveryOptions } from '../client/recovery/lifecycle';
 import { mapConcurrent } from './pacing';
-import { beginSendAttempt } from './send-attempt';
+import { sendRecoverySmsOnce } from './recovery-send';
 import { launchCampaign } from '../services/campaign-launch';
 
 export interface RecoveryDeps {
@@ -87,42 +72,11 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
     if (!v || !['matched', 'confirmation_sent'].includes(v.state)) return { sent: false, reason: 'case_closed' };
     if (v.optedOut) return { sent: false, reason: 'opted_out' };
     if (deviceFarmOf(v.farmSignals).farm) return { sent: false, reason: 'device_farm' };
-    const step = `recovery:${input.caseId}:${input.kind}`;
-    // Fencing (activities/send-attempt.ts): an earlier attempt that may still be calling the provider is waited for.
-    const attempt = await beginSendAttempt(deps.pool, { scope: step, ledger: { campaignId: null, step, contactIds: [v.candidateId] } }, { leaseMs: deps.sendLeaseMs, log: deps.log });
-    let r: SmsSendResult;
-    let composed: ComposedSms;
-    try {
-      const row = await reserveRecoverySend(deps.pool, v.candidateId, step, at);
-      if (row.state !== 'reserved') {
-        // An earlier attempt: sent, or lost in flight. Never blindly again: found in the provider's list or left alone.
-        if (row.state === 'sending' && !row.providerId && (await adoptStaleSending(deps.pool, [row.id], attempt.id)).has(row.id)) {
-          const listed = await deps.sms.findSentSince(v.e164, new Date(at.getTime() - 86_400_000));
-          const body = confirmationText(v.language, input.brand, input.kind).text;
-          const hit = listed.find((m) => m.body === body);
-          await recordResults(deps.pool, [hit ? { id: row.id, state: 'sent', providerId: hit.providerId } : { id: row.id, state: 'unknown' }], at);
-        }
-        await markConfirmationSent(deps.pool, input.caseId, input.kind, at);
-        return { sent: true, reason: 'already_sent' };
-      }
-      const { language, text } = confirmationText(v.language, input.brand, input.kind);
-      composed = composeSms(text, language, 'transactional');
-      const owned = await markSending(deps.pool, [row.id], at, attempt.id);
-      const stop = attempt.stopReason(deps.sms.callTimeoutMs);
-      if (!owned.has(row.id) || stop) throw ApplicationFailure.retryable(`recovery ${input.kind} of case ${input.caseId} not sent now: ${stop ?? 'taken by another attempt'}`, 'AttemptFenced');
-      r = await deps.sms.send({ to: v.e164, body: composed.text, statusCallbackUrl: statusCallbackUrlFor(`${deps.publicBaseUrl}/webhooks/twilio/status`, row.id), ledgerId: row.id });
-      deps.log(`recovery ${input.kind} ${r.ok ? 'sent' : `refused ${r.code}`} to ${maskPhone(v.e164)} (case ${input.caseId}, ledger ${row.id})`);
-      await recordResults(
-        deps.pool,
-        [r.ok ? { id: row.id, state: 'sent', providerId: r.providerId, providerStatus: r.status, segments: composed.analysis.segments, encoding: composed.analysis.encoding } : { id: row.id, state: 'failed', errorCode: String(r.code), errorMessage: r.message }],
-        at,
-      );
-    } finally {
-      await attempt.finish().catch(() => {});
-    }
-    if (!r.ok) return { sent: false, reason: `provider_refused:${r.code}` };
+    const { language, text } = confirmationText(v.language, input.brand, input.kind);
+    const r = await sendRecoverySmsOnce(deps, { caseId: input.caseId, step: `recovery:${input.caseId}:${input.kind}`, kind: input.kind, contactId: v.candidateId, e164: v.e164, language, text }, at);
+    if (!r.sent) return r;
     await markConfirmationSent(deps.pool, input.caseId, input.kind, at);
-    return { sent: true, reason: 'sent' };
+    return r;
   },
 
   /** confirm -> merge; refuse -> the candidate is suppressed (opt-out), case refused; else closed. */
@@ -272,31 +226,6 @@ export async function detectAndMatch(
     out.push({ case: recorded, created, matched: recorded.state === 'matched' });
   }
   return out;
-}
-
-export type NumberChangeOutcome =
-  | { kind: 'matched'; case: RecoveryCase }
-  | { kind: 'unusable'; case: RecoveryCase; excluded: unknown[] }
-  | { kind: 'busy'; case: RecoveryCase }
-  | { kind: 'merged'; into: number }
-  | { kind: 'no_contact' };
-
-/**
- * The customer reports a new number (API, CLI): a case for the contact with that number as the
- * candidate, unless the number cannot be used (another active customer's, quarantined, opted
- * out), a case is already asking another number, or the contact was merged away already.
- */
-export async function reportNumberChange(pool: Pool, contactId: number, e164: string, at: Date): Promise<NumberChangeOutcome> {
-  const into = await aliasTarget(pool, contactId);
-  if (into !== undefined) return { kind: 'merged', into };
-  const exists = await pool.query('SELECT 1 FROM contacts WHERE id = $1', [contactId]);
-  if (!exists.rowCount) return { kind: 'no_contact' };
-  const [r] = await detectAndMatch(pool, [{ contactId, reason: 'self_reported', selfReportedE164: e164 }], at);
-  if (!r) return { kind: 'no_contact' };
-  // Asking that very number already: the same answer (starting again only signals the workflow).
-  if ((r.case.state === 'matched' || r.case.state === 'confirmation_sent') && r.case.candidateE164 === e164) return { kind: 'matched', case: r.case };
-  if (r.case.state === 'detected') return { kind: 'unusable', case: r.case, excluded: r.case.excluded };
-  return { kind: 'busy', case: r.case };
 }
 
 /**

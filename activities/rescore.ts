@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { contactFactsOf } from '../core/activity';
 import { compactScoreParts, evaluateContact } from '../core/evaluate';
 import { actionForStatus, type NumberStatus } from '../core/number-status';
-import type { ScorePolicy, ValidityStatus } from '../core/score';
+import type { ScorePolicy, ValidityStatus } from '../core/score-policy';
 import { writeContactUpdates, type ContactUpdate, type RescoreContact } from '../db/rescore';
 
 /** What changes for one contact before it is re-scored. Absent fields keep the stored value. */

@@ -30,7 +30,12 @@
  *
  * Run: npx tsx bench/campaign.ts [recipients, default 1000000] [--lanes 4] [--batch-size 1000]
  *        [--workers 2] [--per-recipient 10000 (0: skip)] [--floor 100000 (0: skip)]
- *        [--cpu-prof DIR] [--no-record]
+ *        [--journey 100000 (default 0: skip)] [--cpu-prof DIR] [--no-record]
+ *
+ * --journey J also runs, on the same workers after the campaign, a two-step journey (core/campaign/
+ * journey.ts) of J other recipients: step 2 due 30 s after step 1's send, transactional so that the
+ * policy's caps and tier cadence do not hold step 2 for days; each step's sustained sends/s is
+ * recorded next to the one-step campaign's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -65,6 +70,7 @@ const { values: opts, positionals } = parseArgs({
     'batch-size': { type: 'string', default: '1000' },
     workers: { type: 'string', default: '2' },
     'per-recipient': { type: 'string', default: '10000' },
+    journey: { type: 'string', default: '0' },
     floor: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'no-record': { type: 'boolean', default: false },
@@ -76,7 +82,8 @@ const batchSize = Number(opts['batch-size']);
 const workerCount = Number(opts.workers);
 const M = Number(opts['per-recipient']);
 const F = Number(opts.floor ?? 100_000);
-if (![N, lanes, batchSize, workerCount].every((n) => Number.isInteger(n) && n > 0) || ![M, F].every((n) => Number.isInteger(n) && n >= 0))
+const J = Number(opts.journey);
+if (![N, lanes, batchSize, workerCount].every((n) => Number.isInteger(n) && n > 0) || ![M, F, J].every((n) => Number.isInteger(n) && n >= 0))
   throw new Error('usage: bench/campaign.ts [recipients] [--lanes N] [--batch-size M] [--workers W] [--per-recipient R] [--floor F] [--cpu-prof DIR]');
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -86,6 +93,11 @@ const FROM = '+15005550006';
 const MAIN_BRAND = 'RL Batch';
 const SINGLE_BRAND = 'RL Single';
 const FLOOR_BRAND = 'RL Floor';
+const JOURNEY_BRAND = 'RL Journey';
+/** Step 2 of the journey starts with its own literal prefix, so the sink tallies the steps apart. */
+const JOURNEY_STEP2 = 'RL Step2';
+/** The journey's step 2 is due this long after step 1's send to the contact. */
+const JOURNEY_WAIT_S = 30;
 /** Deferrals past this (after launch) end as SKIP deadline_passed. */
 const DEADLINE_MS = 3_600_000;
 const CANCEL_REASON = 'bench: nothing due before the next opening';
@@ -112,7 +124,7 @@ async function main(): Promise<void> {
   const stack = await startStack(config);
   stopStack = () => stack.stop();
   const authToken = randomBytes(16).toString('hex');
-  const sink = await startBenchSink({ authToken, brands: [MAIN_BRAND, SINGLE_BRAND, FLOOR_BRAND] });
+  const sink = await startBenchSink({ authToken, brands: [MAIN_BRAND, SINGLE_BRAND, FLOOR_BRAND, JOURNEY_BRAND, JOURNEY_STEP2] });
   stopSink = () => sink.stop();
   const tally = sink;
   // The sink sends no status callbacks (sink-tally.ts); any that came would be counted here.
@@ -185,7 +197,7 @@ async function main(): Promise<void> {
   log(`seeding ${N} + ${M} contacts with COPY, of the countries between ${OPEN_FROM} and ${OPEN_UNTIL} local now ...`);
   const seeded = await seedCampaignAudience(
     pool,
-    [{ count: N, tag: 'bench-main' }, ...(M ? [{ count: M, tag: 'bench-per-recipient' }] : [])],
+    [{ count: N, tag: 'bench-main' }, ...(M ? [{ count: M, tag: 'bench-per-recipient' }] : []), ...(J ? [{ count: J, tag: 'bench-journey' }] : [])],
     seedAt,
   );
   log(`seeded ${seeded.contacts} contacts in ${seeded.seconds.toFixed(1)} s (${seeded.timeZones} zones, ${seeded.multiZone} multi-zone numbers)`);
@@ -363,6 +375,70 @@ async function main(): Promise<void> {
   const batchRss = { at10k: rssAt10k, atEnd: workerPeak.map(Math.round) };
   log(`CPU cores used (launch -> done): ${JSON.stringify(batchCpu)}`);
   log(`history: ${chain.length} runs, ${batchEvents} events; planning ${planMs === null ? '?' : secs(planMs)} s; worker peak RSS at 10k ${rssAt10k.join('/')} MiB, at end ${batchRss.atEnd.join('/')} MiB`);
+
+  // --- 1b. a two-step journey (--journey J) on its own audience, the same workers -----------------
+  // Transactional, so that the contact policy's caps and tier cadence (one marketing message a
+  // week for tier A) do not hold step 2 for days: the run measures the journey's machinery (a step
+  // per batch, the engagement and exit checks, the next step's rows) with both steps sent.
+  let journey: Record<string, unknown> | null = null;
+  if (J > 0) {
+    const jfile = path.join(scratch, 'journey.json');
+    const base = definition(`bench journey ${J}`, 'bench-journey', JOURNEY_BRAND, new Date(Date.now() + DEADLINE_MS));
+    writeFileSync(jfile, JSON.stringify({
+      ...base,
+      category: 'transactional',
+      exitOn: ['purchase', 'opt_out'],
+      steps: [
+        { id: 's1' },
+        { id: 's2', waitDays: JOURNEY_WAIT_S / 86_400, audience: { noEngagementSinceStep: true },
+          templates: { sms: { en: `${JOURNEY_STEP2}: hi {{name}}, a reminder: 20% off ends soon.`, zh: `${JOURNEY_STEP2}：{{name}}您好，八折即将结束。` } } },
+      ],
+    }));
+    log(`journey: two steps of ${J} recipients, step 2 due ${JOURNEY_WAIT_S} s after step 1's send`);
+    const jc0 = cpuSnapshot();
+    const started = performance.now();
+    const launchedJ = await cli(['campaign', 'launch', jfile, '--lanes', String(lanes), '--batch-size', String(batchSize), '--json']);
+    const journeyId = launchedJ.id as number;
+    const finalJ: CampaignStatus = await client.workflow.getHandle(launchedJ.workflowId as string).result();
+    const elapsedMs = performance.now() - started;
+    const jc1 = cpuSnapshot();
+    const chainJ = await historyChain(launchedJ.workflowId as string);
+    const eventsJ = chainJ.reduce((n, r) => n + r.events, 0);
+    const { rows: bySteps } = await pool.query<{ step: string; n: number }>(
+      `SELECT step, count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND state = 'sent' GROUP BY 1 ORDER BY 1`,
+      [journeyId],
+    );
+    const ledgerOf = (step: string) => bySteps.find((r) => r.step === step)?.n ?? 0;
+    const steps = [['s1', JOURNEY_BRAND], ['s2', JOURNEY_STEP2]].map(([step, brand]) => {
+      const t = tally.of(brand!);
+      const duplicates = t.to.length - new Set(t.to).size;
+      if (t.to.length !== ledgerOf(step!) || duplicates !== 0)
+        throw new Error(`FAILED (journey ${step}): the sink received ${t.to.length} messages, the ledger says ${ledgerOf(step!)} sent, ${duplicates} duplicates`);
+      const times = [...t.acceptedAt].sort((x, y) => x - y);
+      return { step, sent: t.to.length, ...(times.length ? rates(times) : { sustained: 0, overall: 0, sendingSeconds: 0 }), firstAt: times[0] ?? 0, lastAt: times.at(-1) ?? 0 };
+    });
+    const [s1, s2] = steps as [(typeof steps)[number], (typeof steps)[number]];
+    const oneStep = rates([...tally.of(MAIN_BRAND).acceptedAt].sort((x, y) => x - y));
+    if (s1.sent === 0 || s2.sent !== s1.sent) throw new Error(`FAILED (journey): step 1 sent ${s1.sent}, step 2 ${s2.sent} (nobody engaged: every step-1 recipient is due step 2)`);
+    journey = {
+      recipients: J,
+      category: 'transactional (no caps or cadence between the steps)',
+      waitBetweenStepsSeconds: JOURNEY_WAIT_S,
+      endedAs: finalJ.phase,
+      launchToCompletedSeconds: secs(elapsedMs),
+      steps: steps.map(({ firstAt: _f, lastAt: _l, ...rest }) => ({
+        ...rest,
+        ratioToFloor: floorSustained ? Number((rest.sustained / floorSustained).toFixed(2)) : null,
+        ratioToOneStepCampaign: oneStep.sustained ? Number((rest.sustained / oneStep.sustained).toFixed(2)) : null,
+      })),
+      step2StartedAfterStep1EndedSeconds: secs(s2.firstAt - s1.lastAt),
+      historyRuns: chainJ.length,
+      historyEvents: eventsJ,
+      historyEventsPer1000Messages: Number(((eventsJ / (s1.sent + s2.sent)) * 1000).toFixed(1)),
+      cpuCoresUsed: cpuDelta(jc0, jc1, elapsedMs / 1000),
+    };
+    log(`journey: ${JSON.stringify(journey)}`);
+  }
   for (const w of workers) await stopProcess(w);
 
   // --- 2. one workflow per recipient --------------------------------------------------------------
@@ -533,6 +609,7 @@ async function main(): Promise<void> {
       single && singleRates
         ? { ...single, sustainedSendsPerSecond: singleRates.sustained, sinkMessages: singleSink!.messages, duplicates: singleSink!.duplicates, decisionsOtherThanSend: singleDecisions!.notSent }
         : null,
+    journey,
     statusCallbacksReceived: callbacks,
     loadAverageAtStart: Number(loadAtStart.toFixed(2)),
     targets: {
@@ -542,7 +619,9 @@ async function main(): Promise<void> {
       workerRssUnder500MiB: Math.max(...batchRss.atEnd) < 500,
     },
   };
-  if (!opts['no-record']) record('campaign', figures);
+  // A run with a journey is recorded apart (bench/results/campaign-journey.json): the one-step
+  // campaign's own record (1,000,000 recipients) stays as it is.
+  if (!opts['no-record']) record(J > 0 ? 'campaign-journey' : 'campaign', figures);
   else console.log(JSON.stringify(figures, null, 2));
 
   const row = (k: string, a: unknown, b: unknown) => console.log(`${k.padEnd(30)} ${String(a).padStart(16)} ${String(b ?? '-').padStart(16)}`);

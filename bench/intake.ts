@@ -8,7 +8,8 @@
  * Knobs for experiments: BENCH_CPU_PROF=DIR writes CPU profiles of the workers and the CLI (all
  * threads); BENCH_NODE_OPTIONS replaces the NODE_OPTIONS of CLI and workers (default: a 320 MB heap
  * cap for both, and 64 MB semi-spaces for the workers as README recommends); BENCH_BATCH_SIZE and
- * BENCH_PARALLELISM set the import's --batch-size (default 20000) and --parallelism.
+ * BENCH_PARALLELISM set the import's --batch-size (default 20000) and --parallelism; BENCH_CRM=1 adds a
+ * CRM export's columns (customer id, registration, first order, order count, currency, address).
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,7 +35,9 @@ chmodSync(scratch, 0o755);
 const file = path.join(scratch, 'contacts.csv');
 
 console.error(`generating ${rows} rows ...`);
-await generateContacts(file, rows);
+// BENCH_CRM=1: the file also holds a CRM export's columns (customer id, dates, order count, currency, address).
+const crm = process.env.BENCH_CRM === '1';
+await generateContacts(file, rows, 42, { crm });
 
 // Baseline: a bare libphonenumber-js parse + isValid of the phone column of the same rows.
 const phones: Array<[string, CountryCode | undefined]> = [];
@@ -134,6 +137,7 @@ rmSync(scratch, { recursive: true, force: true });
 
 record('intake', {
   rows,
+  ...(crm ? { columns: 'crm' } : {}),
   workerProcesses: workerCount,
   importSeconds: s1(importMs / 1000),
   rowsPerSecond: Math.round(rows / (importMs / 1000)),
@@ -144,7 +148,7 @@ record('intake', {
   cpuSeconds: { cli: s1(cpu.cli), workers: s1(cpu.workers), postgres: s1(cpu.postgres), workerThreads },
   // Other work on the machine slows every phase: the 1-minute load average before and after.
   loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(loadAfter.toFixed(2)) },
-  report: { accepted: report.accepted, rejected: report.rejected, created: report.created, mergedDuplicates: report.mergedDuplicates, tiers: report.tiers, timeZones: Object.keys(report.timeZones).length },
+  report: { accepted: report.accepted, rejected: report.rejected, warnings: report.warnings, created: report.created, mergedDuplicates: report.mergedDuplicates, tiers: report.tiers, timeZones: Object.keys(report.timeZones).length },
 });
 
 /**

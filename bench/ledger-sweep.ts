@@ -18,7 +18,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLedgerSweepActivities } from '../activities/ledger-sweep';
 import { mapConcurrent } from '../activities/pacing';
 import { createTwilioSender } from '../channels/twilio';
-import { SCORE_POLICY_V1 } from '../core/score';
+import { CURRENT_SCORE_POLICY } from '../core/score-policy';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres';
@@ -91,7 +91,7 @@ await mapConcurrent(sids, concurrency, async (sid) => {
 });
 const floorMs = performance.now() - f0;
 
-const sweep = createLedgerSweepActivities({ pool, sms, policy: SCORE_POLICY_V1, now: () => new Date(), log: () => {} });
+const sweep = createLedgerSweepActivities({ pool, sms, policy: CURRENT_SCORE_POLICY, now: () => new Date(), log: () => {} });
 const env = new MockActivityEnvironment();
 async function sweepAll(): Promise<LedgerSweepTotals & { ms: number }> {
   const totals: LedgerSweepTotals = { checked: 0, changed: 0, byTransition: {}, stillPending: 0, duplicatesChecked: 0, missingAtProvider: 0, errors: 0, pages: 0 };

@@ -40,12 +40,13 @@ export const importFlags = {
     if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new UsageError(`--default-country must be a two-letter ISO code such as CN or US, got "${value}"`);
     return country;
   },
-  /** --mapping FILE: its JSON, or a usage error naming the file. */
-  mappingJson(file: string): unknown {
+  /** --mapping FILE (or the JSON itself, written inline: '{"phone": "Mobile"}'): the document, or a usage error naming it. */
+  mappingJson(value: string, flag = 'mapping'): unknown {
+    const inline = value.trimStart().startsWith('{');
     try {
-      return JSON.parse(readFileSync(file, 'utf8'));
+      return JSON.parse(inline ? value : readFileSync(value, 'utf8'));
     } catch (err) {
-      throw new UsageError(`--mapping ${file}: ${(err as Error).message}`);
+      throw new UsageError(`--${flag} ${inline ? '(inline JSON)' : value}: ${(err as Error).message}`);
     }
   },
   /** A whole number flag from 1 to max. */

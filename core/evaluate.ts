@@ -1,6 +1,9 @@
 import { deviceFarmOf, type FarmVerdict } from './device-farm';
-import { scoreInputsOf, type ContactDraft, type ContactFacts } from './intake/merge';
-import { riskOf, scoreContact, type RiskResult, type ScorePolicy, type ScoreResult } from './score';
+import type { ContactDraft } from './intake/merge';
+import { scoreInputsOf, type ContactFacts } from './score-inputs';
+import type { ScorePolicy } from './score-policy';
+import { riskOf, type RiskResult } from './score-risk';
+import { scoreContact, type ScoreResult } from './score';
 import { tierOf, type TierResult } from './tier';
 
 export interface Evaluation {

@@ -3,6 +3,7 @@
  * checked with one clear reason per problem, and the one-recipient transactional campaign it
  * becomes. Pure: the edge parses JSON and resolves the contact, the use case hashes and stores.
  */
+import { CONTACT_REF } from './api-tokens';
 import { normalizePhone } from './phone';
 
 /** Longest idempotency key taken (printable ASCII, as HTTP header values are). */
@@ -15,7 +16,8 @@ export const MAX_EMAIL_SUBJECT = 200;
 export type MessageChannel = 'sms' | 'email';
 
 /** Who the message is for: a contact id, or the E.164 number of a contact. */
-export type MessageTarget = { contactId: number } | { e164: string };
+/** The contact by its API reference (ct_..., never the sequential id: it could be walked), or by phone. */
+export type MessageTarget = { contactRef: string } | { e164: string };
 
 export interface MessageRequest {
   target: MessageTarget;
@@ -56,9 +58,10 @@ export function checkMessageRequest(body: unknown): Checked<MessageRequest> {
   let target: MessageTarget;
   if (b.contact_id !== undefined && b.phone !== undefined) return bad(422, 'two_recipients', 'name the contact by "contact_id" or by "phone", not both');
   if (b.contact_id !== undefined) {
-    const id = typeof b.contact_id === 'string' && /^[1-9]\d{0,15}$/.test(b.contact_id) ? Number(b.contact_id) : b.contact_id;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) return bad(422, 'bad_contact_id', '"contact_id" must be a positive integer');
-    target = { contactId: id };
+    if ((typeof b.contact_id === 'number' && Number.isSafeInteger(b.contact_id) && b.contact_id > 0) || (typeof b.contact_id === 'string' && /^[1-9]\d{0,15}$/.test(b.contact_id)))
+      return bad(422, 'sequential_contact_id', '"contact_id" takes the contact\'s reference (ct_..., shown by `reachloop contact show`), not its sequential id');
+    if (typeof b.contact_id !== 'string' || !CONTACT_REF.test(b.contact_id)) return bad(422, 'bad_contact_id', '"contact_id" must be a contact reference: ct_ and 32 hex digits');
+    target = { contactRef: b.contact_id };
   } else if (b.phone !== undefined) {
     if (typeof b.phone !== 'string' || !b.phone.trim()) return bad(422, 'bad_phone', '"phone" must be a phone number in E.164, e.g. +12125550100');
     const p = normalizePhone(b.phone, {});
@@ -91,7 +94,7 @@ export function checkMessageRequest(body: unknown): Checked<MessageRequest> {
  * requests under one idempotency key are the same message when these are equal.
  */
 export function canonicalRequest(r: MessageRequest): string {
-  const target = 'contactId' in r.target ? { contact_id: r.target.contactId } : { phone: r.target.e164 };
+  const target = 'contactRef' in r.target ? { contact_id: r.target.contactRef } : { phone: r.target.e164 };
   return JSON.stringify({ ...target, channel: r.channel, subject: r.subject, text: r.text, urgent: r.urgent });
 }
 

@@ -1,4 +1,4 @@
-import type { ValidityStatus } from './score';
+import type { ValidityStatus } from './score-policy';
 
 /**
  * What a carrier lookup (HLR / line-status check) says of a number, and what the product does

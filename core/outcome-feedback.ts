@@ -26,7 +26,7 @@
  */
 import { classifyDeliveryOutcome, ERROR_CODES, type DeliveryOutcome, type MessageStatus } from './delivery-outcome';
 import type { NumberStatus } from './number-status';
-import type { ValidityStatus } from './score';
+import type { ValidityStatus } from './score-policy';
 
 /** Contact-fault SMS failures in a row after which a number counts as dead. */
 export const DEAD_AFTER_CONSECUTIVE_FAILURES = 2;

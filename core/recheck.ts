@@ -11,7 +11,7 @@
  */
 import { actionForStatus, REGULAR_RECHECK_DAYS, type NumberStatus, type StatusAction } from './number-status';
 import type { PhoneType } from './phone';
-import type { ValidityStatus } from './score';
+import type { ValidityStatus } from './score-policy';
 
 /** Hours until an inconclusive (unknown) answer is asked again. */
 export const INCONCLUSIVE_RECHECK_HOURS = 24;

@@ -1,14 +1,17 @@
 /**
  * Contact tiers (seed 000), thresholds from the score policy; the complaint threshold of tier D
  * from the contact policy (complaints.blockList: whom we may contact):
- *   A high value  reachable + active + high order value -> SMS, weekly
- *   B potential   reachable + some activity + medium order value -> e-mail + light reminder, every two weeks
+ *   A high value  reachable + active + high order value (and, since v2, commercial points) -> SMS, weekly
+ *   B potential   reachable + some activity + medium order value (v2: commercial points) -> e-mail + light reminder, every two weeks
  *   C maintenance reachable but inactive or low order value -> broadcast / holiday wake-up, monthly
  *   D risk        complaints, not reachable, or quarantined -> no contact, verification pool
  * Pure: no I/O.
  */
 import { CONTACT_POLICY, type ComplaintPolicy } from './policy/contact-policy';
-import { groupPoints, type RiskResult, type ScoreInputs, type ScorePolicy, type ScoreResult } from './score';
+import type { ScorePolicy } from './score-policy';
+import { orderValuesOf } from './score-commercial';
+import type { RiskResult } from './score-risk';
+import { groupPoints, type ScoreInputs, type ScoreResult } from './score';
 
 export type Tier = 'A' | 'B' | 'C' | 'D';
 type TierPolicy = ScorePolicy['tiers'];
@@ -62,13 +65,17 @@ export function tierOf(
   if (d.length > 0) return tierResult(t, 'D', d);
 
   const activity = groupPoints(score, 'activity');
-  const aov = inputs.averageOrderValue ?? 0;
+  const commercial = groupPoints(score, 'commercial');
+  // In the reference currency; a currency without a rate counts as no order value.
+  const aov = orderValuesOf(inputs, policy).average ?? 0;
+  const commercialCheck = (min: number | undefined): Check[] => (min === undefined ? [] : [ge('commercial points', commercial, min)]);
   const reachable = `validity ${inputs.validity} is reachable`;
 
   const a: Check[] = [
     ge('score', score.total, t.A.minScore),
     ge('activity points', activity, t.A.minActivityPoints),
     ge('average order value', aov, t.A.minAverageOrderValue),
+    ...commercialCheck(t.A.minCommercialPoints),
     {
       ok: t.A.lineTypes.includes(inputs.lineType),
       text: `line type ${inputs.lineType} ${t.A.lineTypes.includes(inputs.lineType) ? 'is' : 'is not'} SMS-capable (${t.A.lineTypes.join(', ')})`,
@@ -81,6 +88,7 @@ export function tierOf(
     ge('score', score.total, t.B.minScore),
     ge('activity points', activity, t.B.minActivityPoints),
     ge('average order value', aov, t.B.minAverageOrderValue),
+    ...commercialCheck(t.B.minCommercialPoints),
   ];
   if (b.every((c) => c.ok)) return tierResult(t, 'B', [reachable, ...b.map((c) => c.text), notA]);
   const notB = `not B: ${b.filter((c) => !c.ok).map((c) => c.text).join(', ')}`;

@@ -1,16 +1,19 @@
 /** The feedback loop of one campaign as the demo reports it: messages still open, final outcomes, what the recipients did. */
 import type { Pool } from './pool';
 
-/** Messages of the campaign without a final status yet (reserved, sending, or sent and not reported). */
+/** Messages of the campaign without a final status yet (reserved, sending, or an SMS sent and not reported; e-mail has no delivery receipt). */
 export async function openMessages(pool: Pool, campaignId: number): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND state IN ('reserved', 'sending', 'sent')`, [campaignId]);
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND (state IN ('reserved', 'sending') OR (state = 'sent' AND channel = 'sms'))`,
+    [campaignId],
+  );
   return rows[0]!.n;
 }
 
-/** Final states of the campaign's messages, with the error code (delivered, undelivered:30003, ...). */
+/** Final states of the campaign's messages, with the error code (delivered, undelivered:30003, ...; e-mail as email:sent). */
 export async function messageOutcomes(pool: Pool, campaignId: number): Promise<Record<string, number>> {
   const { rows } = await pool.query<{ k: string; n: number }>(
-    `SELECT state || COALESCE(':' || error_code, '') AS k, count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 GROUP BY 1 ORDER BY 2 DESC`,
+    `SELECT CASE WHEN channel = 'email' THEN 'email:' ELSE '' END || state || COALESCE(':' || error_code, '') AS k, count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 GROUP BY 1 ORDER BY 2 DESC`,
     [campaignId],
   );
   return Object.fromEntries(rows.map((r) => [r.k, r.n]));

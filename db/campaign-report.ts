@@ -1,4 +1,4 @@
-import type { CapCount, DecisionCount, Dimension, FunnelCounts, GroupCounts, ReportFacts } from '../core/campaign/report';
+import type { CapCount, DecisionCount, Dimension, FunnelCounts, GroupCounts, HoldoutFacts, ReportFacts } from '../core/campaign/report';
 import { campaignProgress, getCampaign } from './campaigns';
 import type { Pool } from './pool';
 
@@ -11,11 +11,12 @@ import type { Pool } from './pool';
 export async function readCampaignReport(pool: Pool, campaignId: number, opts: { attributionMs: number }): Promise<ReportFacts | undefined> {
   const row = await getCampaign(pool, campaignId);
   if (!row) return undefined;
-  const [progress, decisions, caps, groups] = await Promise.all([
+  const [progress, decisions, caps, groups, holdout] = await Promise.all([
     campaignProgress(pool, campaignId, new Date(0)),
     decisionCounts(pool, campaignId),
     capCounts(pool, campaignId),
     funnelGroups(pool, campaignId, opts.attributionMs),
+    holdoutComparison(pool, campaignId, opts.attributionMs),
   ]);
   const { id, name, category, status, createdAt, launchedAt, finishedAt } = row;
   return {
@@ -25,7 +26,29 @@ export async function readCampaignReport(pool: Pool, campaignId: number, opts: {
     caps,
     groups,
     attributionMs: opts.attributionMs,
+    holdout,
   };
+}
+
+/**
+ * The holdout (planned as skipped, never messaged) next to the rest of the first step's audience:
+ * contacts, and those with an order from the plan's start (the holdout rows' next_at, which
+ * nothing moves) until the attribution window after it ends. Null without a holdout.
+ */
+async function holdoutComparison(pool: Pool, campaignId: number, attributionMs: number): Promise<HoldoutFacts | null> {
+  const { rows } = await pool.query(
+    `WITH start AS (SELECT min(next_at) AS at FROM campaign_recipients WHERE campaign_id = $1 AND holdout)
+     SELECT r.holdout, count(*)::int AS contacts,
+            count(*) FILTER (WHERE EXISTS (
+              SELECT 1 FROM events e WHERE e.contact_id = r.contact_id AND e.tag = 'purchase' AND e.occurred_at >= s.at AND e.occurred_at < s.at + $2 * interval '1 millisecond'))::int AS ordered
+     FROM campaign_recipients r CROSS JOIN start s
+     WHERE r.campaign_id = $1 AND r.step_since IS NULL AND s.at IS NOT NULL
+     GROUP BY r.holdout`,
+    [campaignId, attributionMs],
+  );
+  const of = (h: boolean) => rows.find((r) => r.holdout === h) ?? { contacts: 0, ordered: 0 };
+  if (!rows.some((r) => r.holdout)) return null;
+  return { holdout: { contacts: of(true).contacts, ordered: of(true).ordered }, treated: { contacts: of(false).contacts, ordered: of(false).ordered } };
 }
 
 /** Every decision taken, by kind, reason and rule: how many, and for how many contacts. */
@@ -83,7 +106,7 @@ async function funnelGroups(pool: Pool, campaignId: number, attributionMs: numbe
               CASE WHEN z.name IS NOT NULL THEN extract(hour FROM COALESCE(l.sent_at, l.attempt_started_at, l.reserved_at) AT TIME ZONE r.time_zone)::int END AS local_hour,
               COALESCE(k.clicks, 0) AS clicks
        FROM send_ledger l
-       LEFT JOIN campaign_recipients r ON r.campaign_id = l.campaign_id AND r.contact_id = l.contact_id
+       LEFT JOIN campaign_recipients r ON r.campaign_id = l.campaign_id AND r.contact_id = l.contact_id AND r.step = l.step
        LEFT JOIN contacts c ON c.id = l.contact_id
        LEFT JOIN pg_timezone_names z ON z.name = r.time_zone
        LEFT JOIN clicks k ON k.ledger_id = l.id

@@ -12,6 +12,8 @@ export interface ScorePartView {
 
 export interface ContactProfile {
   id: number;
+  /** The contact's reference in the API (ct_..., contacts.public_id). */
+  publicId: string;
   phone: string;
   extension: string | null;
   lineType: string;
@@ -27,6 +29,16 @@ export interface ContactProfile {
   smsEligible: boolean;
   channelTags: string[];
   sources: string[];
+  /** What the source's files say of the customer: its customer ids (per source), the survivor's channel tag, dates, counts and address. */
+  fromSource: {
+    customerIds: Array<{ source: string; id: string }>;
+    channelTag: string | null;
+    registeredAt: string | null;
+    firstOrderAt: string | null;
+    orderCount: number | null;
+    orderCurrency: string | null;
+    shippingAddress: string | null;
+  };
   lastOrderAt: string | null;
   orderValue: number | null;
   quarantined: boolean;
@@ -80,15 +92,17 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     pool.query('SELECT * FROM send_ledger WHERE contact_id = $1 ORDER BY id DESC LIMIT 10', [id]),
     pool.query('SELECT * FROM recovery_candidates WHERE contact_id = $1 ORDER BY id', [id]),
   ]);
-  const [cases, mergedInto, aliases, complaintList] = await Promise.all([
+  const [cases, mergedInto, aliases, complaintList, customerIds] = await Promise.all([
     pool.query('SELECT id, state, candidate_e164, detected_at, closed_at FROM recovery_cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 10', [id]),
     pool.query('SELECT contact_id, case_id, created_at FROM contact_aliases WHERE old_contact_id = $1', [id]),
     pool.query('SELECT a.old_contact_id, a.case_id, a.created_at, o.phone_e164 FROM contact_aliases a JOIN contacts o ON o.id = a.old_contact_id WHERE a.contact_id = $1 ORDER BY a.created_at, a.old_contact_id', [id]),
     complaintsOf(pool, id),
+    pool.query('SELECT source, external_id FROM contact_external_ids WHERE contact_id = $1 ORDER BY source, external_id', [id]),
   ]);
   const caseId = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
     id: Number(c.id),
+    publicId: c.public_id,
     phone: c.phone_e164,
     extension: c.phone_extension,
     lineType: c.line_type,
@@ -104,6 +118,15 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     smsEligible: c.sms_eligible,
     channelTags: c.channel_tags,
     sources: c.sources,
+    fromSource: {
+      customerIds: customerIds.rows.map((x) => ({ source: x.source, id: x.external_id })),
+      channelTag: c.channel_tag,
+      registeredAt: c.registered_at?.toISOString() ?? null,
+      firstOrderAt: c.first_order_at?.toISOString() ?? null,
+      orderCount: c.source_order_count,
+      orderCurrency: c.order_currency,
+      shippingAddress: c.shipping_address,
+    },
     lastOrderAt: c.last_order_at?.toISOString() ?? null,
     orderValue: c.order_value === null ? null : Number(c.order_value),
     quarantined: c.quarantined,

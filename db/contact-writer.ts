@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { compactScoreParts, type Evaluation } from '../core/evaluate';
 import type { ContactDraft } from '../core/intake/merge';
 import { actionForStatus, type NumberStatus } from '../core/number-status';
-import { emailHash, type StoredContact } from './contacts';
+import { addressHash, emailHash, type StoredContact } from './contacts';
 import { copyBuffered, CopyBuffer, copyField, type CopyValue } from './copy';
 import { withoutReferenceChecks } from './transaction';
 
@@ -17,6 +17,16 @@ export interface ContactWrite {
   recheckAfter: string;
   sameRange: number;
   sameDevice: number;
+  /** The source's customer ids on this number's rows, with their lines (linked per the import's source). */
+  externalIds?: ReadonlyArray<{ id: string; line: number }>;
+  /** Keys of the shipping addresses on its rows (core/recovery/match.ts shippingAddressKey), hashed here. */
+  addressKeys?: readonly string[];
+}
+
+/** Where the rows come from: the import (its source names the customer ids) and the tier history's cause. */
+export interface WriterOrigin {
+  importId: number;
+  source: string;
 }
 
 export const CONTACT_COLUMNS = [
@@ -24,6 +34,7 @@ export const CONTACT_COLUMNS = [
   'validity', 'number_status', 'sms_eligible', 'channel_tags', 'sources', 'device_ids', 'last_order_at', 'order_value',
   'risk_points', 'risk_reasons', 'quarantined', 'score', 'score_parts', 'tier', 'tier_reasons', 'policy_version', 'recheck_after',
   'prefer_cheaper_channel', 'same_range_registrations', 'same_device_registrations',
+  'channel_tag', 'registered_at', 'first_order_at', 'source_order_count', 'order_currency', 'shipping_address',
 ] as const;
 
 /** A value our own code produced that COPY carries as it is: a number, a boolean, or text from a fixed alphabet. */
@@ -40,7 +51,8 @@ export function contactLine({ hash, draft: d, status, ev, recheckAfter, sameRang
   return `${id}\t${hash}\t${d.e164}\t${copyField(d.extension)}\t${d.lineType}\t${plain(d.country)}\t${plain(d.region)}\t${plain(d.currency)}\t${plain(d.language)}\t${copyField(d.timeZones)}\t${copyField(d.name)}\t${
     action.validity}\t${status}\t${action.smsEligible}\t${copyField(d.channelTags)}\t${copyField(d.sources)}\t${copyField(d.deviceIds)}\t${plain(d.lastOrderAt)}\t${plain(d.orderValue)}\t${
     Math.round(ev.risk.points)}\t${copyField(ev.risk.reasons)}\t${ev.risk.quarantined}\t${Math.round(ev.score.total)}\t${copyField({ json: compactScoreParts(ev.score.parts) })}\t${ev.tier.tier}\t${
-    copyField(ev.tier.reasons)}\t${ev.score.policyVersion}\t${recheckAfter}\t${action.preferCheaperChannel}\t${sameRange}\t${sameDevice}\n`;
+    copyField(ev.tier.reasons)}\t${ev.score.policyVersion}\t${recheckAfter}\t${action.preferCheaperChannel}\t${sameRange}\t${sameDevice}\t${
+    copyField(d.channelTag)}\t${plain(d.registeredAt)}\t${plain(d.firstOrderAt)}\t${plain(d.orderCount)}\t${plain(d.orderCurrency)}\t${copyField(d.shippingAddress)}\n`;
 }
 
 /** Ids for n new contacts from the contacts sequence. */
@@ -75,11 +87,27 @@ export class ContactWriter {
   private readonly consents = new CopyBuffer();
   private readonly tiers = new CopyBuffer();
   private readonly known: Array<{ id: number; w: ContactWrite }> = [];
+  /** Customer id -> its latest line and the contact of that line. */
+  private readonly links = new Map<string, { line: number; contactId: number }>();
+  private readonly addresses: Array<[number, string]> = [];
+  private readonly cause: string;
 
-  constructor(private readonly cause: string) {}
+  constructor(private readonly origin: WriterOrigin) {
+    this.cause = `import:${origin.importId}`;
+  }
+
+  /** Customer ids linked by this partition: (source, id, contact id) of each. */
+  get linkedIds(): Array<{ source: string; externalId: string; contactId: number }> {
+    return [...this.links].map(([externalId, l]) => ({ source: this.origin.source, externalId, contactId: l.contactId }));
+  }
 
   add(w: ContactWrite, id: number): void {
     this.idOf.set(w.hash, id);
+    for (const x of w.externalIds ?? []) {
+      const held = this.links.get(x.id);
+      if (!held || x.line > held.line) this.links.set(x.id, { line: x.line, contactId: id });
+    }
+    for (const key of w.addressKeys ?? []) this.addresses.push([id, addressHash(key)]);
     if (w.prior) {
       this.known.push({ id, w });
       this.updates.addLine(contactLine(w, id));
@@ -111,6 +139,19 @@ export class ContactWriter {
         `INSERT INTO contact_emails (contact_id, email_hash, email) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
         [addedEmails.map((x) => x[0]), addedEmails.map((x) => emailHash(x[1])), addedEmails.map((x) => x[1])],
       );
+    await this.writeLinks(client);
+    // A consent the merge put in place of a LATER-dated held one replaced a bought list's opt-in
+    // (core/intake/merge.ts outranks): written as it is, before the earliest-grant upsert below.
+    const replacing = this.known.flatMap(({ id, w }) =>
+      w.draft.consents.filter((k) => w.prior!.draft.consents.some((h) => h.channel === k.channel && h.purpose === k.purpose && h.grantedAt < k.grantedAt)).map((k) => consentRow(id, k)),
+    );
+    if (replacing.length)
+      await client.query(
+        `UPDATE consents c SET source = x.source, granted_at = x.granted_at, proof = x.proof
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::json[]) AS x(contact_id, channel, purpose, source, granted_at, proof)
+         WHERE c.contact_id = x.contact_id AND c.channel = x.channel AND c.purpose = x.purpose`,
+        [0, 1, 2, 3, 4, 6].map((i) => replacing.map((row) => (i === 6 ? JSON.stringify((row[6] as { json: unknown }).json) : row[i]))),
+      );
     const merged = this.known.flatMap(({ id, w }) => w.draft.consents.map((k) => consentRow(id, k)));
     if (merged.length)
       await client.query(
@@ -122,5 +163,27 @@ export class ContactWriter {
            proof = CASE WHEN EXCLUDED.granted_at < consents.granted_at THEN EXCLUDED.proof ELSE consents.proof END`,
         CONSENT_COLUMNS.map((_, i) => merged.map((row) => (i === 6 ? JSON.stringify((row[6] as { json: unknown }).json) : row[i]))),
       );
+  }
+
+  /**
+   * Customer ids and shipping addresses. A customer id already held by a contact moves to this
+   * row's contact only when this row is the later statement (a later import, or a later line of
+   * the same one), so concurrent partitions end the same whatever order they commit in.
+   */
+  private async writeLinks(client: PoolClient): Promise<void> {
+    if (this.addresses.length)
+      await client.query(
+        `INSERT INTO contact_addresses (contact_id, address_hash) SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING`,
+        [this.addresses.map((a) => a[0]), this.addresses.map((a) => a[1])],
+      );
+    if (this.links.size === 0) return;
+    const ids = [...this.links.keys()].sort();
+    await client.query(
+      `INSERT INTO contact_external_ids (source, external_id, contact_id, import_id, line_no)
+       SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::int[])
+       ON CONFLICT (source, external_id) DO UPDATE SET contact_id = EXCLUDED.contact_id, import_id = EXCLUDED.import_id, line_no = EXCLUDED.line_no
+       WHERE (contact_external_ids.import_id, contact_external_ids.line_no) < (EXCLUDED.import_id, EXCLUDED.line_no)`,
+      [this.origin.source, ids, ids.map((x) => this.links.get(x)!.contactId), ids.map(() => this.origin.importId), ids.map((x) => this.links.get(x)!.line)],
+    );
   }
 }

@@ -3,13 +3,15 @@ import type { PoolClient } from 'pg';
 import type { Consent, ContactDraft } from '../core/intake/merge';
 import type { NumberStatus } from '../core/number-status';
 import type { PhoneType } from '../core/phone';
-import type { ValidityStatus } from '../core/score';
+import type { ValidityStatus } from '../core/score-policy';
 
 /** Lookup key of personal data: SHA-256 hex (the column that stays when the value is encrypted). */
 /** SHA-256 hex of a UTF-8 string (one-shot crypto.hash: 2.5x faster than createHash, per imported row). */
 export const sha256Hex = (s: string) => hash('sha256', s, 'hex');
 export const phoneHash = (e164: string) => sha256Hex(e164);
 export const emailHash = (email: string) => sha256Hex(email);
+/** Of a shipping address's key (core/recovery/match.ts addressKey): matching needs equality only. */
+export const addressHash = (key: string) => sha256Hex(key);
 
 /** A contact as the intake merge needs it: the draft plus what outcomes and lookups recorded. */
 export interface StoredContact {
@@ -49,6 +51,8 @@ export async function lockContactsByHash(client: PoolClient, hashes: readonly st
   return out;
 }
 
+const isoOrNull = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
 /** A contacts row as the mergeable draft; e-mails and consents come from their own tables. */
 export function draftFromRow(r: Record<string, any>, emails: string[], consents: Consent[]): ContactDraft {
   return {
@@ -63,10 +67,16 @@ export function draftFromRow(r: Record<string, any>, emails: string[], consents:
     name: r.name,
     emails,
     channelTags: r.channel_tags,
+    channelTag: r.channel_tag ?? null,
     sources: r.sources,
     deviceIds: r.device_ids,
-    lastOrderAt: r.last_order_at ? r.last_order_at.toISOString() : null,
+    lastOrderAt: isoOrNull(r.last_order_at),
     orderValue: r.order_value === null ? null : Number(r.order_value),
+    orderCurrency: r.order_currency ?? null,
+    registeredAt: isoOrNull(r.registered_at),
+    firstOrderAt: isoOrNull(r.first_order_at),
+    orderCount: r.source_order_count ?? null,
+    shippingAddress: r.shipping_address ?? null,
     consents,
   };
 }

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
-import { isStandardTag, type FoldableEvent } from '../core/events';
+import type { FoldableEvent } from '../core/event-fold';
+import { isStandardTag } from '../core/events';
 import { copyRows } from './copy';
 import type { Pool } from './pool';
 import { inTransaction } from './transaction';
@@ -15,6 +16,9 @@ export interface EventRow {
   properties: Record<string, unknown>;
   source: string;
   importId: number | null;
+  /** The customer id it named when no contact had it yet (with whose ids, null = any source's): it attaches when an import links the id. */
+  customerRef?: string | null;
+  customerSource?: string | null;
 }
 
 /**
@@ -26,8 +30,8 @@ export async function insertEvents(client: PoolClient, rows: readonly EventRow[]
   if (rows.length === 0) return new Set();
   const sorted = [...rows].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   const { rows: inserted } = await client.query<{ event_id: string }>(
-    `INSERT INTO events (event_id, contact_id, phone_hash, tag, raw_tag, occurred_at, properties, source, import_id)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[], $8::text[], $9::bigint[])
+    `INSERT INTO events (event_id, contact_id, phone_hash, tag, raw_tag, occurred_at, properties, source, import_id, customer_ref, customer_source)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[], $8::text[], $9::bigint[], $10::text[], $11::text[])
      ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
     [
       sorted.map((r) => r.eventId),
@@ -39,6 +43,8 @@ export async function insertEvents(client: PoolClient, rows: readonly EventRow[]
       sorted.map((r) => JSON.stringify(r.properties)),
       sorted.map((r) => r.source),
       sorted.map((r) => r.importId),
+      sorted.map((r) => r.customerRef ?? null),
+      sorted.map((r) => r.customerSource ?? null),
     ],
   );
   return new Set(inserted.map((r) => r.event_id));
@@ -49,6 +55,41 @@ export async function contactIdsByHash(client: PoolClient, hashes: readonly stri
   if (hashes.length === 0) return new Map();
   const { rows } = await client.query<{ id: string; phone_hash: string }>('SELECT id, phone_hash FROM contacts WHERE phone_hash = ANY($1::text[])', [hashes]);
   return new Map(rows.map((r) => [r.phone_hash, Number(r.id)]));
+}
+
+/** The contacts that hold these customer ids, of any source: (source, id) -> contact id and phone hash. */
+export async function contactsByCustomerId(client: PoolClient, externalIds: readonly string[]): Promise<Array<{ source: string; externalId: string; contactId: number; phoneHash: string }>> {
+  if (externalIds.length === 0) return [];
+  const { rows } = await client.query<{ source: string; external_id: string; contact_id: string; phone_hash: string }>(
+    `SELECT x.source, x.external_id, x.contact_id, c.phone_hash FROM contact_external_ids x JOIN contacts c ON c.id = x.contact_id WHERE x.external_id = ANY($1::text[])`,
+    [externalIds],
+  );
+  return rows.map((r) => ({ source: r.source, externalId: r.external_id, contactId: Number(r.contact_id), phoneHash: r.phone_hash }));
+}
+
+/**
+ * Attaches events that named these customer ids before a contact had them (any source's when
+ * the event named none). Returns, per contact that got events, the standard tags attached.
+ */
+export async function attachCustomerEvents(client: PoolClient, links: ReadonlyArray<{ source: string; externalId: string; contactId: number }>): Promise<Map<number, string[]>> {
+  if (links.length === 0) return new Map();
+  const { rows } = await client.query<{ contact_id: string; tag: string | null }>(
+    `UPDATE events e SET contact_id = x.id FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(source, ref, id)
+     WHERE e.contact_id IS NULL AND e.customer_ref = x.ref AND (e.customer_source IS NULL OR e.customer_source = x.source) RETURNING e.contact_id, e.tag`,
+    [links.map((l) => l.source), links.map((l) => l.externalId), links.map((l) => l.contactId)],
+  );
+  return tagsByContact(rows);
+}
+
+function tagsByContact(rows: ReadonlyArray<{ contact_id: string; tag: string | null }>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const r of rows) {
+    const id = Number(r.contact_id);
+    const tags = out.get(id) ?? [];
+    if (r.tag) tags.push(r.tag);
+    out.set(id, tags);
+  }
+  return out;
 }
 
 /** Which of these contact ids exist, with their phone hash. */
@@ -87,20 +128,13 @@ export async function readFoldEvents(client: PoolClient, contactIds: readonly nu
  * that got events, the standard tags attached (for the tier history's cause).
  */
 export async function attachPendingEvents(client: PoolClient, byHash: ReadonlyMap<string, number>): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  if (byHash.size === 0) return out;
+  if (byHash.size === 0) return new Map();
   const { rows } = await client.query<{ contact_id: string; tag: string | null }>(
     `UPDATE events e SET contact_id = x.id FROM unnest($1::text[], $2::bigint[]) AS x(hash, id)
      WHERE e.contact_id IS NULL AND e.phone_hash = x.hash RETURNING e.contact_id, e.tag`,
     [[...byHash.keys()], [...byHash.values()]],
   );
-  for (const r of rows) {
-    const id = Number(r.contact_id);
-    const tags = out.get(id) ?? [];
-    if (r.tag) tags.push(r.tag);
-    out.set(id, tags);
-  }
-  return out;
+  return tagsByContact(rows);
 }
 
 // ---- events import: staging, rejects, options ----
@@ -113,6 +147,8 @@ export interface EventImportOptions {
   /** The mapping rules document as given (validated by the CLI, parsed again by the activity). */
   rules: unknown;
   rulesFile: string | null;
+  /** Whose customer ids the events name (an audience import's --source); null/absent = any source's. */
+  idSource?: string | null;
 }
 
 export async function createEventImport(pool: Pool, fileName: string, options: EventImportOptions): Promise<number> {

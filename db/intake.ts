@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { Pool } from './pool';
 import { inTransaction } from './transaction';
 import { copyRows } from './copy';
+export { recordWarnings, type WarningRecord } from './import-lines';
 import { MAX_PARTITIONS, partRange } from '../core/intake/staged';
 
 /**
@@ -15,8 +16,15 @@ export const validTable = (importId: number) => `intake_valid_${importId}`;
 /** Registration counts per number (same range / same device and day), for the risk rules. */
 export const statsTable = (importId: number) => `intake_valid_${importId}_stats`;
 
-/** Columns the upload COPYs into the staging table, in this order. */
-export const STAGED_COLUMNS = ['part', 'phone_hash', 'seq', 'line_no', 'range_key', 'device_key', 'data'] as const;
+/**
+ * Columns the upload COPYs into the staging table, in this order. `external_id`: the row's
+ * customer id; `pending`: a row without a phone, to be matched by its customer id (part
+ * PENDING_PART until it is), with the reject it becomes otherwise ({reason, detail, raw}).
+ */
+export const STAGED_COLUMNS = ['part', 'phone_hash', 'seq', 'line_no', 'range_key', 'device_key', 'data', 'external_id', 'pending'] as const;
+
+/** The part key of staged rows that wait for their customer id to name a contact: no merge reads it. */
+export const PENDING_PART = -1;
 
 export interface ImportOptions {
   source: string;
@@ -50,8 +58,10 @@ export async function createImport(pool: Pool, fileName: string, sha256: string,
     await client.query(
       // Keys compare bytewise ("C"): the merge sorts by phone hash, the counts group by range / device.
       `CREATE TABLE ${v} (part integer NOT NULL, phone_hash text COLLATE "C" NOT NULL, seq integer NOT NULL,
-         line_no integer NOT NULL, range_key text COLLATE "C", device_key text COLLATE "C", data text NOT NULL) PARTITION BY RANGE (part)`,
+         line_no integer NOT NULL, range_key text COLLATE "C", device_key text COLLATE "C", data text NOT NULL,
+         external_id text, pending text) PARTITION BY RANGE (part)`,
     );
+    await client.query(`CREATE UNLOGGED TABLE ${v}_pending PARTITION OF ${v} FOR VALUES FROM (${PENDING_PART}) TO (0) ${SCRATCH}`);
     for (let i = 0; i < stagingTables; i++) {
       const [lo, hi] = partRange(i, stagingTables);
       await client.query(`CREATE UNLOGGED TABLE ${v}_${i} PARTITION OF ${v} FOR VALUES FROM (${lo}) TO (${hi}) ${SCRATCH}`);
@@ -82,12 +92,55 @@ export async function recordRejects(client: PoolClient, importId: number, reject
   );
 }
 
+/**
+ * Rows without a phone name their contact by the source's customer id: the latest row of the same
+ * file that has the id and a phone, else the contact an earlier import of the source linked it
+ * to. Found rows join that number's partition; the others stay apart (no merge reads them) and
+ * become rejects, their warnings dropped. Returns the rejects by reason. Retry-safe: a second run
+ * finds nothing more to move and counts the same rows.
+ */
+export async function resolveCustomerIds(pool: Pool, importId: number, source: string): Promise<Record<string, number>> {
+  const v = validTable(importId);
+  const pending = `${v}_pending`;
+  const { rows: any } = await pool.query(`SELECT 1 FROM ${pending} LIMIT 1`);
+  if (any.length === 0) return {};
+  return inTransaction(pool, async (client) => {
+    await client.query(
+      `WITH pend AS (SELECT seq, external_id FROM ${pending}),
+       in_file AS (SELECT DISTINCT ON (external_id) external_id, phone_hash FROM ${v}
+                   WHERE part >= 0 AND external_id IN (SELECT external_id FROM pend) ORDER BY external_id, seq DESC),
+       known AS (SELECT x.external_id, c.phone_hash FROM contact_external_ids x JOIN contacts c ON c.id = x.contact_id
+                 WHERE x.source = $1 AND x.external_id IN (SELECT external_id FROM pend)),
+       found AS (SELECT pend.seq, COALESCE(f.phone_hash, k.phone_hash) AS phone_hash FROM pend
+                 LEFT JOIN in_file f USING (external_id) LEFT JOIN known k USING (external_id))
+       UPDATE ${v} p SET phone_hash = found.phone_hash, part = ('x' || substr(found.phone_hash, 1, 4))::bit(16)::int
+       FROM found WHERE p.part = ${PENDING_PART} AND p.seq = found.seq AND found.phone_hash IS NOT NULL`,
+      [source],
+    );
+    await client.query(
+      `INSERT INTO import_rejects (import_id, line_no, reason, detail, raw)
+       SELECT $1, line_no, pending::json ->> 'reason', pending::json ->> 'detail', pending::json ->> 'raw' FROM ${pending}
+       ON CONFLICT DO NOTHING`,
+      [importId],
+    );
+    await client.query(`DELETE FROM import_warnings WHERE import_id = $1 AND line_no IN (SELECT line_no FROM ${pending})`, [importId]);
+    const { rows } = await client.query<{ reason: string; n: number }>(`SELECT pending::json ->> 'reason' AS reason, count(*)::int AS n FROM ${pending} GROUP BY 1`);
+    return Object.fromEntries(rows.map((r) => [r.reason, r.n]));
+  });
+}
+
+/** Warnings of an import by reason, as stored (rows rejected after all have none). */
+export async function warningCounts(pool: Pool, importId: number): Promise<Record<string, number>> {
+  const { rows } = await pool.query<{ reason: string; n: number }>('SELECT reason, count(*)::int AS n FROM import_warnings WHERE import_id = $1 GROUP BY reason', [importId]);
+  return Object.fromEntries(rows.map((r) => [r.reason, r.n]));
+}
+
 /** The first row of each number that has a range or device key (a step of prepareStaged). */
 const firstsTable = (importId: number) => `intake_valid_${importId}_firsts`;
 
 /**
  * Before the merge: count registrations per range and device and day, over the first row of
- * each number (by file order). Retry-safe. The work is split so both cores take part (one
+ * each number (by file order; rows matched by customer id are updates, not registrations). Retry-safe. The work is split so both cores take part (one
  * statement would leave one idle): the first rows are found in two halves of the part keys at
  * once, then the range keys are counted in two disjoint halves (by hash) beside the devices. A
  * number thus has up to two stats rows, one with its range count, one with its device count.
@@ -105,7 +158,8 @@ export async function prepareStaged(pool: Pool, importId: number): Promise<void>
     [[0, half], [half, MAX_PARTITIONS]].map(([lo, hi]) =>
       pool.query(
         `INSERT INTO ${f}
-         SELECT * FROM (SELECT DISTINCT ON (phone_hash) part, phone_hash, range_key, device_key FROM ${v} WHERE part >= $1 AND part < $2 ORDER BY phone_hash, seq) firsts
+         SELECT * FROM (SELECT DISTINCT ON (phone_hash) part, phone_hash, range_key, device_key FROM ${v}
+                        WHERE part >= $1 AND part < $2 AND pending IS NULL ORDER BY phone_hash, seq) firsts
          WHERE range_key IS NOT NULL OR device_key IS NOT NULL`,
         [lo, hi],
       ),

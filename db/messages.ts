@@ -16,8 +16,8 @@ export interface MessageContact {
 }
 
 /** The contact a request names, by id or by number (its hash); undefined when there is none. */
-export async function findMessageContact(pool: Pool, target: { contactId: number } | { e164: string }): Promise<MessageContact | undefined> {
-  const [where, value] = 'contactId' in target ? ['c.id = $1', target.contactId] : ['c.phone_hash = $1', phoneHash(target.e164)];
+export async function findMessageContact(pool: Pool, target: { contactRef: string } | { e164: string }): Promise<MessageContact | undefined> {
+  const [where, value] = 'contactRef' in target ? ['c.public_id = $1', target.contactRef] : ['c.phone_hash = $1', phoneHash(target.e164)];
   const { rows } = await pool.query(
     `SELECT c.id, EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id) AS has_email,
             (SELECT a.contact_id FROM contact_aliases a WHERE a.old_contact_id = c.id) AS merged_into

@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { StoredFacts } from '../core/activity';
 import type { ContactDraft } from '../core/intake/merge';
 import type { NumberStatus } from '../core/number-status';
-import type { ValidityStatus } from '../core/score';
+import type { ValidityStatus } from '../core/score-policy';
 import { draftFromRow } from './contacts';
 
 /**

@@ -35,7 +35,7 @@ export const ENV_VARS = {
   HTTP_PORT: 'Port of the HTTP server',
   PUBLIC_BASE_URL: 'Public https URL of the HTTP server, used in status callbacks and unsubscribe links',
   REACHLOOP_SIGNING_SECRET: 'Secret (16+ characters) that signs unsubscribe links; generated under the state folder when unset',
-  REACHLOOP_API_TOKEN: 'Bearer token (16+ characters) the events API (POST /v1/events) requires; unset = the API answers 401 to every request',
+  REACHLOOP_API_TOKEN: 'Deprecated: a legacy bearer token (16+ characters) of the JSON API with the scopes events:write and messages:send only, at 50 requests/s (a warning at start); use `reachloop token create` instead. Unset = only tokens of `reachloop token create` are accepted',
   COMPLAINT_WEBHOOK_TOKEN: 'Bearer token (16+ characters) the e-mail complaint webhooks (POST /webhooks/email/arf, /webhooks/email/complaint) require; unset = they answer 401 to every request',
   BRAND_NAME: 'Brand named in SMS auto-replies (HELP, STOP) and in the changed-number confirmation SMS',
   RECOVERY_REPLY_WITHIN: 'How long a changed-number candidate has to answer the confirmation SMS, e.g. 72h (the one reminder goes at two thirds)',
@@ -307,7 +307,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     recovery: config.recovery,
     sendLeaseMs: config.sendLeaseMs,
     sentSweepAfterMs: config.sentSweepAfterMs,
-    events: { apiToken: config.events.apiToken ? maskSecret(config.events.apiToken) : '(unset: the events API answers 401)', rulesFile: config.events.rulesFile ?? '(built-in rules)' },
+    events: { apiToken: config.events.apiToken ? `${maskSecret(config.events.apiToken)} (deprecated: events:write and messages:send only)` : '(unset: tokens of `reachloop token create` only)', rulesFile: config.events.rulesFile ?? '(built-in rules)' },
     complaintToken: config.complaintToken ? maskSecret(config.complaintToken) : '(unset: the complaint webhooks answer 401)',
     logLevel: config.logLevel,
   };

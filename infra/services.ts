@@ -13,6 +13,10 @@ import { defaultActivityDeps } from '../activities';
 import { createNumberLookup } from './lookup';
 import { buildServer } from '../server';
 
+/** Said at start while REACHLOOP_API_TOKEN is set (server/api.ts, README "The JSON API"). */
+export const LEGACY_TOKEN_WARNING =
+  'REACHLOOP_API_TOKEN is deprecated: it is accepted for events:write and messages:send only (not number changes); create scoped tokens with `reachloop token create --scope ...` and unset it';
+
 export interface ServiceOptions {
   config: Config;
   temporalAddress: string;
@@ -68,6 +72,7 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
     if (opts.http) {
       const httpLogger = createLogger(opts.config.logLevel, 'http');
       const httpLog = (line: string) => httpLogger.info(line);
+      if (opts.config.events.apiToken) httpLogger.warn(LEGACY_TOKEN_WARNING);
       app = buildServer({
         pool,
         events: opts.config.events,

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { ComplaintDeps } from '../activities/complaints';
 import { reportEmailComplaint, type EmailComplaintResult } from '../activities/email-complaints';
 import { parseArf } from '../core/arf';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
 import { protectApi } from './api-auth';
 
@@ -54,7 +54,7 @@ const view = (r: EmailComplaintResult) => {
 
 export function registerComplaintWebhooks(app: FastifyInstance, deps: { pool: Pool }, opts: ComplaintWebhookOptions): void {
   const log = opts.log ?? (() => {});
-  const complaintDeps: ComplaintDeps = { pool: deps.pool, policy: opts.policy ?? SCORE_POLICY_V1, now: opts.now ?? (() => new Date()), log };
+  const complaintDeps: ComplaintDeps = { pool: deps.pool, policy: opts.policy ?? CURRENT_SCORE_POLICY, now: opts.now ?? (() => new Date()), log };
 
   app.register(async (api) => {
     protectApi(api, opts.token, (e) => (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `the body is larger than ${BODY_LIMIT} bytes` : e.message), 'COMPLAINT_WEBHOOK_TOKEN');

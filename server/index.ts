@@ -3,6 +3,7 @@ import { registerErrorHandler } from './errors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pool } from '../db/pool';
 import { registerComplaintWebhooks, type ComplaintWebhookOptions } from './complaints';
+import { protectScopedApi } from './api';
 import { registerEventsApi, type EventsApiOptions } from './events';
 import { registerLinks } from './links';
 import type { MessagesLink } from '../client/messages/transactional';
@@ -14,7 +15,7 @@ import { registerUnsubscribe, type UnsubscribeOptions } from './unsubscribe';
 
 export interface ServerDeps {
   pool: Pool;
-  /** The events API: bearer token, mapping rules (unset token = every request gets 401). */
+  /** The events API: the legacy bearer token REACHLOOP_API_TOKEN (server/api.ts), mapping rules. */
   events?: EventsApiOptions;
   /** Twilio status and inbound webhooks (unset = not served). */
   twilio?: TwilioWebhookOptions;
@@ -49,19 +50,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       return reply.code(503).send({ ok: false, error: 'database unreachable' });
     }
   });
-  registerEventsApi(app, deps, deps.events ?? { apiToken: undefined });
+  const now = deps.events?.now ? { now: deps.events.now } : {};
+  const log = deps.twilio?.log ? { log: deps.twilio.log } : {};
+  // The JSON API: one scope, so a token's rate counts across all its routes (server/api.ts).
+  app.register(async (api) => {
+    await protectScopedApi(api, { pool: deps.pool, legacyToken: deps.events?.apiToken, ...now });
+    registerEventsApi(api, deps, deps.events ?? {});
+    if (deps.recovery) registerNumberChange(api, deps, { recovery: deps.recovery, ...now, ...log });
+    if (deps.messages) registerMessagesApi(api, deps, { link: deps.messages, ...now, ...log });
+  });
+  for (const link of [deps.recovery, deps.messages]) if (link) app.addHook('onClose', async () => link.close());
   if (deps.twilio || deps.unsubscribe) app.register(formbody);
   if (deps.twilio) registerTwilioWebhooks(app, deps, deps.twilio);
-  if (deps.recovery) {
-    registerNumberChange(app, deps, { apiToken: deps.events?.apiToken, recovery: deps.recovery, ...(deps.events?.now ? { now: deps.events.now } : {}), ...(deps.twilio?.log ? { log: deps.twilio.log } : {}) });
-    const link = deps.recovery;
-    app.addHook('onClose', async () => link.close());
-  }
-  if (deps.messages) {
-    registerMessagesApi(app, deps, { apiToken: deps.events?.apiToken, link: deps.messages, ...(deps.events?.now ? { now: deps.events.now } : {}), ...(deps.twilio?.log ? { log: deps.twilio.log } : {}) });
-    const link = deps.messages;
-    app.addHook('onClose', async () => link.close());
-  }
   if (deps.unsubscribe) registerUnsubscribe(app, deps, deps.unsubscribe);
   if (deps.complaints) registerComplaintWebhooks(app, deps, deps.complaints);
   registerLinks(app, deps);

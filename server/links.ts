@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ingestEvents } from '../activities/events';
 import { DEFAULT_RULES } from '../core/events';
 import { clickEventId, isAutomatedFetch, isLinkCode, LINK_PATH } from '../core/links';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import { countClick, findLink, type StoredLink } from '../db/links';
 import type { Pool } from '../db/pool';
 
@@ -43,7 +43,7 @@ export function registerLinks(app: FastifyInstance, deps: { pool: Pool; links?: 
   const pick = <K extends keyof LinkOptions>(k: K): LinkOptions[K] => deps.links?.[k] ?? deps.unsubscribe?.[k] ?? deps.twilio?.[k];
   const now = pick('now') ?? (() => new Date());
   const log = pick('log') ?? (() => {});
-  const eventDeps = { pool: deps.pool, policy: pick('policy') ?? SCORE_POLICY_V1, now };
+  const eventDeps = { pool: deps.pool, policy: pick('policy') ?? CURRENT_SCORE_POLICY, now };
 
   const recordClick = async (link: StoredLink, at: Date) => {
     const raw = {

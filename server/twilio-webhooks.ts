@@ -15,13 +15,10 @@ import { applyInboundSms } from '../activities/inbound';
 import { parseErrorCode, parseMessageStatus } from '../core/delivery-outcome';
 import { maskPhone } from '../core/mask';
 import { storableText } from '../core/text';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
-import { pendingCaseForCandidate } from '../db/recovery';
-import { phoneHash } from '../db/contacts';
-import { interpretRecoveryReply } from '../core/recovery/confirmation';
-import { normalizePhone } from '../core/phone';
 import type { RecoveryLink } from '../client/recovery/lifecycle';
+import { passRecoveryAnswer, pendingRecoveryCase } from './recovery-answers';
 import { createBatcher } from './batcher';
 import { replayKey, verifyTwilioRequest, type TwilioParams } from './twilio-signature';
 
@@ -68,9 +65,9 @@ const masked = (v: string | readonly string[] | undefined) => {
  * confirmation pending is passed to its case's workflow (and read in that context: YES confirms,
  * it does not opt in). Absent: inbound messages are only keywords and replies.
  */
-export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool; recovery?: Pick<RecoveryLink, 'signalReply'> }, opts: TwilioWebhookOptions): void {
+export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool; recovery?: Pick<RecoveryLink, 'signalReply' | 'signalCurrentReply'> }, opts: TwilioWebhookOptions): void {
   const log = opts.log ?? (() => {});
-  const feedbackDeps = { pool: deps.pool, policy: opts.policy ?? SCORE_POLICY_V1, now: opts.now ?? (() => new Date()), log };
+  const feedbackDeps = { pool: deps.pool, policy: opts.policy ?? CURRENT_SCORE_POLICY, now: opts.now ?? (() => new Date()), log };
   const base = opts.publicBaseUrl.replace(/\/+$/, '');
   const statuses = createBatcher<StatusCallback, StatusCallbackResult>((items) => applyStatusCallbacks(feedbackDeps, items), { maxBatch: 500, concurrency: 4 });
   app.addHook('onClose', async () => statuses.drain());
@@ -126,10 +123,10 @@ export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool;
     // yet; a repeated answer is ignored by the workflow, so a retry or replay is harmless.
     const pending = await pendingRecoveryCase(deps.pool, from, !!deps.recovery);
     if (pending && deps.recovery) {
-      const { reply: answer } = interpretRecoveryReply(body);
       try {
-        const r = await deps.recovery.signalReply(pending.contactId, answer, sid);
-        log(`recovery answer "${answer}" from ${maskPhone(from)} for case ${pending.caseId}: ${r === 'signalled' ? 'passed to its workflow' : 'no workflow runs for it'}`);
+        const { answer, outcome: r } = await passRecoveryAnswer(deps.pool, deps.recovery, pending, body, sid, await feedbackDeps.now());
+        const who = pending.party === 'current' ? 'current-number answer' : 'recovery answer';
+        log(`${who} "${answer}" from ${maskPhone(from)} for case ${pending.caseId}: ${r === 'signalled' ? 'passed to its workflow' : r === 'ignored' ? 'not an answer' : 'no workflow runs for it'}`);
       } catch (err) {
         log(`recovery answer from ${maskPhone(from)} for case ${pending.caseId} not delivered (${(err as Error).message.split('\n')[0]}): 503, Twilio retries`);
         return reply.code(503).send({ error: 'recovery workflow unreachable, retry' });
@@ -145,11 +142,4 @@ export function registerTwilioWebhooks(app: FastifyInstance, deps: { pool: Pool;
     const twilioAnswered = opts.keywordReplies === 'twilio' && r.classification.twilioDefaultFilter === 'blocks';
     return reply.code(200).header('content-type', TWIML).send(r.reply && !r.replayed && !twilioAnswered ? twimlMessage(r.reply) : emptyTwiml);
   });
-}
-
-/** The open recovery case that asked (or is about to ask) this number, if any. */
-async function pendingRecoveryCase(pool: Pool, from: string, enabled: boolean) {
-  if (!enabled) return undefined;
-  const phone = normalizePhone(from, {});
-  return phone.ok ? pendingCaseForCandidate(pool, phoneHash(phone.e164)) : undefined;
 }

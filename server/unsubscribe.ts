@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyUnsubscribeLink } from '../activities/inbound';
 import { verifyUnsubscribeToken, type UnsubscribeClaims } from '../channels/unsubscribe-link';
-import { SCORE_POLICY_V1, type ScorePolicy } from '../core/score';
+import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
 
 export interface UnsubscribeOptions {
@@ -31,7 +31,7 @@ type TokenReq = FastifyRequest<{ Params: { token: string } }>;
 export function registerUnsubscribe(app: FastifyInstance, deps: { pool: Pool }, opts: UnsubscribeOptions): void {
   const now = opts.now ?? (() => new Date());
   const log = opts.log ?? (() => {});
-  const inboundDeps = { pool: deps.pool, policy: opts.policy ?? SCORE_POLICY_V1, now, log };
+  const inboundDeps = { pool: deps.pool, policy: opts.policy ?? CURRENT_SCORE_POLICY, now, log };
 
   const check = async (req: TokenReq, reply: FastifyReply): Promise<UnsubscribeClaims | null> => {
     const v = verifyUnsubscribeToken(req.params.token, opts.secret, await now());

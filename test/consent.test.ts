@@ -11,7 +11,7 @@ import { createSandboxSmsSender } from '../channels/sandbox-sms';
 import { askSmsDoubleOptIn } from '../client/consent/confirm-sms';
 import { parseCampaign } from '../core/campaign/definition';
 import { CONTACT_POLICY } from '../core/policy/contact-policy';
-import { SCORE_POLICY_V1 } from '../core/score';
+import { SCORE_POLICY_V1 } from '../core/score-policy';
 import { insertCampaign } from '../db/campaigns';
 import { listDecisions, type DecisionRow } from '../db/decisions';
 import { loadRecipients } from '../db/recipients';
@@ -206,6 +206,40 @@ describe('the consent source at import', () => {
     expect(d[BOUGHT]).toMatchObject({ decision: 'SKIP', rule: 'no_consent:consent-never-purchased-list' });
     expect(d[GB_PLAIN]).toMatchObject({ decision: 'SKIP', rule: 'no_consent:consent-explicit-eu' });
     expect(d[FORM]).toMatchObject({ decision: 'SEND' });
+  });
+
+  it('a CRM file\'s bought rows get no marketing in the US nor in China, counted with or without an opt-in time; a bought opt-in never hides the customer\'s own', async () => {
+    const US = '+12125550170';
+    const US_NO_OPT_IN = '+12125550171';
+    const CN = '+8613800138170';
+    const OWN_LATER = '+12125550172'; // on the bought list first, then signed up through the web form
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-consent-crm-'));
+    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: worker.taskQueue };
+    const run = async (name: string, lines: string[]) => {
+      writeFileSync(path.join(dir, name), lines.join('\n'));
+      const res = await runCli(['audience', 'import', path.join(dir, name), '--source', 'crm', '--json'], env);
+      expect(res.code, res.stderr).toBe(0);
+      return JSON.parse(res.stdout);
+    };
+    const first = await run('crm.csv', [
+      'customer_id,phone,name,opt_in_at,consent_source',
+      `B-1,${US},Una,2026-01-01,purchased_list`,
+      `B-2,${US_NO_OPT_IN},Ulf,,purchased_list`,
+      `B-3,${CN},Chen,2026-01-01,Rented List`,
+      `B-4,${OWN_LATER},Oda,2025-01-01,purchased_list`,
+    ]);
+    expect(first.consentNever).toEqual({ purchased_list: 3, rented_list: 1 });
+    await run('signups.csv', ['customer_id,phone,opt_in_at,consent_source', `B-4,${OWN_LATER},2026-02-01,web_form`]);
+    const idRows = await db.pool.query('SELECT id, phone_hash FROM contacts WHERE phone_hash = ANY($1)', [[US, US_NO_OPT_IN, CN, OWN_LATER].map(phoneHash)]);
+    for (const r of idRows.rows) ids[[US, US_NO_OPT_IN, CN, OWN_LATER].find((p) => phoneHash(p) === r.phone_hash)!] = Number(r.id);
+    await db.pool.query(`UPDATE contacts SET tier = 'A' WHERE id = ANY($1)`, [idRows.rows.map((r) => r.id)]);
+    expect(await smsConsent(OWN_LATER)).toMatchObject({ source: 'web_form' });
+    const d = await runMarketing([US, US_NO_OPT_IN, CN, OWN_LATER]);
+    expect(d[US]).toMatchObject({ decision: 'SKIP', rule: 'no_consent:consent-never-purchased-list' });
+    expect(d[US_NO_OPT_IN]).toMatchObject({ decision: 'SKIP', rule: 'no_consent:consent-required' });
+    expect(d[CN]).toMatchObject({ decision: 'SKIP', rule: 'no_consent:consent-never-rented-list' });
+    expect(d[OWN_LATER]).toMatchObject({ decision: 'SEND' });
+    expect([US, US_NO_OPT_IN, CN].flatMap(sentTo)).toEqual([]);
   });
 });
 

@@ -17,6 +17,15 @@ describe('reachloop demo', () => {
     const out = JSON.parse(r.stdout);
     expect(out.import.rowsRead).toBe(800);
     expect(out.import.accepted).toBeGreaterThan(500);
+    // The customers' events (issue 20): the audience falls into all four tiers, A the smallest
+    // reachable group, tier B (e-mail every two weeks) reachable by e-mail.
+    expect(out.events.stored).toBeGreaterThan(500);
+    const tiers = out.tiers.tiers as Record<'A' | 'B' | 'C' | 'D', { count: number; withEmail: number }>;
+    console.log(`demo audience: ${(['A', 'B', 'C', 'D'] as const).map((t) => `${t} ${tiers[t].count}`).join(', ')}`);
+    for (const t of ['A', 'B', 'C', 'D'] as const) expect(tiers[t].count, t).toBeGreaterThan(0);
+    expect(tiers.A.count).toBeLessThan(tiers.B.count);
+    expect(tiers.A.count).toBeLessThan(tiers.C.count);
+    expect(tiers.B.withEmail / tiers.B.count).toBeGreaterThan(0.8);
     // Under the contact policy: every recipient sent, skipped, or deferred to their next opening.
     const states = out.progress.byState as Record<string, number>;
     expect(out.progress.planned).toBeGreaterThan(0);
@@ -33,7 +42,9 @@ describe('reachloop demo', () => {
     expect(Object.values(outcomes).reduce((a, b) => a + b, 0)).toBe(sent);
     expect(outcomes.delivered).toBeGreaterThan(0);
     // The scripted handsets: numbers ending 13 fail with 30003, 66 answer STOP.
-    expect(Object.keys(outcomes).every((k) => ['delivered', 'undelivered:30003', 'undelivered:30007'].includes(k))).toBe(true);
+    expect(Object.keys(outcomes).every((k) => ['delivered', 'undelivered:30003', 'undelivered:30007', 'email:sent'].includes(k))).toBe(true);
+    // Tier B is reached by e-mail (the tier strategy's lighter touch).
+    if (out.progress.sentByTier.B) expect(outcomes['email:sent']).toBeGreaterThan(0);
     // Approved through the approval signal, as `reachloop campaign approve` does.
     expect(out.approvedBy).toBe('demo');
     expect(out.campaign.approvedBy).toBe('demo');

@@ -60,6 +60,7 @@ describe('reachloop dev', () => {
       TEMPORAL_UI_PORT: String(await freePort()),
       TEMPORAL_ADDRESS: '',
       DATABASE_URL: '',
+      REACHLOOP_API_TOKEN: 'legacy-token-legacy-token', // deprecated: still served, with a warning
     };
     const first = startDev();
     const banner = await first.ready;
@@ -76,6 +77,7 @@ describe('reachloop dev', () => {
     expect(rowIds).toHaveLength(2);
     const health = await fetch(`http://127.0.0.1:${devEnv.HTTP_PORT}/healthz`);
     expect(await health.json()).toEqual({ ok: true });
+    expect(first.output()).toContain('REACHLOOP_API_TOKEN is deprecated: it is accepted for events:write and messages:send only');
 
     // Ctrl-C (to the reachloop process only: it must stop its children itself).
     first.child.kill('SIGINT');

@@ -47,47 +47,57 @@ const snapshot = async () => {
 };
 
 describe('audience import', () => {
-  it('imports the good rows of a hostile CSV and reports each bad one with its line and reason', async () => {
+  it('imports the good rows of a hostile CSV, reports each bad one with its line and reason, and each bad optional field as a warning', async () => {
     const big = 'X'.repeat(1 << 20);
     const lines = [
       '\uFEFFphone,email,name,country,last_order_at,order_value,channel,opt_in_at', // 1 BOM header
       '+86 138 0013 8000,li@example.com,"Li, Wei",CN,2026-10-01,250,wechat,2026-01-05', // 2 good
-      `13900139000,,"${big}",CN,,,,`, // 3 1 MB field -> field_too_long
+      `13900139000,,"${big}",CN,,,,`, // 3 1 MB name -> imported without it, warning field_too_long
       '"+1 (212) 555-0142",bob@example.com,"Bob ""The Builder""\nSmith",US,,,web,', // 4-5 quoted newline, good
       '+44 7911 123456,x@example.com,=cmd|\' /C calc\'!A0,GB,,,,', // 6 formula injection in a name: stored as text
       "+61 2 9374 4000,,Robert'); DROP TABLE contacts;--,AU,,,,", // 7 SQL injection text: stored as text
       '1,2', // 8 wrong column count
-      '+49 30 123456,,Bad date,DE,2026-13-45,,,', // 9 invalid date
+      '+49 30 123456,,Bad date,DE,2026-13-45,,,', // 9 invalid date -> imported without it, warning
       '+33 6 12 34 56 78,,"never closed,FR,,,,', // 10 unterminated quote
       '+81 90 1234 5678,,Taro,JP,,,,', // 11 good, after the unterminated quote
     ];
     const text = `${lines.join('\r\n')}\r\n`;
-    // Invalid UTF-8 in a name on one more line (12).
-    const content = Buffer.concat([Buffer.from(text), Buffer.from('+65 8123 4567,,'), Buffer.from([0xff, 0xfe]), Buffer.from(',SG,,,,\r\n')]);
+    // Invalid UTF-8 in a name on one more line (12); a NUL byte in a name on line 13.
+    const content = Buffer.concat([
+      Buffer.from(text),
+      Buffer.from('+65 8123 4567,,'), Buffer.from([0xff, 0xfe]), Buffer.from(',SG,,,,\r\n'),
+      Buffer.from('+82 10 1234 5678,,Kim'), Buffer.from([0x00]), Buffer.from('Ji,KR,,,,\r\n'),
+    ]);
     const { report, file } = await importFile('hostile.csv', content);
-    expect(report.rowsRead).toBe(10);
-    expect(report.rejectedByReason).toEqual({
-      field_too_long: 1,
-      wrong_column_count: 1,
-      invalid_date: 1,
-      malformed_row: 1,
-      invalid_encoding: 1,
-    });
-    expect(report.accepted).toBe(5);
-    expect(report.contacts).toBe(5);
+    expect(report.rowsRead).toBe(11);
+    expect(report.rejectedByReason).toEqual({ wrong_column_count: 1, malformed_row: 1, invalid_encoding: 1 });
+    expect(report.accepted).toBe(8);
+    expect(report.contacts).toBe(8);
+    expect(report).toMatchObject({ warnings: 3, warningsByReason: { field_too_long: 1, invalid_date: 1, control_characters: 1 } });
     const rejects = readFileSync(`${file}.rejects.csv`, 'utf8');
     const rejectLines = rejects.trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(','));
-    expect(rejectLines).toEqual(['"3","field_too_long"', '"8","wrong_column_count"', '"9","invalid_date"', '"10","malformed_row"', '"12","invalid_encoding"']);
-    const { rows } = await db.pool.query('SELECT phone_e164, name FROM contacts ORDER BY phone_e164');
-    expect(rows).toEqual([
-      { phone_e164: '+12125550142', name: 'Bob "The Builder" Smith' },
-      { phone_e164: '+447911123456', name: "=cmd|' /C calc'!A0" },
-      { phone_e164: '+61293744000', name: "Robert'); DROP TABLE contacts;--" },
-      { phone_e164: '+819012345678', name: 'Taro' },
-      { phone_e164: '+8613800138000', name: 'Li, Wei' },
+    expect(rejectLines).toEqual(['"8","wrong_column_count"', '"10","malformed_row"', '"12","invalid_encoding"']);
+    const warnings = readFileSync(`${file}.warnings.csv`, 'utf8').trim().split('\n');
+    expect(warnings[0]).toBe('line,field,reason,detail');
+    expect(warnings.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['"3","name","field_too_long"', '"9","last_order_at","invalid_date"', '"13","name","control_characters"']);
+    expect(report.warningsFile).toBe(`${file}.warnings.csv`);
+    const { rows } = await db.pool.query('SELECT phone_e164, name, last_order_at FROM contacts ORDER BY phone_e164');
+    expect(rows.map((r) => [r.phone_e164, r.name])).toEqual([
+      ['+12125550142', 'Bob "The Builder" Smith'],
+      ['+447911123456', "=cmd|' /C calc'!A0"],
+      ['+4930123456', 'Bad date'],
+      ['+61293744000', "Robert'); DROP TABLE contacts;--"],
+      ['+819012345678', 'Taro'],
+      ['+821012345678', 'KimJi'],
+      ['+8613800138000', 'Li, Wei'],
+      ['+8613900139000', null],
     ]);
-    const pg = await db.pool.query(`SELECT count(*)::int AS n FROM import_rejects WHERE import_id = $1`, [report.importId]);
-    expect(pg.rows[0].n).toBe(5);
+    expect(rows.find((r) => r.phone_e164 === '+4930123456').last_order_at).toBeNull();
+    const pg = await db.pool.query(`SELECT (SELECT count(*)::int FROM import_rejects WHERE import_id = $1) AS rejects, (SELECT count(*)::int FROM import_warnings WHERE import_id = $1) AS warnings`, [report.importId]);
+    expect(pg.rows[0]).toEqual({ rejects: 3, warnings: 3 });
+    const human = await runCli(['audience', 'import', file], env);
+    expect(human.stdout).toMatch(/warnings\s+3 \(rows imported with a field left empty or cleaned\)/);
+    expect(human.stdout).toMatch(/invalid_date\s+1/);
   });
 
   it('validates on worker threads exactly as on the main thread (large files): staged rows and rejects', async () => {
@@ -102,12 +112,14 @@ describe('audience import', () => {
       const up = await uploadFile(db.pool, file, options, () => {}, { threads });
       const data = await db.pool.query(`SELECT part, phone_hash, seq, line_no, range_key, device_key, data FROM ${validTable(up.importId)} ORDER BY seq`);
       const rejects = await db.pool.query('SELECT line_no, reason, detail, raw FROM import_rejects WHERE import_id = $1 ORDER BY line_no', [up.importId]);
+      const warnings = await db.pool.query('SELECT line_no, field, reason, detail FROM import_warnings WHERE import_id = $1 ORDER BY line_no, field', [up.importId]);
       await dropStaging(db.pool, up.importId);
-      return { counts: [up.rowsRead, up.validRows, up.rejectedByReason], data: data.rows, rejects: rejects.rows };
+      return { counts: [up.rowsRead, up.validRows, up.rejectedByReason, up.warningsByReason], data: data.rows, rejects: rejects.rows, warnings: warnings.rows };
     };
     const inline = await staged(0);
     expect(inline.data.length).toBeGreaterThan(10_000);
-    expect(new Set(inline.rejects.map((r) => r.reason))).toEqual(new Set(['wrong_column_count', 'invalid_date', 'field_too_long', 'malformed_row']));
+    expect(new Set(inline.rejects.map((r) => r.reason))).toEqual(new Set(['wrong_column_count', 'malformed_row']));
+    expect(new Set(inline.warnings.map((r) => r.reason))).toEqual(new Set(['invalid_date', 'field_too_long']));
     expect(await staged(2)).toEqual(inline);
   });
 
@@ -119,7 +131,7 @@ describe('audience import', () => {
       '+86 137 1111 2222,b@example.com,web,2026-05-01,50,2026-01-15',
     ].join('\n');
     const { report } = await importFile('dups.csv', csv, ['--default-country', 'CN', '--source', 'crm']);
-    expect(report).toMatchObject({ accepted: 3, created: 1, mergedDuplicates: 2 });
+    expect(report).toMatchObject({ accepted: 3, created: 1, mergedDuplicates: 2, existing: 0 });
     const c = (await db.pool.query(`SELECT * FROM contacts WHERE phone_e164 = '+8613711112222'`)).rows[0];
     expect(c.last_order_at.toISOString()).toBe('2026-09-01T00:00:00.000Z');
     expect(Number(c.order_value)).toBe(300);
@@ -138,7 +150,8 @@ describe('audience import', () => {
     await importFile('again.csv', csv);
     const before = await snapshot();
     const { report } = await importFile('again.csv', csv);
-    expect(report).toMatchObject({ accepted: 2, created: 0, mergedDuplicates: 2 });
+    // Issue 19: a re-import of an unchanged file is not every row a merged duplicate.
+    expect(report).toMatchObject({ accepted: 2, created: 0, mergedDuplicates: 0, existing: 2 });
     expect(await snapshot()).toEqual(before);
   });
 

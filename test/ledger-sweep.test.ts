@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { defaultActivityDeps } from '../activities';
 import { applyStatusCallbacks } from '../activities/status-callbacks';
-import { SCORE_POLICY_V1 } from '../core/score';
+import { CURRENT_SCORE_POLICY } from '../core/score-policy';
 import { createTwilioClient, createTwilioSender } from '../channels/twilio';
 import type { SmsSender } from '../channels/sms';
 import { parseCampaign } from '../core/campaign/definition';
@@ -161,7 +161,7 @@ describe('status callbacks of messages nobody in the ledger sent', () => {
 
 describe('concurrent batches', () => {
   it('seeing the same new message at once count every callback and keep its furthest status', async () => {
-    const deps = { pool: db.pool, policy: SCORE_POLICY_V1, now: () => NOW, log: () => {} };
+    const deps = { pool: db.pool, policy: CURRENT_SCORE_POLICY, now: () => NOW, log: () => {} };
     const sid = `SM${randomBytes(16).toString('hex')}`;
     const statuses = ['queued', 'sent', 'delivered', 'queued', 'sent', 'sent', 'queued', 'sent', 'queued', 'sent'] as const;
     await Promise.all(statuses.map((status, i) => applyStatusCallbacks(deps, [{ replayKey: `race:${i}`, messageSid: sid, status, errorCode: null, ledgerId: null }])));

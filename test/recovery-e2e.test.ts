@@ -7,7 +7,7 @@ import { insertCampaign } from '../db/campaigns';
 import { recoveryScanScheduleId } from '../workflows/ids';
 import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
-import { eventually, SANDBOX_FROM, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
+import { closedCaseOfContact, latestCaseOf, publicIdOfContact, SANDBOX_FROM, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
 
 // The changed-number funnel end to end, through the real parts: campaigns send through the
 // `twilio` library to the local Twilio-shaped server, which answers 30003 twice for the old
@@ -36,6 +36,7 @@ beforeAll(async () => {
       { to: OLD, errorCode: 30003 },
       { to: NEW, reply: { body: 'Y', afterMs: 50 } },
       { to: API_NEW, reply: { body: 'YES', afterMs: 50 } },
+      { to: API_OLD, reply: { body: 'YES', afterMs: 50 } }, // the current number, still reachable, agrees to the change
       { to: LINE_NEW, reply: { body: 'Y', afterMs: 50 } },
       { to: LINE_OLD, lineType: 'landline' },
     ],
@@ -89,12 +90,8 @@ async function show(key: string, ...flags: string[]): Promise<any> {
   return JSON.parse(r.stdout);
 }
 
-const caseOf = async (contactId: number) => (await s.db.pool.query('SELECT * FROM recovery_cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 1', [contactId])).rows[0];
-const closedCaseOf = (contactId: number) =>
-  eventually(async () => {
-    const k = await caseOf(contactId);
-    return k && !['detected', 'matched', 'confirmation_sent'].includes(k.state) ? k : undefined;
-  }, 60_000, `the case of contact ${contactId} to close`);
+const caseOf = (contactId: number) => latestCaseOf(s, contactId);
+const closedCaseOf = (contactId: number) => closedCaseOfContact(s, contactId);
 
 describe('changed-number recovery, end to end', () => {
   it('two 30003 -> scan -> confirmation SMS -> "Y" from the handset -> merged, visible in contact show', async () => {
@@ -154,45 +151,51 @@ describe('changed-number recovery, end to end', () => {
     expect(s.sandbox.messages({ to: NEW, direction: 'outbound-api' })).toHaveLength(1);
   });
 
-  it('POST /v1/contacts/{id}/number-change asks the reported number; its "YES" confirms (not an opt-in) and merges', async () => {
-    const post = (id: number | string, body: unknown, token: string | null = s.apiToken) =>
+  it('POST /v1/contacts/{ref}/number-change tells the current number and asks the reported one; both "YES" (not opt-ins) merge', async () => {
+    const ref = await publicIdOfContact(s, ids[API_OLD]!);
+    const post = (id: number | string, body: unknown, token: string | null = s.contactsToken) =>
       fetch(`${s.publicBaseUrl}/v1/contacts/${id}/number-change`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify(body),
       });
-    expect((await post(ids[API_OLD]!, { phone: API_NEW }, null)).status).toBe(401);
-    expect((await post(ids[API_OLD]!, { phone: API_NEW }, 'x'.repeat(32))).status).toBe(401);
-    expect((await post(ids[API_OLD]!, {})).status).toBe(400);
-    const bad = await post(ids[API_OLD]!, { phone: '12' });
+    expect((await post(ref, { phone: API_NEW }, null)).status).toBe(401);
+    expect((await post(ref, { phone: API_NEW }, 'x'.repeat(32))).status).toBe(401);
+    expect((await post(ref, { phone: API_NEW }, s.apiToken)).status).toBe(403); // the legacy token has no contacts:write
+    expect((await post(ids[API_OLD]!, { phone: API_NEW })).status).toBe(404); // the sequential id names nobody
+    expect((await post(ref, {})).status).toBe(400);
+    const bad = await post(ref, { phone: '12' });
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as { error: string }).error).toMatch(/not a usable phone number/);
-    expect((await post(999_999, { phone: API_NEW })).status).toBe(404);
     // Another active customer's number is never asked.
-    const taken = await post(ids[API_OLD]!, { phone: OTHER });
+    const taken = await post(ref, { phone: OTHER });
     expect(taken.status).toBe(422);
     expect(await taken.json()).toMatchObject({ excluded: [expect.objectContaining({ reason: 'other_active_customer' })] });
 
-    const res = await post(ids[API_OLD]!, { phone: '(212) 555-0182', default_country: 'us' });
+    const res = await post(ref, { phone: '(212) 555-0182', default_country: 'us' });
     expect(res.status).toBe(202);
     const body = (await res.json()) as { case_id: number };
-    expect(body).toMatchObject({ case_id: expect.any(Number), workflow_id: `recovery-${ids[API_OLD]}`, candidate: '+121****0182' });
+    expect(body).toEqual({ case_id: expect.any(Number), state: 'matched', candidate: '+121****0182', current_number: 'consent' });
 
     const k = await closedCaseOf(ids[API_OLD]!);
-    expect(k).toMatchObject({ id: String(body.case_id), state: 'confirmed', detection_reason: 'self_reported' });
+    expect(k).toMatchObject({ id: String(body.case_id), state: 'confirmed', detection_reason: 'self_reported', current_check: 'consent', current_reply: 'consent' });
+    // The current number heard of the change first, in its own words.
+    expect(s.sandbox.messages({ to: API_OLD, direction: 'outbound-api' }).map((m) => m.body)).toEqual(['[Acme] Your number at Acme is being changed to +121****0182. Reply YES to allow it, NO if this wasn\'t you']);
+    expect(s.logs.some((l) => /current-number answer "consent" from \+121\*+0181/.test(l))).toBe(true);
     expect(k.evidence).toEqual([expect.objectContaining({ kind: 'self_reported' })]);
     const candidate = await show(API_NEW);
     expect(candidate.identity.aliases.map((a: { contactId: number }) => a.contactId)).toEqual([ids[API_OLD]]);
     // "YES" answered the question: no opt-in auto-reply, no keyword handling, a reply event.
-    expect(candidate.activity).toMatchObject({ smsReplies: 1 });
+    // Its reply event, and the current number's YES, which the merge moved over with the old contact's events.
+    expect(candidate.activity).toMatchObject({ smsReplies: 2 });
     const replies = s.sandbox.messages({ direction: 'inbound' }).filter((m) => m.from === API_NEW);
     expect(replies).toHaveLength(1);
     expect(s.logs.some((l) => /recovery answer "confirm" from \+121\*+0182/.test(l))).toBe(true);
 
     // The old record is an alias now: a second report is refused with where the customer went.
-    const again = await post(ids[API_OLD]!, { phone: API_NEW });
+    const again = await post(ref, { phone: API_NEW });
     expect(again.status).toBe(409);
-    expect(await again.json()).toMatchObject({ merged_into: candidate.id });
+    expect(await again.json()).toMatchObject({ reason: 'merged', merged_into: candidate.publicId });
   });
 
   it('`recovery scan --schedule` runs the scan as a Temporal schedule; --unschedule removes it', async () => {

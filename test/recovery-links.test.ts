@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatherLinks } from '../db/recovery';
+import { gatherLinks } from '../db/recovery-links';
 import { emailHash } from '../db/contacts';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, type TestDatabase } from './helpers/harness';
 
-// The links through which a dead number's customer is found again (db/recovery gatherLinks), each
+// The links through which a dead number's customer is found again (db/recovery-links gatherLinks), each
 // route against real PostgreSQL: the same e-mail, an overlapping device id (through the partial GIN
 // index on device_ids, which leaves out the contacts without one), the same shipping address.
 // Contacts with no device ids never link to each other through "the same device".

@@ -24,7 +24,7 @@ const STAGED: Array<[string, number[]]> = [
 beforeAll(async () => {
   db = await isolatedDatabase();
   importId = await createImport(db.pool, 'groups.csv', '', { source: 't', defaultCountry: null, consentPurpose: 'marketing', mapping: {}, format: 'csv' });
-  const rows = STAGED.flatMap(([hash, seqs]) => seqs.map((seq) => [100, hash, seq, seq + 1, null, null, `row ${seq}`]));
+  const rows = STAGED.flatMap(([hash, seqs]) => seqs.map((seq) => [100, hash, seq, seq + 1, null, null, `row ${seq}`, null, null]));
   await inTransaction(db.pool, (client) => copyRows(client, validTable(importId), STAGED_COLUMNS, rows.reverse()));
 });
 afterAll(() => db?.drop());

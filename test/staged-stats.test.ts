@@ -12,8 +12,8 @@ import { isolatedDatabase, type TestDatabase } from './helpers/harness';
 let db: TestDatabase;
 let importId: number;
 
-// [part key, phone hash, seq (file order), range key, device key]
-const STAGED: Array<[number, string, number, string | null, string | null]> = [
+// [part key, phone hash, seq (file order), range key, device key, pending (a row matched by customer id)]
+const STAGED: Array<[number, string, number, string | null, string | null, string?]> = [
   // Four numbers of one range on one day, spread over both halves of the part keys.
   [10, 'r1', 1, '+861380013|2026-05-01', null],
   [20_000, 'r2', 2, '+861380013|2026-05-01', null],
@@ -29,6 +29,9 @@ const STAGED: Array<[number, string, number, string | null, string | null]> = [
   // A number whose first row has no keys counts for nothing, whatever its later rows say.
   [33_000, 'n1', 8, null, null],
   [33_000, 'n1', 10, '+861380013|2026-05-01', 'dev-A|2026-05-01'],
+  // A row matched by its customer id is an update, not a registration: the number's first row is the next one.
+  [34_000, 'm1', 11, null, null, '{"reason": "missing_phone"}'],
+  [34_000, 'm1', 12, '+861380014|2026-05-01', null],
   // Many range keys, so both halves of the range keys have some: each alone in its range.
   ...Array.from({ length: 40 }, (_, i) => [i * 1_600, `s${i}`, 100 + i, `+86139${String(i).padStart(4, '0')}|2026-05-01`, null] as [number, string, number, string, null]),
 ];
@@ -36,7 +39,7 @@ const STAGED: Array<[number, string, number, string | null, string | null]> = [
 beforeAll(async () => {
   db = await isolatedDatabase();
   importId = await createImport(db.pool, 'stats.csv', '', { source: 't', defaultCountry: null, consentPurpose: 'marketing', mapping: {}, format: 'csv' }, 4);
-  const rows = STAGED.map(([part, hash, seq, range, device]) => [part, hash, seq, seq + 1, range, device, '[]']);
+  const rows = STAGED.map(([part, hash, seq, range, device, pending]) => [part, hash, seq, seq + 1, range, device, '[]', null, pending ?? null]);
   await inTransaction(db.pool, (client) => copyRows(client, validTable(importId), STAGED_COLUMNS, rows.reverse()));
 });
 afterAll(() => db?.drop());
@@ -55,10 +58,11 @@ describe('registration counts of an import (prepareStaged, readStagedStats)', ()
       r5: { sameRange: 1, sameDevice: 0 },
       d1: { sameRange: 0, sameDevice: 3 },
       d2: { sameRange: 0, sameDevice: 3 },
+      m1: { sameRange: 1, sameDevice: 0 },
     });
     expect(stats.n1).toBeUndefined();
     for (let i = 0; i < 40; i++) expect(stats[`s${i}`]).toEqual({ sameRange: 1, sameDevice: 0 });
-    expect(Object.keys(stats)).toHaveLength(47);
+    expect(Object.keys(stats)).toHaveLength(48);
   });
 
   it('gives a partition only its own numbers', async () => {

@@ -52,6 +52,10 @@ function add(into: EventBatchSummary, s: EventBatchSummary): void {
   for (const k of ['read', 'stored', 'duplicates', 'rejected', 'unmatched', 'contactsRescored', 'tierChanges'] as const) into[k] += s[k];
   for (const [k, n] of Object.entries(s.rejectedByReason)) into.rejectedByReason[k] = (into.rejectedByReason[k] ?? 0) + n;
   for (const [k, n] of Object.entries(s.tags)) into.tags[k] = (into.tags[k] ?? 0) + n;
+  if (s.warningsByReason) {
+    into.warnings = (into.warnings ?? 0) + (s.warnings ?? 0);
+    for (const [k, n] of Object.entries(s.warningsByReason)) (into.warningsByReason ??= {})[k] = (into.warningsByReason[k] ?? 0) + n;
+  }
   for (const [k, n] of Object.entries(s.unknownTags)) {
     const key = k in into.unknownTags || Object.keys(into.unknownTags).length < UNKNOWN_NAMES_KEPT ? k : '(other)';
     into.unknownTags[key] = (into.unknownTags[key] ?? 0) + n;

@@ -39,7 +39,9 @@ export async function audienceIntakeWorkflow(input: IntakeInput): Promise<Intake
   });
 
   if (!state.indexed) {
-    await indexIntake({ importId: input.importId });
+    const indexed = await indexIntake({ importId: input.importId });
+    // Rows without a phone whose customer id names no contact (runs recorded before this returned nothing).
+    if (indexed?.rejectedByReason && Object.keys(indexed.rejectedByReason).length) t.rejectedAtIndex = indexed.rejectedByReason;
     state.indexed = true;
   }
 
@@ -63,15 +65,21 @@ export async function audienceIntakeWorkflow(input: IntakeInput): Promise<Intake
     await maybeContinue(input, state);
   }
 
+  const rejectedByReason = { ...input.rejectedByReason };
+  addCounts(rejectedByReason, t.rejectedAtIndex ?? {});
+  const accepted = input.validRows - sum(t.rejectedAtIndex ?? {});
   return finishIntake({
     importId: input.importId,
     report: {
       importId: input.importId,
       rowsRead: input.rowsRead,
-      accepted: input.validRows,
-      rejected: sum(input.rejectedByReason),
-      rejectedByReason: input.rejectedByReason,
-      mergedDuplicates: input.validRows - t.created,
+      accepted,
+      rejected: sum(rejectedByReason),
+      rejectedByReason,
+      ...(input.warningsByReason ? { warnings: sum(input.warningsByReason), warningsByReason: input.warningsByReason } : {}),
+      // Rows that merged into another row of this file; rows that updated a contact already here are `existing`.
+      mergedDuplicates: accepted - t.contacts,
+      existing: t.contacts - t.created,
       contacts: t.contacts,
       created: t.created,
       quarantined: t.quarantined,

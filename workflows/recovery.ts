@@ -1,8 +1,8 @@
 import { condition, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { cancelRecovery, recoveryDetected, recoveryReply, recoveryStatus, type RecoveryInput, type RecoveryStatus } from './shared';
+import { cancelRecovery, currentNumberReply, recoveryDetected, recoveryReply, recoveryStatus, type RecoveryInput, type RecoveryStatus } from './shared';
 
-const { planRecoveryConfirmation, sendRecoveryConfirmation, settleRecoveryCase } = proxyActivities<Activities>({
+const { planRecoveryConfirmation, sendRecoveryConfirmation, settleRecoveryCase, notifyCurrentNumber } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -16,6 +16,9 @@ export const DEFAULT_REMINDER_AFTER_MS = 48 * 3_600_000;
  * Y: merge the identities; T/STOP: suppress the number; silence: close. Replies are buffered by
  * the signal handler, so an answer that arrives while the confirmation is still being recorded
  * is handled; a "Y" before anything was asked is ignored, a refusal is honoured at any time.
+ * A reported change while the current number is reachable (input.currentNumber): the current
+ * number is told first, at once; its NO cancels the case at any point, and the merge waits for
+ * its YES ('consent') or for its time to object to pass ('notify').
  */
 export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoveryStatus> {
   const replyTimeout = input.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
@@ -33,6 +36,9 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     waitReason: null,
   };
   let cancelReason: string | null = null;
+  const current = input.currentNumber;
+  let currentTimeOver = false;
+  if (current) s.currentNumber = { check: current.check, told: false, reply: null };
   setHandler(recoveryStatus, () => s);
   setHandler(recoveryDetected, () => void s.detections++);
   setHandler(cancelRecovery, ({ reason }) => void (cancelReason ??= reason));
@@ -41,6 +47,11 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     // Nothing asked yet (waiting for the window): a "Y" confirms nothing.
     else if (reply === 'confirm' && s.phase === 'waiting_window') s.ignoredReplies++;
     else s.reply = reply;
+  });
+  setHandler(currentNumberReply, ({ reply }) => {
+    if (!s.currentNumber || s.currentNumber.reply !== null) return void s.ignoredReplies++;
+    s.currentNumber.reply = reply;
+    if (reply === 'refuse') cancelReason ??= 'current_number_refused';
   });
   const refused = () => s.reply === 'refuse';
   const over = () => refused() || cancelReason !== null;
@@ -69,6 +80,14 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
     await sleep(1); // a status query right after the end sees the final state
     return s;
   };
+
+  // 0. The current number, still reachable, hears of the change before anything else happens.
+  if (current) {
+    const told = await notifyCurrentNumber({ caseId: input.caseId, brand });
+    if (!told.sent) return settle('cancelled', `current_number_not_told:${told.reason}`);
+    s.currentNumber!.told = true;
+    void sleep(current.answerWithinMs).then(() => void (currentTimeOver = true));
+  }
 
   // 1. The one confirmation, in the candidate's local window (no budget: a confirmation limit may take weeks).
   const first = await inWindow('confirmation', Number.MAX_SAFE_INTEGER);
@@ -103,6 +122,13 @@ export async function recoveryWorkflow(input: RecoveryInput): Promise<RecoverySt
   if (!answered() && remaining > 0) await condition(answered, remaining);
 
   if (cancelReason !== null && s.reply === null) return settle('cancelled', cancelReason);
+  if (s.reply === 'confirm' && current) {
+    // 3. The current number's say: its YES, or (notify) its time to object passing; a NO cancels.
+    s.phase = 'awaiting_current_number';
+    await condition(() => cancelReason !== null || s.currentNumber!.reply !== null || currentTimeOver);
+    if (cancelReason !== null) return settle('cancelled', cancelReason);
+    if (current.check === 'consent' && s.currentNumber!.reply !== 'consent') return settle('expired', 'current_number_no_answer');
+  }
   if (s.reply === 'confirm') return settle('confirmed');
   if (s.reply === 'refuse') return settle('refused');
   return settle('expired', 'no_answer');

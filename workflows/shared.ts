@@ -37,6 +37,8 @@ export interface IntakeInput {
   validRows: number;
   /** Rows rejected while reading and validating the file, by reason. */
   rejectedByReason: Record<string, number>;
+  /** Valid rows' optional fields left empty or cleaned, by reason (absent in runs started before warnings existed). */
+  warningsByReason?: Record<string, number>;
   /** Merge activities in flight at once. */
   parallelism: number;
   /** Hash ranges of the merge phase. */
@@ -59,6 +61,8 @@ export interface IntakeTotals {
   tiers: Record<string, number>;
   timeZones: Record<string, number>;
   consentNever?: Record<string, number>;
+  /** Staged rows without a phone whose customer id named no contact, by reason. */
+  rejectedAtIndex?: Record<string, number>;
 }
 
 export interface IntakePartitionResult {
@@ -70,7 +74,7 @@ export interface IntakePartitionResult {
   tierChanges: number;
   /** Contacts per candidate time zone. */
   timeZones: Record<string, number>;
-  /** Rows with an opt-in whose consent source is never marketing consent (purchased_list, rented_list), by source. */
+  /** Rows whose consent source is never marketing consent (purchased_list, rented_list), by source. */
   consentNever: Record<string, number>;
 }
 
@@ -80,8 +84,13 @@ export interface IntakeReport {
   accepted: number;
   rejected: number;
   rejectedByReason: Record<string, number>;
-  /** Valid rows that merged into another row of the file or into an existing contact. */
+  /** Accepted rows imported with an optional field left empty or cleaned (one per field), by reason. */
+  warnings?: number;
+  warningsByReason?: Record<string, number>;
+  /** Valid rows that merged into another row of the same file. */
   mergedDuplicates: number;
+  /** Contacts of the file that were in reachloop already (updated, or unchanged by a re-import); absent in reports of older runs. */
+  existing?: number;
   contacts: number;
   created: number;
   quarantined: number;
@@ -199,6 +208,9 @@ export interface EventBatchSummary {
   tags: Record<string, number>;
   contactsRescored: number;
   tierChanges: number;
+  /** Stored events with a property left out (missing or malformed), by reason (absent in runs recorded before warnings existed). */
+  warnings?: number;
+  warningsByReason?: Record<string, number>;
 }
 
 export interface EventImportInput {
@@ -298,9 +310,15 @@ export interface RecoveryInput {
   /** Where the welcome-back offer goes (a marketing campaign: consent, window, caps apply). */
   followUpCampaignId?: number | null;
   brand?: string;
+  /**
+   * A reported change while the customer's current number is reachable (recovery_cases.current_check):
+   * the current number is told at once; 'consent': its YES is needed before the merge, 'notify': a NO
+   * within answerWithinMs cancels. Absent: the current number is dead, nobody to tell.
+   */
+  currentNumber?: { check: 'notify' | 'consent'; answerWithinMs: number };
 }
 
-export type RecoveryPhase = 'waiting_window' | 'sending' | 'awaiting_reply' | 'merging' | 'confirmed' | 'refused' | 'expired' | 'cancelled';
+export type RecoveryPhase = 'waiting_window' | 'sending' | 'awaiting_reply' | 'awaiting_current_number' | 'merging' | 'confirmed' | 'refused' | 'expired' | 'cancelled';
 
 export interface RecoveryStatus {
   caseId: number;
@@ -314,10 +332,14 @@ export interface RecoveryStatus {
   /** Replies the case ignored: unclear answers, a "Y" before any question was asked. */
   ignoredReplies: number;
   waitReason: string | null;
+  /** The current number's part (input.currentNumber): told, and its answer so far. */
+  currentNumber?: { check: 'notify' | 'consent'; told: boolean; reply: 'consent' | 'refuse' | null };
 }
 
 /** From the inbound webhook: the candidate answered. Only the interpretation travels, never the text. */
 export const recoveryReply = defineSignal<[{ reply: 'confirm' | 'refuse' | 'unclear'; messageSid?: string }]>('recoveryReply');
+/** From the inbound webhook: the current number answered the notice of a change (YES consents, NO refuses). */
+export const currentNumberReply = defineSignal<[{ reply: 'consent' | 'refuse'; messageSid?: string }]>('currentNumberReply');
 /** A further detection of the same dead number while the case runs. */
 export const recoveryDetected = defineSignal<[{ reason: string }]>('recoveryDetected');
 export const cancelRecovery = defineSignal<[{ reason: string }]>('cancelRecovery');

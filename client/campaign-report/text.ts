@@ -1,4 +1,4 @@
-import { DIMENSIONS, funnelTable, type Breakdown, type CampaignReport, type Dimension } from '../../core/campaign/report';
+import { DIMENSIONS, funnelTable, percent, type Breakdown, type CampaignReport, type Dimension } from '../../core/campaign/report';
 import { renderTable, type Style } from '../table';
 
 export const DIMENSION_TITLES: Record<Dimension, string> = {
@@ -37,6 +37,21 @@ export function renderReportText(r: CampaignReport, style: Style): string {
         ? renderTable(['kind', 'reason', 'rule', 'decisions', 'contacts'], r.decisions.map((d) => [d.decision, d.reason, d.rule ?? '-', d.decisions, d.contacts]), style)
         : '  none yet',
     ),
+    ...(r.holdout
+      ? [
+          section(
+            'holdout (never messaged) against the audience messaged',
+            renderTable(
+              ['group', 'contacts', 'ordered', 'conversion'],
+              [
+                ['messaged', r.holdout.treated.contacts, r.holdout.treated.ordered, percent(r.holdout.rates.treated)],
+                ['holdout', r.holdout.holdout.contacts, r.holdout.holdout.ordered, percent(r.holdout.rates.holdout)],
+              ],
+              style,
+            ) + `\n  uplift ${r.holdout.uplift === null ? '-' : `${r.holdout.uplift >= 0 ? '+' : ''}${(r.holdout.uplift * 100).toFixed(1)} points`}`,
+          ),
+        ]
+      : []),
     section('caps hit', r.caps.length ? renderTable(['rule', 'decisions', 'contacts'], r.caps.map((k) => [k.rule, k.decisions, k.contacts]), style) : '  none'),
   ];
   for (const d of DIMENSIONS) {

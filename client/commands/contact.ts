@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { maskEmail, maskPhone } from '../../core/mask';
 import { normalizePhone, type CountryCode } from '../../core/phone';
 import { findContactId, loadContactProfile, type ContactProfile } from '../../db/contact-profile';
+import { contactOfPublicId, PUBLIC_ID, publicIdOf } from '../../db/public-ids';
 import { phoneHash } from '../../db/contacts';
 import { connectPool } from '../../db/pool';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, UsageError, type GlobalOptions } from '../cli-kit';
@@ -20,12 +21,14 @@ export function registerContact(program: Command): void {
       try {
         let id: number | undefined;
         if (/^\d{1,15}$/.test(key) && !key.startsWith('0') && key.length < 9) id = await findContactId(pool, { id: Number(key) });
+        else if (PUBLIC_ID.test(key)) id = await contactOfPublicId(pool, key);
         else {
           const phone = normalizePhone(key, { defaultCountry: flags.defaultCountry?.toUpperCase() as CountryCode | undefined });
           if (!phone.ok) throw new UsageError(`"${key}" is neither a contact id nor a phone number: ${phone.message}`);
           id = await findContactId(pool, { phoneHash: phoneHash(phone.e164) });
         }
         if (id === undefined) throw new CliError(`no contact ${key}`);
+        await publicIdOf(pool, id); // the API reference, given when first shown
         const profile = (await loadContactProfile(pool, id))!;
         const shown = flags.unmask ? profile : masked(profile);
         emit(shown, flags, render);
@@ -42,6 +45,7 @@ function masked(p: ContactProfile): ContactProfile {
     phone: maskPhone(p.phone),
     emails: p.emails.map(maskEmail),
     recovery: p.recovery.map((k) => ({ ...k, candidate: k.candidate ? maskPhone(k.candidate) : null })),
+    fromSource: { ...p.fromSource, shippingAddress: p.fromSource.shippingAddress === null ? null : maskAddress(p.fromSource.shippingAddress) },
     identity: { ...p.identity, aliases: p.identity.aliases.map((a) => ({ ...a, phone: maskPhone(a.phone) })) },
   };
 }
@@ -50,10 +54,12 @@ function render(p: ContactProfile): string {
   const parts = p.score.parts;
   return [
     `contact ${p.id}  ${p.phone}${p.extension ? ` ext. ${p.extension}` : ''}  ${p.name ?? ''}`,
+    `  API reference ${p.publicId}`,
     `  line ${p.lineType}, ${p.country ?? '?'} (${p.region ?? '?'}), ${p.language ?? '?'}, ${p.currency ?? '?'}; zones ${p.timeZones.join(', ')}`,
     `  number ${p.numberStatus} -> ${p.validity}; SMS ${p.smsEligible ? 'eligible' : 'NOT eligible'}${p.quarantined ? '; QUARANTINED' : ''}; recheck after ${p.recheckAfter ?? '-'}`,
     `  e-mail ${p.emails.join(', ') || '-'}; tags ${p.channelTags.join(', ') || '-'}; sources ${p.sources.join(', ')}`,
-    `  last order ${p.lastOrderAt ?? '-'}; order value ${p.orderValue ?? '-'}`,
+    `  last order ${p.lastOrderAt ?? '-'}; order value ${p.orderValue ?? '-'}${p.fromSource.orderCurrency ? ` ${p.fromSource.orderCurrency}` : ''}`,
+    ...sourceLines(p),
     ...activityLines(p),
     `  consents:${p.consents.length ? '' : ' none'}`,
     ...p.consents.map((k) => `    ${k.channel}/${k.purpose} from ${k.source} at ${k.grantedAt}${k.doubleOptIn ? ' (double opt-in)' : ''} proof ${JSON.stringify(k.proof)}`),
@@ -66,6 +72,23 @@ function render(p: ContactProfile): string {
   ].join('\n');
 }
 
+/** An address shown as its first word and a count: enough to recognise, not to read out. */
+const maskAddress = (a: string) => `${a.split(/[\s,]/)[0]!.slice(0, 12)}… (${a.length} characters)`;
+
+/** What the source's files said: customer ids, primary tag, registration, first order, order count, address. */
+function sourceLines(p: ContactProfile): string[] {
+  const s = p.fromSource;
+  const facts = [
+    s.customerIds.length ? `customer id ${s.customerIds.map((x) => `${x.id} (${x.source})`).join(', ')}` : '',
+    s.channelTag ? `primary tag ${s.channelTag}` : '',
+    s.registeredAt ? `registered ${s.registeredAt}` : '',
+    s.firstOrderAt ? `first order ${s.firstOrderAt}` : '',
+    s.orderCount !== null ? `orders (source) ${s.orderCount}` : '',
+    s.shippingAddress ? `ships to ${s.shippingAddress}` : '',
+  ].filter(Boolean);
+  return facts.length ? [`  ${facts.join('; ')}`] : [];
+}
+
 /** Behaviour (from events) and the number's recheck history, when there is any. */
 function activityLines(p: ContactProfile): string[] {
   const a = p.activity;
@@ -74,7 +97,10 @@ function activityLines(p: ContactProfile): string[] {
   if (typeof a.lastEventAt === 'string') {
     const recent = Object.entries((a.recentCounts ?? {}) as Record<string, number>).map(([t, n]) => `${t} ${n}`).join(', ');
     out.push(`  events: last ${a.lastEventAt}; last login ${a.lastLoginAt ?? '-'}; replies ${a.smsReplies ?? 0}, clicks ${a.clicks ?? 0}, interactions ${a.socialInteractions ?? 0}${recent ? `; recent ${recent}` : ''}`);
-    if (p.orderCount > 0) out.push(`  orders from events: ${p.orderCount}, average ${a.averageOrderValue ?? '-'}, repurchase every ${a.repurchaseIntervalDays ?? '-'} days`);
+    if (p.orderCount > 0) out.push(`  orders from events: ${p.orderCount}, average ${a.averageOrderValue ?? '-'}${a.orderValueCurrency ? ` ${a.orderValueCurrency}` : ''}, repurchase every ${a.repurchaseIntervalDays ?? '-'} days`);
+    const interest = Object.entries((a.categoryInterest ?? {}) as Record<string, number>).map(([c, n]) => `${c} ${n}`).join(', ');
+    const bought = Array.isArray(a.purchasedCategories) ? a.purchasedCategories.join(', ') : '';
+    if (interest || bought) out.push(`  categories: recent interest ${interest || '-'}; buys ${bought || '-'}`);
   }
   if (p.numberChecks.length) out.push('  number checks:', ...p.numberChecks.map((k) => `    ${k.at}  ${k.from} -> ${k.to}  (${k.outcome}, lookup said ${k.answer})`));
   out.push(...feedbackLines(p));

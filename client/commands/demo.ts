@@ -15,26 +15,34 @@ import { campaignStatus, type CampaignStatus } from '../../workflows/shared';
 import { configOrExit, emit, type GlobalOptions } from '../cli-kit';
 import { generateContacts } from '../demo/sample-audience';
 import { approveCampaign, launchCampaign } from '../../services/campaign-launch';
+import { tierDistribution } from '../../db/tiers';
 import { renderReportText } from '../campaign-report/text';
 import { awaitFeedback, awaitSettled, deferredUntil, renderDemo } from '../demo/outcome';
 import { styleFor } from '../table';
 import { importAudience, renderReport } from './audience';
 import { campaignReport, writeReportHtml } from './campaign-report';
+import { importEvents, renderEventReport } from './events';
+import { renderTiers } from './tiers';
 
 /**
- * The demo campaign: SMS to tiers A-C in every recipient's own day under the contact policy
- * (windows, regional law, holidays, caps), sandbox channels.
+ * The demo campaign: SMS to tiers A and C, e-mail to tier B (the tier strategy's lighter touch),
+ * in every recipient's own day under the contact policy (windows, regional law, holidays, caps),
+ * sandbox channels.
  */
 const DEMO_CAMPAIGN = {
   name: 'Demo: winter sale',
   category: 'marketing',
   brand: 'Acme',
   audience: { tiers: ['A', 'B', 'C'] },
-  channels: { A: 'sms', B: 'sms', C: 'sms' },
+  channels: { A: 'sms', B: 'email', C: 'sms' },
   // Launched, then approved through the same signal as `reachloop campaign approve`.
   requireApproval: true,
   templates: {
     sms: { en: 'Hi {{name}}, winter sale at {{brand}}: 20% off this week.', zh: '{{name}}您好，{{brand}}冬季促销，本周8折。' },
+    email: {
+      en: { subject: 'Winter sale at {{brand}}', text: 'Hi {{name}},\n\nour winter sale is on: 20% off everything this week.\n\n{{brand}}' },
+      zh: { subject: '{{brand}}冬季促销', text: '{{name}}您好，\n\n冬季促销进行中：本周全场8折。\n\n{{brand}}' },
+    },
   },
 };
 
@@ -49,10 +57,13 @@ export function registerDemo(program: Command): void {
       `
 Starts the embedded stack (local Temporal dev server, embedded PostgreSQL, a worker, the local
 Twilio-shaped server) unless \`reachloop dev\` is running, generates a sample contact file with
-realistic formats, duplicates and bad rows, imports it through the AudienceIntake workflow,
-runs a marketing SMS campaign with caps, consent and opt-out checks, lets the sandbox's handsets
-answer (delivery receipts, a few dead numbers, STOPs and replies, all through the signed
-webhooks), and prints the reports.`,
+realistic formats, duplicates and bad rows and a customer base's skew (most bought once long
+ago, a few often and much), imports it through the AudienceIntake workflow, imports the
+customers' behaviour events of the last year (logins, product views, purchases, clicks), shows
+how the score policy tiers the audience (\`reachloop audience tiers\`), runs a marketing SMS
+campaign with caps, consent and opt-out checks, lets the sandbox's handsets answer (delivery
+receipts, a few dead numbers, STOPs and replies, all through the signed webhooks), and prints
+the reports.`,
     )
     .action(async (opts: GlobalOptions & { rows: string }) => {
       const rows = Number(opts.rows);
@@ -85,8 +96,10 @@ webhooks), and prints the reports.`,
         try {
           const dir = path.join(config.stateDir, 'demo');
           mkdirSync(dir, { recursive: true });
-          const file = path.join(dir, `contacts-${Date.now()}.csv`);
-          await generateContacts(file, rows, Date.now() % 100_000);
+          const stamp = Date.now();
+          const file = path.join(dir, `contacts-${stamp}.csv`);
+          const eventsFile = path.join(dir, `events-${stamp}.jsonl`);
+          await generateContacts(file, rows, stamp % 100_000, { events: eventsFile, asOf: new Date() });
           say(`importing ${rows} generated contacts from ${file} ...`);
           const taskQueue = config.temporal.taskQueue;
           const imported = await importAudience({ pool, client, taskQueue }, file, { source: 'demo', defaultCountry: 'CN', consentPurpose: 'marketing', mapping: {}, format: 'csv' }, {
@@ -96,6 +109,16 @@ webhooks), and prints the reports.`,
             progress: !opts.json,
           });
           say(renderReport(imported));
+          say(`importing their behaviour events from ${eventsFile} ...`);
+          const events = await importEvents({ pool, client, taskQueue }, eventsFile, { source: 'demo', defaultCountry: null, rules: null, rulesFile: null }, {
+            batchSize: 5_000,
+            parallelism: 2,
+            rejectsFile: `${eventsFile}.rejects.csv`,
+            progress: !opts.json,
+          });
+          say(renderEventReport(events));
+          const tiers = await tierDistribution(pool);
+          say(renderTiers({ distribution: tiers }));
           const campaignId = await insertCampaign(pool, parseCampaign(DEMO_CAMPAIGN));
           const { workflowId } = await launchCampaign({ pool, client, taskQueue }, campaignId, { lanes: 4, batchSize: 500 });
           const handle = client.workflow.getHandle(workflowId);
@@ -113,7 +136,7 @@ webhooks), and prints the reports.`,
           writeReportHtml(report, reportHtml);
           if (!opts.json) say(renderReportText(report, styleFor(process.stderr, process.env)));
           const deferred = await deferredUntil(pool, campaignId);
-          emit({ import: imported, campaign: status, progress, deferred, feedback, approvedBy: status.approvedBy, reportHtml, report }, opts, renderDemo);
+          emit({ import: imported, events, tiers, campaign: status, progress, deferred, feedback, approvedBy: status.approvedBy, reportHtml, report }, opts, renderDemo);
         } finally {
           await pool.end();
           await client.connection.close();

@@ -46,6 +46,7 @@ function renderPolicy(p: ContactPolicy & { warnings: string[] }): string {
     ...Object.entries(p.consent.sources).map(([name, s]) => `  ${name.padEnd(20)} ${s.worth.padEnd(9)}${'rule' in s && s.rule ? `${s.rule}  ` : ''}${s.note}`),
     `  explicit only in ${p.consent.explicitOnly.regions.join(', ')} (${p.consent.explicitOnly.id}): ${p.consent.explicitOnly.citation}`,
     `  ${p.consent.doubleOptIn.channels.join(', ')} double opt-in in ${p.consent.doubleOptIn.countries.join(', ')} (${p.consent.doubleOptIn.id}): ${p.consent.doubleOptIn.citation}`,
+    `  number change while the current number is reachable (${p.consent.numberChange.id}): it is told${p.consent.numberChange.requireCurrentNumberAnswer ? ' and must answer YES' : '; a NO cancels'} within ${p.consent.numberChange.answerWithinHours} h`,
     '',
     `complaints: ${p.complaints.channel.id}: ${p.complaints.channel.note}`,
     `  ${p.complaints.blockList.id} at ${p.complaints.blockList.atComplaints}: ${p.complaints.blockList.note}`,

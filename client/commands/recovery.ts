@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import { reportNumberChange, scanDeadContacts } from '../../activities/recovery';
+import { reportNumberChange } from '../../activities/number-change';
+import { scanDeadContacts } from '../../activities/recovery';
 import { parseDurationMs, parseScheduleInterval } from '../../core/duration';
 import { funnelOf, renderFunnel } from '../../core/recovery/funnel';
 import { maskPhone } from '../../core/mask';
 import { normalizePhone, type CountryCode } from '../../core/phone';
 import { connectPool, type Pool } from '../../db/pool';
+import { DEAD_AFTER_FAILURES } from '../../db/number-change';
 import { funnelCounts, getCase, listCases, type RecoveryCase } from '../../db/recovery';
 import { connectClient } from '../../infra/temporal';
 import { recoveryScanScheduleId, recoveryWorkflowId, scheduledRecoveryScanWorkflowId } from '../../workflows/ids';
@@ -37,7 +39,7 @@ export function registerRecovery(program: Command): void {
     recovery
       .command('scan')
       .description('find dead numbers, match each customer\'s likely new number, and ask it to confirm (now, or on a schedule)')
-      .option('--min-failures <n>', 'consecutive delivery failures that make a number dead', '2')
+      .option('--min-failures <n>', 'consecutive delivery failures that make a number dead', String(DEAD_AFTER_FAILURES))
       .option('--page-size <n>', 'contacts per page (one transaction of matching each)', '500')
       .option('--dry-run', 'match and record the cases, start no workflow (nothing is sent)')
       .option('--schedule <every>', 'create or update the scan schedule instead, e.g. "every 6h"')

@@ -8,7 +8,6 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { copyLine } from '../../db/copy';
 import { createEventImport, eventRowsTable, recordEventRejects, type EventImportOptions, type EventRejectRecord } from '../../db/events';
 import type { Pool } from '../../db/pool';
-import { writeRejectsFile } from '../intake/rejects-file';
 
 export interface EventUploadResult {
   importId: number;
@@ -98,6 +97,3 @@ export async function uploadEventsFile(pool: Pool, file: string, options: EventI
     rejectClient.release();
   }
 }
-
-/** Writes every rejected line of an events import to a CSV file; returns the count. */
-export const writeEventRejectsFile = (pool: Pool, importId: number, file: string) => writeRejectsFile(pool, importId, file, 'event_import_rejects');

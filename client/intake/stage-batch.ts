@@ -5,7 +5,7 @@ import { deviceKeyOf, encodeStagedRow, partKeyOf, rangeKeyOf } from '../../core/
 import type { CountryCode } from '../../core/phone';
 import { phoneHash } from '../../db/contacts';
 import { copyLine } from '../../db/copy';
-import { clipRaw, type RejectRecord } from '../../db/intake';
+import { clipRaw, PENDING_PART, type RejectRecord, type WarningRecord } from '../../db/intake';
 
 /** What validating a record needs besides the record: fixed for the whole file. */
 export interface StageContext {
@@ -31,10 +31,12 @@ export interface StageBatch {
 export type StageMessage = { context: StageContext } | { batch: StageBatch };
 
 export interface StageResult {
-  /** COPY text (db/intake STAGED_COLUMNS) of the valid rows, UTF-8. */
+  /** COPY text (db/intake STAGED_COLUMNS) of the valid rows (and of those waiting for their customer id), UTF-8. */
   copy: Uint8Array;
   valid: number;
   rejects: RejectRecord[];
+  /** Optional fields of valid rows left empty or cleaned (the rows are staged). */
+  warnings: WarningRecord[];
 }
 
 /**
@@ -46,6 +48,7 @@ export function stageBatch(ctx: StageContext, batch: StageBatch): StageResult {
   const copy = new ByteWriter(batch.raws.length * 320);
   let valid = 0;
   const rejects: RejectRecord[] = [];
+  const warnings: WarningRecord[] = [];
   const opts = { defaultCountry: ctx.defaultCountry, now: ctx.now };
   for (let i = 0; i < batch.raws.length; i++) {
     const raw = batch.raws[i]!;
@@ -71,11 +74,18 @@ export function stageBatch(ctx: StageContext, batch: StageBatch): StageResult {
       rejects.push({ line, reason: r.reason, detail: r.detail, raw: clipRaw(JSON.stringify(fields)) });
       continue;
     }
-    const hash = phoneHash(r.row.e164);
-    copy.write(copyLine([partKeyOf(hash), hash, batch.seq + i, line, rangeKeyOf(r.row), deviceKeyOf(r.row), encodeStagedRow(r.row)]));
+    for (const w of r.warnings) warnings.push({ line, field: w.field, reason: w.reason, detail: w.detail });
+    if (r.byCustomerId) {
+      // No phone: staged apart until the index step finds the contact its customer id names.
+      const pending = JSON.stringify({ ...r.byCustomerId, raw: clipRaw(JSON.stringify(fields)) });
+      copy.write(copyLine([PENDING_PART, '', batch.seq + i, line, null, null, encodeStagedRow(r.row), r.row.externalId, pending]));
+    } else {
+      const hash = phoneHash(r.row.e164);
+      copy.write(copyLine([partKeyOf(hash), hash, batch.seq + i, line, rangeKeyOf(r.row), deviceKeyOf(r.row), encodeStagedRow(r.row), r.row.externalId, null]));
+    }
     valid++;
   }
-  return { copy: copy.bytes(), valid, rejects };
+  return { copy: copy.bytes(), valid, rejects, warnings };
 }
 
 const utf8 = new TextEncoder();

@@ -5,14 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { Worker } from 'node:worker_threads';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CsvRecordReader, splitRecord } from '../../core/intake/csv';
-import { resolveColumns } from '../../core/intake/fields';
+import { MappingError, resolveColumns } from '../../core/intake/fields';
+import { UsageError } from '../cli-kit';
 import type { CountryCode } from '../../core/phone';
-import { createImport, recordRejects, STAGED_COLUMNS, stagingTablesFor, validTable, type ImportOptions, type RejectRecord } from '../../db/intake';
+import { createImport, recordRejects, recordWarnings, STAGED_COLUMNS, stagingTablesFor, validTable, type ImportOptions, type RejectRecord, type WarningRecord } from '../../db/intake';
 import type { Pool } from '../../db/pool';
-import { stageBatch, type StageBatch, type StageContext, type StageMessage, type StageResult } from './stage-batch';
+import type { StageBatch, StageContext, StageResult } from './stage-batch';
+import { Validators } from './validators';
 
 export interface UploadResult {
   importId: number;
@@ -23,6 +24,8 @@ export interface UploadResult {
   validRows: number;
   /** Every other record, by reason (each also in import_rejects with its line). */
   rejectedByReason: Record<string, number>;
+  /** Valid rows' optional fields left empty or cleaned, by reason (each in import_warnings with line and field). */
+  warningsByReason: Record<string, number>;
 }
 
 /** Records per batch handed to a validating thread. */
@@ -30,13 +33,6 @@ const BATCH_RECORDS = 4_000;
 /** Files smaller than this are validated on the main thread (starting threads costs more). */
 const THREADS_FROM_BYTES = 2 * 1024 * 1024;
 
-/**
- * Young generation of a validating thread: every record leaves only short-lived strings behind,
- * and with V8's default (16 MB semi-spaces) the threads spent a tenth of their time in
- * scavenges. 1M rows: upload 13.9 s -> 12.3 s at 96 MB, CLI peak RSS 376 -> 419 MB; 64 MB keeps
- * more room under the 500 MB budget.
- */
-const THREAD_YOUNG_GENERATION_MB = 64;
 
 export interface UploadTuning {
   /** Validating worker threads; default: one per core (at most 4), none for small files. */
@@ -80,10 +76,22 @@ export async function uploadFile(
     pendingRejects.push(r);
     if (pendingRejects.length >= 5_000) flushRejects();
   };
+  const warningsByReason: Record<string, number> = {};
+  let pendingWarnings: WarningRecord[] = [];
+  const warn = (w: WarningRecord) => {
+    warningsByReason[w.reason] = (warningsByReason[w.reason] ?? 0) + 1;
+    pendingWarnings.push(w);
+    if (pendingWarnings.length >= 5_000) flushRejects();
+  };
+  // Rejects and warnings go to PostgreSQL on a connection of their own, in order, while the file is read.
   const flushRejects = () => {
-    const batch = pendingRejects;
+    const [rejects, warnings] = [pendingRejects, pendingWarnings];
     pendingRejects = [];
-    rejectsWritten = rejectsWritten.then(() => recordRejects(rejectClient, importId, batch));
+    pendingWarnings = [];
+    rejectsWritten = rejectsWritten.then(async () => {
+      await recordRejects(rejectClient, importId, rejects);
+      await recordWarnings(rejectClient, 'import_warnings', importId, warnings);
+    });
   };
   let rowsRead = 0;
   let validRows = 0;
@@ -97,13 +105,14 @@ export async function uploadFile(
     const onResult = async (r: StageResult) => {
       validRows += r.valid;
       for (const x of r.rejects) reject(x);
+      for (const w of r.warnings) warn(w);
       if (r.copy.byteLength > 0 && !copy.write(Buffer.from(r.copy.buffer, r.copy.byteOffset, r.copy.byteLength)))
         await Promise.race([once(copy, 'drain'), copyDone]);
       if (copyError) throw copyError;
     };
     const contextFor = (header?: string[]): StageContext => ({
       format: options.format,
-      columns: header ? resolveColumns(header, options.mapping) : {},
+      columns: header ? columnsOf(header, options.mapping) : {},
       headerLength: header?.length ?? 0,
       mapping: options.mapping,
       defaultCountry: (options.defaultCountry ?? undefined) as CountryCode | undefined,
@@ -143,7 +152,7 @@ export async function uploadFile(
     await rejectsWritten;
     const sha256 = hash.digest('hex');
     await pool.query(`UPDATE imports SET file_sha256 = $2, rows_read = $3, status = 'processing' WHERE id = $1`, [importId, sha256, rowsRead]);
-    return { importId, sha256, rowsRead, validRows, rejectedByReason };
+    return { importId, sha256, rowsRead, validRows, rejectedByReason, warningsByReason };
 
     function csvReader(): Reader {
       const csv = new CsvRecordReader({ split: false });
@@ -202,108 +211,19 @@ export async function uploadFile(
   }
 }
 
+/** The header's column per field; a header that does not fit is the operator's input error (exit 2). */
+function columnsOf(header: readonly string[], mapping: ImportOptions['mapping']) {
+  try {
+    return resolveColumns(header, mapping);
+  } catch (err) {
+    if (err instanceof MappingError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 interface Reader {
   push(text: string): Promise<void>;
   end(): Promise<void>;
 }
 
-class HeaderError extends Error {}
-
-/**
- * Validates batches on worker threads (or inline with none), at most two batches per thread in
- * flight; results are handed to onResult one at a time, in the order they complete. The threads
- * start at once; configure() gives them the file's context before the first batch.
- */
-class Validators {
-  private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
-  private readonly queue: StageBatch[] = [];
-  private inFlight = 0;
-  private failure: Error | undefined;
-  private results = Promise.resolve();
-  private waiters: Array<() => void> = [];
-  private ctx: StageContext | undefined;
-  private onResult: (r: StageResult) => Promise<void> = async () => {};
-
-  constructor(threads: number) {
-    for (let i = 0; i < threads; i++) {
-      const w = new Worker(new URL('./stage-thread.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
-      w.on('message', (r: StageResult) => {
-        this.settle(r);
-        this.next(w);
-      });
-      w.on('error', (err) => this.fail(err));
-      w.on('exit', (code) => code !== 0 && this.fail(new Error(`an upload thread exited with code ${code}`)));
-      this.workers.push(w);
-      this.idle.push(w);
-    }
-  }
-
-  /** The file's context (header columns, default country, ...) and where results go. */
-  configure(ctx: StageContext, onResult: (r: StageResult) => Promise<void>): void {
-    this.ctx = ctx;
-    this.onResult = onResult;
-    for (const w of this.workers) w.postMessage({ context: ctx } satisfies StageMessage);
-  }
-
-  /** Queues a batch; resolves when there is room for another. */
-  async submit(batch: StageBatch): Promise<void> {
-    this.check();
-    if (!this.ctx) throw new Error('configure() the validators before submitting batches');
-    if (this.workers.length === 0) {
-      await this.onResult(stageBatch(this.ctx, batch));
-      return;
-    }
-    this.inFlight++;
-    this.queue.push(batch);
-    const w = this.idle.pop();
-    if (w) this.next(w);
-    while (this.inFlight >= 2 * this.workers.length && !this.failure) await new Promise<void>((r) => this.waiters.push(r));
-    this.check();
-  }
-
-  /** Waits for every batch submitted. */
-  async drain(): Promise<void> {
-    while (this.inFlight > 0 && !this.failure) await new Promise<void>((r) => this.waiters.push(r));
-    await this.results;
-    this.check();
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-
-  private next(w: Worker): void {
-    const batch = this.queue.shift();
-    if (batch) w.postMessage({ batch } satisfies StageMessage);
-    else this.idle.push(w);
-  }
-
-  private settle(r: StageResult): void {
-    this.results = this.results.then(async () => {
-      if (this.failure) return;
-      try {
-        await this.onResult(r);
-      } catch (err) {
-        this.fail(err as Error);
-      }
-      this.inFlight--;
-      this.wake();
-    });
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    this.wake();
-  }
-
-  private wake(): void {
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const r of ws) r();
-  }
-
-  private check(): void {
-    if (this.failure) throw this.failure;
-  }
-}
+class HeaderError extends UsageError {}

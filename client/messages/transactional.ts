@@ -13,6 +13,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CampaignDefinitionError, parseCampaign } from '../../core/campaign/definition';
 import { canonicalRequest, messageCampaign, type MessageRequest } from '../../core/message-request';
 import { createOrFindMessage, findMessageByKey, findMessageContact, markMessageStarted, type MessageRow } from '../../db/messages';
+import { publicIdOf } from '../../db/public-ids';
 import type { Pool } from '../../db/pool';
 import { messageWorkflowId } from '../../workflows/ids';
 import type { CampaignInput } from '../../workflows/shared';
@@ -69,10 +70,10 @@ export async function acceptMessage(deps: MessageDeps, key: string, req: Message
   if (before) return settle(deps, before, bodyHash, true);
 
   const contact = await findMessageContact(deps.pool, req.target);
-  if (!contact) return { kind: 'unprocessable', reason: 'unknown_contact', error: 'contactId' in req.target ? `no contact ${req.target.contactId}` : 'no contact has this phone number' };
+  if (!contact) return { kind: 'unprocessable', reason: 'unknown_contact', error: 'contactRef' in req.target ? `no contact ${req.target.contactRef}` : 'no contact has this phone number' };
   if (contact.mergedInto !== null)
-    return { kind: 'unprocessable', reason: 'contact_merged', error: `contact ${contact.id} was merged into contact ${contact.mergedInto} (a changed number): send to that one` };
-  if (req.channel === 'email' && !contact.hasEmail) return { kind: 'unprocessable', reason: 'no_email', error: `contact ${contact.id} has no e-mail address` };
+    return { kind: 'unprocessable', reason: 'contact_merged', error: `this contact was merged into contact ${await publicIdOf(deps.pool, contact.mergedInto)} (a changed number): send to that one` };
+  if (req.channel === 'email' && !contact.hasEmail) return { kind: 'unprocessable', reason: 'no_email', error: 'this contact has no e-mail address' };
 
   let definition;
   try {

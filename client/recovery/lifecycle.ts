@@ -5,13 +5,15 @@
  */
 import type { Client } from '@temporalio/client';
 import { lazyClient } from '../../infra/temporal';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError, type SignalDefinition } from '@temporalio/common';
 import type { RecoveryReply } from '../../core/recovery/confirmation';
 import { setCaseWorkflow } from '../../db/recovery';
 import type { Pool } from '../../db/pool';
 import type { Config } from '../../infra/config';
 import { recoveryWorkflowId } from '../../workflows/ids';
-import { recoveryDetected, recoveryReply, type RecoveryInput } from '../../workflows/shared';
+import { currentNumberReply, recoveryDetected, recoveryReply, type RecoveryInput } from '../../workflows/shared';
+import { CONTACT_POLICY } from '../../core/policy/contact-policy';
+import { currentAnswerWithinMs } from '../../core/recovery/number-change';
 
 export interface RecoveryOptions {
   taskQueue: string;
@@ -19,6 +21,8 @@ export interface RecoveryOptions {
   reminderAfterMs?: number;
   followUpCampaignId?: number | null;
   brand?: string;
+  /** How long a reachable current number has to answer a reported change (default: the contact policy's consent.numberChange). */
+  currentAnswerWithinMs?: number;
 }
 
 /** The configured options (RECOVERY_REPLY_WITHIN, RECOVERY_FOLLOW_UP_CAMPAIGN, BRAND_NAME), overridable per command. */
@@ -33,7 +37,9 @@ export function recoveryOptionsOf(config: Config, over: { replyWithinMs?: number
   };
 }
 
-export async function startOrSignalRecovery(client: Client, pool: Pool, k: { id: number; contactId: number; detectionReason: string }, opts: RecoveryOptions): Promise<string> {
+type CaseToStart = { id: number; contactId: number; detectionReason: string; currentCheck?: 'notify' | 'consent' | null };
+
+export async function startOrSignalRecovery(client: Client, pool: Pool, k: CaseToStart, opts: RecoveryOptions): Promise<string> {
   const workflowId = recoveryWorkflowId(k.contactId);
   const input: RecoveryInput = {
     contactId: k.contactId,
@@ -42,6 +48,7 @@ export async function startOrSignalRecovery(client: Client, pool: Pool, k: { id:
     ...(opts.reminderAfterMs !== undefined ? { reminderAfterMs: opts.reminderAfterMs } : {}),
     followUpCampaignId: opts.followUpCampaignId ?? null,
     ...(opts.brand ? { brand: opts.brand } : {}),
+    ...(k.currentCheck ? { currentNumber: { check: k.currentCheck, answerWithinMs: opts.currentAnswerWithinMs ?? currentAnswerWithinMs(CONTACT_POLICY) } } : {}),
   };
   await client.workflow.signalWithStart('recoveryWorkflow', {
     taskQueue: opts.taskQueue,
@@ -59,8 +66,17 @@ export async function startOrSignalRecovery(client: Client, pool: Pool, k: { id:
  * that customer (a case matched by a dry-run scan, or already closed): nothing waits for it.
  */
 export async function signalRecoveryReply(client: Client, contactId: number, reply: RecoveryReply, messageSid?: string): Promise<'signalled' | 'no_workflow'> {
+  return signalCase(client, contactId, recoveryReply, { reply, ...(messageSid ? { messageSid } : {}) });
+}
+
+/** The current number's answer to the notice of a reported change, for the case's workflow ('no_workflow' as above). */
+export async function signalCurrentNumberReply(client: Client, contactId: number, reply: 'consent' | 'refuse', messageSid?: string): Promise<'signalled' | 'no_workflow'> {
+  return signalCase(client, contactId, currentNumberReply, { reply, ...(messageSid ? { messageSid } : {}) });
+}
+
+async function signalCase<T>(client: Client, contactId: number, signal: SignalDefinition<[T]>, arg: T): Promise<'signalled' | 'no_workflow'> {
   try {
-    await client.workflow.getHandle(recoveryWorkflowId(contactId)).signal(recoveryReply, { reply, ...(messageSid ? { messageSid } : {}) });
+    await client.workflow.getHandle(recoveryWorkflowId(contactId)).signal(signal, arg);
     return 'signalled';
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return 'no_workflow';
@@ -71,7 +87,8 @@ export async function signalRecoveryReply(client: Client, contactId: number, rep
 /** What the HTTP edge needs of Temporal for recovery: pass answers on, start self-reported cases. */
 export interface RecoveryLink {
   signalReply(contactId: number, reply: RecoveryReply, messageSid: string): Promise<'signalled' | 'no_workflow'>;
-  start(k: { id: number; contactId: number; detectionReason: string }): Promise<string>;
+  signalCurrentReply(contactId: number, reply: 'consent' | 'refuse', messageSid: string): Promise<'signalled' | 'no_workflow'>;
+  start(k: CaseToStart): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -83,6 +100,7 @@ export function recoveryLink(connect: () => Promise<Client>, pool: Pool, opts: R
   const { get, close } = lazyClient(connect);
   return {
     signalReply: async (contactId, reply, messageSid) => signalRecoveryReply(await get(), contactId, reply, messageSid),
+    signalCurrentReply: async (contactId, reply, messageSid) => signalCurrentNumberReply(await get(), contactId, reply, messageSid),
     start: async (k) => startOrSignalRecovery(await get(), pool, k, opts),
     close,
   };

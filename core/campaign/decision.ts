@@ -1,7 +1,7 @@
 import { CONTACT_POLICY, type ContactPolicy } from '../policy/contact-policy';
 import { capRulesFor, effectiveHolidays, noMarketingTier, windowSources, type CampaignTerms, type NamedCapRule, type Place } from '../policy/effective';
 import { tierCadenceId } from '../policy/contact-policy';
-import type { ValidityStatus } from '../score';
+import type { ValidityStatus } from '../score-policy';
 import { channelsOf, type CampaignDefinition, type TierName } from './definition';
 import { localTiming, type DeferReason, type LocalTiming, type TimingSpec, type Whereabouts } from './timing';
 
@@ -26,7 +26,10 @@ export type SkipReason =
   | 'no_channel'
   | 'deadline_passed'
   | 'holiday'
-  | 'outside_window';
+  | 'outside_window'
+  // A later step of a journey (core/campaign/journey.ts): the contact ordered or opted out, or engaged.
+  | 'journey_exit'
+  | 'journey_engaged';
 export type Channel = 'sms' | 'email';
 
 export type Decision =

@@ -28,6 +28,30 @@ const capRule = z.strictObject({ max: z.int().positive().max(1_000), perHours: z
 const rate = z.number().positive().max(10_000, 'at most 10000 messages a second');
 
 const emailTemplate = z.strictObject({ subject: z.string().min(1), text: z.string().min(1), html: z.string().min(1).optional() });
+const templatesSchema = z
+  .strictObject({
+    sms: z.record(z.string().min(2), z.string().min(1)).refine((t) => Object.keys(t).length > 0, 'needs at least one language').optional(),
+    email: z.record(z.string().min(2), emailTemplate).refine((t) => Object.keys(t).length > 0, 'needs at least one language').optional(),
+  })
+  .refine((t) => t.sms || t.email, 'needs an sms or an email template');
+
+/**
+ * One step of a journey (core/campaign/journey.ts): its channels and templates replace the
+ * campaign's, and it is due waitDays after the step before it was sent to the contact.
+ */
+const stepSchema = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9_-]{0,19}$/, 'must be 1-20 lower-case letters, digits, - or _, starting with a letter'),
+  channels: z.partialRecord(tier, channel).optional(),
+  templates: templatesSchema.optional(),
+  /** Days after the previous step's send; required from the second step on. */
+  waitDays: z.number().positive().max(365).optional(),
+  audience: z
+    .strictObject({
+      /** Only contacts with no click, reply or order since the previous step's send. */
+      noEngagementSinceStep: z.boolean().default(false),
+    })
+    .default({ noEngagementSinceStep: false }),
+});
 
 export const campaignSchema = z
   .strictObject({
@@ -59,12 +83,7 @@ export const campaignSchema = z
     channels: z.partialRecord(tier, channel).default({}),
     /** Use the other channel when the tier's channel is unavailable for a contact. */
     fallback: z.boolean().default(true),
-    templates: z
-      .strictObject({
-        sms: z.record(z.string().min(2), z.string().min(1)).refine((t) => Object.keys(t).length > 0, 'needs at least one language').optional(),
-        email: z.record(z.string().min(2), emailTemplate).refine((t) => Object.keys(t).length > 0, 'needs at least one language').optional(),
-      })
-      .refine((t) => t.sms || t.email, 'needs an sms or an email template'),
+    templates: templatesSchema,
     defaultLanguage: z.string().min(2).default('en'),
     /** Absent: the policy's window for the category alone. */
     window: windowSchema.optional(),
@@ -92,6 +111,12 @@ export const campaignSchema = z
      * one of them from a recipient of this campaign's latest message is an opt-out.
      */
     optOutKeywords: z.array(z.string().regex(/^[\p{L}\p{N}]{1,8}$/u, 'must be 1-8 letters or digits')).max(10).optional(),
+    /** A journey: several steps, each decided at its own send time (absent: one step, 'main'). */
+    steps: z.array(stepSchema).min(1).max(10).optional(),
+    /** A journey ends for a contact who ordered (since the previous step) or opted out. */
+    exitOn: z.array(z.enum(['purchase', 'opt_out'])).min(1).optional(),
+    /** A share of the audience, chosen by a hash of campaign and contact, never messaged (uplift). */
+    holdout: z.strictObject({ share: z.number().min(0).max(0.5, 'at most half the audience') }).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.urgent && c.category !== 'transactional')
@@ -106,11 +131,23 @@ export const campaignSchema = z
         if (!(TEMPLATE_VARIABLES as readonly string[]).includes(v))
           ctx.addIssue({ code: 'custom', path: path.split('.'), message: `unknown variable {{${v}}}; known: ${TEMPLATE_VARIABLES.join(', ')}` });
     // Only the tiers the audience can contain need a template for their channel.
-    const channels = channelsOf(c);
-    const tiers = c.audience.tiers ?? (Object.keys(channels) as TierName[]);
-    for (const ch of new Set(tiers.map((t) => channels[t]))) {
-      if (ch === 'sms' && !c.templates.sms) ctx.addIssue({ code: 'custom', path: ['templates', 'sms'], message: 'a tier of the audience uses sms but there is no sms template' });
-      if (ch === 'email' && !c.templates.email) ctx.addIssue({ code: 'custom', path: ['templates', 'email'], message: 'a tier of the audience uses email but there is no email template' });
+    const needTemplates = (d: Pick<CampaignDefinition, 'category' | 'channels' | 'templates'>, at: string[]) => {
+      const channels = channelsOf(d);
+      const tiers = c.audience.tiers ?? (Object.keys(channels) as TierName[]);
+      for (const ch of new Set(tiers.map((t) => channels[t]))) {
+        if (ch === 'sms' && !d.templates.sms) ctx.addIssue({ code: 'custom', path: [...at, 'templates', 'sms'], message: 'a tier of the audience uses sms but there is no sms template' });
+        if (ch === 'email' && !d.templates.email) ctx.addIssue({ code: 'custom', path: [...at, 'templates', 'email'], message: 'a tier of the audience uses email but there is no email template' });
+      }
+    };
+    if (!c.steps) needTemplates(c, []);
+    const ids = new Set<string>();
+    for (const [i, s] of (c.steps ?? []).entries()) {
+      if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `step id ${s.id} is used twice` });
+      ids.add(s.id);
+      if (i === 0 && s.waitDays !== undefined) ctx.addIssue({ code: 'custom', path: ['steps', 0, 'waitDays'], message: 'the first step starts with the campaign: no waitDays' });
+      if (i > 0 && s.waitDays === undefined) ctx.addIssue({ code: 'custom', path: ['steps', i, 'waitDays'], message: 'needs waitDays (days after the previous step)' });
+      if (i === 0 && s.audience.noEngagementSinceStep) ctx.addIssue({ code: 'custom', path: ['steps', 0, 'audience'], message: 'the first step has no previous step' });
+      needTemplates({ category: c.category, channels: { ...c.channels, ...s.channels }, templates: s.templates ?? c.templates }, ['steps', String(i)]);
     }
   });
 

@@ -78,6 +78,22 @@ export interface CampaignSummary {
   finishedAt: string | null;
 }
 
+/**
+ * The holdout next to those the campaign was for (journeys, core/campaign/journey.ts): contacts
+ * and how many of them ordered (a `purchase` event) from the start of the campaign to the end of
+ * the attribution window after it.
+ */
+export interface HoldoutFacts {
+  holdout: { contacts: number; ordered: number };
+  treated: { contacts: number; ordered: number };
+}
+
+export interface HoldoutReport extends HoldoutFacts {
+  rates: { holdout: number | null; treated: number | null };
+  /** Treated conversion minus holdout conversion (a share, e.g. 0.05 = 5 points); null without both. */
+  uplift: number | null;
+}
+
 /** Everything db/campaign-report.ts reads for one report. */
 export interface ReportFacts {
   campaign: CampaignSummary;
@@ -86,6 +102,8 @@ export interface ReportFacts {
   caps: readonly CapCount[];
   groups: readonly GroupCounts[];
   attributionMs: number;
+  /** Absent or null: the campaign has no holdout. */
+  holdout?: HoldoutFacts | null;
 }
 
 /** A share of the messages sent (null when nothing was sent). */
@@ -107,6 +125,7 @@ export interface CampaignReport {
   decisions: DecisionCount[];
   caps: CapCount[];
   by: Record<Dimension, Breakdown[]>;
+  holdout: HoldoutReport | null;
 }
 
 export const DEFAULT_ATTRIBUTION = '7d';
@@ -153,7 +172,13 @@ export function shapeCampaignReport(facts: ReportFacts, window: string): Campaig
     ),
     caps: [...facts.caps].sort((a, b) => b.decisions - a.decisions || a.rule.localeCompare(b.rule)),
     by,
+    holdout: facts.holdout ? holdoutReport(facts.holdout) : null,
   };
+}
+
+export function holdoutReport(h: HoldoutFacts): HoldoutReport {
+  const rates = { holdout: share(h.holdout.ordered, h.holdout.contacts), treated: share(h.treated.ordered, h.treated.contacts) };
+  return { ...h, rates, uplift: rates.holdout === null || rates.treated === null ? null : rates.treated - rates.holdout };
 }
 
 /** The 24 local hours with their counts (zeros where nothing went out), for a chart's axis. */

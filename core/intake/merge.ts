@@ -1,5 +1,4 @@
 import type { PhoneType } from '../phone';
-import type { LineType, ScoreInputs, ValidityStatus } from '../score';
 import type { IntakeRow } from './row';
 
 export interface Consent {
@@ -24,10 +23,21 @@ export interface ContactDraft {
   name: string | null;
   emails: string[];
   channelTags: string[];
+  /** The survivor's channel tag, among channelTags: the one the merged record keeps as its own. */
+  channelTag: string | null;
   sources: string[];
   deviceIds: string[];
   lastOrderAt: string | null;
   orderValue: number | null;
+  /** ISO 4217 code of orderValue. */
+  orderCurrency: string | null;
+  /** The source's own dates and counts (a score reads them; recovery judges "newer" by them). */
+  registeredAt: string | null;
+  firstOrderAt: string | null;
+  /** Orders the source counts (the events' own count is contacts.order_count). */
+  orderCount: number | null;
+  /** The latest shipping address (every one is also kept, hashed, for recovery's address route). */
+  shippingAddress: string | null;
   consents: Consent[];
 }
 
@@ -40,6 +50,8 @@ export interface IncomingRow {
 export interface MergeContext {
   source: string;
   consentPurpose: string;
+  /** Whether a consent source is never marketing consent (a bought or rented list: contact policy consent.sources). */
+  isNeverConsent?: (source: string) => boolean;
 }
 
 const union = (a: readonly string[], b: readonly (string | null)[]) => {
@@ -51,16 +63,24 @@ const union = (a: readonly string[], b: readonly (string | null)[]) => {
 };
 
 const later = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a >= b ? a : b);
+const earlier = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a <= b ? a : b);
+const larger = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 
 /**
  * Merges rows for one E.164 number into the existing contact (or a new one). Order of rows does
- * not matter for the result: the latest transaction time wins (with its order value), tags,
- * sources, e-mails and devices are unions, consents are a union per (channel, purpose) keeping
- * the earliest grant and its proof. Merging the same rows twice changes nothing (idempotent).
+ * not matter for the result: the latest transaction time wins (with its order value and
+ * currency), tags, sources, e-mails and devices are unions, consents are a union per (channel,
+ * purpose) keeping the earliest grant and its proof (a consent that can count before one from a
+ * bought or rented list, whatever their times), registration and first order keep the
+ * earliest date, the order count the largest. The survivor (the existing contact, else the row
+ * of the latest transaction) keeps its channel tag as the primary one. Merging the same rows
+ * twice changes nothing (idempotent).
  */
 export function mergeContact(existing: ContactDraft | null, incoming: readonly IncomingRow[], ctx: MergeContext): ContactDraft {
   if (!existing && incoming.length === 0) throw new Error('mergeContact needs an existing contact or at least one row');
-  const first = incoming[0]?.row;
+  // A new contact takes its number from a row that has one (a row matched by customer id has none).
+  const first = incoming.find((r) => r.row.e164)?.row;
+  if (!existing && !first) throw new Error('mergeContact needs a row with a phone number for a new contact');
   const base: ContactDraft = existing ?? {
     e164: first!.e164,
     extension: null,
@@ -73,23 +93,34 @@ export function mergeContact(existing: ContactDraft | null, incoming: readonly I
     name: null,
     emails: [],
     channelTags: [],
+    channelTag: null,
     sources: [],
     deviceIds: [],
     lastOrderAt: null,
     orderValue: null,
+    orderCurrency: null,
+    registeredAt: null,
+    firstOrderAt: null,
+    orderCount: null,
+    shippingAddress: null,
     consents: [],
   };
   // Rows sorted so that ties resolve the same way whatever their order in the file.
   const rows = [...incoming].sort((a, b) => compareRows(a.row, b.row));
-  let { lastOrderAt, orderValue, name, extension } = base;
+  let { lastOrderAt, orderValue, orderCurrency, name, extension, registeredAt, firstOrderAt, orderCount, shippingAddress } = base;
   for (const { row } of rows) {
     if (row.lastOrderAt && (lastOrderAt === null || row.lastOrderAt > lastOrderAt)) {
       lastOrderAt = row.lastOrderAt;
-      if (row.orderValue !== null) orderValue = row.orderValue;
-    } else if (orderValue === null && row.orderValue !== null) orderValue = row.orderValue;
+      if (row.orderValue !== null) [orderValue, orderCurrency] = [row.orderValue, row.orderCurrency];
+    } else if (orderValue === null && row.orderValue !== null) [orderValue, orderCurrency] = [row.orderValue, row.orderCurrency];
     if (row.name) name = row.name;
     if (row.extension) extension = row.extension;
+    if (row.shippingAddress) shippingAddress = row.shippingAddress;
+    registeredAt = earlier(registeredAt, row.registeredAt);
+    firstOrderAt = earlier(firstOrderAt, row.firstOrderAt);
+    orderCount = larger(orderCount, row.orderCount);
   }
+  const channelTag = base.channelTag ?? survivorTag(rows);
   const consents = new Map(base.consents.map((c) => [`${c.channel}/${c.purpose}`, c]));
   for (const { row, proof } of rows) {
     if (!row.optInAt) continue;
@@ -97,8 +128,9 @@ export function mergeContact(existing: ContactDraft | null, incoming: readonly I
     for (const channel of channels) {
       const key = `${channel}/${ctx.consentPurpose}`;
       const held = consents.get(key);
-      if (!held || row.optInAt < held.grantedAt)
-        consents.set(key, { channel, purpose: ctx.consentPurpose, source: row.consentSource ?? ctx.source, grantedAt: row.optInAt, doubleOptIn: false, proof });
+      const source = row.consentSource ?? ctx.source;
+      if (!held || outranks({ source, grantedAt: row.optInAt }, held, ctx.isNeverConsent))
+        consents.set(key, { channel, purpose: ctx.consentPurpose, source, grantedAt: row.optInAt, doubleOptIn: false, proof });
     }
   }
   return {
@@ -107,6 +139,12 @@ export function mergeContact(existing: ContactDraft | null, incoming: readonly I
     name,
     lastOrderAt: later(base.lastOrderAt, lastOrderAt),
     orderValue,
+    orderCurrency: orderValue === null ? (orderCurrency ?? rows.find((r) => r.row.orderCurrency)?.row.orderCurrency ?? null) : orderCurrency,
+    registeredAt,
+    firstOrderAt,
+    orderCount,
+    shippingAddress,
+    channelTag,
     emails: union(base.emails, rows.map((r) => r.row.email)),
     channelTags: union(base.channelTags, rows.map((r) => r.row.channelTag)),
     sources: union(base.sources, rows.length ? [ctx.source] : []),
@@ -115,73 +153,28 @@ export function mergeContact(existing: ContactDraft | null, incoming: readonly I
   };
 }
 
+/**
+ * Which of two consents for one channel and purpose is kept: one that can count over one from a
+ * source that never does (a bought list's opt-in never hides the customer's own), else the
+ * earlier grant.
+ */
+function outranks(a: Pick<Consent, 'source' | 'grantedAt'>, held: Pick<Consent, 'source' | 'grantedAt'>, isNever?: (source: string) => boolean): boolean {
+  const [na, nh] = isNever ? [isNever(a.source), isNever(held.source)] : [false, false];
+  return na !== nh ? nh : a.grantedAt < held.grantedAt;
+}
+
+/** When a row's customer was last active: its last order, then its opt-in ('0' before any date). */
+const recencyKey = (r: IntakeRow) => `${r.lastOrderAt ?? '0'}|${r.optInAt ?? '0'}`;
+
+/** The channel tag of the survivor among rows: the most recent row that has a tag (ties: the later in merge order). */
+function survivorTag(rows: readonly IncomingRow[]): string | null {
+  let best: IntakeRow | null = null;
+  for (const { row } of rows) if (row.channelTag && (best === null || recencyKey(row) >= recencyKey(best))) best = row;
+  return best?.channelTag ?? null;
+}
+
 function compareRows(a: IntakeRow, b: IntakeRow): number {
-  const ka = `${a.lastOrderAt ?? ''}|${a.optInAt ?? ''}|${a.orderValue ?? ''}|${a.name ?? ''}|${a.email ?? ''}`;
-  const kb = `${b.lastOrderAt ?? ''}|${b.optInAt ?? ''}|${b.orderValue ?? ''}|${b.name ?? ''}|${b.email ?? ''}`;
+  const ka = `${a.lastOrderAt ?? ''}|${a.optInAt ?? ''}|${a.orderValue ?? ''}|${a.name ?? ''}|${a.email ?? ''}|${a.channelTag ?? ''}|${a.shippingAddress ?? ''}`;
+  const kb = `${b.lastOrderAt ?? ''}|${b.optInAt ?? ''}|${b.orderValue ?? ''}|${b.name ?? ''}|${b.email ?? ''}|${b.channelTag ?? ''}|${b.shippingAddress ?? ''}`;
   return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
-/** libphonenumber's type -> the score policy's line type. */
-export function scoreLineType(t: PhoneType): LineType {
-  switch (t) {
-    case 'mobile':
-      return 'mobile';
-    case 'fixed_line_or_mobile':
-      return 'fixed_or_mobile';
-    case 'fixed_line':
-      return 'fixed';
-    case 'voip':
-      return 'voip';
-    case 'toll_free':
-      return 'toll_free';
-    case 'premium_rate':
-      return 'premium_rate';
-    case 'shared_cost':
-      return 'shared_cost';
-    case 'unknown':
-      return 'unknown';
-    default:
-      return 'other';
-  }
-}
-
-/** What the contact's record and the import's statistics say, as score inputs. */
-export interface ContactFacts {
-  validity: ValidityStatus;
-  complaints: number;
-  consecutiveDeliveryFailures: number;
-  messagesSent: number;
-  messagesRejected: number;
-  smsReplies: number;
-  clicks: number;
-  lastLoginAt: string | null;
-  lastActivityAt: string | null;
-  sameRangeRegistrations: number;
-  sameDeviceRegistrations: number;
-  /** From behaviour events (core/events.ts foldEvents); absent = none. */
-  socialInteractions?: number;
-  /** Average over the contact's purchase events; absent/null = the imported order value. */
-  averageOrderValue?: number | null;
-  repurchaseIntervalDays?: number | null;
-}
-
-export function scoreInputsOf(c: ContactDraft, facts: ContactFacts): ScoreInputs {
-  return {
-    validity: facts.validity,
-    lineType: scoreLineType(c.lineType),
-    consecutiveDeliveryFailures: facts.consecutiveDeliveryFailures,
-    lastLoginAt: facts.lastLoginAt,
-    smsReplies: facts.smsReplies,
-    clicks: facts.clicks,
-    socialInteractions: facts.socialInteractions ?? 0,
-    lastActivityAt: facts.lastActivityAt,
-    averageOrderValue: facts.averageOrderValue ?? c.orderValue,
-    repurchaseIntervalDays: facts.repurchaseIntervalDays ?? null,
-    complaints: facts.complaints,
-    messagesSent: facts.messagesSent,
-    messagesRejected: facts.messagesRejected,
-    virtualRange: c.lineType === 'voip',
-    sameRangeRegistrations: facts.sameRangeRegistrations,
-    sameDeviceRegistrations: facts.sameDeviceRegistrations,
-  };
 }

@@ -1,7 +1,10 @@
 import { enrichPhone, normalizePhone, type CountryCode, type PhoneType } from '../phone';
 import { normalizeEmail } from '../email';
 import { normalizeConsentSource } from '../policy/consent';
-import type { RawFields } from './fields';
+import type { IntakeField, RawFields } from './fields';
+import { cleanText, clip, parseAmount, parseCount, parseCurrency, parseInstant, withoutControls } from './values';
+
+export { parseAmount, parseInstant } from './values';
 
 /** One valid import row, normalised and enriched. Dates are ISO 8601 UTC strings. */
 export interface IntakeRow {
@@ -10,6 +13,7 @@ export interface IntakeRow {
   lineType: PhoneType;
   country: string | null;
   region: string | null;
+  /** The currency of the number's country (enrichment). */
   currency: string | null;
   language: string | null;
   timeZones: string[];
@@ -22,8 +26,20 @@ export interface IntakeRow {
   deviceId: string | null;
   /** How the consent was obtained, normalised as the contact policy spells sources ('Web Form' -> web_form); null = the import's source. */
   consentSource: string | null;
+  /** The source's own customer id (kept per import source). */
+  externalId: string | null;
+  /** When the customer registered in the source (its created_at / signup date). */
+  registeredAt: string | null;
+  firstOrderAt: string | null;
+  /** The number of orders the source counts for the customer. */
+  orderCount: number | null;
+  /** ISO 4217 code of orderValue: the file's currency column, else the country's currency; null without an order value or currency. */
+  orderCurrency: string | null;
+  /** The shipping address as written (control bytes stripped, whitespace folded). */
+  shippingAddress: string | null;
 }
 
+/** Why a row is not imported at all: it has no usable phone, or its bytes are not text. */
 export type RejectReason =
   | 'missing_phone'
   | 'not_a_number'
@@ -32,65 +48,122 @@ export type RejectReason =
   | 'too_long'
   | 'invalid_length'
   | 'invalid_for_region'
-  | 'invalid_email'
   | 'invalid_country'
-  | 'invalid_date'
-  | 'date_in_future'
-  | 'invalid_order_value'
   | 'field_too_long'
   | 'invalid_encoding'
   | 'wrong_column_count'
   | 'malformed_row';
 
-export type RowResult = { ok: true; row: IntakeRow } | { ok: false; reason: RejectReason; detail: string };
+/** Why an optional field of an imported row was left empty (or cleaned): reported per row. */
+export type WarningReason =
+  | 'invalid_email'
+  | 'invalid_country'
+  | 'invalid_date'
+  | 'date_in_future'
+  | 'invalid_order_value'
+  | 'invalid_order_count'
+  | 'invalid_currency'
+  | 'field_too_long'
+  | 'control_characters';
+
+export interface RowWarning {
+  field: IntakeField;
+  reason: WarningReason;
+  detail: string;
+}
+
+/**
+ * A valid row, with the warnings of its optional fields. `byCustomerId`: the row has no phone but
+ * the source's customer id; it updates the contact that id names (an earlier import's or a row of
+ * the same file), and is rejected with this reason when none does.
+ */
+export type RowResult =
+  | { ok: true; row: IntakeRow; warnings: RowWarning[]; byCustomerId?: { reason: RejectReason; detail: string } }
+  | { ok: false; reason: RejectReason; detail: string };
 
 export interface RowOptions {
   /** Region assumed for national numbers when the row has no country column. */
   defaultCountry?: CountryCode | undefined;
-  /** Epoch ms of "now": dates after now + 1 day are rejected. */
+  /** Epoch ms of "now": dates after now + 1 day are left empty with a warning. */
   now: number;
 }
 
 export const MAX_FIELD_LENGTH = 1_000;
 const DAY_MS = 86_400_000;
+const NO_WARNINGS: RowWarning[] = [];
 
 const reject = (reason: RejectReason, detail: string): RowResult => ({ ok: false, reason, detail });
 
-/** Validates and normalises one row: phone to E.164 (with enrichment), e-mail, dates, amount. */
+/**
+ * Validates and normalises one row: phone to E.164 (with enrichment), e-mail, dates, amounts,
+ * text. Only what makes the row unusable rejects it: no usable phone, bytes that are not text.
+ * A bad optional field (an e-mail that is no address, a date that does not exist, a negative
+ * amount) is left empty and reported as a warning; so is a control byte stripped from text.
+ */
 export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
+  let warnings = NO_WARNINGS;
+  const warn = (field: IntakeField, reason: WarningReason, detail: string) => {
+    if (warnings === NO_WARNINGS) warnings = [];
+    warnings.push({ field, reason, detail });
+  };
+  let usable = fields;
   for (const field in fields) {
-    const value = fields[field as keyof RawFields]!;
-    if (value.length > MAX_FIELD_LENGTH) return reject('field_too_long', `${field} is ${value.length} characters (at most ${MAX_FIELD_LENGTH})`);
+    const value = fields[field as IntakeField]!;
     if (value.includes('\uFFFD')) return reject('invalid_encoding', `${field} is not valid UTF-8`);
+    if (value.length > MAX_FIELD_LENGTH) {
+      const detail = `${field} is ${value.length} characters (at most ${MAX_FIELD_LENGTH})`;
+      if (field === 'phone') return reject('field_too_long', detail);
+      warn(field as IntakeField, 'field_too_long', detail);
+      if (usable === fields) usable = { ...fields };
+      delete usable[field as IntakeField];
+    }
   }
+  // The phone and the e-mail are parsed, not cleaned as text: a control byte in them (a NUL) is
+  // stripped here, with a warning, before it makes a good number unreadable or an address
+  // unmatchable.
+  for (const field of ['phone', 'email'] as const) {
+    const clean = usable[field] === undefined ? null : withoutControls(usable[field]!);
+    if (clean === null) continue;
+    if (usable === fields) usable = { ...fields };
+    usable[field] = clean;
+    warn(field, 'control_characters', `${field} had control characters (such as NUL), removed`);
+  }
+  const f = usable;
   let country = opts.defaultCountry;
-  if (fields.country) {
-    const c = fields.country.trim().toUpperCase();
-    if (!/^[A-Z]{2}$/.test(c)) return reject('invalid_country', `country must be a two-letter ISO code, got "${clip(fields.country)}"`);
-    country = c as CountryCode;
+  let badCountry: string | null = null;
+  if (f.country) {
+    const c = f.country.trim().toUpperCase();
+    if (/^[A-Z]{2}$/.test(c)) country = c as CountryCode;
+    else {
+      badCountry = `country must be a two-letter ISO code, got "${clip(f.country)}"`;
+      country = undefined; // a national number cannot be read without its country
+    }
   }
-  if (!fields.phone) return reject('missing_phone', 'no phone number');
-  const phone = normalizePhone(fields.phone, { defaultCountry: country });
-  if (!phone.ok) return reject(phone.reason === 'empty' ? 'missing_phone' : phone.reason, phone.message);
-  let email: string | null = null;
-  if (fields.email) {
-    const e = normalizeEmail(fields.email);
-    if (!e.ok) return reject('invalid_email', e.message);
-    email = e.email;
+  const text = (field: 'name' | 'channel_tag' | 'device_id' | 'consent_source' | 'external_id' | 'shipping_address'): string | null => {
+    const raw = f[field];
+    if (!raw) return null;
+    const { text, stripped } = cleanText(raw);
+    if (stripped) warn(field, 'control_characters', `${field} had control characters (such as NUL), removed`);
+    return text === '' ? null : text;
+  };
+  const phone = normalizePhone(f.phone ?? '', { defaultCountry: country });
+  if (!phone.ok && phone.reason !== 'empty') {
+    if (badCountry) return reject('invalid_country', `${badCountry}, and the number is not in international format`);
+    return reject(phone.reason, phone.message);
   }
-  const lastOrderAt = fields.last_order_at ? parseInstant(fields.last_order_at) : null;
-  if (lastOrderAt === undefined) return reject('invalid_date', `last_order_at is not a date: "${clip(fields.last_order_at!)}"`);
-  const optInAt = fields.opt_in_at ? parseInstant(fields.opt_in_at) : null;
-  if (optInAt === undefined) return reject('invalid_date', `opt_in_at is not a date: "${clip(fields.opt_in_at!)}"`);
-  for (const [name, at] of [['last_order_at', lastOrderAt], ['opt_in_at', optInAt]] as const) {
-    if (at && Date.parse(at) > opts.now + DAY_MS) return reject('date_in_future', `${name} ${at} is in the future`);
+  if (!phone.ok) {
+    if (!f.external_id || cleanText(f.external_id).text === '') return reject('missing_phone', 'no phone number');
+    // No phone, but the source's customer id: the row updates the contact that id names.
+    const row = rowFields(f, opts, warn, text, null);
+    const detail = `no phone number, and customer id "${clip(row.externalId!)}" is not known for the import's source (no earlier import or row of this file has it with a phone)`;
+    return { ok: true, row, warnings, byCustomerId: { reason: 'missing_phone', detail } };
   }
-  const orderValue = fields.order_value ? parseAmount(fields.order_value) : null;
-  if (orderValue === undefined) return reject('invalid_order_value', `order_value is not a non-negative amount: "${clip(fields.order_value!)}"`);
+  if (badCountry) warn('country', 'invalid_country', `${badCountry}: ignored, the number is international`);
   const enrichment = enrichPhone(phone);
   return {
     ok: true,
     row: {
+      ...rowFields(f, opts, warn, text, enrichment.currency),
       e164: phone.e164,
       extension: phone.extension ?? null,
       lineType: phone.type,
@@ -99,60 +172,81 @@ export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
       currency: enrichment.currency,
       language: enrichment.language,
       timeZones: [...enrichment.timeZones],
-      email,
-      name: fields.name ? cleanText(fields.name) : null,
-      lastOrderAt,
-      orderValue,
-      channelTag: fields.channel_tag ? cleanText(fields.channel_tag).toLowerCase() : null,
-      optInAt,
-      deviceId: fields.device_id ? cleanText(fields.device_id) : null,
-      consentSource: fields.consent_source ? normalizeConsentSource(cleanText(fields.consent_source)) || null : null,
     },
+    warnings,
   };
 }
 
-const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
-// Control characters (other than none) never belong in a name or tag.
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-const cleanText = (s: string) =>
-  // Printable ASCII is already NFKC and has no control characters: the common case, kept cheap.
-  PRINTABLE_ASCII.test(s) ? s.trim() : s.normalize('NFKC').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-
-const DATE_ONLY = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/;
-const DATE_TIME = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+type Warn = (field: IntakeField, reason: WarningReason, detail: string) => void;
+type Text = (field: 'name' | 'channel_tag' | 'device_id' | 'consent_source' | 'external_id' | 'shipping_address') => string | null;
 
 /**
- * ISO-like dates and date-times. A value without an offset is read as UTC (import files carry
- * no zone; the operator can add one). Returns undefined when it is not a real date.
+ * Every field of a row but its number and what the number tells (for a row without a phone: none
+ * of it). A bad value is left empty with a warning.
  */
-export function parseInstant(raw: string): string | null | undefined {
-  const s = raw.trim();
-  if (s === '') return null;
-  let m = DATE_ONLY.exec(s);
-  if (m) return checked(+m[1]!, +m[2]!, +m[3]!, 0, 0, 0, 'Z');
-  m = DATE_TIME.exec(s);
-  if (m) return checked(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0), m[7] ?? 'Z');
-  return undefined;
-}
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-const daysIn = (y: number, mo: number) => (mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31);
-
-function checked(y: number, mo: number, d: number, h: number, mi: number, s: number, offset: string): string | undefined {
-  if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
-  if (d > daysIn(y, mo)) return undefined; // 2026-02-30
-  // In UTC the instant is the fields themselves: written as toISOString writes it (y <= 9999).
-  if (offset === 'Z') return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}.000Z`;
-  const off = offset === 'Z' ? 'Z' : offset.includes(':') ? offset : `${offset.slice(0, 3)}:${offset.slice(3)}`;
-  const t = Date.parse(`${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${off}`);
-  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
-}
-
-/** "1,234.50", "¥99", "$ 12" -> number; negative or garbage -> undefined. */
-export function parseAmount(raw: string): number | null | undefined {
-  const s = raw.normalize('NFKC').trim().replace(/^[A-Z]{3}\s*|[¥$€£₹₩]\s*|\s*[A-Z]{3}$/g, '').replace(/,(?=\d{3}(\D|$))/g, '');
-  if (s === '') return null;
-  if (!/^\d+(\.\d+)?$/.test(s)) return undefined;
-  const v = Number(s);
-  return Number.isFinite(v) && v < 1e12 ? v : undefined;
+function rowFields(f: RawFields, opts: RowOptions, warn: Warn, text: Text, countryCurrency: string | null): IntakeRow {
+  let email: string | null = null;
+  if (f.email) {
+    const e = normalizeEmail(f.email);
+    if (e.ok) email = e.email;
+    else warn('email', 'invalid_email', `${e.message}: "${clip(f.email)}"`);
+  }
+  const date = (field: 'last_order_at' | 'opt_in_at' | 'registered_at' | 'first_order_at'): string | null => {
+    const raw = f[field];
+    if (!raw) return null;
+    const at = parseInstant(raw);
+    if (at === undefined) warn(field, 'invalid_date', `${field} is not a date: "${clip(raw)}"`);
+    else if (at !== null && Date.parse(at) > opts.now + DAY_MS) warn(field, 'date_in_future', `${field} ${at} is in the future`);
+    else return at;
+    return null;
+  };
+  const lastOrderAt = date('last_order_at');
+  const optInAt = date('opt_in_at');
+  const registeredAt = date('registered_at');
+  const firstOrderAt = date('first_order_at');
+  let orderValue: number | null = null;
+  if (f.order_value) {
+    const v = parseAmount(f.order_value);
+    if (v === undefined) warn('order_value', 'invalid_order_value', `order_value is not a non-negative amount: "${clip(f.order_value)}"`);
+    else orderValue = v;
+  }
+  let orderCount: number | null = null;
+  if (f.order_count) {
+    const n = parseCount(f.order_count);
+    if (n === undefined) warn('order_count', 'invalid_order_count', `order_count is not a whole number of orders: "${clip(f.order_count)}"`);
+    else orderCount = n;
+  }
+  let currency: string | null = null;
+  if (f.currency) {
+    const c = parseCurrency(f.currency);
+    if (c === undefined) warn('currency', 'invalid_currency', `currency is not an ISO 4217 code: "${clip(f.currency)}"`);
+    else currency = c;
+  }
+  const consentSource = text('consent_source');
+  const channelTag = text('channel_tag');
+  const address = text('shipping_address');
+  return {
+      e164: '',
+      extension: null,
+      lineType: 'unknown',
+      country: null,
+      region: null,
+      currency: null,
+      language: null,
+      timeZones: [],
+      email,
+      name: text('name'),
+      lastOrderAt,
+      orderValue,
+      channelTag: channelTag === null ? null : channelTag.toLowerCase(),
+      optInAt,
+      deviceId: text('device_id'),
+      consentSource: consentSource === null ? null : normalizeConsentSource(consentSource) || null,
+      externalId: text('external_id'),
+      registeredAt,
+      firstOrderAt,
+      orderCount,
+      orderCurrency: currency ?? (orderValue !== null ? countryCurrency : null),
+      shippingAddress: address === null ? null : address.replace(/\s+/g, ' '),
+  };
 }

@@ -7,10 +7,14 @@ import type { IntakeRow } from './row';
  * registration statistics, computed once here.
  */
 export function encodeStagedRow(r: IntakeRow): string {
-  return JSON.stringify([
+  const a = [
     r.e164, r.extension, r.lineType, r.country, r.region, r.currency, r.language, r.timeZones,
     r.email, r.name, r.lastOrderAt, r.orderValue, r.channelTag, r.optInAt, r.deviceId, r.consentSource,
-  ]);
+    r.externalId, r.registeredAt, r.firstOrderAt, r.orderCount, r.orderCurrency, r.shippingAddress,
+  ];
+  // The CRM fields are often absent: trailing nulls are left out (decoded as null).
+  while (a.length > 16 && a[a.length - 1] === null) a.pop();
+  return JSON.stringify(a);
 }
 
 export function decodeStagedRow(data: string): IntakeRow {
@@ -32,6 +36,12 @@ export function decodeStagedRow(data: string): IntakeRow {
     optInAt: a[13] as string | null,
     deviceId: a[14] as string | null,
     consentSource: (a[15] ?? null) as string | null,
+    externalId: (a[16] ?? null) as string | null,
+    registeredAt: (a[17] ?? null) as string | null,
+    firstOrderAt: (a[18] ?? null) as string | null,
+    orderCount: (a[19] ?? null) as number | null,
+    orderCurrency: (a[20] ?? null) as string | null,
+    shippingAddress: (a[21] ?? null) as string | null,
   };
 }
 

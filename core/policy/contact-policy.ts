@@ -98,6 +98,8 @@ export const contactPolicySchema = z
       required: z.strictObject({ id: ruleId, note: z.string().min(1) }),
       explicitOnly: z.strictObject({ id: ruleId, regions: z.array(consentRegion).min(1), citation: z.string().min(1), note: z.string().min(1) }),
       doubleOptIn: z.strictObject({ id: ruleId, channels: z.array(z.enum(POLICY_CHANNELS)).min(1), countries: z.array(z.string().regex(/^[A-Z]{2}$/)), citation: z.string().min(1), note: z.string().min(1) }),
+      /** A reported number change while the current number is reachable: it is told, and may have to agree (core/recovery/number-change.ts). */
+      numberChange: z.strictObject({ id: ruleId, requireCurrentNumberAnswer: z.boolean(), answerWithinHours: z.number().positive().max(720), note: z.string().min(1) }),
       note: z.string().min(1),
     }),
   })
@@ -111,6 +113,7 @@ export const contactPolicySchema = z
       p.consent.required.id,
       p.consent.explicitOnly.id,
       p.consent.doubleOptIn.id,
+      p.consent.numberChange.id,
       ...Object.values(p.consent.sources).flatMap((s) => (s.rule ? [s.rule] : [])),
     ];
     const seen = new Set<string>();

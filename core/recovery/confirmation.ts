@@ -22,12 +22,16 @@ const TEXTS: Readonly<Record<string, Record<ConfirmationKind, (brand: string) =>
   },
 };
 
-/** Language tag ('zh-CN', 'zh-Hant-TW', 'en-US', anything) -> the text; English when unknown. */
+/** Language tag ('zh-CN', 'zh-Hant-TW', 'en-US', anything) -> the language of recovery texts: zh, zh-hant, else en. */
+export function recoveryTextLanguage(language: string | null): 'zh' | 'zh-hant' | 'en' {
+  const parts = (language ?? 'en').toLowerCase().replace(/_/g, '-').split('-');
+  if (parts[0] !== 'zh') return 'en';
+  return parts.some((p) => ['hant', 'tw', 'hk', 'mo'].includes(p)) ? 'zh-hant' : 'zh';
+}
+
+/** Language tag -> the text; English when unknown. */
 export function confirmationText(language: string | null, brand: string, kind: ConfirmationKind = 'confirmation'): { language: string; text: string } {
-  const tag = (language ?? 'en').toLowerCase().replace(/_/g, '-');
-  const parts = tag.split('-');
-  let key = 'en';
-  if (parts[0] === 'zh') key = parts.some((p) => ['hant', 'tw', 'hk', 'mo'].includes(p)) ? 'zh-hant' : 'zh';
+  const key = recoveryTextLanguage(language);
   return { language: key, text: TEXTS[key]![kind](brand) };
 }
 

@@ -4,6 +4,7 @@
  * confidence and the evidence kept. Pure: the links are read by db/recovery.ts.
  */
 import { deviceFarmOf, type FarmSignals } from '../device-farm';
+import { isNewerAccount, type AccountDates } from './history';
 
 export type EvidenceKind = 'self_reported' | 'same_email' | 'same_device' | 'same_address';
 
@@ -24,10 +25,10 @@ export interface Evidence {
   detail: string;
 }
 
-export interface OldContact {
+/** The customer whose number died, with the dates of its account (core/recovery/history.ts). */
+export interface OldContact extends AccountDates {
   id: number;
   phoneHash: string;
-  firstSeenAt: number;
 }
 
 /** A number linked to the old contact, as read from the database. */
@@ -37,8 +38,9 @@ export interface CandidateLink {
   phoneHash: string;
   via: EvidenceKind;
   detail: string;
-  /** Of the candidate's contact (absent when contactId is null). */
+  /** Of the candidate's contact (absent when contactId is null): when it entered reachloop, and its own dates. */
   firstSeenAt?: number;
+  dates?: Omit<AccountDates, 'firstSeenAt'>;
   quarantined?: boolean;
   /** Its number is itself dead (unreachable, empty, stopped). */
   dead?: boolean;
@@ -74,8 +76,10 @@ export function combineConfidence(parts: readonly number[]): number {
  * - device-farm accounts, or accounts on a device many contacts share, are never used
  *   (device_farm; contact policy deviceFarms): a farm's device links nobody to anybody;
  * - quarantined candidates are never used;
- * - a candidate contact that is not newer than the old one is another active customer (a
- *   household sharing an address or an e-mail), unless its number is dead anyway;
+ * - a candidate contact whose own history (registration, orders, opt-ins from the source's files;
+ *   when it entered reachloop only if the source gave no date) does not begin after the old
+ *   account's last sign of life is another active customer (a household sharing an address or an
+ *   e-mail), unless its number is dead anyway;
  * - dead, opted-out or already merged candidates are not asked.
  */
 export function matchCandidates(old: OldContact, links: readonly CandidateLink[], minConfidence = DEFAULT_MIN_CONFIDENCE): MatchResult {
@@ -107,7 +111,7 @@ function exclusionOf(old: OldContact, l: CandidateLink, phoneHash: string): Excl
   if (l.isAlias) return 'merged_elsewhere';
   if (l.dead) return 'candidate_dead';
   if (l.optedOut) return 'opted_out';
-  if (l.firstSeenAt !== undefined && l.firstSeenAt <= old.firstSeenAt) return 'other_active_customer';
+  if (l.firstSeenAt !== undefined && !isNewerAccount(old, { ...l.dates, firstSeenAt: l.firstSeenAt })) return 'other_active_customer';
   return null;
 }
 
@@ -128,3 +132,6 @@ export function addressKey(parts: { line1: string; line2?: string; city?: string
       .trim();
   return [parts.country, parts.postalCode, parts.city, parts.line1, parts.line2].map(fold).join('|');
 }
+
+/** The key of a shipping address written as one text (an import's shipping_address column). */
+export const shippingAddressKey = (text: string): string => addressKey({ line1: text });

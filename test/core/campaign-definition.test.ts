@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { definitionProblems } from '../helpers/definition-problems';
 import { campaignSchema, CampaignDefinitionError, channelsOf, parseCampaign } from '../../core/campaign/definition';
 import { rulesOf } from '../../core/campaign/decision';
 
@@ -8,16 +9,7 @@ const TEMPLATES = {
 };
 const MINIMAL = { name: 'spring sale', category: 'marketing', templates: TEMPLATES } as const;
 
-/** The problems parseCampaign reports, or [] when it accepts the input. */
-function problems(raw: unknown): string[] {
-  try {
-    parseCampaign(raw);
-    return [];
-  } catch (e) {
-    if (!(e instanceof CampaignDefinitionError)) throw e;
-    return e.problems;
-  }
-}
+const problems = definitionProblems;
 
 describe('parseCampaign: a minimal valid definition gets the documented defaults', () => {
   it('fills every default', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CONTACT_POLICY, parseContactPolicy } from '../../core/policy/contact-policy';
 import { consentWorth, marketingConsent, needsDoubleOptIn, needsExplicitConsent, normalizeConsentSource } from '../../core/policy/consent';
 import policyFile from '../../core/policy/contact-policy.v1.json';
+import { getCountries } from 'libphonenumber-js/max';
 
 const P = CONTACT_POLICY.consent;
 const OK = { counts: true };
@@ -115,5 +116,30 @@ describe('double opt-in for SMS marketing where the policy turns it on (DE)', ()
     const us = { ...P, doubleOptIn: { ...P.doubleOptIn, countries: ['DE', 'US'] } };
     expect(marketingConsent(us, 'US', 'sms', { source: 'import', doubleOptIn: false })).toEqual(no('consent-double-opt-in'));
     expect(marketingConsent(us, 'US', 'sms', { source: 'import', doubleOptIn: true })).toEqual(OK);
+  });
+});
+
+describe('a bought or rented list is never marketing consent, in any country', () => {
+  // Every region libphonenumber knows, the policy's explicit-only and double-opt-in countries
+  // among them, and a contact whose country is unknown; every channel; the source however spelled;
+  // with and without a double opt-in recorded.
+  const countries: Array<string | null> = [...getCountries(), null];
+  const sources = [
+    ['purchased_list', 'consent-never-purchased-list'],
+    ['Purchased List', 'consent-never-purchased-list'],
+    ['rented_list', 'consent-never-rented-list'],
+    ['rented-list', 'consent-never-rented-list'],
+  ] as const;
+  it.each(sources)('%s is refused by its rule everywhere', (source, rule) => {
+    expect(countries.length).toBeGreaterThan(200);
+    const counted = countries.flatMap((country) =>
+      (['sms', 'email'] as const).flatMap((channel) =>
+        [false, true].flatMap((doubleOptIn) => {
+          const v = marketingConsent(P, country, channel, { source, doubleOptIn });
+          return v.counts || v.rule !== rule ? [`${country}/${channel}/${doubleOptIn}: ${JSON.stringify(v)}`] : [];
+        }),
+      ),
+    );
+    expect(counted).toEqual([]);
   });
 });

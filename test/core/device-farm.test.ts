@@ -3,10 +3,11 @@ import { contactFactsOf } from '../../core/activity';
 import { deviceFarmOf, type FarmSignals } from '../../core/device-farm';
 import { evaluateContact } from '../../core/evaluate';
 import type { ContactDraft } from '../../core/intake/merge';
+import { contactDraft } from '../helpers/drafts';
 import { CONTACT_POLICY, parseContactPolicy } from '../../core/policy/contact-policy';
 import policyV1 from '../../core/policy/contact-policy.v1.json';
 import { matchCandidates, type CandidateLink } from '../../core/recovery/match';
-import { SCORE_POLICY_V1 } from '../../core/score';
+import { SCORE_POLICY_V1 } from '../../core/score-policy';
 
 describe('deviceFarmOf (contact policy deviceFarms: device 5/24 h, range 10/24 h, 5 accounts on a device)', () => {
   const none = { sameDeviceRegistrations: 0, sameRangeRegistrations: 0 };
@@ -65,10 +66,7 @@ describe('contact policy: the deviceFarms section', () => {
 
 describe('a device-farm account is quarantined whatever its risk points', () => {
   const NOW = new Date('2026-11-25T12:00:00Z');
-  const draft: ContactDraft = {
-    e164: '+8613800138000', extension: null, lineType: 'mobile', country: 'CN', region: 'APAC', currency: 'CNY', language: 'zh', timeZones: ['Asia/Shanghai'],
-    name: null, emails: [], channelTags: [], sources: ['t'], deviceIds: ['dev-1'], lastOrderAt: null, orderValue: null, consents: [],
-  };
+  const draft: ContactDraft = contactDraft({ deviceIds: ['dev-1'] });
   const evaluate = (sameDevice: number, sameRange = 0) =>
     evaluateContact(draft, contactFactsOf({ activity: {}, complaints: 0, sameDeviceRegistrations: sameDevice, sameRangeRegistrations: sameRange }, 'reachable'), SCORE_POLICY_V1, NOW);
 

@@ -1,22 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { contactFactsOf, withEventFacts } from '../../core/activity';
 import { evaluateContact } from '../../core/evaluate';
+import { causeOf, foldEvents, type FoldableEvent } from '../../core/event-fold';
 import {
-  causeOf,
   DEFAULT_RULES,
-  foldEvents,
   normalizeEventName,
-  parseEvent,
   parseTagRules,
   resolveTag,
   STANDARD_TAGS,
   TagRulesError,
-  type EventParseContext,
-  type FoldableEvent,
   type StandardTag,
 } from '../../core/events';
+import { parseEvent, type EventParseContext } from '../../core/event-parse';
+import { FieldMappingError, parseFieldMapping, renameFields } from '../../core/event-fields';
 import type { ContactDraft } from '../../core/intake/merge';
-import { SCORE_POLICY_V1 } from '../../core/score';
+import { contactDraft } from '../helpers/drafts';
+import { SCORE_POLICY_V1 } from '../../core/score-policy';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const DAY = 86_400_000;
@@ -68,7 +67,7 @@ describe('source names -> standard tags', () => {
   it.each([
     [{ tags: { x: 'not_a_tag' } }, /tags\.x: must be one of/],
     [{ tags: { purchase: 'login' } }, /a standard tag cannot be mapped to another/],
-    [{ tagz: {} }, /Unrecognized key/],
+    [{ tagz: {} }, /Unrecognized key: "tagz"; the rules' keys are: description, tags, properties, fields, replaceDefaults/],
     [{ properties: { purchase: { order_id: 5 } } }, /properties\.purchase\.order_id/],
     [[1], /\(root\)/],
   ])('rejects bad rules %j', (raw, message) => {
@@ -77,9 +76,9 @@ describe('source names -> standard tags', () => {
   });
 });
 
-describe('parseEvent', () => {
-  const base = { event_id: 'e1', event: 'order_paid', phone: '+86 138 0013 8000', occurred_at: '2026-11-20T10:15:00+08:00', properties: { order_id: 'o1', product_id: 'p1', price: '129.50', quantity: 2 } };
+const base = { event_id: 'e1', event: 'order_paid', phone: '+86 138 0013 8000', occurred_at: '2026-11-20T10:15:00+08:00', properties: { order_id: 'o1', product_id: 'p1', price: '129.50', quantity: 2 } };
 
+describe('parseEvent', () => {
   it('normalises a purchase: phone to E.164, time to UTC, price coerced, source defaulted', () => {
     const r = parseEvent(base, ctx);
     expect(r).toEqual({
@@ -93,6 +92,7 @@ describe('parseEvent', () => {
         source: 'test',
         subject: { kind: 'phone', e164: '+8613800138000' },
       },
+      warnings: [],
     });
   });
 
@@ -125,13 +125,7 @@ describe('parseEvent', () => {
     ['a time without offset', { ...base, occurred_at: '2026-11-20 10:15:00' }, 'invalid_time'],
     ['epoch seconds', { ...base, occurred_at: 1_763_000_000 }, 'invalid_time'],
     ['a time two hours ahead', { ...base, occurred_at: new Date(NOW.getTime() + 2 * 3_600_000).toISOString() }, 'future_time'],
-    ['properties as an array', { ...base, properties: [1] }, 'invalid_properties'],
-    ['a purchase without order_id', { ...base, properties: { product_id: 'p1', price: 10 } }, 'invalid_properties'],
-    ['a negative price', { ...base, properties: { order_id: 'o', product_id: 'p', price: -1 } }, 'invalid_properties'],
-    ['a product_view without sku', { ...base, event: 'item_detail_view', properties: {} }, 'invalid_properties'],
-    ['an ad_click without campaign', { ...base, event: 'ad_click', properties: {} }, 'invalid_properties'],
-    ['an sms_open without promo', { ...base, event: 'sms_open', properties: {} }, 'invalid_properties'],
-    ['huge properties', { ...base, event: 'x', properties: { blob: 'x'.repeat(20_000) } }, 'too_large'],
+    ['a customer id that is an object', { ...base, phone: undefined, external_id: { id: 1 } }, 'invalid_customer_id'],
   ])('rejects %s', (_what, raw, reason) => {
     const r = parseEvent(raw, ctx);
     expect(r.ok).toBe(false);
@@ -142,9 +136,54 @@ describe('parseEvent', () => {
     }
   });
 
-  it('names the bad property in the message', () => {
+  it.each([
+    ['a product_view without sku', { ...base, event: 'item_detail_view', properties: { page: 2 } }, 'product_view', { page: 2 }, [['properties.sku', 'missing_property']]],
+    ['a purchase without order_id', { ...base, properties: { product_id: 'p1', price: '10' } }, 'purchase', { product_id: 'p1', price: 10, quantity: 1 }, [['properties.order_id', 'missing_property']]],
+    ['a negative price', { ...base, properties: { order_id: 'o', product_id: 'p', price: -1 } }, 'purchase', { order_id: 'o', product_id: 'p', quantity: 1 }, [['properties.price', 'invalid_property']]],
+    ['an ad_click without campaign', { ...base, event: 'ad_click', properties: {} }, 'ad_click', {}, [['properties.campaign', 'missing_property']]],
+    ['properties as an array', { ...base, event: 'login', properties: [1] }, 'login', {}, [['properties', 'invalid_properties']]],
+    ['huge properties', { ...base, event: 'x', properties: { blob: 'x'.repeat(20_000) } }, null, {}, [['properties', 'properties_too_large']]],
+  ] as const)('stores %s without the bad property, with a warning', (_what, raw, tag, properties, warned) => {
+    const r = parseEvent(raw, ctx);
+    if (!r.ok) throw new Error(`rejected: ${r.reason}`);
+    expect([r.event.tag, r.event.properties]).toEqual([tag, properties]);
+    expect(r.warnings.map((w) => [w.field, w.reason])).toEqual(warned);
+  });
+
+  it('names the bad property in the warning', () => {
     const r = parseEvent({ ...base, properties: { order_id: 'o', product_id: 'p', price: 'cheap' } }, ctx);
-    expect(!r.ok && r.message).toMatch(/^purchase: price must be a number/);
+    expect(r.ok && r.warnings[0]!.detail).toMatch(/^purchase: price must be a number/);
+  });
+});
+
+describe('parseEvent: the customer id and the source\'s field names', () => {
+  it('names the contact by customer id (of the event\'s id_source, else the import\'s), with the phone to fall back on', () => {
+    const r = parseEvent({ ...base, external_id: 'C-7' }, ctx);
+    expect(r.ok && r.event.subject).toEqual({ kind: 'customer', externalId: 'C-7', idSource: null, e164: '+8613800138000' });
+    const n = parseEvent({ ...base, phone: undefined, customer_id: 42 }, { ...ctx, idSource: 'crm' });
+    expect(n.ok && n.event.subject).toEqual({ kind: 'customer', externalId: '42', idSource: 'crm', e164: null });
+    const own = parseEvent({ ...base, customer_id: 'C-7', id_source: 'shop' }, { ...ctx, idSource: 'crm' });
+    expect(own.ok && own.event.subject).toMatchObject({ idSource: 'shop' });
+  });
+
+  it('a bad phone beside a customer id is a warning, not a reject', () => {
+    const r = parseEvent({ ...base, phone: 'call me', external_id: 'C-7' }, ctx);
+    expect(r.ok && [r.event.subject, r.warnings.map((w) => w.reason)]).toEqual([{ kind: 'customer', externalId: 'C-7', idSource: null, e164: null }, ['invalid_phone']]);
+  });
+
+  it('reads a source\'s own field names through the rules\' fields (either way round)', () => {
+    const rules = parseTagRules({ fields: { ts: 'occurred_at', props: 'properties', country_hint: 'country', external_id: 'cust' } });
+    const r = parseEvent({ event_id: 'e1', event: 'item_detail_view', cust: 'C-9', phone: '013800138000', country_hint: 'CN', ts: '2026-11-20T10:15:00+08:00', props: { sku: 'S-1' } }, { ...ctx, rules });
+    expect(r.ok && r.event).toMatchObject({ occurredAt: '2026-11-20T02:15:00.000Z', properties: { sku: 'S-1' }, subject: { kind: 'customer', externalId: 'C-9', e164: '+8613800138000' } });
+  });
+
+  it('a field mapping that maps onto no event field is named', () => {
+    expect(() => parseTagRules({ fields: { ts: 'when' } })).toThrow(/fields: "ts": "when" names no event field; fields are: event_id/);
+    expect(() => parseFieldMapping([1])).toThrow(FieldMappingError);
+  });
+
+  it('renames only what the event has; the mapping\'s name wins', () => {
+    expect(renameFields({ ts: 1, occurred_at: 2, x: 3 }, { ts: 'occurred_at', props: 'properties' })).toEqual({ occurred_at: 1, x: 3 });
   });
 });
 
@@ -183,10 +222,7 @@ describe('foldEvents', () => {
 });
 
 describe('events move the score and the tier, explainably', () => {
-  const draft: ContactDraft = {
-    e164: '+8613800138000', extension: null, lineType: 'mobile', country: 'CN', region: 'APAC', currency: 'CNY', language: 'zh', timeZones: ['Asia/Shanghai'],
-    name: null, emails: [], channelTags: [], sources: ['t'], deviceIds: [], lastOrderAt: null, orderValue: null, consents: [],
-  };
+  const draft: ContactDraft = contactDraft();
   const stored = { activity: {}, complaints: 0, sameRangeRegistrations: 0, sameDeviceRegistrations: 0 };
 
   it('a reachable contact with no events is C; logins, replies and orders make it A', () => {

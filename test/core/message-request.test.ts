@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalRequest, checkIdempotencyKey, checkMessageRequest, messageCampaign, type MessageRequest } from '../../core/message-request';
 import { parseCampaign } from '../../core/campaign/definition';
 
+const REF = `ct_${'ab'.repeat(16)}`;
 const ok = (body: unknown): MessageRequest => {
   const r = checkMessageRequest(body);
   if (!r.ok) throw new Error(r.error);
@@ -26,13 +27,16 @@ describe('the single-message request', () => {
 
   it.each([
     [[1, 2], 400, 'not_an_object'],
-    [{ phone: '+12125550150', contact_id: 1, text: 'x' }, 422, 'two_recipients'],
+    [{ phone: '+12125550150', contact_id: REF, text: 'x' }, 422, 'two_recipients'],
+    [{ contact_id: 42, text: 'x' }, 422, 'sequential_contact_id'],
+    [{ contact_id: '42', text: 'x' }, 422, 'sequential_contact_id'],
     [{ contact_id: -3, text: 'x' }, 422, 'bad_contact_id'],
-    [{ contact_id: 1, text: 'x', foo: 1 }, 422, 'unknown_field'],
-    [{ contact_id: 1, channel: 'push', text: 'x' }, 422, 'bad_channel'],
-    [{ contact_id: 1, text: 'x'.repeat(1_601) }, 422, 'text_too_long'],
-    [{ contact_id: 1, text: 'x', subject: 'S' }, 422, 'subject_on_sms'],
-    [{ contact_id: 1, channel: 'email', subject: 'a\nb', text: 'x' }, 422, 'bad_subject'],
+    [{ contact_id: 'ct_42', text: 'x' }, 422, 'bad_contact_id'],
+    [{ contact_id: REF, text: 'x', foo: 1 }, 422, 'unknown_field'],
+    [{ contact_id: REF, channel: 'push', text: 'x' }, 422, 'bad_channel'],
+    [{ contact_id: REF, text: 'x'.repeat(1_601) }, 422, 'text_too_long'],
+    [{ contact_id: REF, text: 'x', subject: 'S' }, 422, 'subject_on_sms'],
+    [{ contact_id: REF, channel: 'email', subject: 'a\nb', text: 'x' }, 422, 'bad_subject'],
   ])('%j -> %i %s', (body, status, reason) => {
     expect(checkMessageRequest(body)).toMatchObject({ ok: false, status, reason });
   });
@@ -45,7 +49,7 @@ describe('the single-message request', () => {
   });
 
   it('becomes a valid one-recipient transactional campaign on its channel for every tier', () => {
-    const def = parseCampaign(messageCampaign(ok({ contact_id: 7, channel: 'email', subject: 'Receipt', text: 'Order 77', urgent: true }), 7, 'message x'));
+    const def = parseCampaign(messageCampaign(ok({ contact_id: REF, channel: 'email', subject: 'Receipt', text: 'Order 77', urgent: true }), 7, 'message x'));
     expect(def).toMatchObject({ category: 'transactional', urgent: true, audience: { contactIds: [7] }, channels: { A: 'email', D: 'email' }, templates: { email: { en: { subject: 'Receipt', text: 'Order 77' } } } });
   });
 });

@@ -3,6 +3,7 @@ import { confirmationText, interpretRecoveryReply } from '../../core/recovery/co
 import { funnelOf } from '../../core/recovery/funnel';
 import { addressKey, combineConfidence, matchCandidates, type CandidateLink } from '../../core/recovery/match';
 import { recoveryWindowDelay } from '../../core/recovery/window';
+import { accountLastSeen, accountStart, isNewerAccount } from '../../core/recovery/history';
 import { hasOptOutInstruction } from '../../core/sms';
 
 const OLD = { id: 1, phoneHash: 'old', firstSeenAt: Date.UTC(2022, 0, 1) };
@@ -88,5 +89,42 @@ describe('funnelOf', () => {
     ]);
     expect(f).toMatchObject({ detected: 20, matched: 10, confirmationSent: 10, confirmed: 6, refused: 2, expired: 2, open: 10 });
     expect(f.rates).toEqual({ matched: 0.5, confirmationSent: 1, confirmed: 0.6, refused: 0.2, expired: 0.2 });
+  });
+});
+
+describe('"newer" by the customer\'s own dates (one bulk import: every row entered reachloop at once)', () => {
+  const IMPORTED = Date.UTC(2026, 10, 25); // the one import's time, for both
+  const d = (iso: string) => Date.parse(iso);
+  const old = { id: 1, phoneHash: 'old', firstSeenAt: IMPORTED, registeredAt: d('2021-03-01'), lastOrderAt: d('2025-01-05'), firstOptInAt: d('2021-03-01'), lastOptInAt: d('2021-03-01') };
+  const cand = (dates: CandidateLink['dates'], firstSeenAt = IMPORTED) => link({ firstSeenAt, dates });
+
+  it.each<[string, CandidateLink, boolean]>([
+    ['a new account registered after the old one\'s last order is asked', cand({ registeredAt: d('2025-03-01') }), true],
+    ['so is one whose first order and opt-in come after it', cand({ firstOrderAt: d('2025-02-01'), firstOptInAt: d('2025-02-01') }), true],
+    ['orders and consent of its own before the old number\'s last sign of life: another active customer', cand({ registeredAt: d('2025-03-01'), firstOrderAt: d('2023-06-01') }), false],
+    ['registered before the old customer\'s last order (two accounts in use at once)', cand({ registeredAt: d('2024-10-01') }), false],
+    ['an older household member', cand({ registeredAt: d('2019-01-01'), firstOptInAt: d('2019-01-01') }), false],
+    ['no source dates on the candidate: the import time, after every date of the old account', cand({}), true],
+  ])('%s', (_name, l, asked) => {
+    const m = matchCandidates(old, [l]);
+    expect(m.best !== null).toBe(asked);
+    if (!asked) expect(m.excluded).toEqual([expect.objectContaining({ reason: 'other_active_customer' })]);
+  });
+
+  it('with no source dates on either side, the time of entering reachloop decides (and one import ties: excluded)', () => {
+    const bare = { id: 1, phoneHash: 'old', firstSeenAt: IMPORTED };
+    expect(matchCandidates(bare, [cand({})]).best).toBeNull();
+    expect(matchCandidates(bare, [cand({}, IMPORTED + 86_400_000)]).best).not.toBeNull();
+  });
+
+  it('an old account with no source dates against a candidate with a history: its history is older than the old row, excluded', () => {
+    expect(matchCandidates({ id: 1, phoneHash: 'old', firstSeenAt: IMPORTED }, [cand({ registeredAt: d('2025-03-01') })]).best).toBeNull();
+  });
+
+  it('accountStart and accountLastSeen say which dates they used', () => {
+    expect(accountStart({ firstSeenAt: IMPORTED })).toEqual({ at: IMPORTED, by: 'first_seen' });
+    expect(accountStart({ firstSeenAt: IMPORTED, firstOrderAt: d('2024-01-01'), registeredAt: d('2023-01-01') })).toEqual({ at: d('2023-01-01'), by: 'source' });
+    expect(accountLastSeen(old)).toEqual({ at: d('2025-01-05'), by: 'source' });
+    expect(isNewerAccount(old, { firstSeenAt: IMPORTED, registeredAt: d('2025-01-06') })).toBe(true);
   });
 });

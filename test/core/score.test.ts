@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import rawPolicy from '../../core/policy/score-policy.v1.json';
-import {
-  groupPoints,
-  LINE_TYPES,
-  parseScorePolicy,
-  riskOf,
-  SCORE_POLICY_V1,
-  scoreContact,
-  ScorePolicyError,
-  VALIDITY_STATUSES,
-  type ScoreInputs,
-  type ScorePart,
-  type ScorePolicy,
-  type ScoreResult,
-} from '../../core/score';
+import { LINE_TYPES, parseScorePolicy, SCORE_POLICY_V1, ScorePolicyError, VALIDITY_STATUSES, type ScorePolicy } from '../../core/score-policy';
+import { riskOf } from '../../core/score-risk';
+import type { ScorePart } from '../../core/score-parts';
+import { groupPoints, scoreContact, type ScoreInputs, type ScoreResult } from '../../core/score';
 import { tierOf } from '../../core/tier';
 import { CONTACT_POLICY } from '../../core/policy/contact-policy';
 

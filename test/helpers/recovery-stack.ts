@@ -6,6 +6,9 @@ import { defaultActivityDeps } from '../../activities';
 import { createTwilioSender } from '../../channels/twilio';
 import { createTwilioLookup } from '../../channels/twilio-lookup';
 import { recoveryLink } from '../../client/recovery/lifecycle';
+import { DEFAULT_API_RATE } from '../../core/api-tokens';
+import { createApiToken } from '../../db/api-tokens';
+import { publicIdOf } from '../../db/public-ids';
 import { freePort } from '../../infra/net';
 import { startTwilioSandbox, type SandboxRule, type TwilioSandbox } from '../../sandbox/twilio-server';
 import { buildServer } from '../../server';
@@ -24,7 +27,10 @@ export interface RecoveryStack {
   worker: TestWorker;
   client: Client;
   publicBaseUrl: string;
+  /** The legacy REACHLOOP_API_TOKEN (events, messages). */
   apiToken: string;
+  /** A token of `reachloop token create --scope contacts:write` (number changes). */
+  contactsToken: string;
   logs: string[];
   /** `reachloop ARGS` in a child process against this stack's database, Temporal and task queue. */
   cli(args: string[], timeoutMs?: number): Promise<CliResult>;
@@ -33,7 +39,7 @@ export interface RecoveryStack {
 
 export const SANDBOX_FROM = '+15005550006';
 
-export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; brand?: string }): Promise<RecoveryStack> {
+export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; brand?: string; currentAnswerWithinMs?: number }): Promise<RecoveryStack> {
   const db = await isolatedDatabase();
   const authToken = randomBytes(16).toString('hex');
   const apiToken = randomBytes(16).toString('hex');
@@ -55,8 +61,9 @@ export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; 
     pool: db.pool,
     events: { apiToken },
     twilio: { publicBaseUrl, authToken: () => authToken, brand, log: (l) => logs.push(l) },
-    recovery: recoveryLink(temporalClient, db.pool, { taskQueue: worker.taskQueue, brand }),
+    recovery: recoveryLink(temporalClient, db.pool, { taskQueue: worker.taskQueue, brand, ...(o.currentAnswerWithinMs ? { currentAnswerWithinMs: o.currentAnswerWithinMs } : {}) }),
   });
+  const contactsToken = (await createApiToken(db.pool, { name: 'support-desk', scopes: ['contacts:write'], rate: DEFAULT_API_RATE })).secret;
   await app.listen({ host: '127.0.0.1', port });
   const client = await temporalClient();
   const env = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: worker.taskQueue, BRAND_NAME: brand };
@@ -68,6 +75,7 @@ export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; 
     client,
     publicBaseUrl,
     apiToken,
+    contactsToken,
     logs,
     cli: (args, timeoutMs) => runCli(args, env, timeoutMs),
     async stop() {
@@ -95,4 +103,23 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs:
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The contact's reference in the API (contacts.public_id). */
+export async function publicIdOfContact(stack: RecoveryStack, contactId: number): Promise<string> {
+  return (await publicIdOf(stack.db.pool, contactId))!;
+}
+
+/** The contact's latest recovery case row, as stored. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function latestCaseOf(stack: RecoveryStack, contactId: number): Promise<any> {
+  return (await stack.db.pool.query('SELECT * FROM recovery_cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 1', [contactId])).rows[0];
+}
+
+/** The contact's latest case once it is closed (confirmed, refused, expired, cancelled). */
+export function closedCaseOfContact(stack: RecoveryStack, contactId: number) {
+  return eventually(async () => {
+    const k = await latestCaseOf(stack, contactId);
+    return k && !['detected', 'matched', 'confirmation_sent'].includes(k.state) ? k : undefined;
+  }, 60_000, `the case of contact ${contactId} to close`);
 }

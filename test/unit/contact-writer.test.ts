@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { contactFactsOf } from '../../core/activity';
 import { evaluateContact } from '../../core/evaluate';
 import { mergeContact } from '../../core/intake/merge';
-import { SCORE_POLICY_V1 } from '../../core/score';
+import { SCORE_POLICY_V1 } from '../../core/score-policy';
 import { CONTACT_COLUMNS, contactLine, type ContactWrite } from '../../db/contact-writer';
+import { intakeRow } from '../helpers/drafts';
 
 // The contacts COPY line is written out column by column (for speed) instead of from a list of
 // values: it must still have one field per column, in CONTACT_COLUMNS' order, and escape every
@@ -14,11 +15,11 @@ const draft = mergeContact(
   null,
   [
     {
-      row: {
-        e164: '+8613800138000', extension: '12', lineType: 'mobile', country: 'CN', region: 'Asia', currency: 'CNY', language: 'zh',
-        timeZones: ['Asia/Shanghai'], email: 'li@example.com', name: 'Li\tWei\\ "the\nsecond"', lastOrderAt: '2026-05-01T00:00:00.000Z',
-        orderValue: 99.5, channelTag: 'we"chat', optInAt: '2026-01-05T10:00:00.000Z', deviceId: 'dev\\1', consentSource: null,
-      },
+      row: intakeRow({
+        extension: '12', email: 'li@example.com', name: 'Li\tWei\\ "the\nsecond"', lastOrderAt: '2026-05-01T00:00:00.000Z',
+        orderValue: 99.5, channelTag: 'we"chat', optInAt: '2026-01-05T10:00:00.000Z', deviceId: 'dev\\1',
+        registeredAt: '2024-03-01T00:00:00.000Z', orderCount: 4, orderCurrency: 'CNY', shippingAddress: 'Room 5\tNo.18 "Jianguo" Rd\\',
+      }),
       proof: { importId: 7, line: 2 },
     },
   ],
@@ -48,7 +49,8 @@ describe('contactLine', () => {
       sms_eligible: 'true', device_ids: '{"dev\\\\1"}', last_order_at: '2026-05-01T00:00:00.000Z', order_value: '99.5',
       risk_points: String(Math.round(ev.risk.points)), quarantined: String(ev.risk.quarantined), score: String(Math.round(ev.score.total)),
       tier: ev.tier.tier, policy_version: SCORE_POLICY_V1.version, recheck_after: '2026-08-30T12:00:00.000Z', prefer_cheaper_channel: 'false',
-      same_range_registrations: '6', same_device_registrations: '0',
+      same_range_registrations: '6', same_device_registrations: '0', registered_at: '2024-03-01T00:00:00.000Z', first_order_at: null,
+      source_order_count: '4', order_currency: 'CNY',
     });
     expect(JSON.parse(byColumn.score_parts!)).toHaveLength(ev.score.parts.filter((p) => p.points !== 0).length);
   });
@@ -57,5 +59,7 @@ describe('contactLine', () => {
     expect(byColumn.name).toBe('Li\tWei\\ "the\nsecond"');
     expect(byColumn.sources).toBe('{"crm\t2026.csv"}');
     expect(byColumn.channel_tags).toBe('{"we\\"chat"}');
+    expect(byColumn.channel_tag).toBe('we"chat');
+    expect(byColumn.shipping_address).toBe('Room 5\tNo.18 "Jianguo" Rd\\');
   });
 });

@@ -1,0 +1,193 @@
+/**
+ * One incoming event (seed 004, issue 20): validated and normalised, never thrown. The join key
+ * is the phone number, or the source's own customer id (an audience import keeps it per source),
+ * or reachloop's contact id. Only what makes an event unusable rejects it (no event id or name,
+ * no contact named, no usable time); a missing or malformed property is left out and reported as
+ * a warning, and the event is stored (it still counts as activity). Pure: `now` is a parameter.
+ */
+import { checkProperties, type EventWarning } from './event-properties';
+import { renameFields } from './event-fields';
+import { DEFAULT_RULES, resolveTag, type StandardTag, type TagRules } from './events';
+import { normalizePhone, type CountryCode } from './phone';
+
+/**
+ * An event as sent (API body item, or one JSON Lines record):
+ *   { "event_id": "ord-981-paid", "event": "order_paid", "phone": "+8613800138000",
+ *     "occurred_at": "2026-11-20T10:15:00+08:00", "properties": {...}, "source": "shop" }
+ * `event` may also be spelled `tag` or `name`; `occurred_at` may be `timestamp` (ISO 8601 with
+ * an offset, or Unix epoch milliseconds). `external_id` (or `customer_id`) names the contact by
+ * the source's customer id (of source `id_source`, else the import's --id-source, else any
+ * source that has it), with the phone as a fallback; `contact_id` names it by reachloop's id;
+ * `country` is the default country for a national-format phone. A source that names these
+ * fields otherwise maps them (TagRules.fields).
+ */
+export interface NormalizedEvent {
+  eventId: string;
+  rawTag: string;
+  /** null: the source name maps to no standard tag (kept raw, reported as unknown). */
+  tag: StandardTag | null;
+  occurredAt: string;
+  properties: Record<string, unknown>;
+  source: string;
+  subject:
+    | { kind: 'phone'; e164: string }
+    | { kind: 'contact'; id: number }
+    /** idSource null: any source; e164: the phone to fall back on when no contact has the id. */
+    | { kind: 'customer'; externalId: string; idSource: string | null; e164: string | null };
+}
+
+export const EVENT_REJECT_REASONS = [
+  'not_an_object',
+  'missing_event_id',
+  'invalid_event_id',
+  'missing_event_name',
+  'missing_contact',
+  'invalid_phone',
+  'invalid_contact_id',
+  'invalid_customer_id',
+  'invalid_time',
+  'future_time',
+  /** contact_id names no contact (found when the event is stored). */
+  'unknown_contact_id',
+  /** A JSON Lines record that is not JSON (import only). */
+  'malformed_line',
+  /** A line with bytes that are not UTF-8 (import only). */
+  'invalid_encoding',
+  /** A line longer than the import's limit (import only). */
+  'too_large',
+] as const;
+export type EventRejectReason = (typeof EVENT_REJECT_REASONS)[number];
+
+export type EventParseResult =
+  | { ok: true; event: NormalizedEvent; warnings: EventWarning[] }
+  | { ok: false; reason: EventRejectReason; message: string; eventId?: string };
+
+export interface EventParseContext {
+  rules?: TagRules;
+  /** Country for national-format numbers when the event names none. */
+  defaultCountry?: CountryCode | undefined;
+  /** Source recorded when the event names none. */
+  defaultSource: string;
+  /** Whose customer ids the events name when an event says not (`--id-source`); null/absent = any source's. */
+  idSource?: string | null;
+  now: Date;
+  /** Events further in the future than this are rejected (clock skew allowance). */
+  maxFutureMs?: number;
+}
+
+export const MAX_PROPERTIES_BYTES = 16_384;
+const DEFAULT_MAX_FUTURE_MS = 3_600_000;
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+/** 2000-01-01 .. 2100-01-01: anything outside is a unit mistake (seconds for milliseconds). */
+const EPOCH_MS_RANGE: readonly [number, number] = [946_684_800_000, 4_102_444_800_000];
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
+const given = (v: unknown) => v !== undefined && v !== null && v !== '';
+
+/** Validates and normalises one event. Never throws; a rejected event says why in one line. */
+export function parseEvent(raw: unknown, ctx: EventParseContext): EventParseResult {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: 'not_an_object', message: 'an event must be a JSON object' };
+  const rules = ctx.rules ?? DEFAULT_RULES;
+  const o = renameFields(raw as Record<string, unknown>, rules.fields);
+  let eventId: string | undefined;
+  const fail = (reason: EventRejectReason, message: string): EventParseResult => ({ ok: false, reason, message, ...(eventId ? { eventId } : {}) });
+  const warnings: EventWarning[] = [];
+
+  const idRaw = o.event_id;
+  if (!given(idRaw)) return fail('missing_event_id', 'event_id is required (it deduplicates retries and re-imports)');
+  const idStr = str(idRaw)?.trim();
+  if (!idStr || idStr.length > 200 || CONTROL.test(idStr)) return fail('invalid_event_id', 'event_id must be a string of 1-200 printable characters');
+  eventId = idStr;
+
+  const nameRaw = o.event ?? o.tag ?? o.name;
+  const rawTag = typeof nameRaw === 'string' ? nameRaw.trim() : '';
+  if (rawTag === '' || rawTag.length > 200) return fail('missing_event_name', 'event (the source event name, e.g. "order_paid") is required, at most 200 characters');
+
+  const subject = subjectOf(o, ctx, warnings);
+  if ('reason' in subject) return fail(subject.reason, subject.message);
+
+  const when = o.occurred_at ?? o.timestamp;
+  let ms: number;
+  if (typeof when === 'number') {
+    if (!Number.isInteger(when) || when < EPOCH_MS_RANGE[0] || when > EPOCH_MS_RANGE[1])
+      return fail('invalid_time', 'occurred_at as a number must be Unix epoch milliseconds between 2000 and 2100');
+    ms = when;
+  } else if (typeof when === 'string' && ISO_WITH_OFFSET.test(when.trim()) && !Number.isNaN(Date.parse(when.trim()))) {
+    ms = Date.parse(when.trim());
+  } else if (!given(when)) {
+    return fail('invalid_time', 'occurred_at is required: ISO 8601 with an offset or Z, or epoch milliseconds');
+  } else {
+    return fail('invalid_time', 'occurred_at must be ISO 8601 with an offset or Z (e.g. 2026-11-20T10:15:00+08:00), or epoch milliseconds');
+  }
+  if (ms > ctx.now.getTime() + (ctx.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS)) return fail('future_time', 'occurred_at is in the future');
+
+  const tag = resolveTag(rawTag, rules);
+  const properties = propertiesOf(o.properties ?? {}, tag, rules, warnings);
+  const sourceRaw = typeof o.source === 'string' && o.source.trim() !== '' ? o.source.trim().slice(0, 100) : ctx.defaultSource;
+  return { ok: true, event: { eventId, rawTag, tag, occurredAt: new Date(ms).toISOString(), properties, source: sourceRaw, subject }, warnings };
+}
+
+type Failure = { reason: EventRejectReason; message: string };
+
+/**
+ * Whom the event is about: the contact id, else the customer id (with the phone to fall back
+ * on; a bad phone beside a customer id is only a warning), else the phone.
+ */
+function subjectOf(o: Record<string, unknown>, ctx: EventParseContext, warnings: EventWarning[]): NormalizedEvent['subject'] | Failure {
+  if (given(o.contact_id)) {
+    const id = typeof o.contact_id === 'string' && /^\d+$/.test(o.contact_id) ? Number(o.contact_id) : o.contact_id;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) return { reason: 'invalid_contact_id', message: 'contact_id must be a positive whole number' };
+    return { kind: 'contact', id };
+  }
+  const externalRaw = o.external_id ?? o.customer_id;
+  const externalId = given(externalRaw) ? str(externalRaw)?.trim() : undefined;
+  if (given(externalRaw) && (!externalId || externalId.length > 200 || CONTROL.test(externalId)))
+    return { reason: 'invalid_customer_id', message: 'external_id (the customer id) must be a string or number of 1-200 printable characters' };
+  let e164: string | null = null;
+  const phone = str(o.phone);
+  if (phone !== undefined && phone.trim() !== '') {
+    const country = typeof o.country === 'string' && /^[A-Za-z]{2}$/.test(o.country) ? (o.country.toUpperCase() as CountryCode) : ctx.defaultCountry;
+    const p = normalizePhone(phone, { defaultCountry: country });
+    if (p.ok) e164 = p.e164;
+    else if (!externalId) return { reason: 'invalid_phone', message: `phone: ${p.message}` };
+    else warnings.push({ field: 'phone', reason: 'invalid_phone', detail: `phone: ${p.message}; the event is matched by its customer id` });
+  }
+  if (externalId) {
+    const named = typeof o.id_source === 'string' && o.id_source.trim() !== '' ? o.id_source.trim() : null;
+    return { kind: 'customer', externalId, idSource: named ?? ctx.idSource ?? null, e164 };
+  }
+  if (e164) return { kind: 'phone', e164 };
+  return { reason: 'missing_contact', message: 'the event names no contact: give phone, external_id (the customer id) or contact_id' };
+}
+
+/**
+ * The event's properties: the tag's properties renamed from the source's names and checked (a
+ * bad one left out with a warning); properties that are not an object, or too large, are left
+ * out as a whole with a warning.
+ */
+function propertiesOf(raw: unknown, tag: StandardTag | null, rules: TagRules, warnings: EventWarning[]): Record<string, unknown> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    warnings.push({ field: 'properties', reason: 'invalid_properties', detail: 'properties must be a JSON object: left out' });
+    return {};
+  }
+  if (JSON.stringify(raw).length > MAX_PROPERTIES_BYTES) {
+    warnings.push({ field: 'properties', reason: 'properties_too_large', detail: `properties must be at most ${MAX_PROPERTIES_BYTES} characters of JSON: left out` });
+    return {};
+  }
+  let properties = raw as Record<string, unknown>;
+  if (!tag) return properties;
+  const renames = rules.properties[tag];
+  if (renames) {
+    properties = { ...properties };
+    for (const [standard, from] of Object.entries(renames)) {
+      if (properties[standard] === undefined && properties[from] !== undefined) {
+        properties[standard] = properties[from];
+        delete properties[from];
+      }
+    }
+  }
+  const checked = checkProperties(tag, properties);
+  warnings.push(...checked.warnings);
+  return checked.properties;
+}
