@@ -1,4 +1,4 @@
-import { insertScheduledRun, setCampaignStatus } from '../db/campaigns';
+import { insertScheduledRun, markCampaignLaunched } from '../db/campaigns';
 import type { Pool } from '../db/pool';
 import { campaignWorkflowId } from '../workflows/ids';
 
@@ -23,7 +23,7 @@ export const createScheduledRunActivities = (deps: { pool: Pool }) => ({
   async createScheduledRun(input: ScheduledRunInput): Promise<ScheduledRun> {
     const run = await insertScheduledRun(deps.pool, input.templateId, input.runKey, new Date(input.scheduledFor));
     const workflowId = campaignWorkflowId(run.id);
-    if (run.created) await setCampaignStatus(deps.pool, run.id, 'launched', { workflowId });
+    if (run.created) await markCampaignLaunched(deps.pool, run.id, workflowId);
     return { campaignId: run.id, created: run.created, workflowId };
   },
 });

@@ -1,8 +1,9 @@
+import { withPool } from '../db-session';
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { sha256Hex } from '../../db/contacts';
-import { connectPool, type Pool } from '../../db/pool';
-import { configOrExit, emit, resolveDatabaseUrl, UsageError, type GlobalOptions } from '../cli-kit';
+import type { Pool } from '../../db/pool';
+import { emit, UsageError, type GlobalOptions } from '../cli-kit';
 
 /** `reachloop audience export-hashed`: registered beside `audience` by client/main.ts (its own module: `audience` commands load no recovery code). */
 export function registerExportHashed(program: Command): void {
@@ -44,11 +45,3 @@ export async function exportHashed(pool: Pool, out: string, segment: 'recovery' 
   return { out, rows: rows.length, emails };
 }
 
-async function withPool<T>(fn: (pool: Pool) => Promise<T>): Promise<T> {
-  const pool = await connectPool(resolveDatabaseUrl(configOrExit()), 4);
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end();
-  }
-}

@@ -1,3 +1,4 @@
+import { withPool } from '../db-session';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { reportNumberChange } from '../../activities/number-change';
@@ -191,15 +192,6 @@ function int(s: string, what: string): number {
   return n;
 }
 
-async function withPool<T>(fn: (pool: Pool) => Promise<T>): Promise<T> {
-  const config = configOrExit();
-  const pool = await connectPool(resolveDatabaseUrl(config), 4);
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end();
-  }
-}
 
 async function withDeps(flags: RunFlags, fn: (deps: { pool: Pool; client: Client; options: RecoveryOptions }) => Promise<void>): Promise<void> {
   const config = configOrExit();

@@ -1,8 +1,9 @@
+import { withPool } from '../db-session';
 import type { Command } from 'commander';
 import { API_SCOPES, DEFAULT_API_RATE, formatApiRate, isApiScope, parseApiRate, tokenNameProblem, type ApiScope } from '../../core/api-tokens';
 import { createApiToken, listApiTokens, revokeApiToken, TokenNameTaken, type ApiTokenRow } from '../../db/api-tokens';
-import { connectPool, type Pool } from '../../db/pool';
-import { CliError, configOrExit, emit, resolveDatabaseUrl, UsageError, type GlobalOptions } from '../cli-kit';
+import type { Pool } from '../../db/pool';
+import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
 
 const SCOPE_HELP = Object.entries(API_SCOPES)
   .map(([s, what]) => `  ${s.padEnd(15)} ${what}`)
@@ -100,11 +101,3 @@ function view(t: ApiTokenRow) {
   };
 }
 
-async function withPool(fn: (pool: Pool) => Promise<void>): Promise<void> {
-  const pool = await connectPool(resolveDatabaseUrl(configOrExit()), 1);
-  try {
-    await fn(pool);
-  } finally {
-    await pool.end();
-  }
-}

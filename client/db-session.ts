@@ -1,0 +1,12 @@
+import { connectPool, type Pool } from '../db/pool';
+import { configOrExit, resolveDatabaseUrl } from './cli-kit';
+
+/** Runs fn with a pool on the configured database (at most `size` connections), closed afterwards. */
+export async function withPool<T>(fn: (pool: Pool) => Promise<T>, size = 4): Promise<T> {
+  const pool = await connectPool(resolveDatabaseUrl(configOrExit()), size);
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
