@@ -15,8 +15,7 @@ import { insertComplaints, type ComplaintRow } from '../db/complaints';
 import { insertSuppressions, type SuppressionRow } from '../db/feedback';
 import type { Pool } from '../db/pool';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
-import { inTransaction } from '../db/transaction';
-import { withDeadlockRetry } from './events';
+import { inTransaction, withDeadlockRetry } from '../db/transaction';
 import { rescoreContacts } from './rescore';
 
 export type { ComplaintRow } from '../db/complaints';

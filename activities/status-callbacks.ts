@@ -7,8 +7,7 @@
 import type { PoolClient } from 'pg';
 import { insertWebhookReceipts, lockLedgerRows, setWebhookResults, updateLedgerStatuses } from '../db/feedback';
 import { lockAdoptedMessages, lockOrphans, lockUnknownProviderIds, upsertAdoptedMessages, upsertOrphans } from '../db/provider-messages';
-import { inTransaction } from '../db/transaction';
-import { withDeadlockRetry } from './events';
+import { inTransaction, withDeadlockRetry } from '../db/transaction';
 import { feedBack, type FeedbackDeps } from './feedback';
 import { ledgerIdOf, planCallbacks, type StatusCallback, type StatusCallbackResult } from './status-plan';
 
