@@ -29,7 +29,7 @@ import { applySendRefusals } from './feedback';
 import { createLinkCoder, type LinkCoder } from '../channels/tracked-link';
 import { insertLinks, type LinkRecord } from '../db/links';
 import { buildEmail, buildSms, snapshotOf, type BuiltEmail, type BuiltSms, type LinkContext } from './messages';
-import { createPacer } from './pacing';
+import { createPacer } from '../services/pacing';
 import { beginSendAttempt, sendWhileLeased } from './send-attempt';
 
 export interface CampaignDeps {

@@ -13,7 +13,7 @@ import type { ProviderSms, SmsSender } from '../channels/sms';
 import { STATUS_INFO } from '../core/delivery-outcome';
 import { adoptedToSweep, markSwept, sentRowsToSweep, type SweepTarget } from '../db/ledger-sweep';
 import type { FeedbackDeps } from './feedback';
-import { mapConcurrent } from './pacing';
+import { mapConcurrent } from '../services/pacing';
 import { applyStatusCallbacks, type StatusCallback } from './status-callbacks';
 import type { LedgerSweepCursor, LedgerSweepPage } from '../workflows/shared';
 

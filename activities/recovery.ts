@@ -21,7 +21,7 @@ import type { ScorePolicy } from '../core/score-policy';
 import { refoldContacts } from './events';
 import { Context } from '@temporalio/activity';
 import { startOrSignalRecovery, type RecoveryOptions } from '../client/recovery/lifecycle';
-import { mapConcurrent } from './pacing';
+import { mapConcurrent } from '../services/pacing';
 import { sendRecoverySmsOnce } from './recovery-send';
 import { launchCampaign } from '../services/campaign-launch';
 
