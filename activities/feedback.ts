@@ -17,7 +17,7 @@ import type { Pool } from '../db/pool';
 import { lockContactsById } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';
 import { recordComplaints, withComplaints, type ComplaintRow } from './complaints';
-import { rescoreContacts, type ContactChange } from './rescore';
+import { rescoreContacts, type ContactChange } from '../services/rescore';
 import type { Outcome } from './status-plan';
 
 export interface FeedbackDeps {

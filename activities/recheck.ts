@@ -11,7 +11,7 @@ import { phoneHash } from '../db/contacts';
 import { openRecoveryCandidates } from '../db/feedback';
 import { inTransaction } from '../db/transaction';
 import type { RecheckBatchResult } from '../workflows/shared';
-import { rescoreContacts, type ContactChange } from './rescore';
+import { rescoreContacts, type ContactChange } from '../services/rescore';
 
 export interface RecheckDeps {
   pool: Pool;
