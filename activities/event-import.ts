@@ -4,7 +4,7 @@ import type { CountryCode } from '../core/phone';
 import { dropEventStaging, eventImportOptions, forgetBatches, readStagedEvents, recordedBatch, recordEventRejects } from '../db/events';
 import { recordWarnings } from '../db/import-lines';
 import type { EventBatchSummary, EventImportReport } from '../workflows/shared';
-import { ingestEvents, type EventDeps, type EventInput } from './events';
+import { ingestEvents, type EventDeps, type EventInput } from '../services/events';
 
 /** The activities of an events import (workflows/events-import.ts): its batches, and its end. */
 export const createEventActivities = (deps: EventDeps) => ({

@@ -31,7 +31,7 @@ import { confirmSmsConsent } from '../db/consent-confirmations';
 import type { Pool } from '../db/pool';
 import type { SuppressionChannel } from '../db/suppressions';
 import { applyComplaintsIn } from './complaints';
-import { ingestEvents, type EventInput } from './events';
+import { ingestEvents, type EventInput } from '../services/events';
 
 export interface InboundDeps {
   pool: Pool;

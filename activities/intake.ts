@@ -15,7 +15,7 @@ import { contactFactsOf } from '../core/activity';
 import { ContactWriter, nextContactIds } from '../db/contact-writer';
 import { attachCustomerEvents, attachPendingEvents } from '../db/events';
 import { applyPendingOptOuts, settlePendingOptOuts } from '../db/pending-optouts';
-import { refoldContacts } from './events';
+import { refoldContacts } from '../services/events';
 import { lockContactsByHash, type StoredContact } from '../db/contacts';
 import { dropStaging, prepareStaged, readStagedStats, resolveCustomerIds, stagedGroups, warningCounts, type ImportOptions, type StagedGroupRow } from '../db/intake';
 import type { Pool } from '../db/pool';

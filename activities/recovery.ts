@@ -18,7 +18,7 @@ import { mergeConfirmed, type MergeResult } from '../db/recovery-merge';
 import { recordSuppression } from '../db/suppressions';
 import { inTransaction } from '../db/transaction';
 import type { ScorePolicy } from '../core/score-policy';
-import { refoldContacts } from './events';
+import { refoldContacts } from '../services/events';
 import { Context } from '@temporalio/activity';
 import { startOrSignalRecovery, type RecoveryOptions } from '../client/recovery/lifecycle';
 import { mapConcurrent } from '../services/pacing';

@@ -15,7 +15,7 @@ import type { Pool } from '../db/pool';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';
 import type { EventBatchSummary } from '../workflows/shared';
-import { rescoreContacts } from '../services/rescore';
+import { rescoreContacts } from './rescore';
 
 export interface EventDeps {
   pool: Pool;
