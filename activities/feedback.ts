@@ -16,7 +16,7 @@ import { insertSuppressions, lockRefusedRows, openRecoveryCandidates, type Recov
 import type { Pool } from '../db/pool';
 import { lockContactsById } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';
-import { recordComplaints, withComplaints, type ComplaintRow } from './complaints';
+import { recordComplaints, withComplaints, type ComplaintRow } from '../services/complaints';
 import { rescoreContacts, type ContactChange } from '../services/rescore';
 import type { Outcome } from './status-plan';
 

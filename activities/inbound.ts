@@ -30,7 +30,7 @@ import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from 
 import { confirmSmsConsent } from '../db/consent-confirmations';
 import type { Pool } from '../db/pool';
 import type { SuppressionChannel } from '../db/suppressions';
-import { applyComplaintsIn } from './complaints';
+import { applyComplaintsIn } from '../services/complaints';
 import { ingestEvents, type EventInput } from '../services/events';
 
 export interface InboundDeps {

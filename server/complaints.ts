@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { ComplaintDeps } from '../activities/complaints';
+import type { ComplaintDeps } from '../services/complaints';
 import { reportEmailComplaint, type EmailComplaintResult } from '../activities/email-complaints';
 import { parseArf } from '../core/arf';
 import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';

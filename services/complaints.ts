@@ -16,7 +16,7 @@ import { insertSuppressions, type SuppressionRow } from '../db/feedback';
 import type { Pool } from '../db/pool';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';
-import { rescoreContacts } from '../services/rescore';
+import { rescoreContacts } from './rescore';
 
 export type { ComplaintRow } from '../db/complaints';
 
