@@ -12,7 +12,7 @@ import { normalizeEmail } from '../core/email';
 import { maskEmail } from '../core/mask';
 import { emailHash } from '../db/contacts';
 import { findEmailSend } from '../db/complaints';
-import { applyComplaints, type ComplaintDeps, type ComplaintResult } from '../services/complaints';
+import { applyComplaints, type ComplaintDeps, type ComplaintResult } from './complaints';
 
 export interface EmailComplaintReport {
   /** The reported message's Message-ID. */
