@@ -28,7 +28,7 @@ import type { ScorePolicy } from '../core/score-policy';
 import { applySendRefusals } from './feedback';
 import { createLinkCoder, type LinkCoder } from '../channels/tracked-link';
 import { insertLinks, type LinkRecord } from '../db/links';
-import { buildEmail, buildSms, snapshotOf, type BuiltEmail, type BuiltSms, type LinkContext } from './messages';
+import { buildEmail, buildSms, snapshotOf, type BuiltEmail, type BuiltSms, type LinkContext } from '../services/messages';
 import { createPacer } from '../services/pacing';
 import { beginSendAttempt, sendWhileLeased } from './send-attempt';
 

@@ -21,7 +21,7 @@ import { DEFAULT_RULES } from '../core/events';
 import { inboundPolicyFor, offeredOptOutKeywords, type OptOutOffer } from '../core/opt-out-offer';
 import { latestMarketingSms } from '../db/sent-sms';
 import { loadRecipients } from '../db/recipients';
-import { buildSms } from './messages';
+import { buildSms } from '../services/messages';
 import { normalizePhone } from '../core/phone';
 import type { ScorePolicy } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';

@@ -19,7 +19,7 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import twilio from 'twilio';
-import { snapshotOf } from '../activities/messages';
+import { snapshotOf } from '../services/messages';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { loadRecipients } from '../db/recipients';

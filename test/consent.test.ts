@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultActivityDeps } from '../activities';
 import { applyInboundSms } from '../activities/inbound';
-import { snapshotOf } from '../activities/messages';
+import { snapshotOf } from '../services/messages';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
 import { askSmsDoubleOptIn } from '../client/consent/confirm-sms';
 import { parseCampaign } from '../core/campaign/definition';
