@@ -18,7 +18,7 @@ import { lockContactsById } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';
 import { recordComplaints, withComplaints, type ComplaintRow } from '../services/complaints';
 import { rescoreContacts, type ContactChange } from '../services/rescore';
-import type { Outcome } from './status-plan';
+import type { Outcome } from '../services/status-plan';
 
 export interface FeedbackDeps {
   pool: Pool;
