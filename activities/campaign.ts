@@ -25,7 +25,7 @@ import { engagementSince } from '../db/journeys';
 import { loadRecipients, type RecipientRecord } from '../db/recipients';
 import type { CampaignPlan, DispatchInput, DispatchResult } from '../workflows/shared';
 import type { ScorePolicy } from '../core/score-policy';
-import { applySendRefusals } from './feedback';
+import { applySendRefusals } from '../services/feedback';
 import { createLinkCoder, type LinkCoder } from '../channels/tracked-link';
 import { insertLinks, type LinkRecord } from '../db/links';
 import { buildEmail, buildSms, snapshotOf, type BuiltEmail, type BuiltSms, type LinkContext } from '../services/messages';

@@ -12,7 +12,7 @@ import { ChannelConfigError } from '../channels/errors';
 import type { ProviderSms, SmsSender } from '../channels/sms';
 import { STATUS_INFO } from '../core/delivery-outcome';
 import { adoptedToSweep, markSwept, sentRowsToSweep, type SweepTarget } from '../db/ledger-sweep';
-import type { FeedbackDeps } from './feedback';
+import type { FeedbackDeps } from '../services/feedback';
 import { mapConcurrent } from '../services/pacing';
 import { applyStatusCallbacks, type StatusCallback } from './status-callbacks';
 import type { LedgerSweepCursor, LedgerSweepPage } from '../workflows/shared';

@@ -16,9 +16,9 @@ import { insertSuppressions, lockRefusedRows, openRecoveryCandidates, type Recov
 import type { Pool } from '../db/pool';
 import { lockContactsById } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';
-import { recordComplaints, withComplaints, type ComplaintRow } from '../services/complaints';
-import { rescoreContacts, type ContactChange } from '../services/rescore';
-import type { Outcome } from '../services/status-plan';
+import { recordComplaints, withComplaints, type ComplaintRow } from './complaints';
+import { rescoreContacts, type ContactChange } from './rescore';
+import type { Outcome } from './status-plan';
 
 export interface FeedbackDeps {
   pool: Pool;
