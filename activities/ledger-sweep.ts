@@ -14,7 +14,7 @@ import { STATUS_INFO } from '../core/delivery-outcome';
 import { adoptedToSweep, markSwept, sentRowsToSweep, type SweepTarget } from '../db/ledger-sweep';
 import type { FeedbackDeps } from '../services/feedback';
 import { mapConcurrent } from '../services/pacing';
-import { applyStatusCallbacks, type StatusCallback } from './status-callbacks';
+import { applyStatusCallbacks, type StatusCallback } from '../services/status-callbacks';
 import type { LedgerSweepCursor, LedgerSweepPage } from '../workflows/shared';
 
 export interface LedgerSweepDeps extends FeedbackDeps {

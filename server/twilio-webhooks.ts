@@ -10,7 +10,7 @@
  * with TwiML (the auto-reply for HELP, STOP and START).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { applyStatusCallbacks, type StatusCallback, type StatusCallbackResult } from '../activities/status-callbacks';
+import { applyStatusCallbacks, type StatusCallback, type StatusCallbackResult } from '../services/status-callbacks';
 import { applyInboundSms } from '../activities/inbound';
 import { parseErrorCode, parseMessageStatus } from '../core/delivery-outcome';
 import { maskPhone } from '../core/mask';

@@ -8,10 +8,10 @@ import type { PoolClient } from 'pg';
 import { insertWebhookReceipts, lockLedgerRows, setWebhookResults, updateLedgerStatuses } from '../db/feedback';
 import { lockAdoptedMessages, lockOrphans, lockUnknownProviderIds, upsertAdoptedMessages, upsertOrphans } from '../db/provider-messages';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';
-import { feedBack, type FeedbackDeps } from '../services/feedback';
-import { ledgerIdOf, planCallbacks, type StatusCallback, type StatusCallbackResult } from '../services/status-plan';
+import { feedBack, type FeedbackDeps } from './feedback';
+import { ledgerIdOf, planCallbacks, type StatusCallback, type StatusCallbackResult } from './status-plan';
 
-export type { StatusCallback, StatusCallbackResult } from '../services/status-plan';
+export type { StatusCallback, StatusCallbackResult } from './status-plan';
 
 /** Thrown inside the transaction of a dry run to roll everything back, carrying its results. */
 class DryRun {
