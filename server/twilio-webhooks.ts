@@ -11,7 +11,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyStatusCallbacks, type StatusCallback, type StatusCallbackResult } from '../services/status-callbacks';
-import { applyInboundSms } from '../activities/inbound';
+import { applyInboundSms } from '../services/inbound';
 import { parseErrorCode, parseMessageStatus } from '../core/delivery-outcome';
 import { maskPhone } from '../core/mask';
 import { storableText } from '../core/text';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultActivityDeps } from '../activities';
-import { applyInboundSms } from '../activities/inbound';
+import { applyInboundSms } from '../services/inbound';
 import { snapshotOf } from '../services/messages';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
 import { askSmsDoubleOptIn } from '../client/consent/confirm-sms';

@@ -21,7 +21,7 @@ import { DEFAULT_RULES } from '../core/events';
 import { inboundPolicyFor, offeredOptOutKeywords, type OptOutOffer } from '../core/opt-out-offer';
 import { latestMarketingSms } from '../db/sent-sms';
 import { loadRecipients } from '../db/recipients';
-import { buildSms } from '../services/messages';
+import { buildSms } from './messages';
 import { normalizePhone } from '../core/phone';
 import type { ScorePolicy } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
@@ -30,8 +30,8 @@ import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from 
 import { confirmSmsConsent } from '../db/consent-confirmations';
 import type { Pool } from '../db/pool';
 import type { SuppressionChannel } from '../db/suppressions';
-import { applyComplaintsIn } from '../services/complaints';
-import { ingestEvents, type EventInput } from '../services/events';
+import { applyComplaintsIn } from './complaints';
+import { ingestEvents, type EventInput } from './events';
 
 export interface InboundDeps {
   pool: Pool;
