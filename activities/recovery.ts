@@ -20,7 +20,7 @@ import { inTransaction } from '../db/transaction';
 import type { ScorePolicy } from '../core/score-policy';
 import { refoldContacts } from '../services/events';
 import { Context } from '@temporalio/activity';
-import { startOrSignalRecovery, type RecoveryOptions } from '../client/recovery/lifecycle';
+import { startOrSignalRecovery, type RecoveryOptions } from '../services/recovery-lifecycle';
 import { mapConcurrent } from '../services/pacing';
 import { sendRecoverySmsOnce } from './recovery-send';
 import { launchCampaign } from '../services/campaign-launch';

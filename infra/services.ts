@@ -2,7 +2,7 @@ import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { connectClient, connectWorkerConnection } from './temporal';
-import { recoveryLink, recoveryOptionsOf } from '../client/recovery/lifecycle';
+import { recoveryLink, recoveryOptionsOf } from '../services/recovery-lifecycle';
 import { messagesLink } from '../client/messages/transactional';
 import { connectPool, type Pool } from '../db/pool';
 import { migrate, pendingMigrations } from '../db/migrate';

@@ -8,7 +8,7 @@ import { registerEventsApi, type EventsApiOptions } from './events';
 import { registerLinks } from './links';
 import type { MessagesLink } from '../client/messages/transactional';
 import { registerMessagesApi } from './messages';
-import type { RecoveryLink } from '../client/recovery/lifecycle';
+import type { RecoveryLink } from '../services/recovery-lifecycle';
 import { registerNumberChange } from './number-change';
 import { registerTwilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks';
 import { registerUnsubscribe, type UnsubscribeOptions } from './unsubscribe';

@@ -16,7 +16,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { reportNumberChange } from '../activities/number-change';
-import type { RecoveryLink } from '../client/recovery/lifecycle';
+import type { RecoveryLink } from '../services/recovery-lifecycle';
 import { maskPhone } from '../core/mask';
 import { normalizePhone, type CountryCode } from '../core/phone';
 import type { Pool } from '../db/pool';

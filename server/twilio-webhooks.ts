@@ -17,7 +17,7 @@ import { maskPhone } from '../core/mask';
 import { storableText } from '../core/text';
 import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
-import type { RecoveryLink } from '../client/recovery/lifecycle';
+import type { RecoveryLink } from '../services/recovery-lifecycle';
 import { passRecoveryAnswer, pendingRecoveryCase } from './recovery-answers';
 import { createBatcher } from './batcher';
 import { replayKey, verifyTwilioRequest, type TwilioParams } from './twilio-signature';

@@ -6,7 +6,7 @@ import { defaultActivityDeps } from '../activities';
 import { detectAndMatch } from '../activities/recovery';
 import type { SmsSender } from '../channels/sms';
 import { createTwilioSender } from '../channels/twilio';
-import { startOrSignalRecovery } from '../client/recovery/lifecycle';
+import { startOrSignalRecovery } from '../services/recovery-lifecycle';
 import { getCase } from '../db/recovery';
 import { insertCampaign } from '../db/campaigns';
 import { parseCampaign } from '../core/campaign/definition';
