@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { connectClient, connectWorkerConnection } from './temporal';
 import { recoveryLink, recoveryOptionsOf } from '../services/recovery-lifecycle';
-import { messagesLink } from '../client/messages/transactional';
+import { messagesLink } from '../services/transactional-message';
 import { connectPool, type Pool } from '../db/pool';
 import { migrate, pendingMigrations } from '../db/migrate';
 import { createWorker, type ReachloopWorker } from '../worker';

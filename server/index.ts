@@ -6,7 +6,7 @@ import { registerComplaintWebhooks, type ComplaintWebhookOptions } from './compl
 import { protectScopedApi } from './api';
 import { registerEventsApi, type EventsApiOptions } from './events';
 import { registerLinks } from './links';
-import type { MessagesLink } from '../client/messages/transactional';
+import type { MessagesLink } from '../services/transactional-message';
 import { registerMessagesApi } from './messages';
 import type { RecoveryLink } from '../services/recovery-lifecycle';
 import { registerNumberChange } from './number-change';
