@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportNumberChange } from '../activities/number-change';
+import { reportNumberChange } from '../services/number-change';
 import { startOrSignalRecovery } from '../services/recovery-lifecycle';
 import { CONTACT_POLICY, type ContactPolicy } from '../core/policy/contact-policy';
 import { recordSuppression } from '../db/suppressions';

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultActivityDeps } from '../activities';
-import { detectAndMatch } from '../activities/recovery';
+import { detectAndMatch } from '../services/recovery-detect';
 import type { SmsSender } from '../channels/sms';
 import { createTwilioSender } from '../channels/twilio';
 import { startOrSignalRecovery } from '../services/recovery-lifecycle';

@@ -1,8 +1,8 @@
 import { withPool } from '../db-session';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import { reportNumberChange } from '../../activities/number-change';
-import { scanDeadContacts } from '../../activities/recovery';
+import { reportNumberChange } from '../../services/number-change';
+import { scanDeadContacts } from '../../services/recovery-detect';
 import { parseDurationMs, parseScheduleInterval } from '../../core/duration';
 import { funnelOf, renderFunnel } from '../../core/recovery/funnel';
 import { maskPhone } from '../../core/mask';
