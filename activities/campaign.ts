@@ -41,7 +41,7 @@ export interface CampaignDeps {
   log: (message: string) => void;
   /** The clock every decision, cap and ledger row uses (tests give the test server's). */
   now: () => Date | Promise<Date>;
-  /** Re-scores contacts whose send the provider refused (activities/feedback.ts). */
+  /** Re-scores contacts whose send the provider refused (services/feedback.ts). */
   policy: ScorePolicy;
   /** The lease of each batch's attempt (activities/send-attempt.ts). */
   sendLeaseMs: number;

@@ -1,7 +1,7 @@
 /**
  * The feedback loop's writes: final outcomes into the contact (score, tier history
  * `outcome:<code>`, suppressions, recovery candidates), from the statuses of
- * activities/status-callbacks.ts and from refusals the provider gave at send time (21610, 21211,
+ * services/status-callbacks.ts and from refusals the provider gave at send time (21610, 21211,
  * SMTP 550...), called by the campaign activity; everything lands in Postgres, where the next send
  * decision reads it.
  */

@@ -10,7 +10,7 @@
  *     double-opts-in its SMS consent with the reply as proof;
  *   help (HELP, INFO)             -> nothing stored; the caller answers with the auto-reply;
  *   a complaint ("spam", "report you", 举报, 投诉, 骚扰; core/complaints.ts) -> a complaint with its
- *     proof (activities/complaints.ts), besides an opt-out it may also be; never an `sms_reply`;
+ *     proof (services/complaints.ts), besides an opt-out it may also be; never an `sms_reply`;
  *   anything else                 -> an `sms_reply` event (activity and score go up).
  * The replay guard (twilio_webhooks) is written in the same transaction, so a replayed STOP after
  * a START never opts the contact out again.
