@@ -117,3 +117,9 @@ export async function mergeConfirmed(pool: Pool, caseId: number, opts: { actor: 
     return { oldContactId: oldId, newContactId: newId, moved, welcomeBackCampaignId, alreadyMerged: false };
   });
 }
+
+/** The audit row of a case's merge (who, what moved, when); undefined when the case never merged. */
+export async function mergeAuditOf(pool: Pool, caseId: number): Promise<{ actor: string; moved: unknown; at: Date } | undefined> {
+  const { rows } = await pool.query<{ actor: string; moved: unknown; at: Date }>('SELECT actor, moved, at FROM merge_audit WHERE case_id = $1', [caseId]);
+  return rows[0];
+}

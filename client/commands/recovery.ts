@@ -10,6 +10,7 @@ import { normalizePhone, type CountryCode } from '../../core/phone';
 import { connectPool, type Pool } from '../../db/pool';
 import { DEAD_AFTER_FAILURES } from '../../db/number-change';
 import { funnelCounts, getCase, listCases, type RecoveryCase } from '../../db/recovery';
+import { mergeAuditOf } from '../../db/recovery-merge';
 import { connectClient } from '../../infra/temporal';
 import { recoveryScanScheduleId, recoveryWorkflowId, scheduledRecoveryScanWorkflowId } from '../../workflows/ids';
 import { cancelRecovery, type RecoveryScanInput } from '../../workflows/shared';
@@ -137,8 +138,8 @@ Examples:
       await withPool(async (pool) => {
         const k = await getCase(pool, int(id, 'case id'));
         if (!k) throw new CliError(`no recovery case ${id}`);
-        const audit = (await pool.query('SELECT actor, moved, at FROM merge_audit WHERE case_id = $1', [k.id])).rows;
-        emit({ ...masked(k), merge: audit[0] ?? null }, flags, (x) =>
+        const merge = (await mergeAuditOf(pool, k.id)) ?? null;
+        emit({ ...masked(k), merge }, flags, (x) =>
           [
             `case ${x.id}  ${x.state}${x.closeReason ? ` (${x.closeReason})` : ''}  workflow ${x.workflowId ?? '-'}`,
             `  contact ${x.contactId}, detected ${x.detectedAt} (${x.detectionReason})`,
