@@ -24,6 +24,7 @@ import { loadRecipients } from '../db/recipients';
 import { buildSms } from './messages';
 import { normalizePhone } from '../core/phone';
 import type { ScorePolicy } from '../core/score-policy';
+import { contactByPhoneHash } from '../db/contact-profile';
 import { phoneHash } from '../db/contacts';
 import { insertSuppressions, insertWebhookReceipts, removeOptOuts, setWebhookResults } from '../db/feedback';
 import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from '../db/pending-optouts';
@@ -73,8 +74,7 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
   const complaint = smsComplaintOf(m.body);
   const phone = normalizePhone(m.from, {});
   const hash = phone.ok ? phoneHash(phone.e164) : null;
-  const found = hash ? await deps.pool.query<{ id: string; language: string | null }>('SELECT id, language FROM contacts WHERE phone_hash = $1', [hash]) : null;
-  const contact = found?.rows[0] ? { id: Number(found.rows[0].id), language: found.rows[0].language } : null;
+  const contact = (hash ? await contactByPhoneHash(deps.pool, hash) : undefined) ?? null;
   // "N" after "回N退订": a keyword the latest marketing SMS offered for opting out is one.
   let offeredBy: { campaignId: number; ledgerId: string; rule: string } | null = null;
   if (contact && classification.kind === 'other' && [...m.body.trim()].length <= OFFERED_REPLY_MAX) {
