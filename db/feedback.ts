@@ -95,6 +95,11 @@ export async function lockRefusedRows(client: PoolClient, ids: readonly string[]
   return rows.map(toRow);
 }
 
+/** These ledger rows' outcomes were fed back to their contacts (once per row). */
+export async function markFedBack(client: PoolClient, ids: readonly string[], at: Date): Promise<void> {
+  await client.query('UPDATE send_ledger SET feedback_at = $2 WHERE id = ANY($1::bigint[])', [ids, at]);
+}
+
 export async function updateLedgerStatuses(client: PoolClient, rows: readonly LedgerStatusRow[], at: Date): Promise<void> {
   if (rows.length === 0) return;
   await client.query(

@@ -12,7 +12,7 @@ import { emailOutcomeFeedback, smsOutcomeFeedback, type OutcomeFeedback } from '
 import { actionForStatus, type NumberStatus } from '../core/number-status';
 import type { ScorePolicy, ValidityStatus } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
-import { insertSuppressions, lockRefusedRows, openRecoveryCandidates, type RecoveryCandidateRow, type SuppressionRow } from '../db/feedback';
+import { insertSuppressions, lockRefusedRows, markFedBack, openRecoveryCandidates, type RecoveryCandidateRow, type SuppressionRow } from '../db/feedback';
 import type { Pool } from '../db/pool';
 import { lockContactsById } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';
@@ -40,7 +40,7 @@ export async function applySendRefusals(deps: FeedbackDeps, ledgerIds: readonly 
     inTransaction(deps.pool, async (client) => {
       const rows = await lockRefusedRows(client, ledgerIds);
       for (const r of rows) r.feedbackAt = at;
-      await client.query('UPDATE send_ledger SET feedback_at = $2 WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id), at]);
+      await markFedBack(client, rows.map((r) => r.id), at);
       await feedBack(
         client,
         deps,
