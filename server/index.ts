@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import { registerErrorHandler } from './errors';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Pool } from '../db/pool';
+import { ping, type Pool } from '../db/pool';
 import { registerComplaintWebhooks, type ComplaintWebhookOptions } from './complaints';
 import { protectScopedApi } from './api';
 import { registerEventsApi, type EventsApiOptions } from './events';
@@ -44,7 +44,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerErrorHandler(app, deps.twilio?.log ?? ((m) => process.stderr.write(`${m}\n`)));
   app.get('/healthz', async (_req, reply) => {
     try {
-      await deps.pool.query('SELECT 1');
+      await ping(deps.pool);
       return { ok: true };
     } catch (err) {
       return reply.code(503).send({ ok: false, error: 'database unreachable' });
