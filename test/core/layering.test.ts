@@ -63,6 +63,20 @@ function serviceProblems(file: string, text: string): string[] {
     .map((i) => `${file}: imports ${i.spec} (services call core/, db/, channels/ and Temporal's client, not edges or activities)`);
 }
 
+/** A statement's opening words, in upper case as every query of db/ writes them. */
+const SQL = /\b(SELECT\s+[\w*(]|INSERT\s+INTO\b|UPDATE\s+\w+(?:\s+\w+)?\s+SET\b|DELETE\s+FROM\b|COPY\s+[\w$({]|CREATE\s+(?:TABLE|INDEX|UNIQUE|DATABASE|SCHEMA|EXTENSION|VIEW|FUNCTION|TRIGGER|TEMP|UNLOGGED|OR\s+REPLACE)\b)/;
+
+/** The string literals of a module's code ('…', "…", `…`), comments left out. */
+const literalsOf = (text: string): string[] => [...code(text).matchAll(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g)].map((m) => m[0]);
+
+/** Problems of a module outside db/: an SQL statement in one of its strings (queries live in db/). */
+function sqlProblems(file: string, text: string): string[] {
+  return literalsOf(text).flatMap((l) => (SQL.test(l) ? [`${file}: SQL ${l.slice(0, 60).replace(/\s+/g, ' ')} (every statement is a named query in db/)`] : []));
+}
+
+/** Every source folder but db/ (queries), test/ and bench/ (which set up and measure with SQL of their own). */
+const OUTSIDE_DB = ['activities', 'channels', 'client', 'core', 'infra', 'sandbox', 'scripts', 'server', 'services', 'worker', 'workflows'];
+
 describe('layering', () => {
   it('core/ is pure: no I/O, no other layer, no clock', () => {
     const files = sources('core');
@@ -92,6 +106,12 @@ describe('layering', () => {
     expect(files.flatMap((f) => serviceProblems(f, read(f)))).toEqual([]);
   });
 
+  it('no SQL outside db/', () => {
+    const files = OUTSIDE_DB.flatMap(sources);
+    expect(files.length).toBeGreaterThan(200);
+    expect(files.flatMap((f) => sqlProblems(f, read(f)))).toEqual([]);
+  });
+
   it('each check fails on a planted import', () => {
     const f = path.join('core', 'x.ts');
     expect(coreProblems(f, `import { Pool } from 'pg';`)).toHaveLength(1);
@@ -113,5 +133,14 @@ describe('layering', () => {
     expect(serviceProblems(s, `import { emit } from '../client/cli-kit';`)).toHaveLength(1);
     expect(serviceProblems(s, `import { applyInboundSms } from '../activities/inbound';`)).toHaveLength(1);
     expect(serviceProblems(s, `import { markCampaignLaunched } from '../db/campaigns';`)).toEqual([]);
+    const c = path.join('client', 'x.ts');
+    expect(sqlProblems(c, "await pool.query('SELECT id FROM contacts WHERE phone_hash = $1', [h]);")).toHaveLength(1);
+    expect(sqlProblems(c, 'await pool.query(`UPDATE imports SET status = \'failed\' WHERE id = $1`, [id]);')).toHaveLength(1);
+    expect(sqlProblems(c, `await c.query("INSERT INTO smoke_runs (label) VALUES ($1)", [l]);`)).toHaveLength(1);
+    expect(sqlProblems(c, "await c.query('DELETE FROM suppressions WHERE contact_id = $1', [id]);")).toHaveLength(1);
+    expect(sqlProblems(c, 'client.query(copyFrom(`COPY ${table} (seq, raw) FROM STDIN`));')).toHaveLength(1);
+    expect(sqlProblems(c, "await c.query('CREATE UNLOGGED TABLE t (id int)');")).toHaveLength(1);
+    expect(sqlProblems(c, "await pool.query('SELECT 1');")).toHaveLength(1);
+    expect(sqlProblems(c, `// SELECT id FROM contacts: a comment\nconst m = 'select a tier, then update the file';\nthrow new UsageError('--segment must be recovery or all');`)).toEqual([]);
   });
 });
