@@ -1,30 +1,79 @@
+/**
+ * Suppressions, the one module that writes and reads them: opt-outs (STOP, unsubscribe links and
+ * events, provider error 21610), complaints, bounces, carrier blocks, manual ones. A row covers a
+ * channel or 'all'; send decisions read them at send time per sending channel (suppressionsOf).
+ */
+import type { PoolClient } from 'pg';
 import type { Pool } from './pool';
 import { inTransaction } from './transaction';
 
 export type SuppressionChannel = 'sms' | 'email' | 'all';
 export type SuppressionKind = 'opt_out' | 'complaint' | 'bounce' | 'carrier_block' | 'invalid_number' | 'manual';
+/** A channel messages are sent on; a suppression on 'all' covers each. */
+export type SendingChannel = Exclude<SuppressionChannel, 'all'>;
+
+export interface SuppressionRow {
+  contactId: number;
+  channel: SuppressionChannel;
+  kind: SuppressionKind;
+  source: string;
+  proof: Record<string, unknown>;
+}
+
+/** The kinds of suppression in force on each sending channel ('all' rows counted on both). */
+export type ChannelSuppressions = Record<SendingChannel, SuppressionKind[]>;
+
+/** Records suppressions (the first proof of each (contact, channel, kind) is kept), in contact order. */
+export async function insertSuppressions(client: PoolClient, rows: readonly SuppressionRow[], at: Date): Promise<void> {
+  if (rows.length === 0) return;
+  const sorted = [...rows].sort((a, b) => a.contactId - b.contactId);
+  await client.query(
+    `INSERT INTO suppressions (contact_id, channel, kind, source, proof, created_at)
+     SELECT x.contact_id, x.channel, x.kind, x.source, x.proof, $6 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[]) AS x(contact_id, channel, kind, source, proof)
+     ON CONFLICT (contact_id, channel, kind) DO NOTHING`,
+    [sorted.map((r) => r.contactId), sorted.map((r) => r.channel), sorted.map((r) => r.kind), sorted.map((r) => r.source), sorted.map((r) => JSON.stringify(r.proof)), at],
+  );
+}
 
 /**
- * Records an opt-out or other suppression. It takes effect for the next send decision of this
- * contact on the channels it covers ('all' = every channel): decisions read this table at send time.
+ * Records one suppression in a transaction of its own. It takes effect for the next send decision
+ * of this contact on the channels it covers: decisions read this table at send time.
  */
 export async function recordSuppression(
   pool: Pool,
   s: { contactId: number; channel: SuppressionChannel; kind: SuppressionKind; source: string; proof?: Record<string, unknown> },
+  at: Date = new Date(),
 ): Promise<void> {
   await inTransaction(pool, async (client) => {
     // The contact first, then the row: an INSERT alone places its unique entry before its foreign
     // key locks the contact, and deadlocked with a transaction that held the contact and was about
     // to record the same suppression (a STOP's webhook while the recovery refusal settled).
     await client.query('SELECT 1 FROM contacts WHERE id = $1 FOR KEY SHARE', [s.contactId]);
-    await client.query(
-      `INSERT INTO suppressions (contact_id, channel, kind, source, proof) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (contact_id, channel, kind) DO NOTHING`,
-      [s.contactId, s.channel, s.kind, s.source, s.proof ?? {}],
-    );
+    await insertSuppressions(client, [{ ...s, proof: s.proof ?? {} }], at);
   });
 }
 
-export async function removeSuppression(pool: Pool, contactId: number, channel: SuppressionChannel, kind: SuppressionKind): Promise<void> {
-  await pool.query('DELETE FROM suppressions WHERE contact_id = $1 AND channel = $2 AND kind = $3', [contactId, channel, kind]);
+/** Removes a contact's opt-outs on a channel (an inbound START); returns how many were removed. */
+export async function removeOptOuts(client: PoolClient, contactId: number, channel: SuppressionChannel): Promise<number> {
+  const { rowCount } = await client.query(`DELETE FROM suppressions WHERE contact_id = $1 AND channel = $2 AND kind = 'opt_out'`, [contactId, channel]);
+  return rowCount ?? 0;
+}
+
+/**
+ * For a query over contacts `c`: a lateral join (put after `FROM contacts c`) and the columns it
+ * gives, the channel and kind of each of the contact's suppressions as two arrays of equal length
+ * from one pass (folded by suppressionsOf).
+ */
+export const SUPPRESSIONS_JOIN = `LEFT JOIN LATERAL (SELECT array_agg(s.channel) AS channels, array_agg(s.kind) AS kinds FROM suppressions s WHERE s.contact_id = c.id) sup ON true`;
+export const SUPPRESSION_COLUMNS = `COALESCE(sup.channels, '{}') AS suppression_channels, COALESCE(sup.kinds, '{}') AS suppression_kinds`;
+
+/** The kinds in force per sending channel, from SUPPRESSION_COLUMNS (plus an SMS opt-out still pending for the number). */
+export function suppressionsOf(row: { suppression_channels: string[]; suppression_kinds: string[] }, pendingSmsOptOut = false): ChannelSuppressions {
+  const out: ChannelSuppressions = { sms: [], email: [] };
+  row.suppression_channels.forEach((channel, i) => {
+    const kind = row.suppression_kinds[i] as SuppressionKind;
+    for (const c of channel === 'all' ? (['sms', 'email'] as const) : [channel as SendingChannel]) if (!out[c].includes(kind)) out[c].push(kind);
+  });
+  if (pendingSmsOptOut && !out.sms.includes('opt_out')) out.sms.push('opt_out');
+  return out;
 }

@@ -10,7 +10,7 @@ import type { CountryCode } from '../core/phone';
 import type { ScorePolicy } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
 import { contactIdsByHash, contactsByCustomerId, existingContacts, insertEvents, readFoldEvents, recordBatch, type EventRow } from '../db/events';
-import { insertSuppressions, type SuppressionRow } from '../db/feedback';
+import { insertSuppressions, type SuppressionRow } from '../db/suppressions';
 import type { Pool } from '../db/pool';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';

@@ -12,7 +12,8 @@ import { emailOutcomeFeedback, smsOutcomeFeedback, type OutcomeFeedback } from '
 import { actionForStatus, type NumberStatus } from '../core/number-status';
 import type { ScorePolicy, ValidityStatus } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
-import { insertSuppressions, lockRefusedRows, markFedBack, openRecoveryCandidates, type RecoveryCandidateRow, type SuppressionRow } from '../db/feedback';
+import { lockRefusedRows, markFedBack, openRecoveryCandidates, type RecoveryCandidateRow } from '../db/feedback';
+import { insertSuppressions, type SuppressionRow } from '../db/suppressions';
 import type { Pool } from '../db/pool';
 import { lockContactsById } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';

@@ -26,11 +26,11 @@ import { normalizePhone } from '../core/phone';
 import type { ScorePolicy } from '../core/score-policy';
 import { contactByPhoneHash } from '../db/contact-profile';
 import { phoneHash } from '../db/contacts';
-import { insertSuppressions, insertWebhookReceipts, removeOptOuts, setWebhookResults } from '../db/feedback';
+import { insertWebhookReceipts, setWebhookResults } from '../db/feedback';
 import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from '../db/pending-optouts';
 import { confirmSmsConsent } from '../db/consent-confirmations';
 import type { Pool } from '../db/pool';
-import type { SuppressionChannel } from '../db/suppressions';
+import { insertSuppressions, removeOptOuts, type SuppressionChannel } from '../db/suppressions';
 import { applyComplaintsIn } from './complaints';
 import { ingestEvents, type EventInput } from './events';
 
