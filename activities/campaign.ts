@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { parseCampaign, type CampaignDefinition } from '../core/campaign/definition';
 import { applyCap, capsFor, decide, rulesOf, TimingCache, type Decision, type DecisionRules, type RecipientSnapshot } from '../core/campaign/decision';
-import type { NamedCapRule } from '../core/frequency';
+import { CAP_RULE, type NamedCapRule } from '../core/frequency';
 import { maskPhone } from '../core/mask';
 import type { EmailSender } from '../channels/email';
 import type { SmsSender } from '../channels/sms';
@@ -215,7 +215,7 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           await recordResults(deps.pool, release, at);
 
           // 3. Caps and ledger rows, atomically for the whole batch.
-          const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: stepId, category: def.category, at }, sends);
+          const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: stepId, category: def.category, at, capRule: CAP_RULE }, sends);
           const toSend: Array<{ row: LedgerRow; record: RecipientRecord }> = [];
           for (const s of sends) {
             const held = reservation.capped.get(s.contactId);
