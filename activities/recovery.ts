@@ -6,6 +6,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { confirmationText, type ConfirmationKind } from '../core/recovery/confirmation';
 import { deviceFarmOf } from '../core/device-farm';
+import { MERGE_RULES } from '../core/recovery/merge';
 import { recoveryWindowDelay } from '../core/recovery/window';
 import { countryLevelTimeZones, UNKNOWN_TIME_ZONE } from '../core/phone';
 import { maskPhone } from '../core/mask';
@@ -95,7 +96,7 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
         await closeCase(deps.pool, input.caseId, 'cancelled', at, { replyKind: 'confirm', closeReason: 'device_farm' });
         return { state: 'cancelled' };
       }
-      const merge = await mergeConfirmed(deps.pool, input.caseId, { actor: input.actor, at, followUpCampaignId: input.followUpCampaignId ?? null });
+      const merge = await mergeConfirmed(deps.pool, input.caseId, { actor: input.actor, at, followUpCampaignId: input.followUpCampaignId ?? null, rules: MERGE_RULES });
       // The customer answered from the new number, so the line is live. Scored again with that,
       // the merged customer leaves the verification pool (tier D, where the dead old number had
       // put them) and the welcome-back reaches a tier the template has a channel for.
