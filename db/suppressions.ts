@@ -60,20 +60,17 @@ export async function removeOptOuts(client: PoolClient, contactId: number, chann
 }
 
 /**
- * For a query over contacts `c`: a lateral join (put after `FROM contacts c`) and the columns it
- * gives, the channel and kind of each of the contact's suppressions as two arrays of equal length
- * from one pass (folded by suppressionsOf).
+ * For a query over contacts `c`: a column of the contact's suppressions as [channel, kind] pairs
+ * (a two-dimensional array from one subquery; null when it has none), folded by suppressionsOf.
  */
-export const SUPPRESSIONS_JOIN = `LEFT JOIN LATERAL (SELECT array_agg(s.channel) AS channels, array_agg(s.kind) AS kinds FROM suppressions s WHERE s.contact_id = c.id) sup ON true`;
-export const SUPPRESSION_COLUMNS = `COALESCE(sup.channels, '{}') AS suppression_channels, COALESCE(sup.kinds, '{}') AS suppression_kinds`;
+export const SUPPRESSION_PAIRS = `(SELECT array_agg(ARRAY[s.channel, s.kind]) FROM suppressions s WHERE s.contact_id = c.id) AS suppression_pairs`;
 
-/** The kinds in force per sending channel, from SUPPRESSION_COLUMNS (plus an SMS opt-out still pending for the number). */
-export function suppressionsOf(row: { suppression_channels: string[]; suppression_kinds: string[] }, pendingSmsOptOut = false): ChannelSuppressions {
+/** The kinds in force per sending channel, from SUPPRESSION_PAIRS (plus an SMS opt-out still pending for the number). */
+export function suppressionsOf(pairs: ReadonlyArray<readonly string[]> | null, pendingSmsOptOut = false): ChannelSuppressions {
   const out: ChannelSuppressions = { sms: [], email: [] };
-  row.suppression_channels.forEach((channel, i) => {
-    const kind = row.suppression_kinds[i] as SuppressionKind;
-    for (const c of channel === 'all' ? (['sms', 'email'] as const) : [channel as SendingChannel]) if (!out[c].includes(kind)) out[c].push(kind);
-  });
+  for (const [channel, kind] of pairs ?? []) {
+    for (const c of channel === 'all' ? (['sms', 'email'] as const) : [channel as SendingChannel]) if (!out[c].includes(kind as SuppressionKind)) out[c].push(kind as SuppressionKind);
+  }
   if (pendingSmsOptOut && !out.sms.includes('opt_out')) out.sms.push('opt_out');
   return out;
 }
