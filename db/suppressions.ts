@@ -18,21 +18,27 @@ export interface SuppressionRow {
   kind: SuppressionKind;
   source: string;
   proof: Record<string, unknown>;
+  /** When it took effect, if not the batch's time (an opt-out received before its number was a contact). */
+  at?: Date;
 }
 
 /** The kinds of suppression in force on each sending channel ('all' rows counted on both). */
 export type ChannelSuppressions = Record<SendingChannel, SuppressionKind[]>;
 
-/** Records suppressions (the first proof of each (contact, channel, kind) is kept), in contact order. */
-export async function insertSuppressions(client: PoolClient, rows: readonly SuppressionRow[], at: Date): Promise<void> {
-  if (rows.length === 0) return;
-  const sorted = [...rows].sort((a, b) => a.contactId - b.contactId);
-  await client.query(
+/**
+ * Records suppressions (the first proof of each (contact, channel, kind) is kept), in contact and
+ * channel order; returns how many were new.
+ */
+export async function insertSuppressions(client: PoolClient, rows: readonly SuppressionRow[], at: Date): Promise<number> {
+  if (rows.length === 0) return 0;
+  const sorted = [...rows].sort((a, b) => a.contactId - b.contactId || (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0));
+  const { rowCount } = await client.query(
     `INSERT INTO suppressions (contact_id, channel, kind, source, proof, created_at)
-     SELECT x.contact_id, x.channel, x.kind, x.source, x.proof, $6 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[]) AS x(contact_id, channel, kind, source, proof)
+     SELECT x.contact_id, x.channel, x.kind, x.source, x.proof, COALESCE(x.at, $6) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $7::timestamptz[]) AS x(contact_id, channel, kind, source, proof, at)
      ON CONFLICT (contact_id, channel, kind) DO NOTHING`,
-    [sorted.map((r) => r.contactId), sorted.map((r) => r.channel), sorted.map((r) => r.kind), sorted.map((r) => r.source), sorted.map((r) => JSON.stringify(r.proof)), at],
+    [sorted.map((r) => r.contactId), sorted.map((r) => r.channel), sorted.map((r) => r.kind), sorted.map((r) => r.source), sorted.map((r) => JSON.stringify(r.proof)), at, sorted.map((r) => r.at ?? null)],
   );
+  return rowCount ?? 0;
 }
 
 /**
