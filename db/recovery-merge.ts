@@ -101,10 +101,11 @@ export async function mergeConfirmed(pool: Pool, caseId: number, opts: { actor: 
     const t = plan.tierChange;
     if (t)
       await client.query(`INSERT INTO tier_history (contact_id, at, from_tier, to_tier, score, cause, reasons) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [newId, opts.at, t.from, t.to, t.score, t.cause, t.reasons]);
+    const o = plan.old;
     await client.query(
-      `UPDATE contacts SET sms_eligible = false, order_count = 0, order_value = NULL, last_order_at = NULL, source_order_count = NULL,
+      `UPDATE contacts SET sms_eligible = $4, order_count = $5, order_value = $6, last_order_at = $7, source_order_count = $8,
          sources = ARRAY(SELECT DISTINCT unnest(sources || $3::text[]) ORDER BY 1), updated_at = $2 WHERE id = $1`,
-      [oldId, opts.at, plan.addSources.old],
+      [oldId, opts.at, plan.addSources.old, o.smsEligible, o.orderCount, o.orderValue, o.lastOrderAt, o.sourceOrderCount],
     );
     await insertSuppressions(client, [{ contactId: oldId, channel: 'all', kind: 'manual', source: 'recovery:merged', proof: { mergedInto: newId, caseId } }], opts.at);
     await client.query('INSERT INTO contact_aliases (old_contact_id, contact_id, old_phone_hash, case_id, created_at) VALUES ($1, $2, $3, $4, $5)', [oldId, newId, row.old_phone_hash, caseId, opts.at]);

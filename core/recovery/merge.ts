@@ -26,6 +26,8 @@ export interface MergeFacts {
 export interface MergePlan {
   /** The survivor's facts after the merge. */
   survivor: MergeFacts;
+  /** The old contact, now an alias: out of SMS lists, its orders counted on the survivor only. */
+  old: { smsEligible: boolean; orderCount: number; orderValue: string | null; lastOrderAt: Date | null; sourceOrderCount: number | null };
   /** Source names the survivor and the old contact gain (beside the union of both contacts' own). */
   addSources: { survivor: string[]; old: string[] };
   /** The survivor's tier history row, when the merge changes its tier. */
@@ -73,6 +75,7 @@ export function mergePlan(survivor: MergeFacts, old: MergeFacts, ids: { oldConta
   };
   return {
     survivor: merged,
+    old: { smsEligible: false, orderCount: 0, orderValue: null, lastOrderAt: null, sourceOrderCount: null },
     addSources: { survivor: ['recovery'], old: ['merged'] },
     tierChange:
       tier === survivor.tier

@@ -39,8 +39,10 @@ describe('mergePlan', () => {
     expect(value(null, '12')).toBe('12.00');
   });
 
-  it('the survivor gains the source "recovery", the old contact "merged"', () => {
-    expect(mergePlan(facts(), facts(), IDS).addSources).toEqual({ survivor: ['recovery'], old: ['merged'] });
+  it('the survivor gains the source "recovery"; the old contact "merged", out of SMS lists, its orders on the survivor only', () => {
+    const p = mergePlan(facts(), facts({ orderCount: 3, orderValue: '9.00', lastOrderAt: d('2025-01-01'), sourceOrderCount: 2 }), IDS);
+    expect(p.addSources).toEqual({ survivor: ['recovery'], old: ['merged'] });
+    expect(p.old).toEqual({ smsEligible: false, orderCount: 0, orderValue: null, lastOrderAt: null, sourceOrderCount: null });
   });
 });
 
