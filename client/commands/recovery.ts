@@ -2,7 +2,6 @@ import { withPool } from '../db-session';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { reportNumberChange } from '../../activities/number-change';
-import { scanDeadContacts } from '../../activities/recovery';
 import { parseDurationMs, parseScheduleInterval } from '../../core/duration';
 import { funnelOf, renderFunnel } from '../../core/recovery/funnel';
 import { maskPhone } from '../../core/mask';
@@ -14,6 +13,7 @@ import { connectClient } from '../../infra/temporal';
 import { recoveryScanScheduleId, recoveryWorkflowId, scheduledRecoveryScanWorkflowId } from '../../workflows/ids';
 import { cancelRecovery, type RecoveryScanInput } from '../../workflows/shared';
 import { recoveryOptionsOf, startOrSignalRecovery, type RecoveryOptions } from '../recovery/lifecycle';
+import { scanAllDeadContacts } from '../recovery/scan';
 import { progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
@@ -77,18 +77,13 @@ Examples:
         const s = await upsertSchedule(client, { scheduleId: recoveryScanScheduleId(), timing, workflowType: 'recoveryScanWorkflow', args: [input], taskQueue: options.taskQueue, workflowId: scheduledRecoveryScanWorkflowId() });
         return emit(s, flags, (x) => `${x.created ? 'created' : 'updated'} schedule ${x.scheduleId}: recovery scan every ${x.every} on task queue ${x.taskQueue}; next run ${x.nextRunAt ?? '-'}`);
       }
-      const total = { dead: 0, casesOpened: 0, matched: 0, workflowsStarted: 0, dryRun: !!flags.dryRun };
       const bar = progressLine(flags);
-      for (let afterId = 0; ; ) {
-        const page = await scanDeadContacts(pool, { afterId, limit: pageSize, minFailures, at: new Date(), dryRun: !!flags.dryRun, start: (k) => startOrSignalRecovery(client, pool, k, options) });
-        total.dead += page.dead;
-        total.casesOpened += page.casesOpened;
-        total.matched += page.matched;
-        total.workflowsStarted += page.workflowsStarted;
-        bar(`scanned ${total.dead} dead numbers; matched ${total.matched}; asked ${total.workflowsStarted}`);
-        if (page.lastId === null) break;
-        afterId = page.lastId;
-      }
+      const total = await scanAllDeadContacts({ pool, client, options }, {
+        minFailures,
+        pageSize,
+        dryRun: !!flags.dryRun,
+        onPage: (t) => bar(`scanned ${t.dead} dead numbers; matched ${t.matched}; asked ${t.workflowsStarted}`),
+      });
       bar(null);
       emit(total, flags, (s) => `dead numbers ${s.dead}; cases opened ${s.casesOpened}; matched ${s.matched}; ${s.dryRun ? 'dry run: no confirmation started' : `confirmations started ${s.workflowsStarted}`}`);
     });
