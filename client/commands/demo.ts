@@ -94,7 +94,7 @@ recovery scan asks the newer account by SMS, its "Y" merges the two), and prints
           const logLevel = process.env.LOG_LEVEL ? config.logLevel : 'warn';
           services = await startServices({ config: { ...config, http, logLevel }, temporalAddress, databaseUrl, worker: true, http: true, migrate: true });
           const sandbox = readSandboxCredentials(config.stateDir);
-          if (sandbox) await sandboxAdminClient(sandbox).setRules([...scripted.rules, ...DEMO_HANDSETS]);
+          if (sandbox) await sandboxAdminClient(sandbox).setRules([...(scripted?.rules ?? []), ...DEMO_HANDSETS]);
         }
         const client = await connectClient(temporalAddress, config.temporal.namespace);
         const pool = await connectPool(databaseUrl, 4);
@@ -105,8 +105,8 @@ recovery scan asks the newer account by SMS, its "Y" merges the two), and prints
           const file = path.join(dir, `contacts-${stamp}.csv`);
           const eventsFile = path.join(dir, `events-${stamp}.jsonl`);
           await generateContacts(file, rows, stamp % 100_000, { events: eventsFile, asOf: new Date() });
-          appendFileSync(file, scripted.csvRows);
-          say(`importing ${rows} generated contacts and 4 scripted ones from ${file} ...`);
+          if (scripted) appendFileSync(file, scripted.csvRows);
+          say(`importing ${rows} generated contacts${scripted ? ' and 4 scripted ones' : ''} from ${file} ...`);
           const taskQueue = config.temporal.taskQueue;
           const imported = await importAudience({ pool, client, taskQueue }, file, { source: 'demo', defaultCountry: 'CN', consentPurpose: 'marketing', mapping: {}, format: 'csv' }, {
             batchSize: 5_000,
@@ -137,8 +137,8 @@ recovery scan asks the newer account by SMS, its "Y" merges the two), and prints
           const status: CampaignStatus = await handle.query(campaignStatus);
           say('waiting for the delivery receipts and replies ...');
           const feedback = await awaitFeedback(pool, campaignId, 30_000);
-          say('the scripted handsets: a STOP, a reply, and a changed number asked to confirm by SMS ...');
-          const scenes = await playScenes({ pool, client, options: recoveryOptionsOf(config) }, campaignId, scripted.phones, 30_000);
+          if (scripted) say('the scripted handsets: a STOP, a reply, and a changed number asked to confirm by SMS ...');
+          const scenes = scripted ? await playScenes({ pool, client, options: recoveryOptionsOf(config) }, campaignId, scripted.phones, 30_000) : null;
           const report = await campaignReport(pool, campaignId);
           const reportHtml = path.join(dir, `campaign-${campaignId}-report.html`);
           writeReportHtml(report, reportHtml);

@@ -32,10 +32,26 @@ export const REPLY_TEXT = 'Thanks, see you soon';
 const MOVER_EMAIL = 'moved.customer@example.org';
 const DAY = 86_400_000;
 
-/** The four numbers (in a country inside its window at `at`), their sandbox rules and their rows of the sample file. */
-export function scriptedCustomers(at: Date): { phones: ScriptedPhones; rules: SandboxRule[]; csvRows: string } {
-  // Trailing digits 31-34: none of the sample file's scripted suffixes (13, 07, 66, 42).
-  const [stop, reply, movedFrom, movedTo] = numbersOpenAt(at, 4, 8831) as [string, string, string, string];
+export interface ScriptedCustomers {
+  phones: ScriptedPhones;
+  rules: SandboxRule[];
+  csvRows: string;
+}
+
+/**
+ * The four numbers (in a country inside its window at `at`), their sandbox rules and their rows of
+ * the sample file; null in the rare hour when no candidate country is open (a holiday where only
+ * one would be), when the demo runs without them.
+ */
+export function scriptedCustomers(at: Date): ScriptedCustomers | null {
+  let numbers: string[];
+  try {
+    // Trailing digits 31-34: none of the sample file's scripted suffixes (13, 07, 66, 42).
+    numbers = numbersOpenAt(at, 4, 8831);
+  } catch {
+    return null;
+  }
+  const [stop, reply, movedFrom, movedTo] = numbers as [string, string, string, string];
   const day = (daysAgo: number) => new Date(at.getTime() - daysAgo * DAY).toISOString().slice(0, 10);
   const optIn = new Date(at.getTime() - 700 * DAY).toISOString();
   // phone,email,name,country,last_order_at,order_value,currency,order_count,first_order_at,channel,opt_in_at
