@@ -2,6 +2,7 @@ import { withPool } from '../db-session';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { reportNumberChange } from '../../activities/number-change';
+import { scanDeadContacts } from '../../activities/recovery';
 import { parseDurationMs, parseScheduleInterval } from '../../core/duration';
 import { funnelOf, renderFunnel } from '../../core/recovery/funnel';
 import { maskPhone } from '../../core/mask';
@@ -13,7 +14,6 @@ import { connectClient } from '../../infra/temporal';
 import { recoveryScanScheduleId, recoveryWorkflowId, scheduledRecoveryScanWorkflowId } from '../../workflows/ids';
 import { cancelRecovery, type RecoveryScanInput } from '../../workflows/shared';
 import { recoveryOptionsOf, startOrSignalRecovery, type RecoveryOptions } from '../recovery/lifecycle';
-import { scanAllDeadContacts } from '../recovery/scan';
 import { progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
@@ -205,4 +205,35 @@ async function withDeps(flags: RunFlags, fn: (deps: { pool: Pool; client: Client
       await client.connection.close();
     }
   });
+}
+
+export interface ScanTotal {
+  dead: number;
+  casesOpened: number;
+  matched: number;
+  workflowsStarted: number;
+  dryRun: boolean;
+}
+
+/**
+ * A whole recovery scan from the client: every page of dead contacts, their cases opened and
+ * matched, a RecoveryWorkflow started for each match (`reachloop recovery scan`, and the demo's
+ * changed-number scene).
+ */
+export async function scanAllDeadContacts(
+  deps: { pool: Pool; client: Client; options: RecoveryOptions },
+  o: { minFailures: number; pageSize: number; dryRun?: boolean; onPage?: (total: ScanTotal) => void },
+): Promise<ScanTotal> {
+  const { pool, client, options } = deps;
+  const total: ScanTotal = { dead: 0, casesOpened: 0, matched: 0, workflowsStarted: 0, dryRun: !!o.dryRun };
+  for (let afterId = 0; ; ) {
+    const page = await scanDeadContacts(pool, { afterId, limit: o.pageSize, minFailures: o.minFailures, at: new Date(), dryRun: !!o.dryRun, start: (k) => startOrSignalRecovery(client, pool, k, options) });
+    total.dead += page.dead;
+    total.casesOpened += page.casesOpened;
+    total.matched += page.matched;
+    total.workflowsStarted += page.workflowsStarted;
+    o.onPage?.(total);
+    if (page.lastId === null) return total;
+    afterId = page.lastId;
+  }
 }

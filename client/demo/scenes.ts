@@ -18,7 +18,7 @@ import { phoneHash } from '../../db/contacts';
 import type { Pool } from '../../db/pool';
 import type { SandboxRule } from '../../sandbox/twilio-server';
 import type { RecoveryOptions } from '../recovery/lifecycle';
-import { scanAllDeadContacts, type ScanTotal } from '../recovery/scan';
+import { scanAllDeadContacts, type ScanTotal } from '../commands/recovery';
 import { numbersOpenAt } from './open-numbers';
 
 export interface ScriptedPhones {
