@@ -54,3 +54,17 @@ export function progressLine(flags: { json?: boolean }): (text: string | null) =
   if (flags.json || !process.stderr.isTTY) return () => {};
   return (text) => process.stderr.write(text === null ? '\n' : `\r${text}`);
 }
+
+/**
+ * Progress for a reader that is not a terminal (a log, a pipe, CI) where a bar cannot redraw:
+ * one line on stderr each time the text changes. Off with --json or on a terminal (the bar's).
+ */
+export function progressLines(flags: { json?: boolean }): (text: string) => void {
+  if (flags.json || process.stderr.isTTY) return () => {};
+  let last = '';
+  return (text) => {
+    if (text === last) return;
+    last = text;
+    process.stderr.write(`${text}\n`);
+  };
+}

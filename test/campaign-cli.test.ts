@@ -9,7 +9,7 @@ import { isolatedDatabase, runCli, startTestWorker, type TestDatabase, type Test
 
 // The operator's commands as a user runs them (`reachloop campaign ...` child processes) against
 // a real worker, Temporal and PostgreSQL: create, launch, status from the database's truth,
-// decisions with the rule, approve, cancel.
+// decisions with the rule, approve, pause, resume, status --watch, report, cancel.
 
 const NOW = new Date('2026-11-18T15:00:00Z'); // Wednesday 10:00 in New York: inside every window
 const PHONES = ['+12125550301', '+12125550302', '+12125550303'];
@@ -95,5 +95,66 @@ describe('reachloop campaign, as an operator runs it', () => {
     const status = await statusUntil(later.id, (s) => s.phase === 'cancelled');
     expect(status.cancelReason).toBe('wrong audience');
     expect(sms.sent().length).toBe(sentBefore);
+  });
+
+  it('pause holds an approved campaign, resume finishes it; status --watch follows it to the end with progress; report counts it', async () => {
+    // Two contacts nobody has messaged yet (the ones above are capped for the day).
+    const fresh = await seedContacts(db.pool, [{ phone: '+12125550311', name: 'Pat' }, { phone: '+12125550312', name: 'Kim' }]);
+    const sentBefore = sms.sent().length;
+    const file = campaignFile('paused', `requireApproval: true\naudience: { contactIds: [${fresh.join(', ')}] }\n`);
+    const { id } = JSON.parse((await cli(['campaign', 'launch', file, '--json'])).stdout);
+    await statusUntil(id, (s) => s.phase === 'awaiting_approval');
+
+    const paused = JSON.parse((await cli(['campaign', 'pause', String(id), '--json'])).stdout);
+    expect(paused.paused).toBe(true);
+    await cli(['campaign', 'approve', String(id), '--by', 'ops-lead']);
+    // Approved while paused: it plans, then holds every send.
+    const held = await statusUntil(id, (s) => s.phase === 'paused');
+    expect(held).toMatchObject({ approvedBy: 'ops-lead', paused: true });
+    expect(held.byState.sent ?? 0).toBe(0);
+    expect(sms.sent().length).toBe(sentBefore);
+
+    // A watcher started on the paused campaign runs until the campaign ends.
+    let watchEnded = false;
+    const watching = runCli(['campaign', 'status', String(id), '--watch'], env, 120_000).then((r) => ((watchEnded = true), r));
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(watchEnded).toBe(false);
+    expect(sms.sent().length).toBe(sentBefore);
+
+    const resumed = await runCli(['campaign', 'resume', String(id)], env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`^campaign ${id}: resume sent; now \\w+`));
+    const watched = await watching;
+    expect(watched.code, watched.stderr).toBe(0);
+    // The final status on stdout; on stderr (not a terminal: no bar) a line per change of progress.
+    expect(watched.stdout).toMatch(new RegExp(`^campaign ${id} paused \\(marketing\\): completed$`, 'm'));
+    expect(watched.stdout).toMatch(/by state\s+sent 2/);
+    const progress = watched.stderr.trim().split('\n');
+    expect(progress[0]).toMatch(/^paused \(paused\): 0\/2 recipients done/);
+    expect(progress.at(-1)).toBe('completed: 2/2 recipients done (sent 2)');
+    expect(sms.sent().length).toBe(sentBefore + 2);
+
+    // A finished campaign: --watch returns at once; --json keeps stderr clean for scripts.
+    const again = await runCli(['campaign', 'status', String(id), '--watch', '--json'], env);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe('');
+    expect(JSON.parse(again.stdout)).toMatchObject({ phase: 'completed', byState: { sent: 2 } });
+
+    const report = JSON.parse((await cli(['campaign', 'report', String(id), '--json'])).stdout);
+    expect(report.recipients).toEqual({ planned: 2, byState: { sent: 2 } });
+    expect(report.funnel).toMatchObject({ sent: 2, messages: 2 });
+    expect(report.decisions).toEqual([{ decision: 'SEND', reason: 'ok', rule: null, decisions: 2, contacts: 2 }]);
+    const text = await cli(['campaign', 'report', String(id)]);
+    expect(text.stdout).toMatch(new RegExp(`^campaign ${id} paused \\(marketing\\): completed$`, 'm'));
+  });
+
+  it('refuses bad input with a usage error, and an unknown campaign with a one-line error', async () => {
+    const usage = await runCli(['campaign', 'status', 'twelve'], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr.trim().split('\n')).toHaveLength(1);
+    const missing = await runCli(['campaign', 'pause', '999999999999'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/999999999999/);
   });
 });

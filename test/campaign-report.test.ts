@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,9 @@ import { defaultActivityDeps } from '../activities';
 import { createSmtpSender } from '../channels/smtp';
 import { createTwilioSender } from '../channels/twilio';
 import { parseCampaign } from '../core/campaign/definition';
-import type { CampaignReport } from '../core/campaign/report';
+import { emptyCounts, holdoutReport, type CampaignReport } from '../core/campaign/report';
+import { chartLibrarySource } from '../client/campaign-report/chart-library';
+import { renderReportHtml } from '../client/campaign-report/html';
 import { insertCampaign } from '../db/campaigns';
 import { freePort } from '../infra/net';
 import { projectRoot } from '../infra/paths';
@@ -308,6 +310,40 @@ describe('reachloop campaign report', () => {
     // Each non-empty dataset painted bars in its own colour.
     for (const c of page.charts) for (const d of c.datasets) if (d.data.some((v) => v > 0)) expect(d.paintedPixels, `${c.id} ${d.label}`).toBeGreaterThan(50);
     expect(page.tableText).toContain('Decisions');
+    // One step and no holdout: no step funnels, no holdout section.
+    expect(html).not.toContain('id="journey"');
     expect(existsSync(shot)).toBe(true);
+  });
+
+  it('--html of a journey with a holdout: each step\'s funnel and the holdout comparison, drawn', async () => {
+    // The figures of a two-step journey with a holdout as the report shapes them (the database's
+    // side is test/journey.test.ts's); the page must draw them.
+    const base = await report(main);
+    const step = (key: string, c: Partial<CampaignReport['funnel']>) => ({ key, ...emptyCounts(), ...c });
+    const journey: CampaignReport = {
+      ...base,
+      by: { ...base.by, step: [step('s1', { messages: 40, sent: 40, delivered: 36, undelivered: 4, clicked: 9, replied: 3, ordered: 5, optedOut: 2 }), step('s2', { messages: 22, sent: 22, delivered: 22, clicked: 4, ordered: 2 })] },
+      holdout: holdoutReport({ holdout: { contacts: 10, ordered: 1 }, treated: { contacts: 44, ordered: 7 } }),
+    };
+    const file = path.join(dir, 'journey-report.html');
+    writeFileSync(file, renderReportHtml(journey, { chartLibrary: chartLibrarySource(), generatedAt: '2026-12-01T10:00:00Z' }));
+    const page = await renderedReport(file, path.join(dir, 'journey-report.png'));
+    expect(page.errors).toEqual([]);
+    expect(page.requests).toEqual([`file://${file}`]);
+    expect(page.charts.map((c) => c.id)).toEqual(['funnel', 'tier', 'decisions', 'local-hour', 'channel', 'country', 'step', 'step-funnel-s1', 'step-funnel-s2', 'holdout']);
+    const s1 = page.charts.find((c) => c.id === 'step-funnel-s1')!;
+    expect(s1.labels).toEqual(['sent', 'delivered', 'clicked', 'replied', 'ordered', 'opted out']);
+    expect(s1.datasets[0]!.data).toEqual([40, 36, 9, 3, 5, 2]);
+    expect(page.charts.find((c) => c.id === 'step-funnel-s2')!.datasets[0]!.data).toEqual([22, 22, 4, 0, 2, 0]);
+    // Conversion in per cent: 7 of 44 messaged (15.9%) against 1 of 10 held out (10%).
+    const holdout = page.charts.find((c) => c.id === 'holdout')!;
+    expect(holdout.labels).toEqual(['messaged', 'holdout']);
+    expect(holdout.datasets[0]!.data).toEqual([15.9, 10]);
+    for (const c of page.charts) for (const d of c.datasets) if (d.data.some((v) => v > 0)) expect(d.paintedPixels, `${c.id} ${d.label}`).toBeGreaterThan(50);
+    expect(page.tableText).toMatch(/Holdout \(never messaged\) against the audience messaged/);
+    expect(page.tableText).toMatch(/messaged\s+44\s+7\s+15\.9%/);
+    expect(page.tableText).toMatch(/holdout\s+10\s+1\s+10(\.0)?%/);
+    expect(page.tableText).toContain('+5.9 points');
+    expect(page.tableText).toMatch(/By step\nstep\s+sent[^\n]*\ns1\s+40\s+36/);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, MigrationError, pendingMigrations, readMigrations, type MigrationFile } from '../db/migrate';
-import { isolatedDatabase, type TestDatabase } from './helpers/harness';
+import { isolatedDatabase, runCli, type TestDatabase } from './helpers/harness';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -50,6 +50,28 @@ describe('migration runner', () => {
       const results = await Promise.all([migrate(fresh.pool), migrate(fresh.pool), migrate(fresh.pool)]);
       const appliedCount = results.reduce((n, r) => n + r.applied.length, 0);
       expect(appliedCount).toBe(readMigrations().length);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe('reachloop migrate --check', () => {
+  it('exits 1 naming the pending migrations, 0 once none is pending, and applies nothing itself', async () => {
+    const fresh = await isolatedDatabase({ migrated: false });
+    try {
+      const env = { DATABASE_URL: fresh.url };
+      const before = await runCli(['migrate', '--check'], env);
+      expect(before.code).toBe(1);
+      expect(before.stderr).toMatch(new RegExp(`${readMigrations().length} pending migration\\(s\\): ${readMigrations()[0]!.name}`));
+      expect(await pendingMigrations(fresh.pool)).toHaveLength(readMigrations().length);
+      const json = await runCli(['migrate', '--check', '--json'], env);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout).pending).toEqual(readMigrations().map((f) => f.name));
+      await migrate(fresh.pool);
+      const after = await runCli(['migrate', '--check', '--json'], env);
+      expect(after.code, after.stderr).toBe(0);
+      expect(JSON.parse(after.stdout)).toEqual({ pending: [] });
     } finally {
       await fresh.drop();
     }

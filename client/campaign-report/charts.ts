@@ -1,4 +1,4 @@
-import { FUNNEL_STAGES, hoursOfDay, type Breakdown, type CampaignReport } from '../../core/campaign/report';
+import { FUNNEL_STAGES, hoursOfDay, type Breakdown, type CampaignReport, type FunnelCounts } from '../../core/campaign/report';
 
 /** One bar chart of the HTML report: what the page hands to the charting library, nothing more. */
 export interface ChartSpec {
@@ -36,24 +36,35 @@ function breakdownChart(id: string, title: string, rows: readonly Breakdown[]): 
 }
 
 
+const STAGES = [...FUNNEL_STAGES, ['optedOut', 'opted out']] as const;
+
+/** A funnel as horizontal bars: sent -> delivered -> clicked -> replied -> ordered, and opt-outs. */
+function funnelChart(id: string, title: string, f: FunnelCounts): ChartSpec {
+  return { id, title, horizontal: true, stacked: false, wide: false, labels: STAGES.map(([, label]) => label), datasets: [{ label: 'messages', data: STAGES.map(([k]) => f[k]), color: COLOURS.sent }] };
+}
+
+/**
+ * A journey's steps, each with its own funnel (a one-step campaign's is the campaign funnel), and
+ * the holdout's conversion next to the messaged audience's, in per cent.
+ */
+export function journeyCharts(r: CampaignReport): ChartSpec[] {
+  const steps = r.by.step.length > 1 ? r.by.step.map((s) => funnelChart(`step-funnel-${s.key}`, `Step ${s.key}: funnel`, s)) : [];
+  const h = r.holdout;
+  const pct = (rate: number | null) => (rate === null ? 0 : Math.round(rate * 1000) / 10);
+  const holdout: ChartSpec[] = h
+    ? [{ id: 'holdout', title: 'Conversion (ordered, %): messaged against holdout', horizontal: false, stacked: false, wide: false, labels: ['messaged', 'holdout'], datasets: [{ label: 'ordered %', data: [pct(h.rates.treated), pct(h.rates.holdout)], color: COLOURS.ordered }] }]
+    : [];
+  return [...steps, ...holdout];
+}
+
 /**
  * The charts of the HTML report, in page order: the funnel beside the outcomes by tier, every
  * decision by kind and rule, sends by the recipient's local hour (all 24), and the outcomes by
  * channel, country and step.
  */
 export function reportCharts(r: CampaignReport): ChartSpec[] {
-  const f = r.funnel;
-  const stages = [...FUNNEL_STAGES, ['optedOut', 'opted out']] as const;
   return [
-    {
-      id: 'funnel',
-      title: 'Funnel',
-      horizontal: true,
-      stacked: false,
-      wide: false,
-      labels: stages.map(([, label]) => label),
-      datasets: [{ label: 'messages', data: stages.map(([k]) => f[k]), color: COLOURS.sent }],
-    },
+    funnelChart('funnel', 'Funnel', r.funnel),
     breakdownChart('tier', 'Messages by tier', r.by.tier),
     {
       id: 'decisions',

@@ -1,6 +1,6 @@
 import { DIMENSIONS, funnelTable, percent, type CampaignReport } from '../../core/campaign/report';
-import { reportCharts, type ChartSpec } from './charts';
-import { BREAKDOWN_COLUMNS, breakdownCells, DIMENSION_TITLES } from './text';
+import { journeyCharts, reportCharts, type ChartSpec } from './charts';
+import { BREAKDOWN_COLUMNS, breakdownCells, DIMENSION_TITLES, HOLDOUT_COLUMNS, HOLDOUT_TITLE, holdoutRows, upliftText } from './text';
 
 /**
  * The campaign report as one self-contained HTML file: the figures as tables and as charts drawn
@@ -70,7 +70,10 @@ th,td{border:1px solid #e4e7eb;padding:4px 8px;text-align:left}th{background:#ee
 export function renderReportHtml(r: CampaignReport, opts: HtmlOptions): string {
   const c = r.campaign;
   const f = r.funnel;
-  const charts = reportCharts(r);
+  const main = reportCharts(r);
+  const journey = journeyCharts(r);
+  const charts = [...main, ...journey];
+  const h = r.holdout;
   const kpi = (value: string | number, label: string) => `<div class="kpi"><b>${esc(value)}</b><span>${esc(label)}</span></div>`;
   const library = opts.chartLibrary.replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n');
   return `<!doctype html>
@@ -92,8 +95,18 @@ ${kpi(r.recipients.planned, 'recipients')}${kpi(f.sent, 'sent')}${kpi(percent(f.
 <p class="note">Attribution window ${esc(r.attribution.window)}: ${esc(r.attribution.rule)}.</p>
 <h2>Charts</h2>
 <div class="charts">
-${charts.map(chartBox).join('\n')}
+${main.map(chartBox).join('\n')}
 </div>
+${
+  journey.length
+    ? `<h2 id="journey">Steps and holdout</h2>
+${h ? `<div class="kpis">${kpi(upliftText(h), 'uplift (conversion, messaged - holdout)')}${kpi(h.holdout.contacts, 'holdout contacts')}</div>` : ''}
+<div class="charts">
+${journey.map(chartBox).join('\n')}
+</div>
+${h ? `<div class="tables">${table([...HOLDOUT_COLUMNS], holdoutRows(h), HOLDOUT_TITLE.replace(/^h/, 'H'))}</div>` : ''}`
+    : ''
+}
 <h2>Figures</h2>
 <div class="tables">
 ${table(['stage', 'messages', 'of sent'], funnelTable(f), 'Funnel')}

@@ -1,4 +1,4 @@
-import { DIMENSIONS, funnelTable, percent, type Breakdown, type CampaignReport, type Dimension } from '../../core/campaign/report';
+import { DIMENSIONS, funnelTable, percent, type Breakdown, type CampaignReport, type Dimension, type HoldoutReport } from '../../core/campaign/report';
 import { renderTable, type Style } from '../table';
 
 export const DIMENSION_TITLES: Record<Dimension, string> = {
@@ -12,6 +12,15 @@ export const DIMENSION_TITLES: Record<Dimension, string> = {
 /** The columns of a breakdown table, its figures in funnel order. */
 export const BREAKDOWN_COLUMNS = ['sent', 'delivered', 'undelivered', 'failed', 'clicked', 'replied', 'ordered', 'opted out', 'segments'] as const;
 export const breakdownCells = (r: Breakdown): number[] => [r.sent, r.delivered, r.undelivered, r.failed, r.clicked, r.replied, r.ordered, r.optedOut, r.segments];
+
+/** The holdout comparison as a table (text and HTML alike), and its uplift in points. */
+export const HOLDOUT_TITLE = 'holdout (never messaged) against the audience messaged';
+export const HOLDOUT_COLUMNS = ['group', 'contacts', 'ordered', 'conversion'] as const;
+export const holdoutRows = (h: HoldoutReport): Array<[string, number, number, string]> => [
+  ['messaged', h.treated.contacts, h.treated.ordered, percent(h.rates.treated)],
+  ['holdout', h.holdout.contacts, h.holdout.ordered, percent(h.rates.holdout)],
+];
+export const upliftText = (h: HoldoutReport): string => (h.uplift === null ? '-' : `${h.uplift >= 0 ? '+' : ''}${(h.uplift * 100).toFixed(1)} points`);
 
 const counts = (byState: Record<string, number>) =>
   Object.entries(byState)
@@ -37,21 +46,7 @@ export function renderReportText(r: CampaignReport, style: Style): string {
         ? renderTable(['kind', 'reason', 'rule', 'decisions', 'contacts'], r.decisions.map((d) => [d.decision, d.reason, d.rule ?? '-', d.decisions, d.contacts]), style)
         : '  none yet',
     ),
-    ...(r.holdout
-      ? [
-          section(
-            'holdout (never messaged) against the audience messaged',
-            renderTable(
-              ['group', 'contacts', 'ordered', 'conversion'],
-              [
-                ['messaged', r.holdout.treated.contacts, r.holdout.treated.ordered, percent(r.holdout.rates.treated)],
-                ['holdout', r.holdout.holdout.contacts, r.holdout.holdout.ordered, percent(r.holdout.rates.holdout)],
-              ],
-              style,
-            ) + `\n  uplift ${r.holdout.uplift === null ? '-' : `${r.holdout.uplift >= 0 ? '+' : ''}${(r.holdout.uplift * 100).toFixed(1)} points`}`,
-          ),
-        ]
-      : []),
+    ...(r.holdout ? [section(HOLDOUT_TITLE, renderTable([...HOLDOUT_COLUMNS], holdoutRows(r.holdout), style) + `\n  uplift ${upliftText(r.holdout)}`)] : []),
     section('caps hit', r.caps.length ? renderTable(['rule', 'decisions', 'contacts'], r.caps.map((k) => [k.rule, k.decisions, k.contacts]), style) : '  none'),
   ];
   for (const d of DIMENSIONS) {

@@ -9,7 +9,7 @@ import { connectClient } from '../../infra/temporal';
 import { campaignWorkflowId } from '../../workflows/ids';
 import { campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignStatus } from '../../workflows/shared';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
-import { progressBar } from '../progress';
+import { progressBar, progressLines } from '../progress';
 import { registerCampaignReport } from './campaign-report';
 import { approveCampaign, launchCampaign } from '../../services/campaign-launch';
 
@@ -99,7 +99,7 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
   campaign
     .command('status <id>')
     .description('counts by state, tier, channel and time zone, and the next wake-up')
-    .option('--watch', 'refresh until the campaign ends, with a progress bar')
+    .option('--watch', 'refresh until the campaign ends, with a progress bar (a line per change when stderr is not a terminal)')
     .option('--json', 'print as JSON')
     .action(async (key: string, flags: GlobalOptions & { watch?: boolean }) => {
       const id = idArg(key);
@@ -117,12 +117,17 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
         let status = await read();
         if (flags.watch) {
           const bar = progressBar('sending', 'recipients', !flags.json);
+          const lines = progressLines(flags);
+          const show = (s: StatusView) => {
+            bar.update(doneCount(s), s.planned ?? 0);
+            lines(`${s.phase}${s.paused ? ' (paused)' : ''}: ${doneCount(s)}/${s.planned ?? 0} recipients done (${Object.entries(s.byState).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ') || 'none yet'})`);
+          };
           while (!['completed', 'cancelled'].includes(status.phase)) {
-            bar.update(doneCount(status), status.planned ?? 0);
+            show(status);
             await new Promise((r) => setTimeout(r, 1000));
             status = await read();
           }
-          bar.update(doneCount(status), status.planned ?? 0);
+          show(status);
           bar.stop();
         }
         emit(status, flags, renderStatus);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseCampaign } from '../../core/campaign/definition';
@@ -18,6 +18,8 @@ import { approveCampaign, launchCampaign } from '../../services/campaign-launch'
 import { tierDistribution } from '../../db/tiers';
 import { renderReportText } from '../campaign-report/text';
 import { awaitFeedback, awaitSettled, deferredUntil, renderDemo } from '../demo/outcome';
+import { playScenes, scriptedCustomers } from '../demo/scenes';
+import { recoveryOptionsOf } from '../../services/recovery-lifecycle';
 import { styleFor } from '../table';
 import { importAudience, renderReport } from './audience';
 import { campaignReport, writeReportHtml } from './campaign-report';
@@ -62,8 +64,9 @@ ago, a few often and much), imports it through the AudienceIntake workflow, impo
 customers' behaviour events of the last year (logins, product views, purchases, clicks), shows
 how the score policy tiers the audience (\`reachloop audience tiers\`), runs a marketing SMS
 campaign with caps, consent and opt-out checks, lets the sandbox's handsets answer (delivery
-receipts, a few dead numbers, STOPs and replies, all through the signed webhooks), and prints
-the reports.`,
+receipts, a few dead numbers, STOPs and replies, all through the signed webhooks), plays four
+scripted customers (a STOP, a reply, and a customer who changed numbers: the old one fails, the
+recovery scan asks the newer account by SMS, its "Y" merges the two), and prints the reports.`,
     )
     .action(async (opts: GlobalOptions & { rows: string }) => {
       const rows = Number(opts.rows);
@@ -71,6 +74,8 @@ the reports.`,
       const config = configOrExit();
       const say = opts.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
       const dev = runningDevStack(config.stateDir);
+      // The scripted handsets (STOP, a reply, a changed number), in a country whose window is open now.
+      const scripted = scriptedCustomers(new Date());
       let stack: RunningStack | undefined;
       let services: RunningServices | undefined;
       try {
@@ -89,7 +94,7 @@ the reports.`,
           const logLevel = process.env.LOG_LEVEL ? config.logLevel : 'warn';
           services = await startServices({ config: { ...config, http, logLevel }, temporalAddress, databaseUrl, worker: true, http: true, migrate: true });
           const sandbox = readSandboxCredentials(config.stateDir);
-          if (sandbox) await sandboxAdminClient(sandbox).setRules(DEMO_HANDSETS);
+          if (sandbox) await sandboxAdminClient(sandbox).setRules([...(scripted?.rules ?? []), ...DEMO_HANDSETS]);
         }
         const client = await connectClient(temporalAddress, config.temporal.namespace);
         const pool = await connectPool(databaseUrl, 4);
@@ -100,7 +105,8 @@ the reports.`,
           const file = path.join(dir, `contacts-${stamp}.csv`);
           const eventsFile = path.join(dir, `events-${stamp}.jsonl`);
           await generateContacts(file, rows, stamp % 100_000, { events: eventsFile, asOf: new Date() });
-          say(`importing ${rows} generated contacts from ${file} ...`);
+          if (scripted) appendFileSync(file, scripted.csvRows);
+          say(`importing ${rows} generated contacts${scripted ? ' and 4 scripted ones' : ''} from ${file} ...`);
           const taskQueue = config.temporal.taskQueue;
           const imported = await importAudience({ pool, client, taskQueue }, file, { source: 'demo', defaultCountry: 'CN', consentPurpose: 'marketing', mapping: {}, format: 'csv' }, {
             batchSize: 5_000,
@@ -131,12 +137,14 @@ the reports.`,
           const status: CampaignStatus = await handle.query(campaignStatus);
           say('waiting for the delivery receipts and replies ...');
           const feedback = await awaitFeedback(pool, campaignId, 30_000);
+          if (scripted) say('the scripted handsets: a STOP, a reply, and a changed number asked to confirm by SMS ...');
+          const scenes = scripted ? await playScenes({ pool, client, options: recoveryOptionsOf(config) }, campaignId, scripted.phones, 30_000) : null;
           const report = await campaignReport(pool, campaignId);
           const reportHtml = path.join(dir, `campaign-${campaignId}-report.html`);
           writeReportHtml(report, reportHtml);
           if (!opts.json) say(renderReportText(report, styleFor(process.stderr, process.env)));
           const deferred = await deferredUntil(pool, campaignId);
-          emit({ import: imported, events, tiers, campaign: status, progress, deferred, feedback, approvedBy: status.approvedBy, reportHtml, report }, opts, renderDemo);
+          emit({ import: imported, events, tiers, campaign: status, progress, deferred, feedback, scenes, approvedBy: status.approvedBy, reportHtml, report }, opts, renderDemo);
         } finally {
           await pool.end();
           await client.connection.close();

@@ -78,18 +78,13 @@ Examples:
         const s = await upsertSchedule(client, { scheduleId: recoveryScanScheduleId(), timing, workflowType: 'recoveryScanWorkflow', args: [input], taskQueue: options.taskQueue, workflowId: scheduledRecoveryScanWorkflowId() });
         return emit(s, flags, (x) => `${x.created ? 'created' : 'updated'} schedule ${x.scheduleId}: recovery scan every ${x.every} on task queue ${x.taskQueue}; next run ${x.nextRunAt ?? '-'}`);
       }
-      const total = { dead: 0, casesOpened: 0, matched: 0, workflowsStarted: 0, dryRun: !!flags.dryRun };
       const bar = progressLine(flags);
-      for (let afterId = 0; ; ) {
-        const page = await scanDeadContacts(pool, { afterId, limit: pageSize, minFailures, at: new Date(), dryRun: !!flags.dryRun, start: (k) => startOrSignalRecovery(client, pool, k, options) });
-        total.dead += page.dead;
-        total.casesOpened += page.casesOpened;
-        total.matched += page.matched;
-        total.workflowsStarted += page.workflowsStarted;
-        bar(`scanned ${total.dead} dead numbers; matched ${total.matched}; asked ${total.workflowsStarted}`);
-        if (page.lastId === null) break;
-        afterId = page.lastId;
-      }
+      const total = await scanAllDeadContacts({ pool, client, options }, {
+        minFailures,
+        pageSize,
+        dryRun: !!flags.dryRun,
+        onPage: (t) => bar(`scanned ${t.dead} dead numbers; matched ${t.matched}; asked ${t.workflowsStarted}`),
+      });
       bar(null);
       emit(total, flags, (s) => `dead numbers ${s.dead}; cases opened ${s.casesOpened}; matched ${s.matched}; ${s.dryRun ? 'dry run: no confirmation started' : `confirmations started ${s.workflowsStarted}`}`);
     });
@@ -211,4 +206,35 @@ async function withDeps(flags: RunFlags, fn: (deps: { pool: Pool; client: Client
       await client.connection.close();
     }
   });
+}
+
+export interface ScanTotal {
+  dead: number;
+  casesOpened: number;
+  matched: number;
+  workflowsStarted: number;
+  dryRun: boolean;
+}
+
+/**
+ * A whole recovery scan from the client: every page of dead contacts, their cases opened and
+ * matched, a RecoveryWorkflow started for each match (`reachloop recovery scan`, and the demo's
+ * changed-number scene).
+ */
+export async function scanAllDeadContacts(
+  deps: { pool: Pool; client: Client; options: RecoveryOptions },
+  o: { minFailures: number; pageSize: number; dryRun?: boolean; onPage?: (total: ScanTotal) => void },
+): Promise<ScanTotal> {
+  const { pool, client, options } = deps;
+  const total: ScanTotal = { dead: 0, casesOpened: 0, matched: 0, workflowsStarted: 0, dryRun: !!o.dryRun };
+  for (let afterId = 0; ; ) {
+    const page = await scanDeadContacts(pool, { afterId, limit: o.pageSize, minFailures: o.minFailures, at: new Date(), dryRun: !!o.dryRun, start: (k) => startOrSignalRecovery(client, pool, k, options) });
+    total.dead += page.dead;
+    total.casesOpened += page.casesOpened;
+    total.matched += page.matched;
+    total.workflowsStarted += page.workflowsStarted;
+    o.onPage?.(total);
+    if (page.lastId === null) return total;
+    afterId = page.lastId;
+  }
 }

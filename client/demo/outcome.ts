@@ -9,6 +9,7 @@ import type { Pool } from '../../db/pool';
 import type { CampaignStatus } from '../../workflows/shared';
 import type { ImportResult } from '../commands/audience';
 import { DateTime } from 'luxon';
+import { renderScenes, type SceneReport } from './scenes';
 
 export interface DemoFeedback {
   /** Final delivery states of the campaign's messages (delivered, undelivered:30003, ...). */
@@ -65,6 +66,8 @@ export interface DemoResult {
   progress: CampaignProgress;
   deferred: Awaited<ReturnType<typeof deferredUntil>>;
   feedback: DemoFeedback;
+  /** Null when no scripted customer could be placed in an open window (client/demo/scenes.ts). */
+  scenes: SceneReport | null;
   approvedBy: string | null;
   reportHtml: string;
 }
@@ -89,6 +92,7 @@ export function renderDemo(r: DemoResult): string {
     `  top time zones    ${Object.entries(p.sentByZone).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `feedback          ${list(f.outcomes)}${f.pending ? ` (${f.pending} still without a final status)` : ''}`,
     `  opt-outs by STOP ${f.optOuts}; replies ${f.replies}; dead numbers handed to recovery ${f.deadNumbers}`,
+    ...(r.scenes ? renderScenes(r.scenes) : ['scripted handsets: none this hour (no candidate country inside its window)']),
     `the campaign report: reachloop campaign report ${c.campaignId}; with charts: ${r.reportHtml}`,
     `every decision: reachloop campaign decisions ${c.campaignId}; a contact: reachloop contact show ID; the Temporal UI of the workflows: run \`reachloop dev\` (it keeps the stack and prints the UI address)`,
   ].join('\n');
