@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { parseCampaign, type CampaignDefinition } from '../core/campaign/definition';
 import { applyCap, capsFor, decide, rulesOf, TimingCache, type Decision, type DecisionRules, type RecipientSnapshot } from '../core/campaign/decision';
-import type { NamedCapRule } from '../core/frequency';
+import { CAP_RULE, type NamedCapRule } from '../core/frequency';
 import { maskPhone } from '../core/mask';
 import type { EmailSender } from '../channels/email';
 import type { SmsSender } from '../channels/sms';
@@ -25,11 +25,11 @@ import { engagementSince } from '../db/journeys';
 import { loadRecipients, type RecipientRecord } from '../db/recipients';
 import type { CampaignPlan, DispatchInput, DispatchResult } from '../workflows/shared';
 import type { ScorePolicy } from '../core/score-policy';
-import { applySendRefusals } from './feedback';
+import { applySendRefusals } from '../services/feedback';
 import { createLinkCoder, type LinkCoder } from '../channels/tracked-link';
 import { insertLinks, type LinkRecord } from '../db/links';
-import { buildEmail, buildSms, snapshotOf, type BuiltEmail, type BuiltSms, type LinkContext } from './messages';
-import { createPacer } from './pacing';
+import { buildEmail, buildSms, snapshotOf, type BuiltEmail, type BuiltSms, type LinkContext } from '../services/messages';
+import { createPacer } from '../services/pacing';
 import { beginSendAttempt, sendWhileLeased } from './send-attempt';
 
 export interface CampaignDeps {
@@ -41,7 +41,7 @@ export interface CampaignDeps {
   log: (message: string) => void;
   /** The clock every decision, cap and ledger row uses (tests give the test server's). */
   now: () => Date | Promise<Date>;
-  /** Re-scores contacts whose send the provider refused (activities/feedback.ts). */
+  /** Re-scores contacts whose send the provider refused (services/feedback.ts). */
   policy: ScorePolicy;
   /** The lease of each batch's attempt (activities/send-attempt.ts). */
   sendLeaseMs: number;
@@ -215,7 +215,7 @@ export const createCampaignActivities = (deps: CampaignDeps) => {
           await recordResults(deps.pool, release, at);
 
           // 3. Caps and ledger rows, atomically for the whole batch.
-          const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: stepId, category: def.category, at }, sends);
+          const reservation = await reserveSends(deps.pool, { campaignId: input.campaignId, step: stepId, category: def.category, at, capRule: CAP_RULE }, sends);
           const toSend: Array<{ row: LedgerRow; record: RecipientRecord }> = [];
           for (const s of sends) {
             const held = reservation.capped.get(s.contactId);

@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { parseTagRules } from '../core/events';
 import type { CountryCode } from '../core/phone';
+import { completeImport } from '../db/import-jobs';
 import { dropEventStaging, eventImportOptions, forgetBatches, readStagedEvents, recordedBatch, recordEventRejects } from '../db/events';
 import { recordWarnings } from '../db/import-lines';
 import type { EventBatchSummary, EventImportReport } from '../workflows/shared';
-import { ingestEvents, type EventDeps, type EventInput } from './events';
+import { ingestEvents, type EventDeps, type EventInput } from '../services/events';
 
 /** The activities of an events import (workflows/events-import.ts): its batches, and its end. */
 export const createEventActivities = (deps: EventDeps) => ({
@@ -47,7 +48,7 @@ export const createEventActivities = (deps: EventDeps) => ({
 
   /** Stores the report, drops the staging table and the batch records. */
   async finishEventImport(input: { importId: number; report: EventImportReport }): Promise<EventImportReport> {
-    await deps.pool.query(`UPDATE event_imports SET status = 'completed', report = $2, finished_at = now() WHERE id = $1`, [input.importId, input.report]);
+    await completeImport(deps.pool, 'events', input.importId, input.report);
     await dropEventStaging(deps.pool, input.importId);
     await forgetBatches(deps.pool, `event-import-${input.importId}`);
     return input.report;

@@ -15,9 +15,10 @@ import { contactFactsOf } from '../core/activity';
 import { ContactWriter, nextContactIds } from '../db/contact-writer';
 import { attachCustomerEvents, attachPendingEvents } from '../db/events';
 import { applyPendingOptOuts, settlePendingOptOuts } from '../db/pending-optouts';
-import { refoldContacts } from './events';
+import { refoldContacts } from '../services/events';
 import { lockContactsByHash, type StoredContact } from '../db/contacts';
-import { dropStaging, prepareStaged, readStagedStats, resolveCustomerIds, stagedGroups, warningCounts, type ImportOptions, type StagedGroupRow } from '../db/intake';
+import { completeImport, importOptions } from '../db/import-jobs';
+import { dropStaging, lockIntakePartition, prepareStaged, readStagedStats, resolveCustomerIds, stagedGroups, warningCounts, type ImportOptions, type StagedGroupRow } from '../db/intake';
 import type { Pool } from '../db/pool';
 import { inTransaction } from '../db/transaction';
 import type { IntakePartitionResult, IntakeReport } from '../workflows/shared';
@@ -62,7 +63,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
       neverSource: neverSourceOf(),
     };
     const idOf = await inTransaction(deps.pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(7243002, $1)', [input.partition]);
+      await lockIntakePartition(client, input.partition);
       const writer = new ContactWriter({ importId, source: ctx.options.source });
       // A few thousand staged rows at a time: each number is merged, evaluated and formatted for
       // COPY at once, so only compact COPY text of the range stays in memory until it is written.
@@ -91,7 +92,7 @@ export const createIntakeActivities = (deps: IntakeDeps) => ({
       report.warningsByReason = sortedCounts(await warningCounts(deps.pool, input.importId));
       report.warnings = Object.values(report.warningsByReason).reduce((a, b) => a + b, 0);
     }
-    await deps.pool.query(`UPDATE imports SET status = 'completed', report = $2, finished_at = now() WHERE id = $1`, [input.importId, report]);
+    await completeImport(deps.pool, 'contacts', input.importId, report);
     await dropStaging(deps.pool, input.importId);
     return report;
   },
@@ -186,10 +187,4 @@ function recheckTimes(now: Date): (hours: number | null) => string {
     if (at === undefined) memo.set(hours, (at = new Date(now.getTime() + (hours ?? REGULAR_RECHECK_DAYS * 24) * 3_600_000).toISOString()));
     return at;
   };
-}
-
-async function importOptions(pool: Pool, importId: number): Promise<ImportOptions> {
-  const { rows } = await pool.query<{ options: ImportOptions }>('SELECT options FROM imports WHERE id = $1', [importId]);
-  if (!rows[0]) throw new Error(`import ${importId} does not exist`);
-  return rows[0].options;
 }

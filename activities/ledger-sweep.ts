@@ -3,7 +3,7 @@
  * callback lost: the webhook was down, the provider gave up) and adopted second messages not
  * final yet, once their last word from the provider is older than the deadline. Each message's
  * current status is fetched from the provider (SmsSender.fetchMessage) and applied through the
- * status callback path (activities/status-callbacks.ts), so a fetched status does exactly what
+ * status callback path (services/status-callbacks.ts), so a fetched status does exactly what
  * its callback would have done: the ledger moves forward, never back, the outcome is fed back to
  * the contact once, and a second sweep (or a late callback) changes nothing.
  */
@@ -12,9 +12,9 @@ import { ChannelConfigError } from '../channels/errors';
 import type { ProviderSms, SmsSender } from '../channels/sms';
 import { STATUS_INFO } from '../core/delivery-outcome';
 import { adoptedToSweep, markSwept, sentRowsToSweep, type SweepTarget } from '../db/ledger-sweep';
-import type { FeedbackDeps } from './feedback';
-import { mapConcurrent } from './pacing';
-import { applyStatusCallbacks, type StatusCallback } from './status-callbacks';
+import type { FeedbackDeps } from '../services/feedback';
+import { mapConcurrent } from '../services/pacing';
+import { applyStatusCallbacks, type StatusCallback } from '../services/status-callbacks';
 import type { LedgerSweepCursor, LedgerSweepPage } from '../workflows/shared';
 
 export interface LedgerSweepDeps extends FeedbackDeps {

@@ -9,9 +9,10 @@ import type { Pool } from '../db/pool';
 import { lockContactsById } from '../db/rescore';
 import { phoneHash } from '../db/contacts';
 import { openRecoveryCandidates } from '../db/feedback';
+import { contactsToRecheck, rechecksDue, setLineTypes } from '../db/recheck';
 import { inTransaction } from '../db/transaction';
 import type { RecheckBatchResult } from '../workflows/shared';
-import { rescoreContacts, type ContactChange } from './rescore';
+import { rescoreContacts, type ContactChange } from '../services/rescore';
 
 export interface RecheckDeps {
   pool: Pool;
@@ -36,15 +37,12 @@ export const createRecheckActivities = (deps: RecheckDeps) => ({
     const done = await recordedBatch<RecheckBatchResult>(deps.pool, input.jobId, batchKey);
     if (done) return done;
     const now = await deps.now();
-    const { rows } = await deps.pool.query<{ id: string; phone_e164: string }>(
-      `SELECT id, phone_e164 FROM contacts WHERE id > $1 AND (NOT $2 OR recheck_after <= $3) ORDER BY id LIMIT $4`,
-      [input.afterId, input.dueOnly, now, input.limit],
-    );
+    const rows = await contactsToRecheck(deps.pool, { afterId: input.afterId, dueOnly: input.dueOnly, at: now, limit: input.limit });
     const result: RecheckBatchResult = { lastId: null, checked: 0, byOutcome: {}, byTransition: {}, tierChanges: 0, upgraded: 0, downgraded: 0 };
     if (rows.length === 0) return result;
-    const answers = await deps.lookup.lookup(rows.map((r) => r.phone_e164));
+    const answers = await deps.lookup.lookup(rows.map((r) => r.e164));
     if (answers.length !== rows.length) throw new Error(`lookup ${deps.lookup.name} answered ${answers.length} numbers of ${rows.length}`);
-    const answerOf = new Map(rows.map((r, i) => [Number(r.id), answers[i]!]));
+    const answerOf = new Map(rows.map((r, i) => [r.id, answers[i]!]));
     Context.current().heartbeat();
 
     await inTransaction(deps.pool, async (client) => {
@@ -89,14 +87,14 @@ export const createRecheckActivities = (deps: RecheckDeps) => ({
         return t ? [{ contact: c, ...t }] : [];
       });
       if (turned.length) {
-        await client.query('UPDATE contacts c SET line_type = x.t FROM unnest($1::bigint[], $2::text[]) AS x(id, t) WHERE c.id = x.id', [turned.map((x) => x.contact.id), turned.map((x) => x.to)]);
+        await setLineTypes(client, turned.map((x) => ({ contactId: x.contact.id, lineType: x.to })));
         await openRecoveryCandidates(
           client,
           turned.map((x) => ({ contactId: x.contact.id, oldPhoneHash: phoneHash(x.contact.draft.e164), reason: 'line_type_changed', evidence: { lookup: deps.lookup.name, from: x.from, to: x.to } })),
           now,
         );
       }
-      result.lastId = Number(rows[rows.length - 1]!.id);
+      result.lastId = rows[rows.length - 1]!.id;
       await recordBatch(client, input.jobId, batchKey, result);
     });
     return result;
@@ -109,13 +107,9 @@ export const createRecheckActivities = (deps: RecheckDeps) => ({
   async nextRecheckDue(input: { horizonHours: number }): Promise<{ dueInMs: number | null; at: string | null; count: number }> {
     const now = await deps.now();
     const horizon = new Date(now.getTime() + Math.min(input.horizonHours, REGULAR_RECHECK_DAYS * 24 - 1) * HOUR_MS);
-    const { rows } = await deps.pool.query<{ first: Date | null; n: string }>(
-      'SELECT min(recheck_after) AS first, count(*) AS n FROM contacts WHERE recheck_after <= $1',
-      [horizon],
-    );
-    const first = rows[0]?.first ?? null;
+    const { first, count } = await rechecksDue(deps.pool, horizon);
     if (!first) return { dueInMs: null, at: null, count: 0 };
-    return { dueInMs: Math.max(0, first.getTime() - now.getTime()), at: first.toISOString(), count: Number(rows[0]!.n) };
+    return { dueInMs: Math.max(0, first.getTime() - now.getTime()), at: first.toISOString(), count };
   },
 
   async finishRecheck(input: { jobId: string }): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Pool } from '../db/pool';
+import { insertSmokeStep } from '../db/smoke';
 
 export interface SmokeStep {
   workflowId: string;
@@ -9,12 +10,6 @@ export interface SmokeStep {
 export const createSmokeActivities = (deps: { pool: Pool }) => ({
   /** Idempotent: a retried activity returns the row the first attempt wrote. */
   async recordSmokeStep(s: SmokeStep): Promise<string> {
-    const { rows } = await deps.pool.query<{ id: string }>(
-      `INSERT INTO smoke_runs (workflow_id, label, step) VALUES ($1, $2, $3)
-       ON CONFLICT (workflow_id, step) DO UPDATE SET label = EXCLUDED.label
-       RETURNING id`,
-      [s.workflowId, s.label, s.step],
-    );
-    return rows[0]!.id;
+    return insertSmokeStep(deps.pool, s);
   },
 });

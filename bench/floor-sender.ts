@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createTwilioSender } from '../channels/twilio';
-import { mapConcurrent } from '../activities/pacing';
+import { mapConcurrent } from '../services/pacing';
 import { loadConfig } from '../infra/config';
 
 const [file, fromLine, count, concurrency, brand] = process.argv.slice(2);

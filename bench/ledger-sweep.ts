@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLedgerSweepActivities } from '../activities/ledger-sweep';
-import { mapConcurrent } from '../activities/pacing';
+import { mapConcurrent } from '../services/pacing';
 import { createTwilioSender } from '../channels/twilio';
 import { CURRENT_SCORE_POLICY } from '../core/score-policy';
 import { migrate } from '../db/migrate';

@@ -19,7 +19,7 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import twilio from 'twilio';
-import { snapshotOf } from '../activities/messages';
+import { snapshotOf } from '../services/messages';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { loadRecipients } from '../db/recipients';
@@ -28,7 +28,7 @@ import { freePort } from '../infra/net';
 import { buildServer } from '../server';
 import { record } from './record';
 import { postSigned, type SignedRequest } from './signed-post';
-import { mapConcurrent } from '../activities/pacing';
+import { mapConcurrent } from '../services/pacing';
 
 const messages = Number(process.argv[2] ?? 20_000);
 const concurrency = Number(process.argv[3] ?? 512);

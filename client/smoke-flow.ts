@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../db/pool';
+import { smokeRows } from '../db/smoke';
 import { smokeWorkflowId } from '../workflows/ids';
 import type { SmokeResult } from '../workflows/shared';
 
@@ -23,15 +24,12 @@ export async function runSmokeFlow(client: Client, pool: Pool, taskQueue: string
     args: [{ label, waitSeconds }],
     workflowExecutionTimeout: '1 hour',
   });
-  const { rows } = await pool.query<{ id: string; step: string; recorded_at: Date }>(
-    'SELECT id, step, recorded_at FROM smoke_runs WHERE id = ANY($1::bigint[]) ORDER BY id',
-    [result.rowIds],
-  );
+  const rows = await smokeRows(pool, result.rowIds);
   return {
     workflowId,
     label,
     releasedEarly: result.releasedEarly,
-    rows: rows.map((r) => ({ id: r.id, step: r.step, recordedAt: r.recorded_at.toISOString() })),
+    rows: rows.map((r) => ({ id: r.id, step: r.step, recordedAt: r.recordedAt.toISOString() })),
   };
 }
 

@@ -43,3 +43,17 @@ export function capCheck(rules: readonly NamedCapRule[], channel: SendChannel, s
   }
   return binding === null ? { ok: true } : { ok: false, freeAt, rule: binding };
 }
+
+/**
+ * The cap rule a reservation applies (db/ledger.ts reserveSends takes it as an argument and only
+ * counts and locks): which sends are capped, how far back earlier sends matter, and the check.
+ */
+export interface CapRule {
+  /** Whether sends of this category are capped: marketing only (transactional ones never are). */
+  caps(category: 'marketing' | 'transactional'): boolean;
+  /** How many hours of earlier sends these rules look at. */
+  windowHours(rules: readonly Pick<NamedCapRule, 'perHours'>[]): number;
+  check(rules: readonly NamedCapRule[], channel: SendChannel, sent: readonly CountedSend[], now: number): CapVerdict;
+}
+
+export const CAP_RULE: CapRule = { caps: (category) => category === 'marketing', windowHours: longestWindowHours, check: capCheck };

@@ -22,7 +22,7 @@
  * E-mail (SMTP reply code of a permanent refusal): 550/551/553 and 0 (address refused before
  * any server saw it) are hard bounces -> suppress e-mail; 552 and other 5xx are soft: the
  * SOFT_BOUNCES_TO_SUPPRESS-th suppresses e-mail. Complaints (ARF reports, spam reports, 30004) are
- * recorded by activities/complaints.ts under the contact policy's complaint rules.
+ * recorded by services/complaints.ts under the contact policy's complaint rules.
  */
 import { classifyDeliveryOutcome, ERROR_CODES, type DeliveryOutcome, type MessageStatus } from './delivery-outcome';
 import type { NumberStatus } from './number-status';

@@ -79,6 +79,12 @@ export async function findContactId(pool: Pool, by: { id?: number; phoneHash?: s
   return rows[0] ? Number(rows[0].id) : undefined;
 }
 
+/** The contact a number belongs to (by its hash), with the language its replies are answered in. */
+export async function contactByPhoneHash(pool: Pool, phoneHash: string): Promise<{ id: number; language: string | null } | undefined> {
+  const { rows } = await pool.query<{ id: string; language: string | null }>('SELECT id, language FROM contacts WHERE phone_hash = $1', [phoneHash]);
+  return rows[0] ? { id: Number(rows[0].id), language: rows[0].language } : undefined;
+}
+
 export async function loadContactProfile(pool: Pool, id: number): Promise<ContactProfile | undefined> {
   const { rows } = await pool.query('SELECT * FROM contacts WHERE id = $1', [id]);
   const c = rows[0];

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
@@ -46,10 +46,14 @@ export function copyLine(values: readonly CopyValue[]): string {
   return `${line}\n`;
 }
 
+/** A COPY into table(columns) as a stream of COPY text (copyLine); it finishes when the stream ends. */
+export function copyStream(client: PoolClient, table: string, columns: readonly string[]): Writable {
+  return client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)) as unknown as Writable;
+}
+
 /** COPY rows into table(columns) in one round trip, streaming in chunks. */
 export async function copyRows(client: PoolClient, table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): Promise<void> {
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  await pipeline(Readable.from(chunked(rows)), stream);
+  await pipeline(Readable.from(chunked(rows)), copyStream(client, table, columns));
 }
 
 /**
@@ -88,8 +92,7 @@ export class CopyBuffer {
 /** COPY a CopyBuffer's rows into table(columns); nothing to do when it has none. */
 export async function copyBuffered(client: PoolClient, table: string, columns: readonly string[], buffer: CopyBuffer): Promise<void> {
   if (buffer.rows === 0) return;
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  await pipeline(Readable.from(buffer.take()), stream);
+  await pipeline(Readable.from(buffer.take()), copyStream(client, table, columns));
 }
 
 function* chunked(rows: Iterable<readonly CopyValue[]>): Generator<string> {

@@ -1,12 +1,11 @@
 /**
  * Queries of the feedback loop: the webhook receipts (replay guard and audit), send-ledger status
- * updates from callbacks, suppressions and recovery candidates. Every function takes the client
+ * updates from callbacks and recovery candidates (suppressions: db/suppressions.ts). Every function takes the client
  * of the caller's transaction; rows are locked and written in a fixed order (replay key, ledger
  * id, contact id) so that concurrent batches never deadlock on each other.
  */
 import type { PoolClient } from 'pg';
 import type { MessageStatus } from '../core/delivery-outcome';
-import type { SuppressionChannel, SuppressionKind } from './suppressions';
 
 export interface WebhookReceipt {
   key: string;
@@ -95,6 +94,11 @@ export async function lockRefusedRows(client: PoolClient, ids: readonly string[]
   return rows.map(toRow);
 }
 
+/** These ledger rows' outcomes were fed back to their contacts (once per row). */
+export async function markFedBack(client: PoolClient, ids: readonly string[], at: Date): Promise<void> {
+  await client.query('UPDATE send_ledger SET feedback_at = $2 WHERE id = ANY($1::bigint[])', [ids, at]);
+}
+
 export async function updateLedgerStatuses(client: PoolClient, rows: readonly LedgerStatusRow[], at: Date): Promise<void> {
   if (rows.length === 0) return;
   await client.query(
@@ -104,32 +108,6 @@ export async function updateLedgerStatuses(client: PoolClient, rows: readonly Le
      WHERE l.id = x.id`,
     [rows.map((r) => r.id), rows.map((r) => r.state), rows.map((r) => r.providerId), rows.map((r) => r.providerStatus), rows.map((r) => r.errorCode), rows.map((r) => r.feedbackAt), at],
   );
-}
-
-export interface SuppressionRow {
-  contactId: number;
-  channel: SuppressionChannel;
-  kind: SuppressionKind;
-  source: string;
-  proof: Record<string, unknown>;
-}
-
-/** Records suppressions (the first proof of each (contact, channel, kind) is kept). */
-export async function insertSuppressions(client: PoolClient, rows: readonly SuppressionRow[], at: Date): Promise<void> {
-  if (rows.length === 0) return;
-  const sorted = [...rows].sort((a, b) => a.contactId - b.contactId);
-  await client.query(
-    `INSERT INTO suppressions (contact_id, channel, kind, source, proof, created_at)
-     SELECT x.contact_id, x.channel, x.kind, x.source, x.proof, $6 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[]) AS x(contact_id, channel, kind, source, proof)
-     ON CONFLICT (contact_id, channel, kind) DO NOTHING`,
-    [sorted.map((r) => r.contactId), sorted.map((r) => r.channel), sorted.map((r) => r.kind), sorted.map((r) => r.source), sorted.map((r) => JSON.stringify(r.proof)), at],
-  );
-}
-
-/** Removes a contact's opt-outs on a channel (an inbound START); returns how many were removed. */
-export async function removeOptOuts(client: PoolClient, contactId: number, channel: SuppressionChannel): Promise<number> {
-  const { rowCount } = await client.query(`DELETE FROM suppressions WHERE contact_id = $1 AND channel = $2 AND kind = 'opt_out'`, [contactId, channel]);
-  return rowCount ?? 0;
 }
 
 export interface RecoveryCandidateRow {

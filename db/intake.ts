@@ -234,3 +234,8 @@ export async function* stagedGroups(client: PoolClient, importId: number, lo: nu
 export async function dropStaging(pool: Pool, importId: number): Promise<void> {
   await pool.query(`DROP TABLE IF EXISTS ${statsTable(importId)}, ${firstsTable(importId)}, ${validTable(importId)}`);
 }
+
+/** Inside a merge transaction: one merge of a partition at a time (a retried activity waits for the first). */
+export async function lockIntakePartition(client: PoolClient, partition: number): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(7243002, $1)', [partition]);
+}

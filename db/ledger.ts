@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { capCheck, longestWindowHours, type CountedSend, type NamedCapRule } from '../core/frequency';
+import type { CapRule, CountedSend, NamedCapRule } from '../core/frequency';
 import type { Pool } from './pool';
 import { inTransaction } from './transaction';
 
@@ -54,7 +54,14 @@ export async function ledgerRowsOf(pool: Pool, campaignId: number, step: string,
  */
 export const RESERVE_CHUNK = 1_000;
 
-type ReserveOptions = { campaignId: number; step: string; category: 'marketing' | 'transactional'; at: Date };
+type ReserveOptions = {
+  campaignId: number;
+  step: string;
+  category: 'marketing' | 'transactional';
+  at: Date;
+  /** The cap rule (core/frequency.ts CAP_RULE): this module counts and locks, the rule decides. */
+  capRule: CapRule;
+};
 
 /**
  * Checks the caps and reserves sends for a batch: per contact, atomically. A per-contact advisory
@@ -98,11 +105,12 @@ async function reserveChunk(pool: Pool, opts: ReserveOptions, requests: readonly
     const fresh = requests.filter((r) => !rows.has(r.contactId));
     const capped = new Map<number, { freeAt: number; rule: string }>();
     let allowed = fresh;
-    if (opts.category === 'marketing' && fresh.length) {
-      const history = await recentMarketingSends(client, fresh, opts.at);
+    if (opts.capRule.caps(opts.category) && fresh.length) {
+      const hours = Math.max(...fresh.map((r) => opts.capRule.windowHours(r.caps)));
+      const history = await recentMarketingSends(client, fresh.map((r) => r.contactId), new Date(opts.at.getTime() - hours * 3_600_000));
       allowed = [];
       for (const r of fresh) {
-        const check = capCheck(r.caps, r.channel, history.get(r.contactId) ?? [], opts.at.getTime());
+        const check = opts.capRule.check(r.caps, r.channel, history.get(r.contactId) ?? [], opts.at.getTime());
         if (check.ok) allowed.push(r);
         else capped.set(r.contactId, { freeAt: check.freeAt, rule: check.rule });
       }
@@ -120,12 +128,12 @@ async function reserveChunk(pool: Pool, opts: ReserveOptions, requests: readonly
   });
 }
 
-async function recentMarketingSends(client: PoolClient, requests: readonly SendRequest[], at: Date): Promise<Map<number, CountedSend[]>> {
-  const hours = Math.max(...requests.map((r) => longestWindowHours(r.caps)));
+/** The marketing sends of these contacts reserved after `since` (released ones do not count), by contact. */
+async function recentMarketingSends(client: PoolClient, contactIds: readonly number[], since: Date): Promise<Map<number, CountedSend[]>> {
   const { rows } = await client.query(
     `SELECT contact_id, channel, reserved_at FROM send_ledger
      WHERE category = 'marketing' AND contact_id = ANY($1::bigint[]) AND state <> 'released' AND reserved_at > $2`,
-    [requests.map((r) => r.contactId), new Date(at.getTime() - hours * 3_600_000)],
+    [contactIds, since],
   );
   const out = new Map<number, CountedSend[]>();
   for (const r of rows) {

@@ -6,7 +6,7 @@
  */
 import type { PoolClient } from 'pg';
 import type { Pool } from './pool';
-import type { SuppressionChannel } from './suppressions';
+import { insertSuppressions, type SuppressionChannel } from './suppressions';
 import { inTransaction } from './transaction';
 
 /**
@@ -64,17 +64,16 @@ export async function applyPendingOptOuts(client: PoolClient, byHash: ReadonlyMa
   const { rows } = await client.query<{ phone_hash: string }>('SELECT DISTINCT phone_hash FROM pending_opt_outs WHERE phone_hash BETWEEN $1 AND $2', [lo, hi]);
   const found = rows.map((r) => r.phone_hash).filter((h) => byHash.has(h));
   if (found.length === 0) return 0;
-  const { rowCount } = await client.query(
-    `WITH moved AS (
-       DELETE FROM pending_opt_outs p USING unnest($1::text[], $2::bigint[]) AS x(hash, contact_id)
-       WHERE p.phone_hash = x.hash
-       RETURNING x.contact_id, p.channel, p.source, p.proof, p.received_at)
-     INSERT INTO suppressions (contact_id, channel, kind, source, proof, created_at)
-     SELECT contact_id, channel, 'opt_out', source, proof, received_at FROM moved ORDER BY contact_id, channel
-     ON CONFLICT (contact_id, channel, kind) DO NOTHING`,
+  const { rows: moved } = await client.query<{ contact_id: string; channel: SuppressionChannel; source: string; proof: Record<string, unknown>; received_at: Date }>(
+    `DELETE FROM pending_opt_outs p USING unnest($1::text[], $2::bigint[]) AS x(hash, contact_id)
+     WHERE p.phone_hash = x.hash
+     RETURNING x.contact_id, p.channel, p.source, p.proof, p.received_at`,
     [found, found.map((h) => byHash.get(h)!)],
   );
-  return rowCount ?? 0;
+  if (moved.length === 0) return 0;
+  // Each opt-out takes effect as of its receipt (the row's own time; the batch time goes unused).
+  const optOuts = moved.map((r) => ({ contactId: Number(r.contact_id), channel: r.channel, kind: 'opt_out' as const, source: r.source, proof: r.proof, at: r.received_at }));
+  return insertSuppressions(client, optOuts, optOuts[0]!.at!);
 }
 
 /**

@@ -21,11 +21,22 @@ export class DatabaseUnreachableError extends Error {
   }
 }
 
+/** One round trip: the database answers (a health check). */
+export async function ping(pool: pg.Pool): Promise<void> {
+  await pool.query('SELECT 1');
+}
+
+/** Whether a database of that name exists on the server the client is connected to. */
+export async function databaseExists(client: pg.ClientBase, name: string): Promise<boolean> {
+  const res = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  return res.rowCount === 1;
+}
+
 /** Opens a pool and proves it works with one round trip; a clear error otherwise. */
 export async function connectPool(url: string, max = 10): Promise<pg.Pool> {
   const pool = createPool(url, max);
   try {
-    await pool.query('SELECT 1');
+    await ping(pool);
     return pool;
   } catch (err) {
     await pool.end().catch(() => {});

@@ -1,5 +1,6 @@
 import { PENDING_SMS_OPT_OUT_SQL } from './pending-optouts';
 import type { Pool } from './pool';
+import { SUPPRESSION_PAIRS, suppressionsOf, type ChannelSuppressions } from './suppressions';
 
 /** What a send decision and the message need of a recipient, read at send time in one query. */
 export interface RecipientRecord {
@@ -15,8 +16,8 @@ export interface RecipientRecord {
   quarantined: boolean;
   numberStatus: string;
   email: string | null;
-  /** 'channel:kind' of each suppression, e.g. 'sms:opt_out', 'all:complaint' (an opt-out still pending for the number included). */
-  suppressions: string[];
+  /** The kinds of suppression in force per sending channel ('all' ones on both; an opt-out still pending for the number included). */
+  suppressions: ChannelSuppressions;
   /** The consents for the purpose asked, one per channel, with what the policy weighs: source and double opt-in. */
   consents: StoredChannelConsent[];
 }
@@ -37,8 +38,7 @@ export async function loadRecipients(pool: Pool, contactIds: readonly number[], 
   const { rows } = await pool.query(
     `SELECT c.id, c.phone_e164, c.name, c.language, c.country, c.tier, c.time_zones, c.validity, c.sms_eligible, c.quarantined, c.number_status,
        (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.added_at, e.email LIMIT 1) AS email,
-       COALESCE((SELECT array_agg(s.channel || ':' || s.kind) FROM suppressions s WHERE s.contact_id = c.id), '{}')
-         || CASE WHEN ${PENDING_SMS_OPT_OUT_SQL} THEN '{sms:opt_out}'::text[] ELSE '{}' END AS suppressions,
+       ${SUPPRESSION_PAIRS}, ${PENDING_SMS_OPT_OUT_SQL} AS pending_sms_opt_out,
        COALESCE((SELECT array_agg(k.channel || CASE WHEN k.double_opt_in THEN ':1:' ELSE ':0:' END || k.source) FROM consents k WHERE k.contact_id = c.id AND k.purpose = $2), '{}') AS consents
      FROM contacts c WHERE c.id = ANY($1::bigint[])`,
     [contactIds, purpose],
@@ -59,7 +59,7 @@ export async function loadRecipients(pool: Pool, contactIds: readonly number[], 
         quarantined: r.quarantined,
         numberStatus: r.number_status,
         email: r.email,
-        suppressions: r.suppressions,
+        suppressions: suppressionsOf(r.suppression_pairs, r.pending_sms_opt_out),
         consents: (r.consents as string[]).map(consentOf),
       },
     ]),

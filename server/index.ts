@@ -1,14 +1,14 @@
 import formbody from '@fastify/formbody';
 import { registerErrorHandler } from './errors';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Pool } from '../db/pool';
+import { ping, type Pool } from '../db/pool';
 import { registerComplaintWebhooks, type ComplaintWebhookOptions } from './complaints';
 import { protectScopedApi } from './api';
 import { registerEventsApi, type EventsApiOptions } from './events';
 import { registerLinks } from './links';
-import type { MessagesLink } from '../client/messages/transactional';
+import type { MessagesLink } from '../services/transactional-message';
 import { registerMessagesApi } from './messages';
-import type { RecoveryLink } from '../client/recovery/lifecycle';
+import type { RecoveryLink } from '../services/recovery-lifecycle';
 import { registerNumberChange } from './number-change';
 import { registerTwilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks';
 import { registerUnsubscribe, type UnsubscribeOptions } from './unsubscribe';
@@ -44,7 +44,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerErrorHandler(app, deps.twilio?.log ?? ((m) => process.stderr.write(`${m}\n`)));
   app.get('/healthz', async (_req, reply) => {
     try {
-      await deps.pool.query('SELECT 1');
+      await ping(deps.pool);
       return { ok: true };
     } catch (err) {
       return reply.code(503).send({ ok: false, error: 'database unreachable' });

@@ -10,7 +10,7 @@
  * Should recording fail, the person is still redirected and the failure logged.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ingestEvents } from '../activities/events';
+import { ingestEvents } from '../services/events';
 import { DEFAULT_RULES } from '../core/events';
 import { clickEventId, isAutomatedFetch, isLinkCode, LINK_PATH } from '../core/links';
 import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';

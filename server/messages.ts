@@ -12,7 +12,7 @@
  *   ledger state and provider status; 404 for an unknown id.
  */
 import type { FastifyInstance } from 'fastify';
-import { acceptMessage, type MessagesLink } from '../client/messages/transactional';
+import { acceptMessage, type MessagesLink } from '../services/transactional-message';
 import { checkIdempotencyKey, checkMessageRequest } from '../core/message-request';
 import { messageView, type MessageView } from '../db/messages';
 import type { Pool } from '../db/pool';

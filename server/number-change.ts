@@ -15,8 +15,8 @@
  * Scope contacts:write (server/api.ts); bodies over 1 KB get 413.
  */
 import type { FastifyInstance } from 'fastify';
-import { reportNumberChange } from '../activities/number-change';
-import type { RecoveryLink } from '../client/recovery/lifecycle';
+import { reportNumberChange } from '../services/number-change';
+import type { RecoveryLink } from '../services/recovery-lifecycle';
 import { maskPhone } from '../core/mask';
 import { normalizePhone, type CountryCode } from '../core/phone';
 import type { Pool } from '../db/pool';

@@ -4,7 +4,7 @@
  * reported change (YES consents, NO or STOP cancels the change). The workflow decides; this finds
  * the case and passes the interpreted answer on, never the text.
  */
-import type { RecoveryLink } from '../client/recovery/lifecycle';
+import type { RecoveryLink } from '../services/recovery-lifecycle';
 import { interpretRecoveryReply } from '../core/recovery/confirmation';
 import { interpretCurrentNumberReply } from '../core/recovery/number-change';
 import { normalizePhone } from '../core/phone';

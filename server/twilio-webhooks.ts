@@ -10,14 +10,14 @@
  * with TwiML (the auto-reply for HELP, STOP and START).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { applyStatusCallbacks, type StatusCallback, type StatusCallbackResult } from '../activities/status-callbacks';
-import { applyInboundSms } from '../activities/inbound';
+import { applyStatusCallbacks, type StatusCallback, type StatusCallbackResult } from '../services/status-callbacks';
+import { applyInboundSms } from '../services/inbound';
 import { parseErrorCode, parseMessageStatus } from '../core/delivery-outcome';
 import { maskPhone } from '../core/mask';
 import { storableText } from '../core/text';
 import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';
-import type { RecoveryLink } from '../client/recovery/lifecycle';
+import type { RecoveryLink } from '../services/recovery-lifecycle';
 import { passRecoveryAnswer, pendingRecoveryCase } from './recovery-answers';
 import { createBatcher } from './batcher';
 import { replayKey, verifyTwilioRequest, type TwilioParams } from './twilio-signature';

@@ -7,7 +7,7 @@
  *         channel the token names, effective for the next send decision.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { applyUnsubscribeLink } from '../activities/inbound';
+import { applyUnsubscribeLink } from '../services/inbound';
 import { verifyUnsubscribeToken, type UnsubscribeClaims } from '../channels/unsubscribe-link';
 import { CURRENT_SCORE_POLICY, type ScorePolicy } from '../core/score-policy';
 import type { Pool } from '../db/pool';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recoveryLink } from '../client/recovery/lifecycle';
+import { recoveryLink } from '../services/recovery-lifecycle';
 import { publicIdOf } from '../db/public-ids';
 import { buildServer } from '../server';
 import { seedContacts } from './helpers/contacts';

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTACT_POLICY } from '../core/policy/contact-policy';
 import type { NamedCapRule } from '../core/frequency';
 import { RESERVE_CHUNK, reserveSends, type SendRequest } from '../db/ledger';
+import { CAP_RULE } from '../core/frequency';
 import { seedContactsBulk } from './helpers/contacts';
 import { isolatedDatabase, type TestDatabase } from './helpers/harness';
 
@@ -32,19 +33,19 @@ describe('reserveSends on a batch larger than the lock table', () => {
     expect(CONTACTS).toBeGreaterThan(RESERVE_CHUNK * 10);
     const requests: SendRequest[] = ids.map((contactId) => ({ contactId, channel: 'sms', caps: CAPS }));
     const first = await newCampaign('big-1');
-    const r1 = await reserveSends(db.pool, { campaignId: first, step: 'send', category: 'marketing', at: AT }, requests);
+    const r1 = await reserveSends(db.pool, { campaignId: first, step: 'send', category: 'marketing', at: AT, capRule: CAP_RULE }, requests);
     expect(r1.rows.size).toBe(CONTACTS);
     expect(r1.capped.size).toBe(0);
 
     // Retried (an activity retry): the same rows come back, nothing is reserved twice.
-    const again = await reserveSends(db.pool, { campaignId: first, step: 'send', category: 'marketing', at: AT }, requests);
+    const again = await reserveSends(db.pool, { campaignId: first, step: 'send', category: 'marketing', at: AT, capRule: CAP_RULE }, requests);
     expect([...again.rows.values()].map((r) => r.id).sort()).toEqual([...r1.rows.values()].map((r) => r.id).sort());
     const { rows } = await db.pool.query('SELECT count(*)::int AS n, count(DISTINCT contact_id)::int AS contacts FROM send_ledger');
     expect(rows[0]).toEqual({ n: CONTACTS, contacts: CONTACTS });
 
     // Another campaign the same day: 1 SMS per 24 h, so every contact is capped until tomorrow.
     const second = await newCampaign('big-2');
-    const r2 = await reserveSends(db.pool, { campaignId: second, step: 'send', category: 'marketing', at: AT }, requests);
+    const r2 = await reserveSends(db.pool, { campaignId: second, step: 'send', category: 'marketing', at: AT, capRule: CAP_RULE }, requests);
     expect(r2.rows.size).toBe(0);
     expect(r2.capped.size).toBe(CONTACTS);
     expect(new Set([...r2.capped.values()].map((c) => `${c.freeAt} ${c.rule}`))).toEqual(new Set([`${AT.getTime() + 24 * 3_600_000} sms-daily`]));

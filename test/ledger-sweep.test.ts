@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { defaultActivityDeps } from '../activities';
-import { applyStatusCallbacks } from '../activities/status-callbacks';
+import { applyStatusCallbacks } from '../services/status-callbacks';
 import { CURRENT_SCORE_POLICY } from '../core/score-policy';
 import { createTwilioClient, createTwilioSender } from '../channels/twilio';
 import type { SmsSender } from '../channels/sms';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPacer } from '../activities/pacing';
+import { createPacer } from '../services/pacing';
 import { withLookupCache } from '../channels/cached-lookup';
 import { ChannelConfigError } from '../channels/errors';
 import { createTwilioLookup } from '../channels/twilio-lookup';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultActivityDeps } from '../activities';
 import { createSandboxEmailSender } from '../channels/sandbox-email';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
-import { messagesLink } from '../client/messages/transactional';
+import { messagesLink } from '../services/transactional-message';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
 import { listDecisions } from '../db/decisions';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportNumberChange } from '../activities/number-change';
-import { startOrSignalRecovery } from '../client/recovery/lifecycle';
+import { reportNumberChange } from '../services/number-change';
+import { startOrSignalRecovery } from '../services/recovery-lifecycle';
 import { CONTACT_POLICY, type ContactPolicy } from '../core/policy/contact-policy';
 import { recordSuppression } from '../db/suppressions';
 import { recoveryWorkflowId } from '../workflows/ids';

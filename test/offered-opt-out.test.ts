@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { snapshotOf } from '../activities/messages';
+import { snapshotOf } from '../services/messages';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
 import { loadRecipients } from '../db/recipients';

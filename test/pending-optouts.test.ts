@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { defaultActivityDeps } from '../activities';
-import { snapshotOf } from '../activities/messages';
+import { snapshotOf } from '../services/messages';
 import { createSandboxLookup } from '../channels/sandbox-lookup';
 import type { NumberStatus } from '../core/number-status';
 import { phoneHash } from '../db/contacts';

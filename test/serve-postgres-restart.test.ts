@@ -9,6 +9,7 @@ import type { SmsSender } from '../channels/sms';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
 import { reserveSends } from '../db/ledger';
+import { CAP_RULE } from '../core/frequency';
 import { migrate } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
 import { startEmbeddedPostgres, type RunningPostgres } from '../infra/embedded-postgres';
@@ -95,7 +96,7 @@ async function ledgerRows(phones: string[]): Promise<Array<{ phone: string; ledg
     pool,
     parseCampaign({ name: 'outage', category: 'transactional', audience: { contactIds }, channels: { A: 'sms' }, templates: { sms: { en: 'Your code is 1234' } } }),
   );
-  const r = await reserveSends(pool, { campaignId, step: 'sms', category: 'transactional', at: new Date() }, contactIds.map((contactId) => ({ contactId, channel: 'sms', caps: [] })));
+  const r = await reserveSends(pool, { campaignId, step: 'sms', category: 'transactional', at: new Date(), capRule: CAP_RULE }, contactIds.map((contactId) => ({ contactId, channel: 'sms', caps: [] })));
   return phones.map((phone, i) => ({ phone, ledgerId: r.rows.get(contactIds[i]!)!.id }));
 }
 

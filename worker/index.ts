@@ -6,6 +6,9 @@ import { workflowsPath } from '../infra/paths';
 import { bulkTaskQueue } from '../workflows/ids';
 import { ensureWorkflowBundle } from './bundle';
 
+/** What the worker's activities are given, and the embedded default of it (edges build deps here, never in activities/). */
+export { defaultActivityDeps, type ActivityDeps } from '../activities';
+
 export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { checkMapping, INTAKE_FIELDS, MappingError } from '../../core/intake/fields';
+import { setImportWorkflow } from '../../db/import-jobs';
 import type { ImportOptions } from '../../db/intake';
 import { connectPool, type Pool } from '../../db/pool';
 import type { Client } from '@temporalio/client';
@@ -134,7 +135,7 @@ export async function importAudience(
   const rejected = Object.values(upload.rejectedByReason).some((n) => n > 0);
   const rejectsWritten = rejected ? writeLinesFile(s.pool, upload.importId, run.rejectsFile, 'import_rejects') : Promise.resolve(0);
   rejectsWritten.catch(() => {}); // awaited below
-  await s.pool.query('UPDATE imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
+  await setImportWorkflow(s.pool, 'contacts', upload.importId, workflowId);
   const processing = progressBar('merging', 'rows', run.progress);
   const poll = pollProgress(
     () => handle.query(intakeProgress),

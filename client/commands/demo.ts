@@ -19,7 +19,7 @@ import { tierDistribution } from '../../db/tiers';
 import { renderReportText } from '../campaign-report/text';
 import { awaitFeedback, awaitSettled, deferredUntil, renderDemo } from '../demo/outcome';
 import { playScenes, scriptedCustomers } from '../demo/scenes';
-import { recoveryOptionsOf } from '../recovery/lifecycle';
+import { recoveryOptionsOf } from '../../services/recovery-lifecycle';
 import { styleFor } from '../table';
 import { importAudience, renderReport } from './audience';
 import { campaignReport, writeReportHtml } from './campaign-report';

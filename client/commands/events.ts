@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_TAG_RULES, parseTagRules, STANDARD_TAGS, TagRulesError } from '../../core/events';
+import { setImportWorkflow } from '../../db/import-jobs';
 import type { EventImportOptions } from '../../db/events';
 import { connectPool, type Pool } from '../../db/pool';
 import type { Client } from '@temporalio/client';
@@ -147,7 +148,7 @@ export async function importEvents(
   const input: EventImportInput = { importId: upload.importId, totalRows: upload.totalRows, batchSize: run.batchSize, parallelism: run.parallelism, parseRejected: upload.parseRejected };
   const workflowId = eventImportWorkflowId(upload.importId);
   const handle = await s.client.workflow.start('eventsImportWorkflow', { taskQueue: s.taskQueue, workflowId, args: [input] });
-  await s.pool.query('UPDATE event_imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
+  await setImportWorkflow(s.pool, 'events', upload.importId, workflowId);
   const processing = progressBar('ingesting', 'lines', run.progress);
   const poll = pollProgress(() => handle.query(eventImportProgress), (p) => processing.update(p.rowsDone, p.totalRows));
   let report: EventImportReport;

@@ -1,6 +1,7 @@
 import { withPool } from '../db-session';
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
+import { contactsToExport, type ExportSegment } from '../../db/contact-export';
 import { sha256Hex } from '../../db/contacts';
 import type { Pool } from '../../db/pool';
 import { emit, UsageError, type GlobalOptions } from '../cli-kit';
@@ -16,7 +17,7 @@ export function registerExportHashed(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (flags: GlobalOptions & { out: string; segment: string }) => {
       if (!['recovery', 'all'].includes(flags.segment)) throw new UsageError('--segment must be recovery or all');
-      await withPool(async (pool) => emit(await exportHashed(pool, flags.out, flags.segment as 'recovery' | 'all'), flags, (s) => `${s.rows} rows (${s.emails} with e-mail) written to ${s.out}`));
+      await withPool(async (pool) => emit(await exportHashed(pool, flags.out, flags.segment as ExportSegment), flags, (s) => `${s.rows} rows (${s.emails} with e-mail) written to ${s.out}`));
     });
 }
 
@@ -25,21 +26,15 @@ export function registerExportHashed(program: Command): void {
  * leading + (Google: "+" and country code; Meta's docs strip the + - the digits are what count)
  * and of the trimmed, lowercased e-mail. Exported with the +, as Google documents.
  */
-export async function exportHashed(pool: Pool, out: string, segment: 'recovery' | 'all'): Promise<{ out: string; rows: number; emails: number }> {
-  const where =
-    segment === 'all'
-      ? `NOT EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id)`
-      : `EXISTS (SELECT 1 FROM recovery_cases k WHERE k.contact_id = c.id AND k.state IN ('detected', 'matched', 'confirmation_sent', 'expired'))`;
-  const { rows } = await pool.query(
-    `SELECT c.phone_e164, (SELECT min(e.email) FROM contact_emails e WHERE e.contact_id = c.id) AS email FROM contacts c WHERE ${where} ORDER BY c.id`,
-  );
+export async function exportHashed(pool: Pool, out: string, segment: ExportSegment): Promise<{ out: string; rows: number; emails: number }> {
+  const rows = await contactsToExport(pool, segment);
   const file = createWriteStream(out, { mode: 0o600 });
   file.write('phone_sha256,email_sha256\n');
   let emails = 0;
   for (const r of rows) {
     const email = r.email ? sha256Hex(String(r.email).trim().toLowerCase()) : '';
     if (email) emails++;
-    file.write(`${sha256Hex(r.phone_e164)},${email}\n`);
+    file.write(`${sha256Hex(r.e164)},${email}\n`);
   }
   await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
   return { out, rows: rows.length, emails };

@@ -1,8 +1,8 @@
 import { withPool } from '../db-session';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import { reportNumberChange } from '../../activities/number-change';
-import { scanDeadContacts } from '../../activities/recovery';
+import { reportNumberChange } from '../../services/number-change';
+import { scanDeadContacts } from '../../services/recovery-detect';
 import { parseDurationMs, parseScheduleInterval } from '../../core/duration';
 import { funnelOf, renderFunnel } from '../../core/recovery/funnel';
 import { maskPhone } from '../../core/mask';
@@ -10,10 +10,11 @@ import { normalizePhone, type CountryCode } from '../../core/phone';
 import { connectPool, type Pool } from '../../db/pool';
 import { DEAD_AFTER_FAILURES } from '../../db/number-change';
 import { funnelCounts, getCase, listCases, type RecoveryCase } from '../../db/recovery';
+import { mergeAuditOf } from '../../db/recovery-merge';
 import { connectClient } from '../../infra/temporal';
 import { recoveryScanScheduleId, recoveryWorkflowId, scheduledRecoveryScanWorkflowId } from '../../workflows/ids';
 import { cancelRecovery, type RecoveryScanInput } from '../../workflows/shared';
-import { recoveryOptionsOf, startOrSignalRecovery, type RecoveryOptions } from '../recovery/lifecycle';
+import { recoveryOptionsOf, startOrSignalRecovery, type RecoveryOptions } from '../../services/recovery-lifecycle';
 import { progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
@@ -132,8 +133,8 @@ Examples:
       await withPool(async (pool) => {
         const k = await getCase(pool, int(id, 'case id'));
         if (!k) throw new CliError(`no recovery case ${id}`);
-        const audit = (await pool.query('SELECT actor, moved, at FROM merge_audit WHERE case_id = $1', [k.id])).rows;
-        emit({ ...masked(k), merge: audit[0] ?? null }, flags, (x) =>
+        const merge = (await mergeAuditOf(pool, k.id)) ?? null;
+        emit({ ...masked(k), merge }, flags, (x) =>
           [
             `case ${x.id}  ${x.state}${x.closeReason ? ` (${x.closeReason})` : ''}  workflow ${x.workflowId ?? '-'}`,
             `  contact ${x.contactId}, detected ${x.detectedAt} (${x.detectionReason})`,

@@ -4,7 +4,7 @@
  * asked, get ONE confirmation SMS ("[Brand] Reply YES to receive offers by SMS, STOP to opt out")
  * through the normal transactional path: a transactional campaign over their ids (ledger,
  * exactly-once, the policy's transactional window, not counted against marketing caps). Their YES
- * (activities/inbound.ts) sets the double opt-in with the reply as proof; until then the send
+ * (services/inbound.ts) sets the double opt-in with the reply as proof; until then the send
  * decision refuses SMS marketing to them (no_consent:consent-double-opt-in).
  */
 import type { Client } from '@temporalio/client';

@@ -17,7 +17,7 @@ import { findContactId } from '../../db/contact-profile';
 import { phoneHash } from '../../db/contacts';
 import type { Pool } from '../../db/pool';
 import type { SandboxRule } from '../../sandbox/twilio-server';
-import type { RecoveryOptions } from '../recovery/lifecycle';
+import type { RecoveryOptions } from '../../services/recovery-lifecycle';
 import { scanAllDeadContacts, type ScanTotal } from '../commands/recovery';
 import { numbersOpenAt } from './open-numbers';
 

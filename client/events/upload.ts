@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { from as copyFrom } from 'pg-copy-streams';
-import { copyLine } from '../../db/copy';
+import { copyLine, copyStream } from '../../db/copy';
+import { markImportFailed, markImportUploaded } from '../../db/import-jobs';
 import { createEventImport, eventRowsTable, recordEventRejects, type EventImportOptions, type EventRejectRecord } from '../../db/events';
 import type { Pool } from '../../db/pool';
 
@@ -62,7 +61,7 @@ export async function uploadEventsFile(pool: Pool, file: string, options: EventI
     return copyLine([seq, lineNo, text]);
   };
   try {
-    const copy = client.query(copyFrom(`COPY ${eventRowsTable(importId)} (seq, line_no, raw) FROM STDIN`));
+    const copy = copyStream(client, eventRowsTable(importId), ['seq', 'line_no', 'raw']);
     const decoder = new StringDecoder('utf8');
     let bytes = 0;
     await pipeline(
@@ -83,14 +82,14 @@ export async function uploadEventsFile(pool: Pool, file: string, options: EventI
         const tail = (carry + decoder.end()).split('\n').map(stage).join('');
         if (tail) yield tail;
       },
-      copy as unknown as Writable,
+      copy,
     );
     await flush();
     const sha256 = hash.digest('hex');
-    await pool.query(`UPDATE event_imports SET file_sha256 = $2, rows_read = $3, status = 'processing' WHERE id = $1`, [importId, sha256, seq]);
+    await markImportUploaded(pool, 'events', importId, sha256, seq);
     return { importId, sha256, totalRows: seq, parseRejected };
   } catch (err) {
-    await pool.query(`UPDATE event_imports SET status = 'failed', finished_at = now() WHERE id = $1`, [importId]).catch(() => {});
+    await markImportFailed(pool, 'events', importId).catch(() => {});
     throw err;
   } finally {
     client.release();

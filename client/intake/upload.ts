@@ -3,13 +3,13 @@ import { once } from 'node:events';
 import { createReadStream, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { from as copyFrom } from 'pg-copy-streams';
 import { CsvRecordReader, splitRecord } from '../../core/intake/csv';
 import { MappingError, resolveColumns } from '../../core/intake/fields';
 import { UsageError } from '../cli-kit';
 import type { CountryCode } from '../../core/phone';
+import { copyStream } from '../../db/copy';
+import { markImportFailed, markImportUploaded } from '../../db/import-jobs';
 import { createImport, recordRejects, recordWarnings, STAGED_COLUMNS, stagingTablesFor, validTable, type ImportOptions, type RejectRecord, type WarningRecord } from '../../db/intake';
 import type { Pool } from '../../db/pool';
 import type { StageBatch, StageContext, StageResult } from './stage-batch';
@@ -96,7 +96,7 @@ export async function uploadFile(
   let rowsRead = 0;
   let validRows = 0;
   try {
-    const copy = client.query(copyFrom(`COPY ${validTable(importId)} (${STAGED_COLUMNS.join(', ')}) FROM STDIN`)) as unknown as Writable;
+    const copy = copyStream(client, validTable(importId), STAGED_COLUMNS);
     const copyDone = once(copy, 'finish');
     copyDone.catch(() => {}); // awaited below; an error there is also copyError
     // A failing COPY stream errors here instead of leaving the upload waiting on 'drain'.
@@ -151,7 +151,7 @@ export async function uploadFile(
     flushRejects();
     await rejectsWritten;
     const sha256 = hash.digest('hex');
-    await pool.query(`UPDATE imports SET file_sha256 = $2, rows_read = $3, status = 'processing' WHERE id = $1`, [importId, sha256, rowsRead]);
+    await markImportUploaded(pool, 'contacts', importId, sha256, rowsRead);
     return { importId, sha256, rowsRead, validRows, rejectedByReason, warningsByReason };
 
     function csvReader(): Reader {
@@ -202,7 +202,7 @@ export async function uploadFile(
       };
     }
   } catch (err) {
-    await pool.query(`UPDATE imports SET status = 'failed', finished_at = now() WHERE id = $1`, [importId]).catch(() => {});
+    await markImportFailed(pool, 'contacts', importId).catch(() => {});
     throw err;
   } finally {
     await validators.close();

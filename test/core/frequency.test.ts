@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capCheck, longestWindowHours, type CountedSend, type NamedCapRule } from '../../core/frequency';
+import { CAP_RULE, capCheck, longestWindowHours, type CountedSend, type NamedCapRule } from '../../core/frequency';
 import { CONTACT_POLICY } from '../../core/policy/contact-policy';
 
 const HOUR = 3_600_000;
@@ -108,5 +108,18 @@ describe('capCheck: other rule sets', () => {
     const got = capCheck(named, 'email', hoursAgo.map((h) => ({ at: ago(h), channel: 'email' as const })), NOW);
     if (freeAt === null) expect(got).toEqual({ ok: true });
     else expect(got).toMatchObject({ ok: false, freeAt });
+  });
+});
+
+describe('CAP_RULE, the rule a reservation applies (db/ledger.ts decides nothing)', () => {
+  it('caps marketing sends only: a transactional one is never capped', () => {
+    expect(CAP_RULE.caps('marketing')).toBe(true);
+    expect(CAP_RULE.caps('transactional')).toBe(false);
+  });
+  it('looks back the longest window of the rules and checks with capCheck', () => {
+    const rules: NamedCapRule[] = [{ id: 'a', channel: 'sms', max: 1, perHours: 24 }, { id: 'b', channel: 'any', max: 3, perHours: 168 }];
+    expect(CAP_RULE.windowHours(rules)).toBe(168);
+    expect(CAP_RULE.check(rules, 'sms', sms([2]), NOW)).toEqual(capCheck(rules, 'sms', sms([2]), NOW));
+    expect(CAP_RULE.check(rules, 'sms', sms([2]), NOW)).toMatchObject({ ok: false, rule: 'a' });
   });
 });

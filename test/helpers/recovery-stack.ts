@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { defaultActivityDeps } from '../../activities';
 import { createTwilioSender } from '../../channels/twilio';
 import { createTwilioLookup } from '../../channels/twilio-lookup';
-import { recoveryLink } from '../../client/recovery/lifecycle';
+import { recoveryLink } from '../../services/recovery-lifecycle';
 import { DEFAULT_API_RATE } from '../../core/api-tokens';
 import { createApiToken } from '../../db/api-tokens';
 import { publicIdOf } from '../../db/public-ids';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageStatus } from '../../core/delivery-outcome';
 import type { LedgerStatusRow } from '../../db/feedback';
-import { planCallbacks, type Locked, type StatusCallback } from '../../activities/status-plan';
+import { planCallbacks, type Locked, type StatusCallback } from '../../services/status-plan';
 
 // What a batch of statuses does to the rows it locked: the ledger row by its provider id, the
 // named row reconciled, a second message of a row adopted, anything else kept as an orphan; never

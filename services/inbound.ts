@@ -10,7 +10,7 @@
  *     double-opts-in its SMS consent with the reply as proof;
  *   help (HELP, INFO)             -> nothing stored; the caller answers with the auto-reply;
  *   a complaint ("spam", "report you", 举报, 投诉, 骚扰; core/complaints.ts) -> a complaint with its
- *     proof (activities/complaints.ts), besides an opt-out it may also be; never an `sms_reply`;
+ *     proof (services/complaints.ts), besides an opt-out it may also be; never an `sms_reply`;
  *   anything else                 -> an `sms_reply` event (activity and score go up).
  * The replay guard (twilio_webhooks) is written in the same transaction, so a replayed STOP after
  * a START never opts the contact out again.
@@ -24,12 +24,13 @@ import { loadRecipients } from '../db/recipients';
 import { buildSms } from './messages';
 import { normalizePhone } from '../core/phone';
 import type { ScorePolicy } from '../core/score-policy';
+import { contactByPhoneHash } from '../db/contact-profile';
 import { phoneHash } from '../db/contacts';
-import { insertSuppressions, insertWebhookReceipts, removeOptOuts, setWebhookResults } from '../db/feedback';
+import { insertWebhookReceipts, setWebhookResults } from '../db/feedback';
 import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from '../db/pending-optouts';
 import { confirmSmsConsent } from '../db/consent-confirmations';
 import type { Pool } from '../db/pool';
-import type { SuppressionChannel } from '../db/suppressions';
+import { insertSuppressions, removeOptOuts, type SuppressionChannel } from '../db/suppressions';
 import { applyComplaintsIn } from './complaints';
 import { ingestEvents, type EventInput } from './events';
 
@@ -73,8 +74,7 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
   const complaint = smsComplaintOf(m.body);
   const phone = normalizePhone(m.from, {});
   const hash = phone.ok ? phoneHash(phone.e164) : null;
-  const found = hash ? await deps.pool.query<{ id: string; language: string | null }>('SELECT id, language FROM contacts WHERE phone_hash = $1', [hash]) : null;
-  const contact = found?.rows[0] ? { id: Number(found.rows[0].id), language: found.rows[0].language } : null;
+  const contact = (hash ? await contactByPhoneHash(deps.pool, hash) : undefined) ?? null;
   // "N" after "回N退订": a keyword the latest marketing SMS offered for opting out is one.
   let offeredBy: { campaignId: number; ledgerId: string; rule: string } | null = null;
   if (contact && classification.kind === 'other' && [...m.body.trim()].length <= OFFERED_REPLY_MAX) {

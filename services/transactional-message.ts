@@ -8,15 +8,15 @@
  */
 import { hash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { lazyClient } from '../../infra/temporal';
+import { lazyClient } from '../infra/temporal';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { CampaignDefinitionError, parseCampaign } from '../../core/campaign/definition';
-import { canonicalRequest, messageCampaign, type MessageRequest } from '../../core/message-request';
-import { createOrFindMessage, findMessageByKey, findMessageContact, markMessageStarted, type MessageRow } from '../../db/messages';
-import { publicIdOf } from '../../db/public-ids';
-import type { Pool } from '../../db/pool';
-import { messageWorkflowId } from '../../workflows/ids';
-import type { CampaignInput } from '../../workflows/shared';
+import { CampaignDefinitionError, parseCampaign } from '../core/campaign/definition';
+import { canonicalRequest, messageCampaign, type MessageRequest } from '../core/message-request';
+import { createOrFindMessage, findMessageByKey, findMessageContact, markMessageStarted, type MessageRow } from '../db/messages';
+import { publicIdOf } from '../db/public-ids';
+import type { Pool } from '../db/pool';
+import { messageWorkflowId } from '../workflows/ids';
+import type { CampaignInput } from '../workflows/shared';
 
 const sha256Hex = (s: string) => hash('sha256', s, 'hex');
 

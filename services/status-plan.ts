@@ -1,6 +1,6 @@
 /**
  * What a batch of status callbacks does to the rows it locked, worked out in memory (no I/O):
- * activities/status-callbacks.ts locks, plans with planCallbacks, then writes the plan.
+ * services/status-callbacks.ts locks, plans with planCallbacks, then writes the plan.
  *
  * A callback's message is found, in this order:
  *   1. a ledger row whose provider_id it is;

@@ -1,7 +1,7 @@
 /**
  * The feedback loop's writes: final outcomes into the contact (score, tier history
  * `outcome:<code>`, suppressions, recovery candidates), from the statuses of
- * activities/status-callbacks.ts and from refusals the provider gave at send time (21610, 21211,
+ * services/status-callbacks.ts and from refusals the provider gave at send time (21610, 21211,
  * SMTP 550...), called by the campaign activity; everything lands in Postgres, where the next send
  * decision reads it.
  */
@@ -12,11 +12,11 @@ import { emailOutcomeFeedback, smsOutcomeFeedback, type OutcomeFeedback } from '
 import { actionForStatus, type NumberStatus } from '../core/number-status';
 import type { ScorePolicy, ValidityStatus } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
-import { insertSuppressions, lockRefusedRows, openRecoveryCandidates, type RecoveryCandidateRow, type SuppressionRow } from '../db/feedback';
+import { lockRefusedRows, markFedBack, openRecoveryCandidates, type RecoveryCandidateRow } from '../db/feedback';
+import { insertSuppressions, type SuppressionRow } from '../db/suppressions';
 import type { Pool } from '../db/pool';
 import { lockContactsById } from '../db/rescore';
-import { inTransaction } from '../db/transaction';
-import { withDeadlockRetry } from './events';
+import { inTransaction, withDeadlockRetry } from '../db/transaction';
 import { recordComplaints, withComplaints, type ComplaintRow } from './complaints';
 import { rescoreContacts, type ContactChange } from './rescore';
 import type { Outcome } from './status-plan';
@@ -41,7 +41,7 @@ export async function applySendRefusals(deps: FeedbackDeps, ledgerIds: readonly 
     inTransaction(deps.pool, async (client) => {
       const rows = await lockRefusedRows(client, ledgerIds);
       for (const r of rows) r.feedbackAt = at;
-      await client.query('UPDATE send_ledger SET feedback_at = $2 WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id), at]);
+      await markFedBack(client, rows.map((r) => r.id), at);
       await feedBack(
         client,
         deps,

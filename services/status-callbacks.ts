@@ -1,14 +1,13 @@
 /**
  * Message statuses into the send ledger: the one path for Twilio's status callbacks (the HTTP
  * server, server/twilio-webhooks.ts) and for the statuses the sweep fetches from the provider
- * (activities/ledger-sweep.ts). The plan of what each status does is activities/status-plan.ts;
- * final outcomes are fed back to the contacts (activities/feedback.ts).
+ * (activities/ledger-sweep.ts). The plan of what each status does is services/status-plan.ts;
+ * final outcomes are fed back to the contacts (services/feedback.ts).
  */
 import type { PoolClient } from 'pg';
 import { insertWebhookReceipts, lockLedgerRows, setWebhookResults, updateLedgerStatuses } from '../db/feedback';
 import { lockAdoptedMessages, lockOrphans, lockUnknownProviderIds, upsertAdoptedMessages, upsertOrphans } from '../db/provider-messages';
-import { inTransaction } from '../db/transaction';
-import { withDeadlockRetry } from './events';
+import { inTransaction, withDeadlockRetry } from '../db/transaction';
 import { feedBack, type FeedbackDeps } from './feedback';
 import { ledgerIdOf, planCallbacks, type StatusCallback, type StatusCallbackResult } from './status-plan';
 

@@ -12,14 +12,11 @@ import type { OutboundEmail } from '../channels/email';
 import type { LinkCoder } from '../channels/tracked-link';
 import { signUnsubscribeToken, unsubscribeUrl } from '../channels/unsubscribe-link';
 import type { RecipientRecord } from '../db/recipients';
+import type { SuppressionKind } from '../db/suppressions';
 
 /** The decision's view of a recipient, from what was read at send time. */
 export function snapshotOf(r: RecipientRecord): RecipientSnapshot {
-  const has = (channel: 'sms' | 'email', kinds: (k: string) => boolean) =>
-    r.suppressions.some((s) => {
-      const [c, k] = s.split(':');
-      return (c === channel || c === 'all') && kinds(k!);
-    });
+  const has = (channel: 'sms' | 'email', kinds: (k: SuppressionKind) => boolean) => r.suppressions[channel].some(kinds);
   const unknownZone = r.timeZones.length === 0 || r.timeZones.includes(UNKNOWN_TIME_ZONE);
   return {
     contactId: r.contactId,

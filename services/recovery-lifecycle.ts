@@ -4,16 +4,16 @@
  * a second case. Used by the CLI, the scan, tests (and the inbound webhook for replies).
  */
 import type { Client } from '@temporalio/client';
-import { lazyClient } from '../../infra/temporal';
+import { lazyClient } from '../infra/temporal';
 import { WorkflowNotFoundError, type SignalDefinition } from '@temporalio/common';
-import type { RecoveryReply } from '../../core/recovery/confirmation';
-import { setCaseWorkflow } from '../../db/recovery';
-import type { Pool } from '../../db/pool';
-import type { Config } from '../../infra/config';
-import { recoveryWorkflowId } from '../../workflows/ids';
-import { currentNumberReply, recoveryDetected, recoveryReply, type RecoveryInput } from '../../workflows/shared';
-import { CONTACT_POLICY } from '../../core/policy/contact-policy';
-import { currentAnswerWithinMs } from '../../core/recovery/number-change';
+import type { RecoveryReply } from '../core/recovery/confirmation';
+import { setCaseWorkflow } from '../db/recovery';
+import type { Pool } from '../db/pool';
+import type { Config } from '../infra/config';
+import { recoveryWorkflowId } from '../workflows/ids';
+import { currentNumberReply, recoveryDetected, recoveryReply, type RecoveryInput } from '../workflows/shared';
+import { CONTACT_POLICY } from '../core/policy/contact-policy';
+import { currentAnswerWithinMs } from '../core/recovery/number-change';
 
 export interface RecoveryOptions {
   taskQueue: string;

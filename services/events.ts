@@ -10,10 +10,10 @@ import type { CountryCode } from '../core/phone';
 import type { ScorePolicy } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';
 import { contactIdsByHash, contactsByCustomerId, existingContacts, insertEvents, readFoldEvents, recordBatch, type EventRow } from '../db/events';
-import { insertSuppressions, type SuppressionRow } from '../db/feedback';
+import { insertSuppressions, type SuppressionRow } from '../db/suppressions';
 import type { Pool } from '../db/pool';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
-import { inTransaction } from '../db/transaction';
+import { inTransaction, withDeadlockRetry } from '../db/transaction';
 import type { EventBatchSummary } from '../workflows/shared';
 import { rescoreContacts } from './rescore';
 
@@ -244,22 +244,6 @@ export async function refoldContacts(
     };
   });
   return rescoreContacts(client, changes, deps.policy, now);
-}
-
-/**
- * Runs a transaction again when PostgreSQL aborted it as a deadlock victim or a serialization
- * failure (another writer, e.g. an import locking the same contacts in its own order).
- */
-export async function withDeadlockRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
-      await new Promise((r) => setTimeout(r, 20 * i + Math.floor(Math.random() * 30)));
-    }
-  }
 }
 
 function tally(s: EventBatchSummary, results: readonly EventResult[]): void {

@@ -12,11 +12,10 @@ import { complaintEffect, type ComplaintChannel } from '../core/complaints';
 import { CONTACT_POLICY, type ComplaintPolicy } from '../core/policy/contact-policy';
 import type { ScorePolicy } from '../core/score-policy';
 import { insertComplaints, type ComplaintRow } from '../db/complaints';
-import { insertSuppressions, type SuppressionRow } from '../db/feedback';
+import { insertSuppressions, type SuppressionRow } from '../db/suppressions';
 import type { Pool } from '../db/pool';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
-import { inTransaction } from '../db/transaction';
-import { withDeadlockRetry } from './events';
+import { inTransaction, withDeadlockRetry } from '../db/transaction';
 import { rescoreContacts } from './rescore';
 
 export type { ComplaintRow } from '../db/complaints';
