@@ -23,7 +23,6 @@ import { adoptStaleSending, ledgerRowsOf, markSending, recordResults, reserveSen
 import type { Pool } from '../db/pool';
 import { engagementSince } from '../db/journeys';
 import { loadRecipients, type RecipientRecord } from '../db/recipients';
-import type { CampaignPlan, DispatchInput, DispatchResult } from '../workflows/shared';
 import type { ScorePolicy } from '../core/score-policy';
 import { applySendRefusals } from './feedback';
 import { createLinkCoder, type LinkCoder } from '../channels/tracked-link';
@@ -31,6 +30,44 @@ import { insertLinks, type LinkRecord } from '../db/links';
 import { buildEmail, buildSms, snapshotOf, type BuiltEmail, type BuiltSms, type LinkContext } from './messages';
 import { createPacer } from './pacing';
 import { beginSendAttempt, sendWhileLeased } from './send-attempt';
+
+/** loadCampaignPlan: what the campaign workflow needs of its definition. */
+export interface CampaignPlan {
+  name: string;
+  category: 'marketing' | 'transactional';
+  requireApproval: boolean;
+  startAt: number | null;
+  /** Until startAt, by the activities' clock; 0 when it has passed or there is none. */
+  startInMs: number;
+  deadline: number | null;
+  /** Messages per second per channel for the whole campaign; null = unlimited. */
+  rate: { sms: number | null; email: number | null };
+}
+
+export interface DispatchInput {
+  campaignId: number;
+  /** Deterministic per batch: a retried activity resumes the rows it claimed. */
+  claimKey: string;
+  limit: number;
+  /** This lane's share of the campaign's rate. */
+  rate: { sms: number | null; email: number | null };
+}
+
+export interface DispatchResult {
+  claimed: number;
+  /** Recipients per state: what this batch moved out of (negative) and into (positive). */
+  stateDelta: Record<string, number>;
+  sentByTier: Record<string, number>;
+  sentByChannel: Record<string, number>;
+  sentByZone: Record<string, number>;
+  deferredByReason: Record<string, number>;
+  skippedByReason: Record<string, number>;
+  /** Earliest next_at of recipients still to handle; null when none are left. */
+  nextDueAt: number | null;
+  /** How long until then, by the activities' clock (workflows read no clock). */
+  wakeInMs: number | null;
+  remaining: number;
+}
 
 export interface CampaignDeps {
   pool: Pool;

@@ -3,8 +3,8 @@ import { parseTagRules } from '../core/events';
 import type { CountryCode } from '../core/phone';
 import { dropEventStaging, eventImportOptions, forgetBatches, readStagedEvents, recordedBatch, recordEventRejects } from '../db/events';
 import { recordWarnings } from '../db/import-lines';
-import type { EventBatchSummary, EventImportReport } from '../workflows/shared';
-import { ingestEvents, type EventDeps, type EventInput } from './events';
+import type { EventImportReport } from '../workflows/messages/events-import';
+import { ingestEvents, type EventBatchSummary, type EventDeps, type EventInput } from './events';
 
 /** The activities of an events import (workflows/events-import.ts): its batches, and its end. */
 export const createEventActivities = (deps: EventDeps) => ({

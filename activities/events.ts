@@ -14,8 +14,29 @@ import { insertSuppressions, type SuppressionRow } from '../db/feedback';
 import type { Pool } from '../db/pool';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
 import { inTransaction } from '../db/transaction';
-import type { EventBatchSummary } from '../workflows/shared';
 import { rescoreContacts } from './rescore';
+
+/** What ingesting one batch of events did: the events import workflow and the HTTP API add these up. */
+export interface EventBatchSummary {
+  /** Lines (or request items) looked at. */
+  read: number;
+  stored: number;
+  /** Event ids already stored (or repeated within the batch): skipped. */
+  duplicates: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+  /** Stored events whose source name maps to no standard tag, by that name. */
+  unknownTags: Record<string, number>;
+  /** Stored events whose number is not a contact (yet): contact_id NULL. */
+  unmatched: number;
+  /** Stored events per standard tag. */
+  tags: Record<string, number>;
+  contactsRescored: number;
+  tierChanges: number;
+  /** Stored events with a property left out (missing or malformed), by reason (absent in runs recorded before warnings existed). */
+  warnings?: number;
+  warningsByReason?: Record<string, number>;
+}
 
 export interface EventDeps {
   pool: Pool;

@@ -10,8 +10,13 @@ import { lockContactsById } from '../db/rescore';
 import { phoneHash } from '../db/contacts';
 import { openRecoveryCandidates } from '../db/feedback';
 import { inTransaction } from '../db/transaction';
-import type { RecheckBatchResult } from '../workflows/shared';
+import type { RecheckTotals } from '../workflows/messages/recheck';
 import { rescoreContacts, type ContactChange } from './rescore';
+
+export interface RecheckBatchResult extends RecheckTotals {
+  /** Highest contact id of the batch; null when there was nothing left. */
+  lastId: number | null;
+}
 
 export interface RecheckDeps {
   pool: Pool;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../db/pool';
 import { smokeWorkflowId } from '../workflows/ids';
-import type { SmokeResult } from '../workflows/shared';
+import type { SmokeResult } from '../workflows/messages/smoke';
 
 export interface SmokeReport {
   workflowId: string;

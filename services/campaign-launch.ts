@@ -9,7 +9,7 @@ import { markCampaignLaunched } from '../db/campaigns';
 import type { Pool } from '../db/pool';
 import type { campaignWorkflow } from '../workflows/campaign';
 import { campaignWorkflowId } from '../workflows/ids';
-import { approveCampaign as approveSignal, type CampaignInput } from '../workflows/shared';
+import { approveCampaign as approveSignal, type CampaignInput } from '../workflows/messages/campaign';
 
 export interface LaunchDeps {
   pool: Pool;

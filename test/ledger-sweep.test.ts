@@ -15,7 +15,7 @@ import { freePort } from '../infra/net';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
 import { buildServer } from '../server';
 import { campaignWorkflowId, ledgerSweepScheduleId } from '../workflows/ids';
-import type { LedgerSweepInput } from '../workflows/shared';
+import type { LedgerSweepInput } from '../workflows/messages/ledger-sweep';
 import { seedContacts } from './helpers/contacts';
 import { signedTwilioPost } from './helpers/signed-webhook';
 import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';

@@ -16,7 +16,7 @@ import { freePort } from '../infra/net';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
 import { buildServer } from '../server';
 import { campaignWorkflowId } from '../workflows/ids';
-import type { CampaignStatus } from '../workflows/shared';
+import type { CampaignStatus } from '../workflows/messages/campaign';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
 

@@ -5,7 +5,7 @@ import { connectPool, type Pool } from '../../db/pool';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../infra/temporal';
 import { intakeWorkflowId } from '../../workflows/ids';
-import { intakeProgress, type IntakeInput, type IntakeReport } from '../../workflows/shared';
+import { intakeProgress, type IntakeInput, type IntakeReport } from '../../workflows/messages/intake';
 import { configOrExit, emit, importFlags, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { writeLinesFile } from '../intake/rejects-file';
 import { uploadFile } from '../intake/upload';

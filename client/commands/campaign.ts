@@ -7,7 +7,7 @@ import { connectPool, type Pool } from '../../db/pool';
 import { providerMessageCounts } from '../../db/provider-messages';
 import { connectClient } from '../../infra/temporal';
 import { campaignWorkflowId } from '../../workflows/ids';
-import { campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignStatus } from '../../workflows/shared';
+import { campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignStatus } from '../../workflows/messages/campaign';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { progressBar } from '../progress';
 import { registerCampaignReport } from './campaign-report';

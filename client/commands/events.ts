@@ -5,7 +5,7 @@ import { connectPool, type Pool } from '../../db/pool';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../infra/temporal';
 import { eventImportWorkflowId } from '../../workflows/ids';
-import { eventImportProgress, type EventImportInput, type EventImportReport } from '../../workflows/shared';
+import { eventImportProgress, type EventImportInput, type EventImportReport } from '../../workflows/messages/events-import';
 import { configOrExit, emit, importFlags, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { uploadEventsFile } from '../events/upload';
 import { writeLinesFile } from '../intake/rejects-file';

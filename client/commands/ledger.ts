@@ -6,7 +6,7 @@ import { connectPool } from '../../db/pool';
 import { listOrphans, providerMessageCounts } from '../../db/provider-messages';
 import { connectClient } from '../../infra/temporal';
 import { ledgerSweepScheduleId, manualLedgerSweepWorkflowId, scheduledLedgerSweepWorkflowId } from '../../workflows/ids';
-import { ledgerSweepProgress, type LedgerSweepInput, type LedgerSweepReport } from '../../workflows/shared';
+import { ledgerSweepProgress, type LedgerSweepInput, type LedgerSweepReport } from '../../workflows/messages/ledger-sweep';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { pollProgress, progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { REGULAR_RECHECK_DAYS } from '../../core/number-status';
 import { connectClient } from '../../infra/temporal';
 import { manualRecheckWorkflowId, recheckScheduleId, scheduledRecheckWorkflowId } from '../../workflows/ids';
-import { recheckProgress, type RecheckInput, type RecheckReport, type RecheckTotals } from '../../workflows/shared';
+import { recheckProgress, type RecheckInput, type RecheckReport, type RecheckTotals } from '../../workflows/messages/recheck';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 

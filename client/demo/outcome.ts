@@ -6,7 +6,7 @@
 import { campaignProgress, deferredByZone, type CampaignProgress } from '../../db/campaigns';
 import { messageOutcomes, openMessages, recipientReactions } from '../../db/campaign-feedback';
 import type { Pool } from '../../db/pool';
-import type { CampaignStatus } from '../../workflows/shared';
+import type { CampaignStatus } from '../../workflows/messages/campaign';
 import type { ImportResult } from '../commands/audience';
 import { DateTime } from 'luxon';
 

@@ -16,7 +16,7 @@ import { createOrFindMessage, findMessageByKey, findMessageContact, markMessageS
 import { publicIdOf } from '../../db/public-ids';
 import type { Pool } from '../../db/pool';
 import { messageWorkflowId } from '../../workflows/ids';
-import type { CampaignInput } from '../../workflows/shared';
+import type { CampaignInput } from '../../workflows/messages/campaign';
 
 const sha256Hex = (s: string) => hash('sha256', s, 'hex');
 

@@ -11,7 +11,7 @@ import { setCaseWorkflow } from '../../db/recovery';
 import type { Pool } from '../../db/pool';
 import type { Config } from '../../infra/config';
 import { recoveryWorkflowId } from '../../workflows/ids';
-import { currentNumberReply, recoveryDetected, recoveryReply, type RecoveryInput } from '../../workflows/shared';
+import { currentNumberReply, recoveryDetected, recoveryReply, type RecoveryInput } from '../../workflows/messages/recovery';
 import { CONTACT_POLICY } from '../../core/policy/contact-policy';
 import { currentAnswerWithinMs } from '../../core/recovery/number-change';
 
