@@ -56,7 +56,7 @@ import { projectRoot } from '../infra/paths';
 import { startStack } from '../infra/stack';
 import { connectClient } from '../infra/temporal';
 import type { CampaignStatus } from '../workflows/messages/campaign';
-import { SEND_CONCURRENCY } from '../activities/campaign';
+import { SEND_CONCURRENCY } from '../activities/dispatch-send';
 import { campaignStatus, cancelCampaign } from '../workflows/messages/campaign';
 import { OPEN_FROM, OPEN_UNTIL, seedCampaignAudience } from './campaign-seed';
 import { startBenchSink } from './sink-tally';
