@@ -3,7 +3,7 @@ import type { CampaignDefinition } from '../core/campaign/definition';
 import { applyCap, capsFor, decide, TimingCache, type Decision, type DecisionRules, type RecipientSnapshot } from '../core/campaign/decision';
 import type { NamedCapRule } from '../core/frequency';
 import { journeyGate, nextStepDueAt, type JourneyStep } from '../core/campaign/journey';
-import { advanceJourney, claimRecipients, finishRecipients, nextDueAt, type ClaimedRecipient, type RecipientOutcome } from '../db/campaigns';
+import { advanceJourney, claimRecipients, finishRecipients, nextDueAt, type ClaimedRecipient, type RecipientOutcome } from '../db/campaign-recipients';
 import { copyInto, type CopyValue } from '../db/copy';
 import { adoptStaleSending, ledgerRowsOf, recordResults, reserveSends, type LedgerResult, type LedgerRow } from '../db/ledger';
 import { engagementSince } from '../db/journeys';

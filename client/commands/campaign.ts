@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { campaignProgress, getCampaign, insertCampaign, listCampaigns } from '../../db/campaigns';
+import { campaignProgress } from '../../db/campaign-progress';
+import { getCampaign, insertCampaign, listCampaigns } from '../../db/campaigns';
 import { listDecisions } from '../../db/decisions';
 import { clampWarnings, readCampaignFile } from '../campaign-file';
 import { connectPool, type Pool } from '../../db/pool';
