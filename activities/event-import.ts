@@ -4,7 +4,8 @@ import type { CountryCode } from '../core/phone';
 import { dropEventStaging, eventImportOptions, forgetBatches, readStagedEvents, recordedBatch, recordEventRejects } from '../db/events';
 import { recordWarnings } from '../db/import-lines';
 import type { EventImportReport } from '../workflows/messages/events-import';
-import { ingestEvents, type EventBatchSummary, type EventDeps, type EventInput } from './events';
+import type { EventBatchSummary } from '../core/event-summary';
+import { ingestEvents, type EventDeps, type EventInput } from './events';
 
 /** The activities of an events import (workflows/events-import.ts): its batches, and its end. */
 export const createEventActivities = (deps: EventDeps) => ({

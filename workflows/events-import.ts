@@ -2,7 +2,7 @@ import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@tempo
 import type { Activities } from '../activities';
 import { inLanes } from './lanes';
 import { eventImportProgress, type EventImportInput, type EventImportReport } from './messages/events-import';
-import type { EventBatchSummary } from '../activities/events';
+import type { EventBatchSummary } from '../core/event-summary';
 
 const { ingestEventImportBatch, finishEventImport } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

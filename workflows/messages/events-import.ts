@@ -1,7 +1,7 @@
 /** The events import workflow's input, report and progress query (`reachloop events import`). */
 import { defineQuery } from '@temporalio/workflow';
 
-import type { EventBatchSummary } from '../../activities/events';
+import type { EventBatchSummary } from '../../core/event-summary';
 
 export interface EventImportInput {
   importId: number;
