@@ -10,6 +10,7 @@ import { configOrExit, emit, importFlags, resolveDatabaseUrl, resolveTemporalAdd
 import { uploadEventsFile } from '../events/upload';
 import { writeLinesFile } from '../intake/rejects-file';
 import { pollProgress, progressBar } from '../progress';
+import { eventsImportWorkflow } from '../../workflows/events-import';
 
 interface ImportFlags extends GlobalOptions {
   mapping?: string;
@@ -146,7 +147,7 @@ export async function importEvents(
   reading.stop();
   const input: EventImportInput = { importId: upload.importId, totalRows: upload.totalRows, batchSize: run.batchSize, parallelism: run.parallelism, parseRejected: upload.parseRejected };
   const workflowId = eventImportWorkflowId(upload.importId);
-  const handle = await s.client.workflow.start('eventsImportWorkflow', { taskQueue: s.taskQueue, workflowId, args: [input] });
+  const handle = await s.client.workflow.start(eventsImportWorkflow, { taskQueue: s.taskQueue, workflowId, args: [input] });
   await s.pool.query('UPDATE event_imports SET workflow_id = $2 WHERE id = $1', [upload.importId, workflowId]);
   const processing = progressBar('ingesting', 'lines', run.progress);
   const poll = pollProgress(() => handle.query(eventImportProgress), (p) => processing.update(p.rowsDone, p.totalRows));

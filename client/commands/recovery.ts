@@ -18,6 +18,7 @@ import { recoveryOptionsOf, startOrSignalRecovery, type RecoveryOptions } from '
 import { progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { recoveryScanWorkflow } from '../../workflows/recovery-scan';
 
 const STATES = ['detected', 'matched', 'confirmation_sent', 'confirmed', 'refused', 'expired', 'cancelled'];
 
@@ -75,7 +76,7 @@ Examples:
       if (flags.unschedule) return emit(await deleteSchedule(client, recoveryScanScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
       if (timing) {
         const input: RecoveryScanInput = { minFailures, pageSize, options };
-        const s = await upsertSchedule(client, { scheduleId: recoveryScanScheduleId(), timing, workflowType: 'recoveryScanWorkflow', args: [input], taskQueue: options.taskQueue, workflowId: scheduledRecoveryScanWorkflowId() });
+        const s = await upsertSchedule(client, { scheduleId: recoveryScanScheduleId(), timing, workflowType: recoveryScanWorkflow, args: [input], taskQueue: options.taskQueue, workflowId: scheduledRecoveryScanWorkflowId() });
         return emit(s, flags, (x) => `${x.created ? 'created' : 'updated'} schedule ${x.scheduleId}: recovery scan every ${x.every} on task queue ${x.taskQueue}; next run ${x.nextRunAt ?? '-'}`);
       }
       const total = { dead: 0, casesOpened: 0, matched: 0, workflowsStarted: 0, dryRun: !!flags.dryRun };
