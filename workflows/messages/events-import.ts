@@ -1,6 +1,5 @@
 /** The events import workflow's input, report and progress query (`reachloop events import`). */
 import { defineQuery } from '@temporalio/workflow';
-
 import type { EventBatchSummary } from '../../core/event-summary';
 
 export interface EventImportInput {
