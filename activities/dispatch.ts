@@ -8,6 +8,7 @@ import { copyInto, type CopyValue } from '../db/copy';
 import { adoptStaleSending, ledgerRowsOf, recordResults, reserveSends, type LedgerResult, type LedgerRow } from '../db/ledger';
 import { engagementSince } from '../db/journeys';
 import { loadRecipients, type RecipientRecord } from '../db/recipients';
+import type { DispatchTallies } from '../workflows/messages/campaign';
 import type { CampaignDeps } from './campaign';
 import { reconcile, sendBatch } from './dispatch-send';
 import { snapshotOf, type LinkContext } from './messages';
@@ -22,15 +23,10 @@ export interface DispatchInput {
   rate: { sms: number | null; email: number | null };
 }
 
-export interface DispatchResult {
+export interface DispatchResult extends DispatchTallies {
   claimed: number;
   /** Recipients per state: what this batch moved out of (negative) and into (positive). */
   stateDelta: Record<string, number>;
-  sentByTier: Record<string, number>;
-  sentByChannel: Record<string, number>;
-  sentByZone: Record<string, number>;
-  deferredByReason: Record<string, number>;
-  skippedByReason: Record<string, number>;
   /** Earliest next_at of recipients still to handle; null when none are left. */
   nextDueAt: number | null;
   /** How long until then, by the activities' clock (workflows read no clock). */

@@ -20,18 +20,11 @@ import { lockContactsByHash, type StoredContact } from '../db/contacts';
 import { dropStaging, prepareStaged, readStagedStats, resolveCustomerIds, stagedGroups, warningCounts, type ImportOptions, type StagedGroupRow } from '../db/intake';
 import type { Pool } from '../db/pool';
 import { inTransaction } from '../db/transaction';
-import type { IntakeReport } from '../workflows/messages/intake';
+import type { IntakeCounts, IntakeReport } from '../workflows/messages/intake';
 
 /** What merging one hash range of the staged rows did (the workflow adds these up). */
-export interface IntakePartitionResult {
-  contacts: number;
-  created: number;
-  quarantined: number;
-  quarantinedByReason: Record<string, number>;
-  tiers: Record<string, number>;
+export interface IntakePartitionResult extends IntakeCounts {
   tierChanges: number;
-  /** Contacts per candidate time zone. */
-  timeZones: Record<string, number>;
   /** Rows whose consent source is never marketing consent (purchased_list, rented_list), by source. */
   consentNever: Record<string, number>;
 }

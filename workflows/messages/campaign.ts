@@ -14,7 +14,16 @@ export interface CampaignInput {
 
 export type CampaignPhase = 'awaiting_approval' | 'scheduled' | 'planning' | 'running' | 'paused' | 'waiting' | 'completed' | 'cancelled';
 
-export interface CampaignState {
+/** Recipients sent, deferred and skipped, by their dimensions: a batch's result and the campaign's status alike. */
+export interface DispatchTallies {
+  sentByTier: Record<string, number>;
+  sentByChannel: Record<string, number>;
+  sentByZone: Record<string, number>;
+  deferredByReason: Record<string, number>;
+  skippedByReason: Record<string, number>;
+}
+
+export interface CampaignState extends DispatchTallies {
   phase: CampaignPhase;
   planned: number | null;
   approvedBy: string | null;
@@ -22,11 +31,6 @@ export interface CampaignState {
   cancelReason: string | null;
   batches: number;
   byState: Record<string, number>;
-  sentByTier: Record<string, number>;
-  sentByChannel: Record<string, number>;
-  sentByZone: Record<string, number>;
-  deferredByReason: Record<string, number>;
-  skippedByReason: Record<string, number>;
   /** When the workflow next wakes for deferred recipients (epoch ms), and how far that was when set. */
   nextWakeAt: number | null;
   wakeInMs: number | null;

@@ -25,19 +25,24 @@ export interface IntakeState {
   totals: IntakeTotals;
 }
 
-export interface IntakeTotals {
+/** What the merge counted: a partition's result, the running totals and the report share these. */
+export interface IntakeCounts {
   contacts: number;
   created: number;
   quarantined: number;
   quarantinedByReason: Record<string, number>;
   tiers: Record<string, number>;
+  /** Contacts per candidate time zone. */
   timeZones: Record<string, number>;
+}
+
+export interface IntakeTotals extends IntakeCounts {
   consentNever?: Record<string, number>;
   /** Staged rows without a phone whose customer id named no contact, by reason. */
   rejectedAtIndex?: Record<string, number>;
 }
 
-export interface IntakeReport {
+export interface IntakeReport extends IntakeCounts {
   importId: number;
   rowsRead: number;
   accepted: number;
@@ -50,13 +55,6 @@ export interface IntakeReport {
   mergedDuplicates: number;
   /** Contacts of the file that were in reachloop already (updated, or unchanged by a re-import); absent in reports of older runs. */
   existing?: number;
-  contacts: number;
-  created: number;
-  quarantined: number;
-  quarantinedByReason: Record<string, number>;
-  tiers: Record<string, number>;
-  /** Contacts per candidate time zone. */
-  timeZones: Record<string, number>;
   /** Rows whose consent is never marketing consent (a bought or rented list: contact policy consent.sources), by source. */
   consentNever?: Record<string, number>;
 }
