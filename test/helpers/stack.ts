@@ -43,7 +43,8 @@ export interface StackOptions {
   brand?: string;
 }
 
-type Extras = Omit<ServerDeps, 'pool' | 'twilio'> & { twilio?: Partial<TwilioWebhookOptions> };
+/** twilio: false serves no Twilio webhooks. */
+type Extras = Omit<ServerDeps, 'pool' | 'twilio'> & { twilio?: Partial<TwilioWebhookOptions> | false };
 
 /** What the stack has started before the worker and the HTTP server. */
 export interface StackParts {
@@ -121,7 +122,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const { twilio, ...extras } = typeof o.server === 'function' ? o.server(parts) : (o.server ?? {});
     const app = buildServer({
       pool: db.pool,
-      twilio: { publicBaseUrl, authToken: () => authToken, log: (l) => logs.push(l), ...(o.brand ? { brand: o.brand } : {}), ...twilio },
+      ...(twilio === false ? {} : { twilio: { publicBaseUrl, authToken: () => authToken, log: (l: string) => logs.push(l), ...(o.brand ? { brand: o.brand } : {}), ...twilio } }),
       ...extras,
     });
     started.push(() => app.close());
