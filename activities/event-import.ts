@@ -4,7 +4,8 @@ import type { CountryCode } from '../core/phone';
 import { completeImport } from '../db/import-jobs';
 import { dropEventStaging, eventImportOptions, forgetBatches, readStagedEvents, recordedBatch, recordEventRejects } from '../db/events';
 import { recordWarnings } from '../db/import-lines';
-import type { EventBatchSummary, EventImportReport } from '../workflows/shared';
+import type { EventImportReport } from '../workflows/messages/events-import';
+import type { EventBatchSummary } from '../core/event-summary';
 import { ingestEvents, type EventDeps, type EventInput } from '../services/events';
 
 /** The activities of an events import (workflows/events-import.ts): its batches, and its end. */

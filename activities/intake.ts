@@ -21,7 +21,14 @@ import { completeImport, importOptions } from '../db/import-jobs';
 import { dropStaging, lockIntakePartition, prepareStaged, readStagedStats, resolveCustomerIds, stagedGroups, warningCounts, type ImportOptions, type StagedGroupRow } from '../db/intake';
 import type { Pool } from '../db/pool';
 import { inTransaction } from '../db/transaction';
-import type { IntakePartitionResult, IntakeReport } from '../workflows/shared';
+import type { IntakeCounts, IntakeReport } from '../workflows/messages/intake';
+
+/** What merging one hash range of the staged rows did (the workflow adds these up). */
+export interface IntakePartitionResult extends IntakeCounts {
+  tierChanges: number;
+  /** Rows whose consent source is never marketing consent (purchased_list, rented_list), by source. */
+  consentNever: Record<string, number>;
+}
 
 export interface IntakeDeps {
   pool: Pool;

@@ -15,7 +15,12 @@ import { adoptedToSweep, markSwept, sentRowsToSweep, type SweepTarget } from '..
 import type { FeedbackDeps } from '../services/feedback';
 import { mapConcurrent } from '../services/pacing';
 import { applyStatusCallbacks, type StatusCallback } from '../services/status-callbacks';
-import type { LedgerSweepCursor, LedgerSweepPage } from '../workflows/shared';
+import type { LedgerSweepCursor, LedgerSweepTotals } from '../workflows/messages/ledger-sweep';
+
+/** One page of the sweep: its counts and where the next page starts. */
+export interface LedgerSweepPage extends LedgerSweepTotals {
+  next: LedgerSweepCursor;
+}
 
 export interface LedgerSweepDeps extends FeedbackDeps {
   sms: SmsSender;

@@ -11,8 +11,13 @@ import { phoneHash } from '../db/contacts';
 import { openRecoveryCandidates } from '../db/feedback';
 import { contactsToRecheck, rechecksDue, setLineTypes } from '../db/recheck';
 import { inTransaction } from '../db/transaction';
-import type { RecheckBatchResult } from '../workflows/shared';
+import type { RecheckTotals } from '../workflows/messages/recheck';
 import { rescoreContacts, type ContactChange } from '../services/rescore';
+
+export interface RecheckBatchResult extends RecheckTotals {
+  /** Highest contact id of the batch; null when there was nothing left. */
+  lastId: number | null;
+}
 
 export interface RecheckDeps {
   pool: Pool;

@@ -23,7 +23,8 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { startTwilioSandbox } from '../sandbox/twilio-server';
-import type { LedgerSweepCursor, LedgerSweepPage, LedgerSweepTotals } from '../workflows/shared';
+import type { LedgerSweepCursor, LedgerSweepTotals } from '../workflows/messages/ledger-sweep';
+import type { LedgerSweepPage } from '../activities/ledger-sweep';
 import { record } from './record';
 
 const messages = Number(process.argv[2] ?? 10_000);

@@ -5,6 +5,7 @@
  * previous one is skipped. `reachloop schedule` lists and steers them (client/commands/schedule.ts).
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { IANAZone } from 'luxon';
 import { parseScheduleInterval } from '../core/duration';
 import { UsageError } from './cli-kit';
@@ -12,13 +13,17 @@ import { UsageError } from './cli-kit';
 /** When a schedule runs: an interval, or cron calendars in an IANA time zone (DST handled by Temporal). */
 export type ScheduleTiming = { every: string } | { cron: string; timeZone: string };
 
-export interface IntervalSchedule {
+/**
+ * A schedule's action names its workflow by the function (workflows/*.ts), so that the args are
+ * checked against its parameters; Temporal takes the function's name as the workflow type.
+ */
+export interface IntervalSchedule<W extends Workflow = Workflow> {
   scheduleId: string;
   /** e.g. "6h" (core/duration.ts parseScheduleInterval); or give `timing`. */
   every?: string;
   timing?: ScheduleTiming;
-  workflowType: string;
-  args: unknown[];
+  workflowType: W;
+  args: Parameters<W>;
   taskQueue: string;
   /** Prefix of the runs' workflow ids (Temporal appends the scheduled time). */
   workflowId: string;
@@ -49,8 +54,9 @@ export function timingOf(flags: { schedule?: string | undefined; cron?: string |
   return { cron: flags.cron.trim(), timeZone };
 }
 
-export async function upsertSchedule(client: Client, s: IntervalSchedule): Promise<{ scheduleId: string; created: boolean; every: string; taskQueue: string; nextRunAt: string | null }> {
-  const action = { type: 'startWorkflow' as const, workflowType: s.workflowType, args: s.args, taskQueue: s.taskQueue, workflowId: s.workflowId };
+export async function upsertSchedule<W extends Workflow>(client: Client, s: IntervalSchedule<W>): Promise<{ scheduleId: string; created: boolean; every: string; taskQueue: string; nextRunAt: string | null }> {
+  // Typed by IntervalSchedule<W> at the call; Temporal's action type does not narrow a generic W.
+  const action = { type: 'startWorkflow' as const, workflowType: s.workflowType as Workflow, args: s.args as unknown[], taskQueue: s.taskQueue, workflowId: s.workflowId };
   const timing: ScheduleTiming = s.timing ?? { every: s.every! };
   const spec = 'every' in timing ? { intervals: [{ every: timing.every }] } : { cronExpressions: [timing.cron], timezone: timing.timeZone };
   const policies = { overlap: s.overlap ?? ScheduleOverlapPolicy.SKIP };

@@ -3,7 +3,8 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from '../db/pool';
 import { smokeRows } from '../db/smoke';
 import { smokeWorkflowId } from '../workflows/ids';
-import type { SmokeResult } from '../workflows/shared';
+import type { SmokeResult } from '../workflows/messages/smoke';
+import { smokeWorkflow } from '../workflows/smoke';
 
 export interface SmokeReport {
   workflowId: string;
@@ -18,7 +19,7 @@ export const newSmokeLabel = () => `${new Date().toISOString().replace(/[-:.TZ]/
 /** Runs the smoke workflow to completion and reads what it wrote back from PostgreSQL. */
 export async function runSmokeFlow(client: Client, pool: Pool, taskQueue: string, label: string, waitSeconds: number): Promise<SmokeReport> {
   const workflowId = smokeWorkflowId(label);
-  const result: SmokeResult = await client.workflow.execute('smokeWorkflow', {
+  const result: SmokeResult = await client.workflow.execute(smokeWorkflow, {
     taskQueue,
     workflowId,
     args: [{ label, waitSeconds }],

@@ -5,21 +5,16 @@
 // window is converted with the zone's rules for that date, and a recipient with several candidate
 // zones gets only the instants that every candidate zone allows (intersection of UTC intervals).
 //
-// Wall time -> instant (the one rule used everywhere, independent of Settings.now and the host zone):
-//   - ambiguous (repeated hour on fall-back): the EARLIER instant, i.e. the first occurrence /
-//     pre-transition offset (RFC 5545 §3.3.5, zoneinfo fold=0, Temporal disambiguation 'compatible');
-//   - nonexistent (skipped hour on spring-forward): read with the pre-transition offset, which moves it
-//     forward by the gap length (02:30 in New York on 2026-03-08 -> 03:30 EDT), never inside the gap.
+// Wall time -> instant follows one rule for ambiguous and skipped local times (core/wall-time.ts).
 //
 // Pure: no clock reads; the current instant is always a parameter.
 import { DateTime, IANAZone } from 'luxon';
+import { DAY_MS, addDays, localDateOf, SendWindowError, wallTimeToUtc, weekdayOf, type IsoWeekday } from './wall-time';
+import { intersect, normalise, subtract, type Span } from './spans';
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
+export { SendWindowError } from './wall-time';
 
 export type Instant = Date | number;
-/** ISO weekday: 1 = Monday … 7 = Sunday (luxon's numbering). */
-export type IsoWeekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 /** Local wall-clock range 'HH:mm'–'HH:mm', start inclusive, end exclusive; end may be '24:00'. */
 export interface TimeRange {
   readonly start: string;
@@ -71,14 +66,6 @@ export type NextOpening =
   | { readonly kind: 'skip'; readonly reason: string; readonly zones: ResolvedZones }
   | { readonly kind: 'none'; readonly reason: string; readonly zones: ResolvedZones };
 
-export class SendWindowError extends Error {
-  override readonly name = 'SendWindowError';
-}
-
-interface Span {
-  s: number;
-  e: number;
-}
 
 // ---------- policy parsing ----------
 
@@ -99,84 +86,6 @@ function parseRange(range: TimeRange, what: string): [number, number] {
   return [start, end];
 }
 
-// ---------- wall time <-> instant ----------
-
-function zoneOf(name: string): IANAZone {
-  return IANAZone.create(name);
-}
-
-/** Epoch ms of local wall time (date + minutes) in zone, by the ambiguity/gap rule in the header. */
-export function wallTimeToUtc(localDate: string, minutes: number, zone: string): number {
-  const z = zoneOf(zone);
-  if (!z.isValid) throw new SendWindowError(`invalid time zone "${zone}"`);
-  const [y, mo, d] = localDate.split('-').map(Number) as [number, number, number];
-  const local = Date.UTC(y, mo - 1, d) + minutes * MINUTE_MS; // the wall time read as if it were UTC
-  if (!Number.isFinite(local)) throw new SendWindowError(`invalid local date "${localDate}"`);
-  // Offsets a day either side bracket any single transition near this wall time.
-  const before = z.offset(local - DAY_MS);
-  const after = z.offset(local + DAY_MS);
-  if (before === after) return local - before * MINUTE_MS; // no transition nearby: the common case
-  const valid = [before, after]
-    .map((off) => local - off * MINUTE_MS)
-    .filter((t) => local - z.offset(t) * MINUTE_MS === t)
-    .sort((a, b) => a - b);
-  if (valid.length > 0) return valid[0]!; // two valid readings = ambiguous: take the earlier one
-  return local - before * MINUTE_MS; // in the gap: pre-transition offset moves it past the gap
-}
-
-function localDateOf(t: number, zone: string): string {
-  return new Date(t + zoneOf(zone).offset(t) * MINUTE_MS).toISOString().slice(0, 10);
-}
-
-function addDays(localDate: string, n: number): string {
-  const [y, m, d] = localDate.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
-}
-
-function weekdayOf(localDate: string): IsoWeekday {
-  const [y, m, d] = localDate.split('-').map(Number) as [number, number, number];
-  return ((new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7 + 1) as IsoWeekday; // Sunday 0 -> 7
-}
-
-// ---------- interval algebra on sorted, disjoint spans ----------
-
-function intersect(a: readonly Span[], b: readonly Span[]): Span[] {
-  const out: Span[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i]!;
-    const y = b[j]!;
-    const s = Math.max(x.s, y.s);
-    const e = Math.min(x.e, y.e);
-    if (s < e) out.push({ s, e });
-    if (x.e < y.e) i++;
-    else j++;
-  }
-  return out;
-}
-
-function subtract(a: readonly Span[], cut: Span): Span[] {
-  return a.flatMap((x) => {
-    if (cut.e <= x.s || cut.s >= x.e) return [x];
-    const parts: Span[] = [];
-    if (cut.s > x.s) parts.push({ s: x.s, e: cut.s });
-    if (cut.e < x.e) parts.push({ s: cut.e, e: x.e });
-    return parts;
-  });
-}
-
-/** Sort and merge overlapping or touching spans. */
-function normalise(spans: readonly Span[]): Span[] {
-  const sorted = [...spans].filter((x) => x.s < x.e).sort((p, q) => p.s - q.s);
-  const out: Span[] = [];
-  for (const x of sorted) {
-    const last = out[out.length - 1];
-    if (last && x.s <= last.e) last.e = Math.max(last.e, x.e);
-    else out.push({ ...x });
-  }
-  return out;
-}
 
 // ---------- zones ----------
 

@@ -1,5 +1,6 @@
 import type { CapCount, DecisionCount, Dimension, FunnelCounts, GroupCounts, HoldoutFacts, ReportFacts } from '../core/campaign/report';
-import { campaignProgress, getCampaign } from './campaigns';
+import { campaignProgress } from './campaign-progress';
+import { getCampaign } from './campaigns';
 import type { Pool } from './pool';
 
 /**

@@ -42,8 +42,7 @@ const toLedger = (r: Record<string, any>): LedgerRow => ({
 
 /** This step's ledger rows of these contacts, by contact. */
 export async function ledgerRowsOf(pool: Pool, campaignId: number, step: string, contactIds: readonly number[]): Promise<Map<number, LedgerRow>> {
-  const { rows } = await pool.query('SELECT * FROM send_ledger WHERE campaign_id = $1 AND step = $2 AND contact_id = ANY($3::bigint[])', [campaignId, step, contactIds]);
-  return new Map(rows.map((r) => [Number(r.contact_id), toLedger(r)]));
+  return stepRows(pool, { campaignId, step }, contactIds);
 }
 
 /**
@@ -70,38 +69,36 @@ type ReserveOptions = {
  * statement runs after the locks are held, so it sees every send another campaign committed
  * before releasing them. A contact that already has a ledger row for this step (an earlier
  * attempt) keeps it and is not counted again. A contact's requests stay in one transaction;
- * batches larger than RESERVE_CHUNK contacts take one transaction per chunk.
+ * batches larger than RESERVE_CHUNK contacts take one transaction per chunk. `known`: this step's
+ * rows of these contacts as the caller read them within its fenced send attempt (no other attempt
+ * writes them meanwhile), so that a batch reads its ledger rows once; without it they are read here.
  */
-export async function reserveSends(pool: Pool, opts: ReserveOptions, requests: readonly SendRequest[]): Promise<Reservation> {
+export async function reserveSends(pool: Pool, opts: ReserveOptions, requests: readonly SendRequest[], known?: ReadonlyMap<number, LedgerRow>): Promise<Reservation> {
   const byContact = new Map<number, SendRequest[]>();
   for (const r of requests) {
     const list = byContact.get(r.contactId);
     if (list) list.push(r);
     else byContact.set(r.contactId, [r]);
   }
-  if (byContact.size <= RESERVE_CHUNK) return reserveChunk(pool, opts, requests);
+  if (byContact.size <= RESERVE_CHUNK) return reserveChunk(pool, opts, requests, known);
   const ids = [...byContact.keys()].sort((a, b) => a - b);
   const out: Reservation = { rows: new Map(), capped: new Map() };
   for (let i = 0; i < ids.length; i += RESERVE_CHUNK) {
-    const part = await reserveChunk(pool, opts, ids.slice(i, i + RESERVE_CHUNK).flatMap((id) => byContact.get(id)!));
+    const part = await reserveChunk(pool, opts, ids.slice(i, i + RESERVE_CHUNK).flatMap((id) => byContact.get(id)!), known);
     for (const [k, v] of part.rows) out.rows.set(k, v);
     for (const [k, v] of part.capped) out.capped.set(k, v);
   }
   return out;
 }
 
-async function reserveChunk(pool: Pool, opts: ReserveOptions, requests: readonly SendRequest[]): Promise<Reservation> {
+async function reserveChunk(pool: Pool, opts: ReserveOptions, requests: readonly SendRequest[], known?: ReadonlyMap<number, LedgerRow>): Promise<Reservation> {
   return inTransaction(pool, async (client) => {
     const ids = [...new Set(requests.map((r) => r.contactId))].sort((a, b) => a - b);
     await client.query(
       `SELECT pg_advisory_xact_lock(${CAP_LOCK_BASE}::bigint + s.id) FROM (SELECT id FROM unnest($1::bigint[]) AS id ORDER BY id) s`,
       [ids],
     );
-    const existing = await client.query(
-      'SELECT * FROM send_ledger WHERE campaign_id = $1 AND step = $2 AND contact_id = ANY($3::bigint[])',
-      [opts.campaignId, opts.step, ids],
-    );
-    const rows = new Map(existing.rows.map((r) => [Number(r.contact_id), toLedger(r)]));
+    const rows = known ? new Map(ids.flatMap((id) => (known.has(id) ? [[id, known.get(id)!] as const] : []))) : await stepRows(client, opts, ids);
     const fresh = requests.filter((r) => !rows.has(r.contactId));
     const capped = new Map<number, { freeAt: number; rule: string }>();
     let allowed = fresh;
@@ -119,13 +116,23 @@ async function reserveChunk(pool: Pool, opts: ReserveOptions, requests: readonly
       const inserted = await client.query(
         `INSERT INTO send_ledger (campaign_id, contact_id, step, channel, category, reserved_at)
          SELECT $1, x.contact_id, $2, x.channel, $3, $4 FROM unnest($5::bigint[], $6::text[]) AS x(contact_id, channel)
+         ON CONFLICT (campaign_id, contact_id, step) DO NOTHING
          RETURNING *`,
         [opts.campaignId, opts.step, opts.category, opts.at, allowed.map((r) => r.contactId), allowed.map((r) => r.channel)],
       );
       for (const r of inserted.rows) rows.set(Number(r.contact_id), toLedger(r));
+      // A row written since the caller read `known` (never within a fenced batch): it is kept as it is.
+      const raced = allowed.filter((r) => !rows.has(r.contactId)).map((r) => r.contactId);
+      if (raced.length) for (const [id, row] of await stepRows(client, opts, raced)) rows.set(id, row);
     }
     return { rows, capped };
   });
+}
+
+/** This step's ledger rows of these contacts, by contact. */
+async function stepRows(client: PoolClient | Pool, opts: Pick<ReserveOptions, 'campaignId' | 'step'>, ids: readonly number[]): Promise<Map<number, LedgerRow>> {
+  const { rows } = await client.query('SELECT * FROM send_ledger WHERE campaign_id = $1 AND step = $2 AND contact_id = ANY($3::bigint[])', [opts.campaignId, opts.step, ids]);
+  return new Map(rows.map((r) => [Number(r.contact_id), toLedger(r)]));
 }
 
 /** The marketing sends of these contacts reserved after `since` (released ones do not count), by contact. */

@@ -7,9 +7,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { markCampaignLaunched } from '../db/campaigns';
 import type { Pool } from '../db/pool';
-import type { campaignWorkflow } from '../workflows/campaign';
 import { campaignWorkflowId } from '../workflows/ids';
-import { approveCampaign as approveSignal, type CampaignInput } from '../workflows/shared';
+import { approveCampaign as approveSignal, type CampaignInput } from '../workflows/messages/campaign';
+import { campaignWorkflow } from '../workflows/campaign';
 
 export interface LaunchDeps {
   pool: Pool;
@@ -37,7 +37,7 @@ export async function launchCampaign(deps: LaunchDeps, campaignId: number, o: La
   const input: CampaignInput = { campaignId, ...(o.lanes ? { lanes: o.lanes } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.startAt ? { startAt: o.startAt } : {}) };
   let started = true;
   try {
-    await deps.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+    await deps.client.workflow.start(campaignWorkflow, {
       taskQueue: deps.taskQueue,
       workflowId,
       args: [input],

@@ -14,7 +14,7 @@ import { insertSuppressions, type SuppressionRow } from '../db/suppressions';
 import type { Pool } from '../db/pool';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';
-import type { EventBatchSummary } from '../workflows/shared';
+import { addUnknownTag, emptySummary, type EventBatchSummary } from '../core/event-summary';
 import { rescoreContacts } from './rescore';
 
 export interface EventDeps {
@@ -48,24 +48,6 @@ export interface IngestContext {
   /** Retry-safe counts: the batch's summary is recorded under (job, batch) in its transaction. */
   job?: { id: string; batch: string };
 }
-
-/** Distinct unknown source names kept per report; the rest are counted under "(other)". */
-export const UNKNOWN_TAG_NAMES_KEPT = 100;
-
-export const emptySummary = (): EventBatchSummary => ({
-  read: 0,
-  stored: 0,
-  duplicates: 0,
-  rejected: 0,
-  rejectedByReason: {},
-  unknownTags: {},
-  unmatched: 0,
-  tags: {},
-  contactsRescored: 0,
-  tierChanges: 0,
-  warnings: 0,
-  warningsByReason: {},
-});
 
 /**
  * Ingests a batch of events in one transaction: validate and map each (a bad one gets its own
@@ -267,9 +249,4 @@ function tally(s: EventBatchSummary, results: readonly EventResult[]): void {
     if (r.tag === null) addUnknownTag(s.unknownTags, r.rawTag, 1);
     else s.tags[r.tag] = (s.tags[r.tag] ?? 0) + 1;
   }
-}
-
-export function addUnknownTag(into: Record<string, number>, name: string, n: number): void {
-  const key = name in into || Object.keys(into).length < UNKNOWN_TAG_NAMES_KEPT ? name : '(other)';
-  into[key] = (into[key] ?? 0) + n;
 }

@@ -15,7 +15,8 @@
  * The replay guard (twilio_webhooks) is written in the same transaction, so a replayed STOP after
  * a START never opts the contact out again.
  */
-import { autoReply, classifyInbound, type InboundClassification, type InboundContext, type InboundKind } from '../core/keywords';
+import { autoReply } from '../core/auto-reply';
+import { classifyInbound, type InboundClassification, type InboundContext, type InboundKind } from '../core/keywords';
 import { smsComplaintOf } from '../core/complaints';
 import { DEFAULT_RULES } from '../core/events';
 import { inboundPolicyFor, offeredOptOutKeywords, type OptOutOffer } from '../core/opt-out-offer';

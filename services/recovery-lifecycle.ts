@@ -11,9 +11,10 @@ import { setCaseWorkflow } from '../db/recovery';
 import type { Pool } from '../db/pool';
 import type { Config } from '../infra/config';
 import { recoveryWorkflowId } from '../workflows/ids';
-import { currentNumberReply, recoveryDetected, recoveryReply, type RecoveryInput } from '../workflows/shared';
+import { currentNumberReply, recoveryDetected, recoveryReply, type RecoveryInput } from '../workflows/messages/recovery';
 import { CONTACT_POLICY } from '../core/policy/contact-policy';
 import { currentAnswerWithinMs } from '../core/recovery/number-change';
+import { recoveryWorkflow } from '../workflows/recovery';
 
 export interface RecoveryOptions {
   taskQueue: string;
@@ -50,7 +51,7 @@ export async function startOrSignalRecovery(client: Client, pool: Pool, k: CaseT
     ...(opts.brand ? { brand: opts.brand } : {}),
     ...(k.currentCheck ? { currentNumber: { check: k.currentCheck, answerWithinMs: opts.currentAnswerWithinMs ?? currentAnswerWithinMs(CONTACT_POLICY) } } : {}),
   };
-  await client.workflow.signalWithStart('recoveryWorkflow', {
+  await client.workflow.signalWithStart(recoveryWorkflow, {
     taskQueue: opts.taskQueue,
     workflowId,
     args: [input],

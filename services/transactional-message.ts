@@ -16,7 +16,8 @@ import { createOrFindMessage, findMessageByKey, findMessageContact, markMessageS
 import { publicIdOf } from '../db/public-ids';
 import type { Pool } from '../db/pool';
 import { messageWorkflowId } from '../workflows/ids';
-import type { CampaignInput } from '../workflows/shared';
+import type { CampaignInput } from '../workflows/messages/campaign';
+import { campaignWorkflow } from '../workflows/campaign';
 
 const sha256Hex = (s: string) => hash('sha256', s, 'hex');
 
@@ -34,7 +35,7 @@ export function messagesLink(connect: () => Promise<Client>, opts: { taskQueue: 
     async start(m) {
       const c = await get();
       try {
-        await c.workflow.start('campaignWorkflow', {
+        await c.workflow.start(campaignWorkflow, {
           taskQueue: opts.taskQueue,
           workflowId: m.workflowId,
           // Never a second run under the key's id, even once the first has completed.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../core/campaign/definition';
-import { insertCampaign, planRecipients } from '../db/campaigns';
+import { insertCampaign } from '../db/campaigns';
+import { planRecipients } from '../db/campaign-recipients';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, type TestDatabase } from './helpers/harness';
 

@@ -11,7 +11,7 @@ import { insertCampaign } from '../db/campaigns';
 import { projectRoot } from '../infra/paths';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
 import { campaignWorkflowId } from '../workflows/ids';
-import { campaignStatus } from '../workflows/shared';
+import { campaignStatus } from '../workflows/messages/campaign';
 import { seedContacts } from './helpers/contacts';
 import { numbersOpenAt } from './helpers/open-numbers';
 import { isolatedDatabase, temporalClient, uniqueName, type TestDatabase } from './helpers/harness';

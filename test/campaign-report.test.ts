@@ -1,29 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { defaultActivityDeps } from '../activities';
-import { createSmtpSender } from '../channels/smtp';
-import { createTwilioSender } from '../channels/twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCampaign } from '../core/campaign/definition';
 import { emptyCounts, holdoutReport, type CampaignReport } from '../core/campaign/report';
 import { chartLibrarySource } from '../client/campaign-report/chart-library';
 import { renderReportHtml } from '../client/campaign-report/html';
 import { insertCampaign } from '../db/campaigns';
-import { freePort } from '../infra/net';
 import { projectRoot } from '../infra/paths';
-import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
-import { buildServer } from '../server';
+import type { TwilioSandbox } from '../sandbox/twilio-server';
 import { campaignWorkflowId } from '../workflows/ids';
-import type { CampaignStatus } from '../workflows/shared';
+import type { CampaignStatus } from '../workflows/messages/campaign';
 import { renderedReport } from './helpers/browser';
 import { seedContacts } from './helpers/contacts';
-import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import { runCli, type TestDatabase, type TestWorker } from './helpers/harness';
+import { startStack, type Stack } from './helpers/stack';
 
 // `reachloop campaign report` on a real campaign: the worker (real Temporal, pinned clock) sends
 // through the real `twilio` library to the local Twilio-shaped server and through nodemailer to a
@@ -51,10 +44,9 @@ const KEN = '+819012000001'; // Tokyo at 02:00: outside every window until past 
 const MAX = '+12125550506'; // texted by the warm-up two hours before: capped; his reply is the warm-up's
 const ZOE = '+12125550507'; // texted in October too; her reply after this campaign is this campaign's, not October's
 
+let stack: Stack;
 let db: TestDatabase;
 let sandbox: TwilioSandbox;
-let smtp: SMTPServer;
-let app: FastifyInstance;
 let worker: TestWorker;
 let client: Client;
 let publicBaseUrl: string;
@@ -68,30 +60,21 @@ let main: number;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-report-'));
 
 beforeAll(async () => {
-  db = await isolatedDatabase();
-  const port = await freePort();
-  publicBaseUrl = `http://127.0.0.1:${port}`;
-  sandbox = await startTwilioSandbox({ authToken: AUTH_TOKEN, defaultFrom: FROM, inboundWebhookUrl: `${publicBaseUrl}/webhooks/twilio/inbound`, rules: [{ to: DEE, errorCode: 30003 }] });
-  smtp = new SMTPServer({ secure: false, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, onData: (stream, _s, cb) => stream.on('data', () => {}).on('end', () => cb()) });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  app = buildServer({
-    pool: db.pool,
-    twilio: { publicBaseUrl, authToken: () => AUTH_TOKEN, brand: 'Acme', now: () => serverClock },
-    events: { apiToken: API_TOKEN, now: () => serverClock },
-    unsubscribe: { secret: SECRET },
+  stack = await startStack({
+    now: () => clock,
+    authToken: AUTH_TOKEN,
+    signingSecret: SECRET,
+    sandbox: { inbound: true, rules: [{ to: DEE, errorCode: 30003 }] },
+    sms: { clockSkewMs: 10 * 365 * 86_400_000 },
+    smtp: true,
+    server: {
+      twilio: { brand: 'Acme', now: () => serverClock },
+      events: { apiToken: API_TOKEN, now: () => serverClock },
+      unsubscribe: { secret: SECRET },
+    },
   });
-  await app.listen({ host: '127.0.0.1', port });
-  worker = await startTestWorker(
-    defaultActivityDeps(db.pool, {
-      sms: createTwilioSender({ accountSid: sandbox.accountSid, authToken: AUTH_TOKEN, from: FROM, apiBase: sandbox.url, timeoutMs: 5_000, clockSkewMs: 10 * 365 * 86_400_000 }),
-      email: createSmtpSender({ url: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, from: 'news@acme.example' }),
-      publicBaseUrl,
-      signingSecret: SECRET,
-      now: () => clock,
-    }),
-  );
-  client = await temporalClient();
-  env = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: worker.taskQueue };
+  ({ db, worker, client, publicBaseUrl, env } = stack);
+  sandbox = stack.sandbox!;
   const people = [
     { phone: ANN, name: 'Ann' },
     { phone: BEN, name: 'Ben' },
@@ -129,14 +112,7 @@ beforeAll(async () => {
   await postOrders([{ id: 'o-dee', contact: DEE, at: serverClock }]);
 });
 
-afterAll(async () => {
-  await app?.close();
-  await worker?.stop();
-  await client?.connection.close();
-  await sandbox?.stop();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 async function runCampaign(name: string, phones: string[]): Promise<number> {
   const id = await insertCampaign(

@@ -12,7 +12,7 @@ import { insertCampaign } from '../db/campaigns';
 import { recordSuppression } from '../db/suppressions';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
 import { campaignWorkflowId } from '../workflows/ids';
-import { approveCampaign, campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignInput } from '../workflows/shared';
+import { approveCampaign, campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignInput } from '../workflows/messages/campaign';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
 import { timeSkippingEnv } from './helpers/time-skipping';

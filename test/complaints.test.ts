@@ -1,20 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultActivityDeps } from '../activities';
-import { createSmtpSender } from '../channels/smtp';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
-import { freePort } from '../infra/net';
-import { buildServer } from '../server';
 import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
-import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import { runCli, type TestDatabase, type TestWorker } from './helpers/harness';
+import { startStack, type Stack } from './helpers/stack';
 
 // Complaints end to end: e-mail campaigns go through nodemailer to a real SMTP server, the
 // messages that arrive there are reported back as RFC 5965 ARF reports and as a provider's JSON
@@ -31,44 +25,27 @@ const FROM = '+15005550006';
 const EVE = '+12125550105';
 const ZED = '+12125550107';
 
+let stack: Stack;
 let db: TestDatabase;
-let smtp: SMTPServer;
-let app: FastifyInstance;
 let worker: TestWorker;
 let client: Client;
 let base: string;
 let ids: Record<string, number>;
-const mails: ParsedMail[] = [];
-const logs: string[] = [];
+let mails: ParsedMail[];
+let logs: string[];
 
 beforeAll(async () => {
-  db = await isolatedDatabase();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  smtp = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, cb) {
-      simpleParser(stream).then((m) => (mails.push(m), cb()), (err: Error) => cb(err));
-    },
+  stack = await startStack({
+    now: () => clock,
+    authToken: AUTH_TOKEN,
+    signingSecret: SECRET,
+    sandbox: false,
+    smtp: true,
+    brand: 'Acme',
+    server: (s) => ({ complaints: { token: COMPLAINT_TOKEN, now: () => NOW, log: (l) => s.logs.push(l) } }),
   });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  app = buildServer({
-    pool: db.pool,
-    twilio: { publicBaseUrl: base, authToken: () => AUTH_TOKEN, brand: 'Acme', log: (l) => logs.push(l) },
-    complaints: { token: COMPLAINT_TOKEN, now: () => NOW, log: (l) => logs.push(l) },
-  });
-  await app.listen({ host: '127.0.0.1', port });
-  worker = await startTestWorker(
-    defaultActivityDeps(db.pool, {
-      email: createSmtpSender({ url: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, from: 'news@acme.example' }),
-      publicBaseUrl: base,
-      signingSecret: SECRET,
-      now: () => clock,
-    }),
-  );
-  client = await temporalClient();
+  ({ db, worker, client, mails, logs } = stack);
+  base = stack.publicBaseUrl;
   const seeded = await seedContacts(db.pool, [
     { phone: EVE, name: 'Eve', tier: 'B', email: 'eve@example.net' },
     { phone: ZED, name: 'Zed' },
@@ -76,13 +53,7 @@ beforeAll(async () => {
   ids = { [EVE]: seeded[0]!, [ZED]: seeded[1]! };
 });
 
-afterAll(async () => {
-  await app?.close();
-  await worker?.stop();
-  await client?.connection.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 /** A marketing campaign to these contacts, every tier (D too) mapped to one channel, run to its end. */
 async function runCampaign(phones: string[], channel: 'sms' | 'email'): Promise<number> {

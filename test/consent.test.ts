@@ -1,10 +1,8 @@
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { defaultActivityDeps } from '../activities';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyInboundSms } from '../services/inbound';
 import { snapshotOf } from '../services/messages';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
@@ -15,11 +13,11 @@ import { SCORE_POLICY_V1 } from '../core/score-policy';
 import { insertCampaign } from '../db/campaigns';
 import { listDecisions, type DecisionRow } from '../db/decisions';
 import { loadRecipients } from '../db/recipients';
-import { buildServer } from '../server';
 import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
 import { phoneHash } from '../db/contacts';
-import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import { runCli, type TestDatabase, type TestWorker } from './helpers/harness';
+import { startStack, type Stack } from './helpers/stack';
 
 // Consent as the contact policy weighs it, on the real stack (Temporal, PostgreSQL, the worker's
 // activities): the source of a consent decides whether it counts (bought lists never, implied ones
@@ -38,19 +36,20 @@ const TOKEN = 'test-token-0123456789abcdef';
 
 // A Thursday afternoon: open in New York, London and Berlin, no public holiday in the US, GB or DE.
 const clock = new Date('2026-11-19T15:00:00Z');
+let stack: Stack;
 let db: TestDatabase;
 let worker: TestWorker;
 let client: Client;
-let app: FastifyInstance;
 let base: string;
+let env: Record<string, string>;
 let ids: Record<string, number>;
 const sms = createSandboxSmsSender();
 const sentTo = (phone: string) => sms.sent().filter((m) => m.to === phone);
 
 beforeAll(async () => {
-  db = await isolatedDatabase();
-  worker = await startTestWorker(defaultActivityDeps(db.pool, { sms, now: () => clock }));
-  client = await temporalClient();
+  stack = await startStack({ now: () => clock, sandbox: false, activities: { sms }, server: { twilio: false, events: { apiToken: TOKEN, now: () => clock } } });
+  ({ db, worker, client, env } = stack);
+  base = stack.publicBaseUrl;
   const people = [
     { phone: US_BOUGHT, consentSource: 'purchased_list' },
     { phone: US_IMPORT, consentSource: 'customers.csv' },
@@ -63,16 +62,9 @@ beforeAll(async () => {
   ];
   const seeded = await seedContacts(db.pool, people.map((p) => ({ name: 'Kim', consent: ['sms'], ...p })));
   ids = Object.fromEntries(people.map((p, i) => [p.phone, seeded[i]!]));
-  app = buildServer({ pool: db.pool, events: { apiToken: TOKEN, now: () => clock } });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 
-afterAll(async () => {
-  await app?.close();
-  await worker?.stop();
-  await client?.connection.close();
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 let lastCampaignId = 0;
 
@@ -164,7 +156,6 @@ describe('SMS double opt-in in DE', () => {
   });
 
   it('reachloop consent confirm-sms: nobody is asked twice; a country outside the policy\'s list is refused', async () => {
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: worker.taskQueue };
     const dry = await runCli(['consent', 'confirm-sms', '--dry-run', '--json'], env);
     expect(dry.code, dry.stderr).toBe(0);
     expect(JSON.parse(dry.stdout)).toMatchObject({ countries: ['DE'], asked: 0, notAskable: 1, dryRun: true });
@@ -187,7 +178,6 @@ describe('the consent source at import', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-consent-'));
     const file = path.join(dir, 'shop.csv');
     writeFileSync(file, ['phone,name,opt_in_at,opt_in_source', `${BOUGHT},Bo,2026-01-01,Purchased List`, `${FORM},Flo,2026-01-01,Web Form`, `${GB_PLAIN},Gus,2026-01-01,`].join('\n'));
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: worker.taskQueue };
     const res = await runCli(['audience', 'import', file, '--source', 'shop-2026', '--json'], env);
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout).consentNever).toEqual({ purchased_list: 1 });
@@ -214,7 +204,6 @@ describe('the consent source at import', () => {
     const CN = '+8613800138170';
     const OWN_LATER = '+12125550172'; // on the bought list first, then signed up through the web form
     const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-consent-crm-'));
-    const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: worker.taskQueue };
     const run = async (name: string, lines: string[]) => {
       writeFileSync(path.join(dir, name), lines.join('\n'));
       const res = await runCli(['audience', 'import', path.join(dir, name), '--source', 'crm', '--json'], env);

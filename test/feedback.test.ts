@@ -1,29 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultActivityDeps } from '../activities';
-import { createSmtpSender } from '../channels/smtp';
-import { createTwilioSender } from '../channels/twilio';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
 import { phoneHash } from '../db/contacts';
 import { webhookAuthToken } from '../infra/channels';
 import { loadConfig } from '../infra/config';
-import { freePort } from '../infra/net';
-import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
+import type { TwilioSandbox } from '../sandbox/twilio-server';
 import { buildServer } from '../server';
 import { campaignWorkflowId } from '../workflows/ids';
-import type { CampaignStatus } from '../workflows/shared';
+import type { CampaignStatus } from '../workflows/messages/campaign';
 import { seedContacts } from './helpers/contacts';
-import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import { runCli, type TestDatabase, type TestWorker } from './helpers/harness';
+import { startStack, type Stack } from './helpers/stack';
 
 // The feedback loop end to end: campaigns send through the real `twilio` library to the local
 // Twilio-shaped server and through nodemailer to a real SMTP server; the sandbox's signed status
@@ -44,68 +38,39 @@ const LOST = '+12125550104'; // the API response of the first send is lost
 const EVE = '+12125550105'; // e-mail only (tier B), unsubscribes with one click
 const CARL = '+12125550106'; // HELP, START, replays
 
+let stack: Stack;
 let db: TestDatabase;
 let sandbox: TwilioSandbox;
-let smtp: SMTPServer;
-let app: FastifyInstance;
 let worker: TestWorker;
 let client: Client;
 let publicBaseUrl: string;
 let ids: Record<string, number>;
-const mails: ParsedMail[] = [];
-const logs: string[] = [];
+let mails: ParsedMail[];
+let logs: string[];
 
 beforeAll(async () => {
-  db = await isolatedDatabase();
-  const port = await freePort();
-  publicBaseUrl = `http://127.0.0.1:${port}`;
-  sandbox = await startTwilioSandbox({
+  stack = await startStack({
+    now: () => NOW,
     authToken: AUTH_TOKEN,
-    defaultFrom: FROM,
-    inboundWebhookUrl: `${publicBaseUrl}/webhooks/twilio/inbound`,
-    rules: [
-      { to: DEAD, errorCode: 30003 },
-      { to: LOST, loseResponse: 'reset', times: 1 },
-    ],
-  });
-  smtp = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('nobody@')) return cb(Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }));
-      cb();
+    signingSecret: SECRET,
+    sandbox: {
+      inbound: true,
+      rules: [
+        { to: DEAD, errorCode: 30003 },
+        { to: LOST, loseResponse: 'reset', times: 1 },
+      ],
     },
-    onData(stream, _session, cb) {
-      simpleParser(stream).then(
-        (m) => {
-          mails.push(m);
-          cb();
-        },
-        (err: Error) => cb(err),
-      );
+    smtp: {
+      onRcptTo(address, _session, cb) {
+        if (address.address.startsWith('nobody@')) return cb(Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }));
+        cb();
+      },
     },
+    brand: 'Acme',
+    server: (s) => ({ unsubscribe: { secret: SECRET, log: (l) => s.logs.push(l) } }),
   });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
-
-  app = buildServer({
-    pool: db.pool,
-    twilio: { publicBaseUrl, authToken: () => AUTH_TOKEN, brand: 'Acme', log: (l) => logs.push(l) },
-    unsubscribe: { secret: SECRET, log: (l) => logs.push(l) },
-  });
-  await app.listen({ host: '127.0.0.1', port });
-
-  worker = await startTestWorker(
-    defaultActivityDeps(db.pool, {
-      sms: createTwilioSender({ accountSid: sandbox.accountSid, authToken: AUTH_TOKEN, from: FROM, apiBase: sandbox.url, timeoutMs: 5_000 }),
-      email: createSmtpSender({ url: `smtp://127.0.0.1:${smtpPort}`, from: 'news@acme.example' }),
-      publicBaseUrl,
-      signingSecret: SECRET,
-      now: () => NOW,
-    }),
-  );
-  client = await temporalClient();
+  ({ db, worker, client, publicBaseUrl, mails, logs } = stack);
+  sandbox = stack.sandbox!;
   const seeded = await seedContacts(db.pool, [
     { phone: ANN, name: 'Ann' },
     { phone: BEN, name: 'Ben' },
@@ -117,14 +82,7 @@ beforeAll(async () => {
   ids = Object.fromEntries([ANN, BEN, DEAD, LOST, EVE, CARL].map((p, i) => [p, seeded[i]!]));
 });
 
-afterAll(async () => {
-  await app?.close();
-  await worker?.stop();
-  await client?.connection.close();
-  await sandbox?.stop();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 /**
  * Runs a marketing campaign to these contacts on one channel (every tier mapped to it: outcomes

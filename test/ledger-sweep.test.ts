@@ -1,24 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { defaultActivityDeps } from '../activities';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStatusCallbacks } from '../services/status-callbacks';
 import { CURRENT_SCORE_POLICY } from '../core/score-policy';
-import { createTwilioClient, createTwilioSender } from '../channels/twilio';
+import { createTwilioClient } from '../channels/twilio';
 import type { SmsSender } from '../channels/sms';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
 import { recordResults } from '../db/ledger';
 import { providerMessageCounts, unknownProviderIds } from '../db/provider-messages';
-import { freePort } from '../infra/net';
-import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
-import { buildServer } from '../server';
+import type { TwilioSandbox } from '../sandbox/twilio-server';
 import { campaignWorkflowId, ledgerSweepScheduleId } from '../workflows/ids';
-import type { LedgerSweepInput } from '../workflows/shared';
+import type { LedgerSweepInput } from '../workflows/messages/ledger-sweep';
 import { seedContacts } from './helpers/contacts';
 import { signedTwilioPost } from './helpers/signed-webhook';
-import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import { runCli, type TestDatabase, type TestWorker } from './helpers/harness';
+import { startStack, type Stack } from './helpers/stack';
 
 // Outcomes that never arrived and messages the ledger did not expect, end to end: a campaign sends
 // through the real `twilio` library to the local Twilio-shaped server, whose signed callbacks reach
@@ -38,9 +35,9 @@ const TWICE = '+12125550204'; // sent twice under one ledger row; the second's f
 const STRANGER = '+12125550205'; // a message sent by something else to our webhook
 const REPLACED = '+12125550206'; // its row's provider id replaced by a late response of another attempt
 
+let stack: Stack;
 let db: TestDatabase;
 let sandbox: TwilioSandbox;
-let app: FastifyInstance;
 let worker: TestWorker;
 let client: Client;
 let sender: SmsSender;
@@ -48,29 +45,26 @@ let publicBaseUrl: string;
 let env: Record<string, string>;
 let ids: Record<string, number>;
 let campaignId: number;
-const logs: string[] = [];
+let logs: string[];
 
 beforeAll(async () => {
-  db = await isolatedDatabase();
-  const port = await freePort();
-  publicBaseUrl = `http://127.0.0.1:${port}`;
-  sandbox = await startTwilioSandbox({
+  stack = await startStack({
+    now: () => NOW,
     authToken: AUTH_TOKEN,
-    defaultFrom: FROM,
-    callbackRetry: { initialDelayMs: 20, maxDelayMs: 200 },
-    rules: [
-      { to: LOST_DELIVERED, dropCallbacks: ['delivered'] },
-      { to: LOST_UNDELIVERED, errorCode: 30003, dropCallbacks: ['undelivered'] },
-      { to: TWICE, times: 1 },
-      { to: TWICE, dropCallbacks: ['delivered'] },
-    ],
+    sandbox: {
+      callbackRetry: { initialDelayMs: 20, maxDelayMs: 200 },
+      rules: [
+        { to: LOST_DELIVERED, dropCallbacks: ['delivered'] },
+        { to: LOST_UNDELIVERED, errorCode: 30003, dropCallbacks: ['undelivered'] },
+        { to: TWICE, times: 1 },
+        { to: TWICE, dropCallbacks: ['delivered'] },
+      ],
+    },
+    server: { twilio: { now: () => NOW } },
   });
-  app = buildServer({ pool: db.pool, twilio: { publicBaseUrl, authToken: () => AUTH_TOKEN, now: () => NOW, log: (l) => logs.push(l) } });
-  await app.listen({ host: '127.0.0.1', port });
-  sender = createTwilioSender({ accountSid: sandbox.accountSid, authToken: AUTH_TOKEN, from: FROM, apiBase: sandbox.url, timeoutMs: 5_000 });
-  worker = await startTestWorker(defaultActivityDeps(db.pool, { sms: sender, publicBaseUrl, now: () => NOW }));
-  client = await temporalClient();
-  env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: worker.taskQueue };
+  ({ db, worker, client, publicBaseUrl, env, logs } = stack);
+  sandbox = stack.sandbox!;
+  sender = stack.sms!;
   const phones = [OK, LOST_DELIVERED, LOST_UNDELIVERED, TWICE, STRANGER, REPLACED];
   const seeded = await seedContacts(db.pool, phones.map((phone) => ({ phone })));
   ids = Object.fromEntries(phones.map((p, i) => [p, seeded[i]!]));
@@ -90,13 +84,7 @@ beforeAll(async () => {
   await sandbox.idle();
 });
 
-afterAll(async () => {
-  await app?.close();
-  await worker?.stop();
-  await client?.connection.close();
-  await sandbox?.stop();
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 const rowOf = async (phone: string) =>
   (await db.pool.query('SELECT id, state, provider_id, provider_status, error_code, feedback_at, swept_at FROM send_ledger WHERE campaign_id = $1 AND contact_id = $2', [campaignId, ids[phone]])).rows[0];

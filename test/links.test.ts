@@ -1,24 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultActivityDeps } from '../activities';
-import { createSmtpSender } from '../channels/smtp';
-import { createTwilioSender } from '../channels/twilio';
 import { parseCampaign } from '../core/campaign/definition';
 import { analyzeSms } from '../core/sms';
 import { insertCampaign } from '../db/campaigns';
 import { loadContactProfile } from '../db/contact-profile';
-import { freePort } from '../infra/net';
-import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
-import { buildServer } from '../server';
+import type { TwilioSandbox } from '../sandbox/twilio-server';
 import { campaignWorkflowId } from '../workflows/ids';
-import type { CampaignStatus } from '../workflows/shared';
+import type { CampaignStatus } from '../workflows/messages/campaign';
 import { seedContacts } from './helpers/contacts';
-import { isolatedDatabase, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import type { TestDatabase, TestWorker } from './helpers/harness';
+import { startStack, type Stack } from './helpers/stack';
 
 // Short tracked links end to end: a campaign with links.track sends through the real `twilio`
 // library to the local Twilio-shaped server; the handset receives PUBLIC_BASE_URL/l/CODE instead
@@ -26,9 +18,6 @@ import { isolatedDatabase, startTestWorker, temporalClient, type TestDatabase, t
 // event that moves the contact's activity. Previews and HEAD requests redirect without counting.
 
 const NOW = new Date('2026-11-25T15:00:00Z'); // 10:00 in New York: inside the send window
-const AUTH_TOKEN = randomBytes(16).toString('hex');
-const SECRET = randomBytes(24).toString('base64url');
-const FROM = '+15005550006';
 const ANN = '+12125550201';
 const BEN = '+12125550202';
 const LOU = '+12125550203'; // the API response of the send is lost, and its callbacks come late
@@ -38,51 +27,30 @@ const SALE = 'https://shop.example/spring?utm_source=sms&utm_campaign=spring-202
 const HELP = 'https://shop.example/help';
 const PHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
+let stack: Stack;
 let db: TestDatabase;
 let sandbox: TwilioSandbox;
-let smtp: SMTPServer;
-const mails: ParsedMail[] = [];
-let app: FastifyInstance;
+let mails: ParsedMail[];
 let worker: TestWorker;
 let client: Client;
 let publicBaseUrl: string;
+let logs: string[];
 let ids: number[];
 /** The HTTP server's clock: clicks happen an hour after the send, then later. */
 let clock = new Date(NOW.getTime() + 3_600_000);
 let campaignId: number;
-const logs: string[] = [];
 
 beforeAll(async () => {
-  db = await isolatedDatabase();
-  const port = await freePort();
-  publicBaseUrl = `http://127.0.0.1:${port}`;
-  sandbox = await startTwilioSandbox({
-    authToken: AUTH_TOKEN,
-    defaultFrom: FROM,
-    rules: [{ to: LOU, loseResponse: 'reset', times: 1, delaysMs: { queued: 3_600_000, sent: 3_600_000, final: 3_600_000 } }],
+  stack = await startStack({
+    now: () => NOW,
+    sandbox: { rules: [{ to: LOU, loseResponse: 'reset', times: 1, delaysMs: { queued: 3_600_000, sent: 3_600_000, final: 3_600_000 } }] },
+    // The decision clock is pinned, the sandbox's is real: reconciliation lists every message to the number.
+    sms: { clockSkewMs: 10 * 365 * 86_400_000 },
+    smtp: true,
+    server: { twilio: { now: () => clock } },
   });
-  smtp = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, cb) {
-      simpleParser(stream).then((m) => (mails.push(m), cb()), (err: Error) => cb(err));
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  app = buildServer({ pool: db.pool, twilio: { publicBaseUrl, authToken: () => AUTH_TOKEN, now: () => clock, log: (l) => logs.push(l) } });
-  await app.listen({ host: '127.0.0.1', port });
-  worker = await startTestWorker(
-    defaultActivityDeps(db.pool, {
-      // The decision clock is pinned, the sandbox's is real: reconciliation lists every message to the number.
-      sms: createTwilioSender({ accountSid: sandbox.accountSid, authToken: AUTH_TOKEN, from: FROM, apiBase: sandbox.url, timeoutMs: 5_000, clockSkewMs: 10 * 365 * 86_400_000 }),
-      email: createSmtpSender({ url: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, from: 'news@acme.example' }),
-      publicBaseUrl,
-      signingSecret: SECRET,
-      now: () => NOW,
-    }),
-  );
-  client = await temporalClient();
+  ({ db, worker, client, publicBaseUrl, mails, logs } = stack);
+  sandbox = stack.sandbox!;
   ids = await seedContacts(db.pool, [
     { phone: ANN, name: 'Ann' },
     { phone: BEN, name: 'Ben' },
@@ -116,14 +84,7 @@ async function runCampaign(contactIds: number[]): Promise<number> {
   return id;
 }
 
-afterAll(async () => {
-  await app?.close();
-  await worker?.stop();
-  await client?.connection.close();
-  await sandbox?.stop();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 const codesIn = (body: string) => [...body.matchAll(/\/l\/([0-9A-Za-z]+)/g)].map((m) => m[1]!);
 const sentTo = (phone: string) => {

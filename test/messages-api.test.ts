@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { defaultActivityDeps } from '../activities';
 import { createSandboxEmailSender } from '../channels/sandbox-email';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
 import { messagesLink } from '../services/transactional-message';
@@ -11,11 +9,11 @@ import { insertCampaign } from '../db/campaigns';
 import { listDecisions } from '../db/decisions';
 import { publicIdOf } from '../db/public-ids';
 import { recordSuppression } from '../db/suppressions';
-import { freePort } from '../infra/net';
 import { buildServer } from '../server';
 import { campaignWorkflowId, messageWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
-import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import { runCli, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import { startStack, type Stack } from './helpers/stack';
 import { eventually } from './helpers/recovery-stack';
 
 // POST /v1/messages end to end: the real HTTP server, a real reachloop worker on the Temporal dev
@@ -31,10 +29,10 @@ const MAIL = '+12125550155';
 const CONFLICT = '+12125550156';
 
 const TOKEN = randomBytes(16).toString('hex');
+let stack: Stack;
 let db: TestDatabase;
 let worker: TestWorker;
 let client: Client;
-let app: FastifyInstance;
 let base: string;
 let ids: Record<string, number>;
 /** The contacts' API references (the API never takes the sequential id). */
@@ -45,13 +43,14 @@ const email = createSandboxEmailSender('otp@example.com');
 const sentTo = (phone: string) => sms.sent().filter((m) => m.to === phone);
 
 beforeAll(async () => {
-  db = await isolatedDatabase();
-  worker = await startTestWorker(defaultActivityDeps(db.pool, { sms, email, now: () => clock }));
-  client = await temporalClient();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  app = buildServer({ pool: db.pool, events: { apiToken: TOKEN }, messages: messagesLink(temporalClient, { taskQueue: worker.taskQueue }) });
-  await app.listen({ host: '127.0.0.1', port });
+  stack = await startStack({
+    now: () => clock,
+    sandbox: false,
+    activities: { sms, email },
+    server: (s) => ({ twilio: false, events: { apiToken: TOKEN }, messages: messagesLink(temporalClient, { taskQueue: s.worker!.taskQueue }) }),
+  });
+  ({ db, worker, client } = stack);
+  base = stack.publicBaseUrl;
   const phones = [OTP, DUP, NIGHT, OPTED, CAPPED, MAIL, CONFLICT];
   const seeded = await seedContacts(db.pool, phones.map((phone) => ({ phone, name: 'Kim', ...(phone === MAIL ? { email: 'kim@example.com' } : {}) })));
   ids = Object.fromEntries(phones.map((p, i) => [p, seeded[i]!]));
@@ -59,12 +58,7 @@ beforeAll(async () => {
   for (const phone of phones) refs[phone] = (await publicIdOf(db.pool, ids[phone]!))!;
 });
 
-afterAll(async () => {
-  await app?.close();
-  await worker?.stop();
-  await client?.connection.close();
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 const newKey = () => `order-${randomBytes(6).toString('hex')}`;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

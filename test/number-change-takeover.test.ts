@@ -4,7 +4,7 @@ import { startOrSignalRecovery } from '../services/recovery-lifecycle';
 import { CONTACT_POLICY, type ContactPolicy } from '../core/policy/contact-policy';
 import { recordSuppression } from '../db/suppressions';
 import { recoveryWorkflowId } from '../workflows/ids';
-import { recoveryStatus } from '../workflows/shared';
+import { recoveryStatus } from '../workflows/messages/recovery';
 import { seedContacts } from './helpers/contacts';
 import { closedCaseOfContact, eventually, latestCaseOf, publicIdOfContact, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
 

@@ -9,7 +9,7 @@ import { defaultActivityDeps } from '../activities';
 import { createSandboxLookup } from '../channels/sandbox-lookup';
 import type { NumberStatus } from '../core/number-status';
 import { recheckScheduleId } from '../workflows/ids';
-import { recheckProgress, type RecheckInput, type RecheckReport } from '../workflows/shared';
+import { recheckProgress, type RecheckInput, type RecheckReport } from '../workflows/messages/recheck';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, runCli, startTestWorker, temporalClient, uniqueName, type TestDatabase, type TestWorker } from './helpers/harness';
 import { timeSkippingEnv } from './helpers/time-skipping';

@@ -3,7 +3,7 @@ import type { SandboxRule } from '../sandbox/twilio-server';
 import { seedContactsBulk, type SeedContact } from './helpers/contacts';
 import { eventually, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
 import { recoveryWorkflowId } from '../workflows/ids';
-import { recoveryStatus } from '../workflows/shared';
+import { recoveryStatus } from '../workflows/messages/recovery';
 
 // The funnel summary against a generated population with known ground truth: 10,000 contacts,
 // of which some changed their number (and confirm, refuse or stay silent when asked), some have

@@ -7,7 +7,7 @@ import type { SmsSender } from '../channels/sms';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
-import type { DispatchInput, DispatchResult } from '../workflows/shared';
+import type { DispatchInput, DispatchResult } from '../activities/dispatch';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, type TestDatabase } from './helpers/harness';
 import { numbersOpenAt } from './helpers/open-numbers';

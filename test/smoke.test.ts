@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { smokeProgress, smokeRelease } from '../workflows/shared';
+import { smokeProgress, smokeRelease } from '../workflows/messages/smoke';
 import { smokeWorkflowId } from '../workflows/ids';
 import { isolatedDatabase, runCli, startTestWorker, temporalClient, uniqueName, type TestDatabase, type TestWorker } from './helpers/harness';
 

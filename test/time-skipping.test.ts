@@ -2,7 +2,7 @@ import { defaultActivityDeps } from '../activities';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { smokeWorkflowId } from '../workflows/ids';
-import { smokeProgress } from '../workflows/shared';
+import { smokeProgress } from '../workflows/messages/smoke';
 import { isolatedDatabase, startTestWorker, uniqueName, type TestDatabase } from './helpers/harness';
 import { timeSkippingEnv } from './helpers/time-skipping';
 

@@ -1,17 +1,8 @@
 import { condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import {
-  approveCampaign,
-  campaignStatus,
-  cancelCampaign,
-  pauseCampaign,
-  resumeCampaign,
-  type CampaignInput,
-  type CampaignPlan,
-  type CampaignState,
-  type CampaignStatus,
-  type DispatchResult,
-} from './shared';
+import { approveCampaign, campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignInput, type CampaignState, type CampaignStatus } from './messages/campaign';
+import type { CampaignPlan } from '../activities/campaign';
+import type { DispatchResult } from '../activities/dispatch';
 
 const { loadCampaignPlan, setCampaignState, planCampaign, releaseStaleClaims, cancelCampaignRecipients } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

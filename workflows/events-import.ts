@@ -1,7 +1,8 @@
 import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { inLanes } from './lanes';
-import { eventImportProgress, type EventBatchSummary, type EventImportInput, type EventImportReport } from './shared';
+import { eventImportProgress, type EventImportInput, type EventImportReport } from './messages/events-import';
+import type { EventBatchSummary } from '../core/event-summary';
 
 const { ingestEventImportBatch, finishEventImport } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

@@ -2,14 +2,7 @@ import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@tempo
 import type { Activities } from '../activities';
 import { bulkTaskQueue } from './ids';
 import { inLanes } from './lanes';
-import {
-  intakeProgress,
-  type IntakeInput,
-  type IntakeProgress,
-  type IntakeReport,
-  type IntakeState,
-  type IntakeTotals,
-} from './shared';
+import { intakeProgress, type IntakeInput, type IntakeProgress, type IntakeReport, type IntakeState, type IntakeTotals } from './messages/intake';
 
 const activityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 5 } } as const;
 const { indexIntake, finishIntake } = proxyActivities<Activities>(activityOptions);

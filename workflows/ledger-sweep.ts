@@ -1,6 +1,6 @@
 import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ledgerSweepProgress, type LedgerSweepInput, type LedgerSweepReport, type LedgerSweepTotals } from './shared';
+import { ledgerSweepProgress, type LedgerSweepInput, type LedgerSweepReport, type LedgerSweepTotals } from './messages/ledger-sweep';
 
 const { sweepLedgerPage } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

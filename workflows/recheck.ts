@@ -1,6 +1,6 @@
 import { continueAsNew, proxyActivities, setHandler, sleep, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { recheckProgress, type RecheckInput, type RecheckProgress, type RecheckReport, type RecheckState, type RecheckTotals } from './shared';
+import { recheckProgress, type RecheckInput, type RecheckProgress, type RecheckReport, type RecheckState, type RecheckTotals } from './messages/recheck';
 
 const { recheckBatch, nextRecheckDue, finishRecheck } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

@@ -1,6 +1,6 @@
 import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { recoveryScanProgress, type RecoveryScanInput, type RecoveryScanTotals } from './shared';
+import { recoveryScanProgress, type RecoveryScanInput, type RecoveryScanTotals } from './messages/recovery-scan';
 
 const { scanRecoveryPage } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

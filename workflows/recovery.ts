@@ -1,6 +1,6 @@
 import { condition, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { cancelRecovery, currentNumberReply, recoveryDetected, recoveryReply, recoveryStatus, type RecoveryInput, type RecoveryStatus } from './shared';
+import { cancelRecovery, currentNumberReply, recoveryDetected, recoveryReply, recoveryStatus, type RecoveryInput, type RecoveryStatus } from './messages/recovery';
 
 const { planRecoveryConfirmation, sendRecoveryConfirmation, settleRecoveryCase, notifyCurrentNumber } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

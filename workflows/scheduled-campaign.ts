@@ -1,7 +1,7 @@
 import { executeChild, ParentClosePolicy, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { campaignWorkflow } from './campaign';
-import type { CampaignStatus } from './shared';
+import type { CampaignStatus } from './messages/campaign';
 
 const { createScheduledRun } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
 

@@ -1,6 +1,6 @@
 import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { smokeProgress, smokeRelease, type SmokeInput, type SmokeProgress, type SmokeResult } from './shared';
+import { smokeProgress, smokeRelease, type SmokeInput, type SmokeProgress, type SmokeResult } from './messages/smoke';
 
 const { recordSmokeStep } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds' });
 

@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import { createPool, type Pool } from '../../db/pool';
 import { connectClient } from '../../infra/temporal';
 import type { SandboxMessage } from '../../sandbox/twilio-server';
-import type { CampaignStatus } from '../../workflows/shared';
+import type { CampaignStatus } from '../../workflows/messages/campaign';
 import { seedCampaignAudience, type SeedReport } from '../campaign-seed';
 import { callbacksSettled, countCampaign, type FaultCounts } from './count';
 import { startFaultStack, type FaultStack, type UnexpectedExit } from './parts';

@@ -6,13 +6,14 @@ import { connectPool, type Pool } from '../../db/pool';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../infra/temporal';
 import { intakeWorkflowId } from '../../workflows/ids';
-import { intakeProgress, type IntakeInput, type IntakeReport } from '../../workflows/shared';
+import { intakeProgress, type IntakeInput, type IntakeReport } from '../../workflows/messages/intake';
 import { configOrExit, emit, importFlags, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { writeLinesFile } from '../intake/rejects-file';
 import { uploadFile } from '../intake/upload';
 import { pollProgress, progressBar } from '../progress';
 import { registerRecheck } from './recheck';
 import { registerTiers } from './tiers';
+import { audienceIntakeWorkflow } from '../../workflows/intake';
 
 interface ImportFlags extends GlobalOptions {
   source?: string;
@@ -130,7 +131,7 @@ export async function importAudience(
     partitions: partitionsFor(upload.validRows, run.batchSize),
   };
   const workflowId = intakeWorkflowId(upload.importId);
-  const handle = await s.client.workflow.start('audienceIntakeWorkflow', { taskQueue: s.taskQueue, workflowId, args: [input] });
+  const handle = await s.client.workflow.start(audienceIntakeWorkflow, { taskQueue: s.taskQueue, workflowId, args: [input] });
   // Every reject is known once the upload is done: the rejects file is written while the merge runs.
   const rejected = Object.values(upload.rejectedByReason).some((n) => n > 0);
   const rejectsWritten = rejected ? writeLinesFile(s.pool, upload.importId, run.rejectsFile, 'import_rejects') : Promise.resolve(0);

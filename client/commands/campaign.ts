@@ -1,13 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { campaignProgress, getCampaign, insertCampaign, listCampaigns } from '../../db/campaigns';
+import { campaignProgress } from '../../db/campaign-progress';
+import { getCampaign, insertCampaign, listCampaigns } from '../../db/campaigns';
 import { listDecisions } from '../../db/decisions';
 import { clampWarnings, readCampaignFile } from '../campaign-file';
 import { connectPool, type Pool } from '../../db/pool';
 import { providerMessageCounts } from '../../db/provider-messages';
 import { connectClient } from '../../infra/temporal';
 import { campaignWorkflowId } from '../../workflows/ids';
-import { campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignStatus } from '../../workflows/shared';
+import { campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignStatus } from '../../workflows/messages/campaign';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { progressBar, progressLines } from '../progress';
 import { registerCampaignReport } from './campaign-report';

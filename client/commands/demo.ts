@@ -11,7 +11,7 @@ import type { SandboxRule } from '../../sandbox/twilio-server';
 import { runningDevStack, startStack, type RunningStack } from '../../infra/stack';
 import { startServices, type RunningServices } from '../../infra/services';
 import { connectClient } from '../../infra/temporal';
-import { campaignStatus, type CampaignStatus } from '../../workflows/shared';
+import { campaignStatus, type CampaignStatus } from '../../workflows/messages/campaign';
 import { configOrExit, emit, type GlobalOptions } from '../cli-kit';
 import { generateContacts } from '../demo/sample-audience';
 import { approveCampaign, launchCampaign } from '../../services/campaign-launch';

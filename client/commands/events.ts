@@ -6,11 +6,12 @@ import { connectPool, type Pool } from '../../db/pool';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../../infra/temporal';
 import { eventImportWorkflowId } from '../../workflows/ids';
-import { eventImportProgress, type EventImportInput, type EventImportReport } from '../../workflows/shared';
+import { eventImportProgress, type EventImportInput, type EventImportReport } from '../../workflows/messages/events-import';
 import { configOrExit, emit, importFlags, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { uploadEventsFile } from '../events/upload';
 import { writeLinesFile } from '../intake/rejects-file';
 import { pollProgress, progressBar } from '../progress';
+import { eventsImportWorkflow } from '../../workflows/events-import';
 
 interface ImportFlags extends GlobalOptions {
   mapping?: string;
@@ -147,7 +148,7 @@ export async function importEvents(
   reading.stop();
   const input: EventImportInput = { importId: upload.importId, totalRows: upload.totalRows, batchSize: run.batchSize, parallelism: run.parallelism, parseRejected: upload.parseRejected };
   const workflowId = eventImportWorkflowId(upload.importId);
-  const handle = await s.client.workflow.start('eventsImportWorkflow', { taskQueue: s.taskQueue, workflowId, args: [input] });
+  const handle = await s.client.workflow.start(eventsImportWorkflow, { taskQueue: s.taskQueue, workflowId, args: [input] });
   await setImportWorkflow(s.pool, 'events', upload.importId, workflowId);
   const processing = progressBar('ingesting', 'lines', run.progress);
   const poll = pollProgress(() => handle.query(eventImportProgress), (p) => processing.update(p.rowsDone, p.totalRows));

@@ -6,10 +6,11 @@ import { connectPool } from '../../db/pool';
 import { listOrphans, providerMessageCounts } from '../../db/provider-messages';
 import { connectClient } from '../../infra/temporal';
 import { ledgerSweepScheduleId, manualLedgerSweepWorkflowId, scheduledLedgerSweepWorkflowId } from '../../workflows/ids';
-import { ledgerSweepProgress, type LedgerSweepInput, type LedgerSweepReport } from '../../workflows/shared';
+import { ledgerSweepProgress, type LedgerSweepInput, type LedgerSweepReport } from '../../workflows/messages/ledger-sweep';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { pollProgress, progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
+import { ledgerSweepWorkflow } from '../../workflows/ledger-sweep';
 
 interface SweepFlags extends GlobalOptions {
   olderThan?: string;
@@ -69,7 +70,7 @@ Examples:
       try {
         if (flags.unschedule) return emit(await deleteSchedule(client, ledgerSweepScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
         if (timing) {
-          const s = await upsertSchedule(client, { scheduleId: ledgerSweepScheduleId(), timing, workflowType: 'ledgerSweepWorkflow', args: [input], taskQueue: config.temporal.taskQueue, workflowId: scheduledLedgerSweepWorkflowId() });
+          const s = await upsertSchedule(client, { scheduleId: ledgerSweepScheduleId(), timing, workflowType: ledgerSweepWorkflow, args: [input], taskQueue: config.temporal.taskQueue, workflowId: scheduledLedgerSweepWorkflowId() });
           return emit({ ...s, olderThanMs: input.olderThanMs }, flags, (x) =>
             `${x.created ? 'created' : 'updated'} schedule ${x.scheduleId}: sweep SMS quiet for ${duration(x.olderThanMs)} every ${x.every} on task queue ${x.taskQueue}; next run ${x.nextRunAt ?? '-'}`,
           );
@@ -112,7 +113,7 @@ Examples:
 /** Runs one sweep in a worker and waits for it, a progress line meanwhile. */
 async function sweepNow(client: Client, taskQueue: string, input: LedgerSweepInput, flags: GlobalOptions): Promise<LedgerSweepReport & { workflowId: string }> {
   const workflowId = manualLedgerSweepWorkflowId(randomBytes(4).toString('hex'));
-  const handle = await client.workflow.start('ledgerSweepWorkflow', { taskQueue, workflowId, args: [input] });
+  const handle = await client.workflow.start(ledgerSweepWorkflow, { taskQueue, workflowId, args: [input] });
   const line = progressLine(flags);
   const poll = pollProgress(() => handle.query(ledgerSweepProgress), (p) => line(`sweep: ${p.checked} message(s) asked, ${p.changed} changed, ${p.errors} error(s) (${p.phase})`));
   try {

@@ -3,9 +3,10 @@ import type { Command } from 'commander';
 import { REGULAR_RECHECK_DAYS } from '../../core/number-status';
 import { connectClient } from '../../infra/temporal';
 import { manualRecheckWorkflowId, recheckScheduleId, scheduledRecheckWorkflowId } from '../../workflows/ids';
-import { recheckProgress, type RecheckInput, type RecheckReport, type RecheckTotals } from '../../workflows/shared';
+import { recheckProgress, type RecheckInput, type RecheckReport, type RecheckTotals } from '../../workflows/messages/recheck';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { recheckWorkflow } from '../../workflows/recheck';
 
 interface RecheckFlags extends GlobalOptions {
   dueOnly?: boolean;
@@ -63,8 +64,8 @@ Examples:
         const input: RecheckInput = { dueOnly: !!flags.dueOnly, followUp: flags.followUp, maxFollowUps: 4, followUpHorizonHours: 48, batchSize };
         if (flags.unschedule) emit(await deleteSchedule(client, recheckScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
         else if (timing) {
-          const args = [{ ...input, dueOnly: true, followUp: true }];
-          const s = await upsertSchedule(client, { scheduleId: recheckScheduleId(), timing, workflowType: 'recheckWorkflow', args, taskQueue: config.temporal.taskQueue, workflowId: scheduledRecheckWorkflowId() });
+          const args: [RecheckInput] = [{ ...input, dueOnly: true, followUp: true }];
+          const s = await upsertSchedule(client, { scheduleId: recheckScheduleId(), timing, workflowType: recheckWorkflow, args, taskQueue: config.temporal.taskQueue, workflowId: scheduledRecheckWorkflowId() });
           emit({ ...s, dueOnly: true }, flags, renderSchedule);
         }
         else emit(await runNow(client, config.temporal.taskQueue, input, !!flags.wait || !flags.followUp), flags, renderRun);
@@ -87,7 +88,7 @@ async function runNow(client: Client, taskQueue: string, input: RecheckInput, wa
   const workflowId = manualRecheckWorkflowId();
   // One manual recheck at a time: a new one replaces a previous one waiting for its follow-ups
   // (the new one's follow-ups cover the same numbers: they are found by their recheck time).
-  const handle = await client.workflow.start('recheckWorkflow', { taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
+  const handle = await client.workflow.start(recheckWorkflow, { taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
   const done = async (): Promise<Omit<RecheckRun, 'workflowId'>> => ({ ...(await unwrap(handle.result() as Promise<RecheckReport>)), phase: 'done' });
   if (waitForAll) return { workflowId, ...(await done()) };
   // Return once the first pass is over. No long-poll on the result is left open (it would keep

@@ -13,11 +13,13 @@ import { funnelCounts, getCase, listCases, type RecoveryCase } from '../../db/re
 import { mergeAuditOf } from '../../db/recovery-merge';
 import { connectClient } from '../../infra/temporal';
 import { recoveryScanScheduleId, recoveryWorkflowId, scheduledRecoveryScanWorkflowId } from '../../workflows/ids';
-import { cancelRecovery, type RecoveryScanInput } from '../../workflows/shared';
+import { cancelRecovery } from '../../workflows/messages/recovery';
+import type { RecoveryScanInput } from '../../workflows/messages/recovery-scan';
 import { recoveryOptionsOf, startOrSignalRecovery, type RecoveryOptions } from '../../services/recovery-lifecycle';
 import { progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { recoveryScanWorkflow } from '../../workflows/recovery-scan';
 
 const STATES = ['detected', 'matched', 'confirmation_sent', 'confirmed', 'refused', 'expired', 'cancelled'];
 
@@ -75,7 +77,7 @@ Examples:
       if (flags.unschedule) return emit(await deleteSchedule(client, recoveryScanScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
       if (timing) {
         const input: RecoveryScanInput = { minFailures, pageSize, options };
-        const s = await upsertSchedule(client, { scheduleId: recoveryScanScheduleId(), timing, workflowType: 'recoveryScanWorkflow', args: [input], taskQueue: options.taskQueue, workflowId: scheduledRecoveryScanWorkflowId() });
+        const s = await upsertSchedule(client, { scheduleId: recoveryScanScheduleId(), timing, workflowType: recoveryScanWorkflow, args: [input], taskQueue: options.taskQueue, workflowId: scheduledRecoveryScanWorkflowId() });
         return emit(s, flags, (x) => `${x.created ? 'created' : 'updated'} schedule ${x.scheduleId}: recovery scan every ${x.every} on task queue ${x.taskQueue}; next run ${x.nextRunAt ?? '-'}`);
       }
       const bar = progressLine(flags);

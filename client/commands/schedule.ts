@@ -8,6 +8,7 @@ import { campaignScheduleId, scheduledCampaignWorkflowId } from '../../workflows
 import { clampWarnings, readCampaignFile } from '../campaign-file';
 import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
 import { timingOf, upsertSchedule } from '../schedules';
+import { scheduledCampaignWorkflow } from '../../workflows/scheduled-campaign';
 
 async function withClient<T>(fn: (client: Client, taskQueue: string) => Promise<T>): Promise<T> {
   const config = configOrExit();
@@ -208,7 +209,7 @@ Examples:
           const s = await upsertSchedule(client, {
             scheduleId: campaignScheduleId(templateId),
             timing: timing!,
-            workflowType: 'scheduledCampaignWorkflow',
+            workflowType: scheduledCampaignWorkflow,
             args: [{ templateId }],
             taskQueue,
             workflowId: scheduledCampaignWorkflowId(templateId),

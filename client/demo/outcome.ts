@@ -3,10 +3,10 @@
  * recipients settled (sent, skipped, or deferred to their next opening), the delivery receipts
  * and replies back through the signed webhooks, and the summary it prints.
  */
-import { campaignProgress, deferredByZone, type CampaignProgress } from '../../db/campaigns';
+import { campaignProgress, deferredByZone, type CampaignProgress } from '../../db/campaign-progress';
 import { messageOutcomes, openMessages, recipientReactions } from '../../db/campaign-feedback';
 import type { Pool } from '../../db/pool';
-import type { CampaignStatus } from '../../workflows/shared';
+import type { CampaignStatus } from '../../workflows/messages/campaign';
 import type { ImportResult } from '../commands/audience';
 import { DateTime } from 'luxon';
 import { renderScenes, type SceneReport } from './scenes';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../fixtures/opt_out_keywords.json';
-import { autoReply, classifyInbound, type InboundContext, type InboundPolicy } from '../../core/keywords';
+import { autoReply } from '../../core/auto-reply';
+import { classifyInbound, type InboundContext, type InboundPolicy } from '../../core/keywords';
 
 interface KeywordCase {
   id: string;

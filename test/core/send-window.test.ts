@@ -6,11 +6,11 @@ import {
   nextOpening,
   resolveZones,
   SendWindowError,
-  wallTimeToUtc,
   windowOnDate,
   type HolidayOption,
   type WindowPolicy,
 } from '../../core/send-window';
+import { wallTimeToUtc } from '../../core/wall-time';
 import { holidayRule } from '../../core/holidays';
 
 interface Boundary {

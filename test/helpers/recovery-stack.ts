@@ -1,91 +1,52 @@
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { inject } from 'vitest';
-import { defaultActivityDeps } from '../../activities';
-import { createTwilioSender } from '../../channels/twilio';
 import { createTwilioLookup } from '../../channels/twilio-lookup';
 import { recoveryLink } from '../../services/recovery-lifecycle';
 import { DEFAULT_API_RATE } from '../../core/api-tokens';
 import { createApiToken } from '../../db/api-tokens';
 import { publicIdOf } from '../../db/public-ids';
-import { freePort } from '../../infra/net';
-import { startTwilioSandbox, type SandboxRule, type TwilioSandbox } from '../../sandbox/twilio-server';
-import { buildServer } from '../../server';
-import { isolatedDatabase, runCli, startTestWorker, temporalClient, type CliResult, type TestDatabase, type TestWorker } from './harness';
+import type { SandboxRule, TwilioSandbox } from '../../sandbox/twilio-server';
+import { temporalClient } from './harness';
+import { startStack, type Stack } from './stack';
+
+export { SANDBOX_FROM } from './stack';
 
 /**
- * Everything the changed-number funnel runs through, real: PostgreSQL, the Temporal dev server and
- * a reachloop worker, the twilio library against the local Twilio-shaped server (whose scripted
- * handsets answer, and whose Lookup reports the same scripted lines), and the HTTP server that verifies their signed replies and signals the case.
+ * Everything the changed-number funnel runs through, real (test/helpers/stack.ts): PostgreSQL, the
+ * Temporal dev server and a reachloop worker, the twilio library against the local Twilio-shaped
+ * server (whose scripted handsets answer, and whose Lookup reports the same scripted lines), and the
+ * HTTP server that verifies their signed replies and signals the case.
  * Activities decide at a pinned instant (`now`); the rest runs in real time.
  */
-export interface RecoveryStack {
-  db: TestDatabase;
+export interface RecoveryStack extends Stack {
   sandbox: TwilioSandbox;
-  app: FastifyInstance;
-  worker: TestWorker;
-  client: Client;
-  publicBaseUrl: string;
   /** The legacy REACHLOOP_API_TOKEN (events, messages). */
   apiToken: string;
   /** A token of `reachloop token create --scope contacts:write` (number changes). */
   contactsToken: string;
-  logs: string[];
-  /** `reachloop ARGS` in a child process against this stack's database, Temporal and task queue. */
-  cli(args: string[], timeoutMs?: number): Promise<CliResult>;
-  stop(): Promise<void>;
 }
 
-export const SANDBOX_FROM = '+15005550006';
-
 export async function startRecoveryStack(o: { now: Date; rules?: SandboxRule[]; brand?: string; currentAnswerWithinMs?: number }): Promise<RecoveryStack> {
-  const db = await isolatedDatabase();
-  const authToken = randomBytes(16).toString('hex');
   const apiToken = randomBytes(16).toString('hex');
-  const port = await freePort();
-  const publicBaseUrl = `http://127.0.0.1:${port}`;
-  const logs: string[] = [];
-  const sandbox = await startTwilioSandbox({ authToken, defaultFrom: SANDBOX_FROM, inboundWebhookUrl: `${publicBaseUrl}/webhooks/twilio/inbound`, rules: o.rules ?? [] });
-  const worker = await startTestWorker(
-    defaultActivityDeps(db.pool, {
-      sms: createTwilioSender({ accountSid: sandbox.accountSid, authToken, from: SANDBOX_FROM, apiBase: sandbox.url, timeoutMs: 10_000 }),
-      // As the embedded default (LOOKUP_PROVIDER=sandbox): Lookup v2 of the same server, its rules the carrier.
-      lookup: createTwilioLookup({ name: 'sandbox', accountSid: sandbox.accountSid, authToken, apiBase: sandbox.url, lineStatus: true }),
-      publicBaseUrl,
-      now: () => o.now,
-    }),
-  );
   const brand = o.brand ?? 'Acme';
-  const app = buildServer({
-    pool: db.pool,
-    events: { apiToken },
-    twilio: { publicBaseUrl, authToken: () => authToken, brand, log: (l) => logs.push(l) },
-    recovery: recoveryLink(temporalClient, db.pool, { taskQueue: worker.taskQueue, brand, ...(o.currentAnswerWithinMs ? { currentAnswerWithinMs: o.currentAnswerWithinMs } : {}) }),
+  const stack = await startStack({
+    now: () => o.now,
+    sandbox: { inbound: true, rules: o.rules ?? [] },
+    sms: { timeoutMs: 10_000 },
+    brand,
+    // As the embedded default (LOOKUP_PROVIDER=sandbox): Lookup v2 of the same server, its rules the carrier.
+    activities: (s) => ({ lookup: createTwilioLookup({ name: 'sandbox', accountSid: s.sandbox!.accountSid, authToken: s.authToken, apiBase: s.sandbox!.url, lineStatus: true }) }),
+    server: (s) => ({
+      events: { apiToken },
+      recovery: recoveryLink(temporalClient, s.db.pool, { taskQueue: s.worker!.taskQueue, brand, ...(o.currentAnswerWithinMs ? { currentAnswerWithinMs: o.currentAnswerWithinMs } : {}) }),
+    }),
   });
-  const contactsToken = (await createApiToken(db.pool, { name: 'support-desk', scopes: ['contacts:write'], rate: DEFAULT_API_RATE })).secret;
-  await app.listen({ host: '127.0.0.1', port });
-  const client = await temporalClient();
-  const env = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: worker.taskQueue, BRAND_NAME: brand };
-  return {
-    db,
-    sandbox,
-    app,
-    worker,
-    client,
-    publicBaseUrl,
-    apiToken,
-    contactsToken,
-    logs,
-    cli: (args, timeoutMs) => runCli(args, env, timeoutMs),
-    async stop() {
-      await app.close();
-      await worker.stop();
-      await client.connection.close();
-      await sandbox.stop();
-      await db.drop();
-    },
-  };
+  try {
+    const contactsToken = (await createApiToken(stack.db.pool, { name: 'support-desk', scopes: ['contacts:write'], rate: DEFAULT_API_RATE })).secret;
+    return { ...stack, sandbox: stack.sandbox!, apiToken, contactsToken };
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
 }
 
 /**
