@@ -22,7 +22,7 @@ afterAll(() => db?.drop());
 describe('audience export-hashed', () => {
   it('--segment all writes one hashed row per contact, readable by its owner only', async () => {
     const out = path.join(dir, 'all.csv');
-    const r = await runCli(['audience', 'export-hashed', '--out', out, '--segment', 'all', '--json'], { DATABASE_URL: db.url });
+    const r = await runCli(['audience', 'export-hashed', '--reason', 'test export', '--out', out, '--segment', 'all', '--json'], { DATABASE_URL: db.url });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ out, rows: 2, emails: 1 });
     const text = readFileSync(out, 'utf8');
@@ -33,10 +33,10 @@ describe('audience export-hashed', () => {
 
   it('the default segment (recovery) is empty without recovery cases; a bad segment is a usage error', async () => {
     const out = path.join(dir, 'recovery.csv');
-    const r = await runCli(['audience', 'export-hashed', '--out', out], { DATABASE_URL: db.url });
+    const r = await runCli(['audience', 'export-hashed', '--reason', 'test export', '--out', out], { DATABASE_URL: db.url });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('0 rows (0 with e-mail)');
-    const bad = await runCli(['audience', 'export-hashed', '--out', out, '--segment', 'everyone'], { DATABASE_URL: db.url });
+    const bad = await runCli(['audience', 'export-hashed', '--reason', 'test export', '--out', out, '--segment', 'everyone'], { DATABASE_URL: db.url });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--segment must be recovery or all');
   });
