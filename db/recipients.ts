@@ -1,3 +1,4 @@
+import { ERASED_IDENTIFIER_SQL } from './privacy';
 import { PENDING_SMS_OPT_OUT_SQL } from './pending-optouts';
 import type { Pool } from './pool';
 
@@ -38,7 +39,8 @@ export async function loadRecipients(pool: Pool, contactIds: readonly number[], 
     `SELECT c.id, c.phone_e164, c.name, c.language, c.country, c.tier, c.time_zones, c.validity, c.sms_eligible, c.quarantined, c.number_status,
        (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.added_at, e.email LIMIT 1) AS email,
        COALESCE((SELECT array_agg(s.channel || ':' || s.kind) FROM suppressions s WHERE s.contact_id = c.id), '{}')
-         || CASE WHEN ${PENDING_SMS_OPT_OUT_SQL} THEN '{sms:opt_out}'::text[] ELSE '{}' END AS suppressions,
+         || CASE WHEN ${PENDING_SMS_OPT_OUT_SQL} THEN '{sms:opt_out}'::text[] ELSE '{}' END
+         || CASE WHEN ${ERASED_IDENTIFIER_SQL} THEN '{all:manual}'::text[] ELSE '{}' END AS suppressions,
        COALESCE((SELECT array_agg(k.channel || CASE WHEN k.double_opt_in THEN ':1:' ELSE ':0:' END || k.source) FROM consents k WHERE k.contact_id = c.id AND k.purpose = $2), '{}') AS consents
      FROM contacts c WHERE c.id = ANY($1::bigint[])`,
     [contactIds, purpose],
