@@ -15,7 +15,8 @@ import { CliError, UsageError } from './cli-kit';
 /** The contact's id, or a CliError naming the key; a key that is neither id, reference nor number is a usage error. */
 export async function resolveContactKey(pool: Pool, key: string, defaultCountry?: string): Promise<number> {
   let id: number | undefined;
-  if (/^\d{1,15}$/.test(key) && !key.startsWith('0') && key.length < 9) id = await findContactId(pool, { id: Number(key) });
+  // Digits alone are an id: a number needs its + (or --default-country, then 9 digits or more are a number).
+  if (/^[1-9]\d{0,17}$/.test(key) && (defaultCountry === undefined || key.length < 9)) id = await findContactId(pool, { id: Number(key) });
   else if (PUBLIC_ID.test(key)) id = await contactOfPublicId(pool, key);
   else {
     const phone = normalizePhone(key, { defaultCountry: defaultCountry?.toUpperCase() as CountryCode | undefined });
