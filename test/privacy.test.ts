@@ -202,7 +202,7 @@ describe('privacy through the API: scopes, audit, erase', () => {
     expect(noReason.status).toBe(400);
     const profile = await get(`/v1/contacts/${bobRef}?reason=${encodeURIComponent('ticket 99 callback')}`, reader);
     expect(profile.status).toBe(200);
-    const body = await profile.json();
+    const body = (await profile.json()) as { phone: string };
     expect(body).toMatchObject({ id: bob, name: BOB.name });
     expect(JSON.stringify(body)).not.toContain(BOB.email);
     expect(body.phone).not.toBe(BOB.phone);
@@ -215,7 +215,7 @@ describe('privacy through the API: scopes, audit, erase', () => {
 
     const exported = await get(`/v1/contacts/${bobRef}/export?reason=DSR-121`, privacy);
     expect(exported.status).toBe(200);
-    expect((await exported.json()).profile).toMatchObject({ id: bob, phone: BOB.phone, emails: [BOB.email] });
+    expect(((await exported.json()) as { profile: unknown }).profile).toMatchObject({ id: bob, phone: BOB.phone, emails: [BOB.email] });
 
     const erased = await post(`/v1/contacts/${bobRef}/erase`, { reason: 'DSR-122' }, privacy);
     expect(erased.status).toBe(200);
