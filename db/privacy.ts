@@ -9,7 +9,7 @@ import { BY_IDENTIFIER, erasedValue, PERSONAL_DATA, redactStrings, type TablePla
 import type { Pool } from './pool';
 
 /** The export's key of a plan entry: the table, or table.by when a table is read by another column. */
-export const exportKey = (p: TablePlan) => (PERSONAL_DATA.some((q) => q.table === p.table && q !== p && PERSONAL_DATA.indexOf(q) < PERSONAL_DATA.indexOf(p)) ? `${p.table}.${p.by}` : p.table);
+export const exportKey = (p: TablePlan) => (PERSONAL_DATA.find((q) => q.table === p.table) === p ? p.table : `${p.table}.${p.by}`);
 
 /** Every row about the contact in every table of the plan, lookup hashes left out. */
 export async function readPersonalData(pool: Pool, contactId: number): Promise<Record<string, Array<Record<string, unknown>>>> {
@@ -61,7 +61,7 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
   }
   for (const id of ids) {
     const { rows } = await client.query(
-      `SELECT c.phone_hash, c.phone_e164, c.name, c.shipping_address, c.erased_at,
+      `SELECT c.phone_hash, c.phone_e164, c.name, c.shipping_address,
          COALESCE((SELECT array_agg(e.email) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS emails,
          COALESCE((SELECT array_agg(e.email_hash) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS email_hashes,
          COALESCE((SELECT array_agg(x.external_id) FROM contact_external_ids x WHERE x.contact_id = c.id), '{}') AS external_ids
@@ -71,7 +71,9 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
     const c = rows[0];
     if (!c) continue;
     const person: PersonIdentifiers = {
-      digits: c.erased_at ? [] : identify(c.phone_e164),
+      // An erased row holds the marker, which is no number (identify gives none), also after a re-import of the number
+      // (the stored number wins the merge): lines rejected later that hold only the number are left to retention.
+      digits: identify(c.phone_e164),
       texts: [...(c.emails as string[]), ...[c.name, c.shipping_address].filter((t): t is string => typeof t === 'string' && t.trim().length >= 4)],
     };
     await client.query(

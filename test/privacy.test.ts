@@ -172,7 +172,17 @@ describe('privacy: audit, export, erase, re-import', () => {
   });
 
   it('a re-import of the number, and of the address on another number, is suppressed at send time', async () => {
-    const again = write('again.csv', [HEADER, `${ANN.customer},${ANN.typed},${ANN.email},${ANN.name},US,2026-10-01,80,2026-01-05,web_form,`, `CUST-CAI,${CAI.phone},${ANN.email},Cai,US,2026-10-01,80,2026-01-05,web_form,`].join('\n') + '\n');
+    const again = write(
+      'again.csv',
+      [
+        HEADER,
+        `${ANN.customer},${ANN.typed},${ANN.email},${ANN.name},US,2026-10-01,80,2026-01-05,web_form,`,
+        `CUST-CAI,${CAI.phone},${ANN.email},Cai,US,2026-10-01,80,2026-01-05,web_form,`,
+        // Rejected (no number), but it holds the name. (A rejected line holding only the erased number cannot be recognised:
+        // no number is kept to recognise it by; retention empties it after importRejectsRaw days.)
+        `CUST-TYPO,not a number,,${ANN.name},US,,,,,`,
+      ].join('\n') + '\n',
+    );
     await cli(['audience', 'import', again, '--json', '--source', 'crm']);
     expect(await contactId(ANN.phone)).toBe(ann); // the same keyed hash: the anonymised row, still suppressed
     const cai = await contactId(CAI.phone);
@@ -182,6 +192,14 @@ describe('privacy: audit, export, erase, re-import', () => {
     expect(of(ann)).toEqual(['SKIP suppressed']);
     expect(of(cai)).toEqual(['SKIP suppressed']);
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND contact_id = ANY($2::bigint[])`, [second, [ann, cai]])).rows[0].n).toBe(0);
+
+    // The re-imported data is erased again (the rejected line by the name), and the other contact holding the address too.
+    expect((await findPersonalData(db.pool, needles)).length).toBeGreaterThan(0);
+    expect((await db.pool.query(`SELECT count(*)::int AS n FROM import_rejects WHERE raw LIKE $1`, [`%${ANN.name}%`])).rows[0].n).toBe(1);
+    expect((await db.pool.query(`SELECT phone_e164 FROM contacts WHERE id = $1`, [ann])).rows[0].phone_e164).toBe('erased'); // the number itself is not taken back
+    await cli(['privacy', 'erase', String(ann), '--reason', 'DSR-124 erasure again', '--yes', '--json']);
+    await cli(['privacy', 'erase', CAI.phone, '--reason', 'DSR-124 same person', '--yes', '--json']);
+    expect(await findPersonalData(db.pool, needles)).toEqual([]);
   }, 240_000);
 });
 
