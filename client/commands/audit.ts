@@ -21,7 +21,7 @@ export function registerAudit(program: Command): void {
 Rows are written by: ${Object.keys(AUDIT_ACTIONS).join(', ')}.
 The actor is cli:<operating-system user> or api:<token name>; the reason is the --reason given
 (or the API request's "reason"). The audit holds contact ids, never numbers or addresses, and
-stays when a contact is erased.
+stays when a contact is erased (name an erased contact by its id: its reference is gone).
 
 Examples:
   reachloop audit --since 7d
