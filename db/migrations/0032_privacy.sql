@@ -18,9 +18,10 @@ CREATE TABLE access_audit (
 CREATE INDEX access_audit_contact_idx ON access_audit (contact_id, at) WHERE contact_id IS NOT NULL;
 CREATE INDEX access_audit_at_idx ON access_audit USING brin (at);
 
--- What an erasure keeps of the person: the keyed hashes of their e-mail addresses (the phone's
--- stays on the anonymised contact row, with its suppression), so that an address imported again,
--- on any contact, is suppressed at send time. Nothing here can be read back into an address.
+-- What an erasure keeps of the person: the keyed hashes of their number and e-mail addresses.
+-- The send-time check reads the e-mail ones, so that an address imported again, on any contact,
+-- is suppressed (the number's hash also stays on the anonymised contact row, with its suppression,
+-- which a re-import of the number merges into). Nothing here can be read back into a value.
 CREATE TABLE erased_identifiers (
   kind        text NOT NULL CHECK (kind IN ('phone', 'email')),
   hash        text COLLATE "C" NOT NULL,
