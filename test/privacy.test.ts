@@ -203,6 +203,23 @@ describe('privacy: audit, export, erase, re-import', () => {
   }, 240_000);
 });
 
+describe('a read that cannot be audited does not happen', () => {
+  it('contact show and privacy export fail (exit 1) and print nothing when the audit row cannot be written', async () => {
+    const phone = (await db.pool.query(`SELECT phone_e164 FROM contacts WHERE erased_at IS NULL ORDER BY id LIMIT 1`)).rows[0].phone_e164;
+    await db.pool.query('ALTER TABLE access_audit RENAME TO access_audit_away');
+    try {
+      for (const args of [['contact', 'show', phone, '--reason', 'ticket 7 audit down', '--unmask'], ['privacy', 'export', phone, '--reason', 'ticket 7 audit down']]) {
+        const r = await runCli(args, env);
+        expect(r.code, args.join(' ')).toBe(1);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toContain('access_audit');
+      }
+    } finally {
+      await db.pool.query('ALTER TABLE access_audit_away RENAME TO access_audit');
+    }
+  });
+});
+
 describe('privacy through the API: scopes, audit, erase', () => {
   let reader: string;
   let privacy: string;
