@@ -36,6 +36,15 @@ export async function readPersonalData(pool: Pool, contactId: number): Promise<R
  */
 export const ERASED_IDENTIFIER_SQL = `((SELECT true FROM contact_emails e JOIN erased_identifiers x ON x.kind = 'email' AND x.hash = e.email_hash WHERE e.contact_id = c.id LIMIT 1) IS NOT NULL)`;
 
+/** Open changed-number cases of the contact (as the customer or as the candidate): a workflow still acts on them. */
+export async function openCasesOf(db: Pool | PoolClient, contactId: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM recovery_cases WHERE (contact_id = $1 OR candidate_contact_id = $1) AND state IN ('detected', 'matched', 'confirmation_sent') ORDER BY id`,
+    [contactId],
+  );
+  return rows.map((r) => Number(r.id));
+}
+
 export interface ErasureCounts {
   contacts: number[];
   rows: Record<string, number>;

@@ -3,7 +3,8 @@
  * anything is read (services/privacy.ts), the actor being the token's name:
  *   GET  /v1/contacts/:ref?reason=...          the profile, numbers and addresses masked (scope contacts:read);
  *   GET  /v1/contacts/:ref/export?reason=...   everything held about the person, unmasked (scope privacy);
- *   POST /v1/contacts/:ref/erase {"reason": "..."}  the erasure (scope privacy).
+ *   POST /v1/contacts/:ref/erase {"reason": "..."}  the erasure (scope privacy); 409 while a
+ *        changed-number case of the contact is open (its workflow still acts on the number).
  * `:ref` is the contact's reference (ct_...); an unknown one, or an erased contact's, is 404. A
  * missing or unacceptable reason is 400 (core/privacy/audit.ts reasonProblem).
  */
@@ -11,7 +12,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { reasonProblem } from '../core/privacy/audit';
 import type { Pool } from '../db/pool';
 import { contactOfPublicId } from '../db/public-ids';
-import { erasePerson, exportPersonalData, maskedProfile, readProfile } from '../services/privacy';
+import { ErasureBlocked, erasePerson, exportPersonalData, maskedProfile, readProfile } from '../services/privacy';
 
 const BODY_LIMIT = 2_048;
 
@@ -53,7 +54,13 @@ export function registerPrivacyApi(api: FastifyInstance, deps: { pool: Pool }, o
     const body = (req.body ?? {}) as { reason?: unknown };
     const s = await subject(req.params.ref, body.reason, reply);
     if (!s) return reply;
-    const report = await erasePerson(deps.pool, s.id, { actor: actor(req), reason: s.reason }, await now(), 'api');
+    let report;
+    try {
+      report = await erasePerson(deps.pool, s.id, { actor: actor(req), reason: s.reason }, await now(), 'api');
+    } catch (err) {
+      if (err instanceof ErasureBlocked) return reply.code(409).send({ error: 'a changed-number case of this contact is open: cancel it first, then erase', reason: 'recovery_case_open', case_ids: err.caseIds });
+      throw err;
+    }
     return reply.send({ erased: true, contacts: report.contacts.length, erased_at: report.erasedAt, rows: report.rows });
   });
 }

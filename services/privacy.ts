@@ -10,7 +10,7 @@ import { normalizePhone } from '../core/phone';
 import { recordAccess } from '../db/audit';
 import { loadContactProfile, type ContactProfile } from '../db/contact-profile';
 import type { Pool } from '../db/pool';
-import { erasePersonalData, readPersonalData, type ErasureCounts } from '../db/privacy';
+import { erasePersonalData, openCasesOf, readPersonalData, type ErasureCounts } from '../db/privacy';
 import { inTransaction } from '../db/transaction';
 
 /** Who asks and why: cli:<user> or api:<token name>, and the reason they gave. */
@@ -47,12 +47,22 @@ export interface ErasureReport extends ErasureCounts {
   erasedAt: string;
 }
 
+/** The erasure cannot run now (an open recovery case's workflow still acts on the number); nothing was changed. */
+export class ErasureBlocked extends Error {
+  constructor(message: string, readonly caseIds: number[]) {
+    super(message);
+    this.name = 'ErasureBlocked';
+  }
+}
+
 /**
  * Erases the person (db/privacy.ts erasePersonalData) and writes its audit row in one
  * transaction: both happen or neither.
  */
 export async function erasePerson(pool: Pool, contactId: number, who: Requester, now: Date, channel: 'cli' | 'api'): Promise<ErasureReport> {
   return inTransaction(pool, async (client) => {
+    const open = await openCasesOf(client, contactId);
+    if (open.length) throw new ErasureBlocked(`contact ${contactId} has open changed-number case(s) ${open.join(', ')} whose workflow still acts on the number: cancel them first (reachloop recovery cancel ${open[0]})`, open);
     const counts = await erasePersonalData(client, contactId, identifyingDigits, now);
     await recordAccess(client, { actor: who.actor, action: 'privacy.erase', contactId, reason: who.reason, detail: { via: channel, contacts: counts.contacts.length } }, now);
     return { contactId, erasedAt: now.toISOString(), ...counts };

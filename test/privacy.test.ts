@@ -252,6 +252,17 @@ describe('privacy through the API: scopes, audit, erase', () => {
     expect(exported.status).toBe(200);
     expect(((await exported.json()) as { profile: unknown }).profile).toMatchObject({ id: bob, phone: BOB.phone, emails: [BOB.email] });
 
+    // An open changed-number case: its workflow still acts on the number, so the erasure waits for its cancellation.
+    const kase = (await db.pool.query(`INSERT INTO recovery_cases (contact_id, old_phone_hash, detection_reason, state, detected_at) VALUES ($1, $2, 'operator', 'matched', $3) RETURNING id`, [bob, phoneHash(BOB.phone), NOW])).rows[0].id;
+    const blocked = await post(`/v1/contacts/${bobRef}/erase`, { reason: 'DSR-122' }, privacy);
+    expect(blocked.status).toBe(409);
+    expect(await blocked.json()).toMatchObject({ reason: 'recovery_case_open', case_ids: [Number(kase)] });
+    const cliBlocked = await runCli(['privacy', 'erase', BOB.phone, '--reason', 'DSR-122', '--yes'], env);
+    expect(cliBlocked.code).toBe(1);
+    expect(cliBlocked.stderr).toContain(`reachloop recovery cancel ${kase}`);
+    expect(await findPersonalData(db.pool, { texts: [BOB.email] })).not.toEqual([]); // nothing changed
+    await db.pool.query(`UPDATE recovery_cases SET state = 'cancelled', closed_at = $2 WHERE id = $1`, [kase, NOW]);
+
     const erased = await post(`/v1/contacts/${bobRef}/erase`, { reason: 'DSR-122' }, privacy);
     expect(erased.status).toBe(200);
     expect(await erased.json()).toMatchObject({ erased: true, contacts: 1 });

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { erasePerson, exportPersonalData } from '../../services/privacy';
+import { ErasureBlocked, erasePerson, exportPersonalData } from '../../services/privacy';
 import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
 import { cliActor, requireReason, resolveContactKey } from '../contact-key';
 import { withPool } from '../db-session';
@@ -59,6 +59,8 @@ What erasure does (the plan, table by table: core/privacy/personal-data.ts):
     the source's customer ids and consents: deleted; proofs of opt-outs and complaints emptied;
     event properties keep only their numbers; raw text of import lines holding the number or an
     address emptied (line number and reason kept); older contacts merged into this one likewise;
+  - refused (exit 1, nothing changed) while a changed-number case of the person is open: its
+    workflow still acts on the number (reachloop recovery cancel CASE first);
   - kept: the anonymised contact row with its keyed number hash and an 'all' suppression (source
     erasure), and the keyed hashes of the e-mail addresses, so that a re-import of the number or
     an address never messages the person again; campaign rows, decisions and the send ledger (ids,
@@ -72,7 +74,13 @@ Examples:
       if (!flags.yes) throw new UsageError('erasure cannot be undone: add --yes to erase');
       await withPool(async (pool) => {
         const id = await resolveContactKey(pool, key, flags.defaultCountry);
-        const report = await erasePerson(pool, id, { actor: cliActor(), reason }, new Date(), 'cli');
+        let report;
+        try {
+          report = await erasePerson(pool, id, { actor: cliActor(), reason }, new Date(), 'cli');
+        } catch (err) {
+          if (err instanceof ErasureBlocked) throw new CliError(err.message);
+          throw err;
+        }
         emit(report, flags, (r) =>
           [
             `erased contact ${r.contactId}${r.contacts.length > 1 ? ` and the ${r.contacts.length - 1} older contact(s) merged into it (${r.contacts.slice(1).join(', ')})` : ''} at ${r.erasedAt}`,
