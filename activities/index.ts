@@ -11,6 +11,7 @@ import { createEventActivities } from './event-import';
 import { createIntakeActivities } from './intake';
 import { createLedgerSweepActivities } from './ledger-sweep';
 import { createRecheckActivities } from './recheck';
+import { createRetentionActivities } from './retention';
 import { createNumberChangeActivities } from './number-change';
 import { createRecoveryActivities } from './recovery';
 import { createScheduledRunActivities } from './scheduled-runs';
@@ -48,6 +49,7 @@ export const createActivities = (deps: ActivityDeps) => ({
   ...createNumberChangeActivities(deps),
   ...createScheduledRunActivities(deps),
   ...createLedgerSweepActivities(deps),
+  ...createRetentionActivities(deps),
 });
 
 export type Activities = ReturnType<typeof createActivities>;

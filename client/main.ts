@@ -23,6 +23,8 @@ const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Pr
     },
   ],
   [['contact'], async () => (await import('./commands/contact')).registerContact],
+  [['privacy'], async () => (await import('./commands/privacy')).registerPrivacy],
+  [['audit'], async () => (await import('./commands/audit')).registerAudit],
   [['events'], async () => (await import('./commands/events')).registerEvents],
   [['campaign'], async () => (await import('./commands/campaign')).registerCampaign],
   [['winback'], async () => (await import('./commands/schedule')).registerWinback],

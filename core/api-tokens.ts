@@ -8,9 +8,9 @@
 export const API_SCOPES = {
   'events:write': 'POST /v1/events: behaviour events (and unsubscribe events)',
   'messages:send': 'POST /v1/messages and GET /v1/messages/:id: single transactional messages',
-  'contacts:read': 'reading contacts through the API',
+  'contacts:read': 'GET /v1/contacts/:ref: a contact\'s profile, masked (audited)',
   'contacts:write': 'POST /v1/contacts/:ref/number-change: a customer reports a new number',
-  privacy: 'data subject requests (export, erase) through the API',
+  privacy: 'GET /v1/contacts/:ref/export and POST /v1/contacts/:ref/erase: data subject requests (audited)',
 } as const;
 
 export type ApiScope = keyof typeof API_SCOPES;

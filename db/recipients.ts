@@ -1,3 +1,4 @@
+import { ERASED_IDENTIFIER_SQL } from './privacy';
 import { PENDING_SMS_OPT_OUT_SQL } from './pending-optouts';
 import type { Pool } from './pool';
 import { SUPPRESSION_PAIRS, suppressionsOf, type ChannelSuppressions } from './suppressions';
@@ -38,7 +39,7 @@ export async function loadRecipients(pool: Pool, contactIds: readonly number[], 
   const { rows } = await pool.query(
     `SELECT c.id, c.phone_e164, c.name, c.language, c.country, c.tier, c.time_zones, c.validity, c.sms_eligible, c.quarantined, c.number_status,
        (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.added_at, e.email LIMIT 1) AS email,
-       ${SUPPRESSION_PAIRS}, ${PENDING_SMS_OPT_OUT_SQL} AS pending_sms_opt_out,
+       ${SUPPRESSION_PAIRS}, ${PENDING_SMS_OPT_OUT_SQL} AS pending_sms_opt_out, ${ERASED_IDENTIFIER_SQL} AS erased_identifier,
        COALESCE((SELECT array_agg(k.channel || CASE WHEN k.double_opt_in THEN ':1:' ELSE ':0:' END || k.source) FROM consents k WHERE k.contact_id = c.id AND k.purpose = $2), '{}') AS consents
      FROM contacts c WHERE c.id = ANY($1::bigint[])`,
     [contactIds, purpose],
@@ -59,7 +60,7 @@ export async function loadRecipients(pool: Pool, contactIds: readonly number[], 
         quarantined: r.quarantined,
         numberStatus: r.number_status,
         email: r.email,
-        suppressions: suppressionsOf(r.suppression_pairs, r.pending_sms_opt_out),
+        suppressions: suppressionsOf(r.suppression_pairs, r.pending_sms_opt_out, r.erased_identifier),
         consents: (r.consents as string[]).map(consentOf),
       },
     ]),

@@ -71,12 +71,17 @@ export async function removeOptOuts(client: PoolClient, contactId: number, chann
  */
 export const SUPPRESSION_PAIRS = `(SELECT array_agg(ARRAY[s.channel, s.kind]) FROM suppressions s WHERE s.contact_id = c.id) AS suppression_pairs`;
 
-/** The kinds in force per sending channel, from SUPPRESSION_PAIRS (plus an SMS opt-out still pending for the number). */
-export function suppressionsOf(pairs: ReadonlyArray<readonly string[]> | null, pendingSmsOptOut = false): ChannelSuppressions {
+/**
+ * The kinds in force per sending channel, from SUPPRESSION_PAIRS, plus an SMS opt-out still
+ * pending for the number and a manual suppression on both channels when one of the contact's
+ * identifiers was erased (db/privacy.ts ERASED_IDENTIFIER_SQL).
+ */
+export function suppressionsOf(pairs: ReadonlyArray<readonly string[]> | null, pendingSmsOptOut = false, erasedIdentifier = false): ChannelSuppressions {
   const out: ChannelSuppressions = { sms: [], email: [] };
   for (const [channel, kind] of pairs ?? []) {
     for (const c of channel === 'all' ? (['sms', 'email'] as const) : [channel as SendingChannel]) if (!out[c].includes(kind as SuppressionKind)) out[c].push(kind as SuppressionKind);
   }
   if (pendingSmsOptOut && !out.sms.includes('opt_out')) out.sms.push('opt_out');
+  if (erasedIdentifier) for (const c of ['sms', 'email'] as const) if (!out[c].includes('manual')) out[c].push('manual');
   return out;
 }

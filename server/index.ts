@@ -10,6 +10,7 @@ import type { MessagesLink } from '../services/transactional-message';
 import { registerMessagesApi } from './messages';
 import type { RecoveryLink } from '../services/recovery-lifecycle';
 import { registerNumberChange } from './number-change';
+import { registerPrivacyApi } from './privacy';
 import { registerTwilioWebhooks, type TwilioWebhookOptions } from './twilio-webhooks';
 import { registerUnsubscribe, type UnsubscribeOptions } from './unsubscribe';
 
@@ -56,6 +57,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(async (api) => {
     await protectScopedApi(api, { pool: deps.pool, legacyToken: deps.events?.apiToken, ...now });
     registerEventsApi(api, deps, deps.events ?? {});
+    registerPrivacyApi(api, deps, now);
     if (deps.recovery) registerNumberChange(api, deps, { recovery: deps.recovery, ...now, ...log });
     if (deps.messages) registerMessagesApi(api, deps, { link: deps.messages, ...now, ...log });
   });

@@ -170,7 +170,7 @@ describe('number change: references and body limits', () => {
   it('takes the contact\'s public reference only: the sequential id, a guess and garbage get the same 404', async () => {
     expect(contact.ref).toMatch(/^ct_[0-9a-f]{32}$/);
     expect(await publicIdOf(db.pool, contact.id)).toBe(contact.ref); // stable once given
-    const shown = await cli('contact', 'show', contact.ref, '--json');
+    const shown = await cli('contact', 'show', '--reason', 'test read', contact.ref, '--json');
     expect(shown.out).toMatchObject({ id: contact.id, publicId: contact.ref });
     for (const ref of [String(contact.id), `ct_${'0'.repeat(32)}`, 'ct_zz', '%27%20OR%201%3D1']) {
       const r = await numberChange(ref, { phone: '+12015550143' }, writer);

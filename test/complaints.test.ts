@@ -224,13 +224,13 @@ describe('complaints, end to end', () => {
   });
 
   it('reachloop contact show lists the complaints', async () => {
-    const r = await runCli(['contact', 'show', EVE, '--json'], { DATABASE_URL: db.url });
+    const r = await runCli(['contact', 'show', '--reason', 'test read', EVE, '--json'], { DATABASE_URL: db.url });
     expect(r.code).toBe(0);
     const p = JSON.parse(r.stdout);
     expect(p.complaints.count).toBe(2);
     expect(p.complaints.list.map((k: { channel: string; source: string }) => `${k.channel} ${k.source}`)).toEqual(['email arf', 'email provider_webhook']);
     expect(p.complaints.list[0].proof).toMatchObject({ feedbackType: 'abuse', recipient: 'e***@example.net', messageId: first.messageId });
-    const text = await runCli(['contact', 'show', EVE], { DATABASE_URL: db.url });
+    const text = await runCli(['contact', 'show', '--reason', 'test read', EVE], { DATABASE_URL: db.url });
     expect(text.stdout).toMatch(/complaints: 2/);
   });
 });

@@ -73,12 +73,12 @@ describe('a CRM export', () => {
     const addresses = await db.pool.query('SELECT address_hash FROM contact_addresses WHERE contact_id = $1', [ann.id]);
     expect(addresses.rows).toEqual([{ address_hash: addressHash(shippingAddressKey('room 5 no 18 jianguo rd beijing')) }]);
     // `contact show` tells what the source said, the address masked like numbers and e-mails.
-    const shown = JSON.parse((await runCli(['contact', 'show', ANN, '--json'], env)).stdout);
+    const shown = JSON.parse((await runCli(['contact', 'show', '--reason', 'test read', ANN, '--json'], env)).stdout);
     expect(shown.fromSource).toEqual({
       customerIds: [{ source: 'crm', id: 'C-1' }], channelTag: 'app', registeredAt: '2023-04-01T00:00:00.000Z', firstOrderAt: '2023-04-03T00:00:00.000Z',
       orderCount: 12, orderCurrency: 'USD', shippingAddress: 'Room… (33 characters)',
     });
-    const text = (await runCli(['contact', 'show', ANN], env)).stdout;
+    const text = (await runCli(['contact', 'show', '--reason', 'test read', ANN], env)).stdout;
     expect(text).toMatch(/customer id C-1 \(crm\); primary tag app; registered 2023-04-01T00:00:00.000Z; first order 2023-04-03T00:00:00.000Z; orders \(source\) 12/);
     expect(text).toMatch(/order value 99.5 USD/);
   });

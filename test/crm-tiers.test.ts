@@ -142,7 +142,7 @@ describe('a CRM export and its events, imported through the CLI', () => {
     expect(r.stdout).toMatch(/\n {2}A +[\d,]+ +\d+\.\d% +[\d,]+ /);
     // One of A, by `contact show`: what it buys and looks at, and the parts that made it A.
     const a = (await db.pool.query(`SELECT phone_e164 FROM contacts WHERE tier = 'A' ORDER BY score DESC LIMIT 1`)).rows[0];
-    const shown = await runCli(['contact', 'show', a.phone_e164], env);
+    const shown = await runCli(['contact', 'show', '--reason', 'test read', a.phone_e164], env);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/categories: recent interest \w+ \d+.*; buys \w+/);
     expect(shown.stdout).toMatch(/commercial\/lastOrderAt = "[^"]+" {2}\(commercial\.recency\)/);

@@ -157,13 +157,13 @@ describe('POST /v1/events: ingestion', () => {
     ]);
 
     // `contact show` explains the tier by the event that moved it.
-    const shown = await runCli(['contact', 'show', ANN, '--json'], env);
+    const shown = await runCli(['contact', 'show', '--reason', 'test read', ANN, '--json'], env);
     expect(shown.code).toBe(0);
     const p = JSON.parse(shown.stdout);
     expect(p.tier.tier).toBe('A');
     expect(p.tierHistory.map((h: { cause: string }) => h.cause)).toEqual([expect.stringMatching(/^import:\d+$/), 'event:purchase']);
     expect(p.score.parts).toContainEqual(expect.objectContaining({ input: 'averageOrderValue', value: 275 }));
-    const human = await runCli(['contact', 'show', ANN], env);
+    const human = await runCli(['contact', 'show', '--reason', 'test read', ANN], env);
     expect(human.stdout).toMatch(/C -> A .*\(event:purchase\)/);
     expect(human.stdout).toMatch(/orders from events: 2, average 275 USD/);
   });

@@ -109,7 +109,7 @@ async function runCampaign(phones: string[], channel: 'sms' | 'email' = 'sms', c
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function show(phone: string): Promise<any> {
-  const r = await runCli(['contact', 'show', phone, '--json'], { DATABASE_URL: db.url });
+  const r = await runCli(['contact', 'show', '--reason', 'test read', phone, '--json'], { DATABASE_URL: db.url });
   if (r.code !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }

@@ -171,7 +171,7 @@ describe('audience import', () => {
   });
 
   it('explains a contact through `contact show`: score parts sum to the total, tier and its history', async () => {
-    const res = await runCli(['contact', 'show', '+14155552671', '--json'], env);
+    const res = await runCli(['contact', 'show', '--reason', 'test read', '+14155552671', '--json'], env);
     expect(res.code).toBe(0);
     const p = JSON.parse(res.stdout);
     expect(p.phone).toBe('+141****2671');

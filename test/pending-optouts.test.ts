@@ -126,7 +126,7 @@ describe('an opt-out from a number that is not yet a contact', () => {
     // The next send decision sees it, and `contact show` lists it.
     const snap = snapshotOf((await loadRecipients(db.pool, [sam], 'marketing')).get(sam)!);
     expect(snap.optedOut).toEqual({ sms: true, email: false });
-    const shown = await runCli(['contact', 'show', STOPPER, '--json'], env);
+    const shown = await runCli(['contact', 'show', '--reason', 'test read', STOPPER, '--json'], env);
     expect(shown.code, shown.stderr).toBe(0);
     const profile = JSON.parse(shown.stdout);
     expect(profile.suppressions).toEqual([expect.objectContaining({ channel: 'sms', kind: 'opt_out', source: 'sms_keyword', at: STOP_AT.toISOString() })]);

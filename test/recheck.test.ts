@@ -151,7 +151,7 @@ describe('reachloop audience recheck (CLI, dev server)', () => {
     expect(r.byTransition['stopped->active']).toBe(1);
     const due = await runCli(['audience', 'recheck', '--due-only', '--no-follow-up', '--json'], env);
     expect(JSON.parse(due.stdout)).toMatchObject({ phase: 'done', checked: 0 });
-    const shown = await runCli(['contact', 'show', STOPPED_BEFORE], env);
+    const shown = await runCli(['contact', 'show', '--reason', 'test read', STOPPED_BEFORE], env);
     expect(shown.stdout).toMatch(/D -> [ABC] .*\(recheck\)/);
     expect(shown.stdout).toMatch(/stopped -> active\s+\(revived/);
   });

@@ -85,7 +85,7 @@ async function sendCampaign(phones: string[], category: 'marketing' | 'transacti
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function show(key: string, ...flags: string[]): Promise<any> {
-  const r = await s.cli(['contact', 'show', key, '--json', ...flags]);
+  const r = await s.cli(['contact', 'show', '--reason', 'test read', key, '--json', ...flags]);
   if (r.code !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -130,7 +130,7 @@ describe('changed-number recovery, end to end', () => {
     expect(old.identity.mergedInto).toMatchObject({ contactId: ids[NEW], caseId: Number(k.id) });
     expect(old.recovery).toEqual([expect.objectContaining({ caseId: Number(k.id), state: 'confirmed', candidate: '+121****0172' })]);
     expect(old.suppressions).toEqual([expect.objectContaining({ channel: 'all', kind: 'manual', source: 'recovery:merged' })]);
-    const text = await s.cli(['contact', 'show', NEW]);
+    const text = await s.cli(['contact', 'show', '--reason', 'test read', NEW]);
     expect(text.stdout).toMatch(/aliases \(earlier numbers of this customer\):\n {4}contact \d+ \+121\*+0171, merged/);
 
     const owned = await s.db.pool.query(

@@ -43,7 +43,7 @@ const closedCaseOf = (contactId: number) =>
     return k && !['detected', 'matched', 'confirmation_sent'].includes(k.state) ? k : undefined;
   }, 60_000, `the case of contact ${contactId} to close`);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const show = async (phone: string): Promise<any> => JSON.parse((await s.cli(['contact', 'show', phone, '--json'])).stdout);
+const show = async (phone: string): Promise<any> => JSON.parse((await s.cli(['contact', 'show', '--reason', 'test read', phone, '--json'])).stdout);
 
 beforeAll(async () => {
   s = await startRecoveryStack({

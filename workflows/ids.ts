@@ -31,3 +31,8 @@ export const manualLedgerSweepWorkflowId = (nonce: string) => `ledger-sweep-manu
 export const ledgerSweepScheduleId = () => 'reachloop-ledger-sweep';
 /** Prefix of the sweeps the schedule starts (Temporal appends the scheduled time). */
 export const scheduledLedgerSweepWorkflowId = () => 'ledger-sweep-scheduled';
+/** A retention purge started by hand (`reachloop privacy retention`); each run its own id. */
+export const manualRetentionWorkflowId = (nonce: string) => `retention-manual-${nonce}`;
+export const retentionScheduleId = () => 'reachloop-retention';
+/** Prefix of the purges the schedule starts (Temporal appends the scheduled time). */
+export const scheduledRetentionWorkflowId = () => 'retention-scheduled';

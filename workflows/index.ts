@@ -8,3 +8,4 @@ export { recoveryWorkflow } from './recovery';
 export { recoveryScanWorkflow } from './recovery-scan';
 export { scheduledCampaignWorkflow } from './scheduled-campaign';
 export { ledgerSweepWorkflow } from './ledger-sweep';
+export { retentionWorkflow } from './retention';

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { maskEmail, maskPhone } from '../../core/mask';
-import { normalizePhone, type CountryCode } from '../../core/phone';
-import { findContactId, loadContactProfile, type ContactProfile } from '../../db/contact-profile';
-import { contactOfPublicId, PUBLIC_ID, publicIdOf } from '../../db/public-ids';
-import { phoneHash } from '../../db/contacts';
+import type { ContactProfile } from '../../db/contact-profile';
+import { maskedProfile, readProfile } from '../../services/privacy';
+import { publicIdOf } from '../../db/public-ids';
 import { connectPool } from '../../db/pool';
-import { CliError, configOrExit, emit, resolveDatabaseUrl, UsageError, type GlobalOptions } from '../cli-kit';
+import { configOrExit, emit, resolveDatabaseUrl, type GlobalOptions } from '../cli-kit';
+import { cliActor, requireReason, resolveContactKey } from '../contact-key';
 
 export function registerContact(program: Command): void {
   const contact = program.command('contact').description('look at one contact');
@@ -14,40 +13,24 @@ export function registerContact(program: Command): void {
     .description('profile, consents, the score broken down by input, the tier and its history')
     .option('--default-country <CC>', 'country for a number written without country code')
     .option('--unmask', 'show the full phone number and e-mail addresses (default: masked)')
+    .option('--reason <why>', 'why you read this person\'s data (required; recorded in the access audit, `reachloop audit`): a ticket, not personal data')
     .option('--json', 'print as JSON')
-    .action(async (key: string, flags: GlobalOptions & { defaultCountry?: string; unmask?: boolean }) => {
+    .addHelpText('after', '\nEvery read is recorded in the access audit with your user name and --reason.\n\nExamples:\n  reachloop contact show +8613800138000 --reason "ticket 4711: delivery complaint"\n  reachloop contact show ct_0123456789abcdef0123456789abcdef --reason "support call" --unmask --json')
+    .action(async (key: string, flags: GlobalOptions & { defaultCountry?: string; unmask?: boolean; reason?: string }) => {
+      const reason = requireReason(flags.reason);
       const config = configOrExit();
       const pool = await connectPool(resolveDatabaseUrl(config), 2);
       try {
-        let id: number | undefined;
-        if (/^\d{1,15}$/.test(key) && !key.startsWith('0') && key.length < 9) id = await findContactId(pool, { id: Number(key) });
-        else if (PUBLIC_ID.test(key)) id = await contactOfPublicId(pool, key);
-        else {
-          const phone = normalizePhone(key, { defaultCountry: flags.defaultCountry?.toUpperCase() as CountryCode | undefined });
-          if (!phone.ok) throw new UsageError(`"${key}" is neither a contact id nor a phone number: ${phone.message}`);
-          id = await findContactId(pool, { phoneHash: phoneHash(phone.e164) });
-        }
-        if (id === undefined) throw new CliError(`no contact ${key}`);
+        const id = await resolveContactKey(pool, key, flags.defaultCountry);
+        // Audited before it is read (readProfile): a read that cannot be recorded does not happen.
         await publicIdOf(pool, id); // the API reference, given when first shown
-        const profile = (await loadContactProfile(pool, id))!;
-        const shown = flags.unmask ? profile : masked(profile);
+        const profile = (await readProfile(pool, id, { actor: cliActor(), reason }, 'contact.show', { unmasked: !!flags.unmask }))!;
+        const shown = flags.unmask ? profile : maskedProfile(profile);
         emit(shown, flags, render);
       } finally {
         await pool.end();
       }
     });
-}
-
-/** Numbers and addresses masked: the default of every printout. */
-function masked(p: ContactProfile): ContactProfile {
-  return {
-    ...p,
-    phone: maskPhone(p.phone),
-    emails: p.emails.map(maskEmail),
-    recovery: p.recovery.map((k) => ({ ...k, candidate: k.candidate ? maskPhone(k.candidate) : null })),
-    fromSource: { ...p.fromSource, shippingAddress: p.fromSource.shippingAddress === null ? null : maskAddress(p.fromSource.shippingAddress) },
-    identity: { ...p.identity, aliases: p.identity.aliases.map((a) => ({ ...a, phone: maskPhone(a.phone) })) },
-  };
 }
 
 function render(p: ContactProfile): string {
@@ -71,9 +54,6 @@ function render(p: ContactProfile): string {
     ...p.tierHistory.map((h) => `    ${h.at}  ${h.from ?? '-'} -> ${h.to}  score ${h.score}  (${h.cause})`),
   ].join('\n');
 }
-
-/** An address shown as its first word and a count: enough to recognise, not to read out. */
-const maskAddress = (a: string) => `${a.split(/[\s,]/)[0]!.slice(0, 12)}… (${a.length} characters)`;
 
 /** What the source's files said: customer ids, primary tag, registration, first order, order count, address. */
 function sourceLines(p: ContactProfile): string[] {

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { contactsToExport, type ExportSegment } from '../../db/contact-export';
 import { sha256Hex } from '../../db/contacts';
 import type { Pool } from '../../db/pool';
+import { addAuditDetail, recordAccess } from '../../db/audit';
 import { emit, UsageError, type GlobalOptions } from '../cli-kit';
+import { cliActor, requireReason } from '../contact-key';
 
 /** `reachloop audience export-hashed`: registered beside `audience` by client/main.ts (its own module: `audience` commands load no recovery code). */
 export function registerExportHashed(program: Command): void {
@@ -14,10 +16,18 @@ export function registerExportHashed(program: Command): void {
     .description('SHA-256 of E.164 numbers and lowercased e-mails for ad-platform customer match; raw data never leaves')
     .requiredOption('--out <file>', 'CSV file to write (phone_sha256,email_sha256)')
     .option('--segment <segment>', 'recovery (open cases and unmatched dead numbers) or all', 'recovery')
+    .option('--reason <why>', 'why the export is made (required; recorded in the access audit, `reachloop audit`)')
     .option('--json', 'print the summary as JSON')
-    .action(async (flags: GlobalOptions & { out: string; segment: string }) => {
+    .action(async (flags: GlobalOptions & { out: string; segment: string; reason?: string }) => {
       if (!['recovery', 'all'].includes(flags.segment)) throw new UsageError('--segment must be recovery or all');
-      await withPool(async (pool) => emit(await exportHashed(pool, flags.out, flags.segment as ExportSegment), flags, (s) => `${s.rows} rows (${s.emails} with e-mail) written to ${s.out}`));
+      const reason = requireReason(flags.reason);
+      await withPool(async (pool) => {
+        // Audited before anything is read; the row then gets the counts written.
+        const auditId = await recordAccess(pool, { actor: cliActor(), action: 'audience.export_hashed', contactId: null, reason, detail: { segment: flags.segment } });
+        const summary = await exportHashed(pool, flags.out, flags.segment as ExportSegment);
+        await addAuditDetail(pool, auditId, { rows: summary.rows, emails: summary.emails });
+        emit(summary, flags, (s) => `${s.rows} rows (${s.emails} with e-mail) written to ${s.out}`);
+      });
     });
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { holidaysInYear } from '../../core/holidays';
 import { appliedRules, checkCampaign } from '../../core/policy/check';
-import { CONTACT_POLICY, type ContactPolicy } from '../../core/policy/contact-policy';
+import { CONTACT_POLICY, RETENTION_KINDS, type ContactPolicy } from '../../core/policy/contact-policy';
 import { emit, type GlobalOptions } from '../cli-kit';
 import { readCampaignFile } from '../campaign-file';
 
@@ -52,6 +52,9 @@ function renderPolicy(p: ContactPolicy & { warnings: string[] }): string {
     `  ${p.complaints.blockList.id} at ${p.complaints.blockList.atComplaints}: ${p.complaints.blockList.note}`,
     '',
     `device farms: ${p.deviceFarms.sameDeviceRegistrations.atLeast} registrations from one device or ${p.deviceFarms.sameRangeRegistrations.atLeast} from one number block within ${p.deviceFarms.sameDeviceRegistrations.withinHours} h; ${p.deviceFarms.accountsOnDevice.atLeast} accounts on one device in recovery`,
+    '',
+    'retention (reachloop privacy retention)',
+    ...RETENTION_KINDS.map((k) => `  ${k.padEnd(22)} ${String(p.retention[k].days).padStart(5)} days  ${p.retention[k].note}`),
     '',
     'regional rules',
     ...p.regionalRules.map((r) =>

@@ -94,6 +94,6 @@ export function renderDemo(r: DemoResult): string {
     `  opt-outs by STOP ${f.optOuts}; replies ${f.replies}; dead numbers handed to recovery ${f.deadNumbers}`,
     ...(r.scenes ? renderScenes(r.scenes) : ['scripted handsets: none this hour (no candidate country inside its window)']),
     `the campaign report: reachloop campaign report ${c.campaignId}; with charts: ${r.reportHtml}`,
-    `every decision: reachloop campaign decisions ${c.campaignId}; a contact: reachloop contact show ID; the Temporal UI of the workflows: run \`reachloop dev\` (it keeps the stack and prints the UI address)`,
+    `every decision: reachloop campaign decisions ${c.campaignId}; a contact: reachloop contact show ID --reason "why"; the Temporal UI of the workflows: run \`reachloop dev\` (it keeps the stack and prints the UI address)`,
   ].join('\n');
 }

@@ -62,6 +62,15 @@ const consentSource = z.strictObject({ worth: z.enum(['explicit', 'implied', 'ne
 /** A country code or 'EU' (every member state). */
 const consentRegion = z.string().regex(/^([A-Z]{2}|EU)$/);
 
+/** Days a kind of row is kept before `reachloop privacy retention` purges it (core/privacy/retention.ts). */
+const retentionPeriod = z.strictObject({ days: z.int().min(1, 'at least 1 day').max(3650, 'at most 3650 days (ten years)'), note: z.string().min(1) });
+export const RETENTION_KINDS = ['importRejectsRaw', 'eventImportRejectsRaw', 'importWarnings', 'eventImportWarnings', 'events', 'unmatchedEvents', 'sendAttempts', 'twilioWebhooks', 'lookupCache', 'accessAudit'] as const;
+export type RetentionKind = (typeof RETENTION_KINDS)[number];
+const retentionShape = z.strictObject({
+  ...(Object.fromEntries(RETENTION_KINDS.map((k) => [k, retentionPeriod])) as Record<RetentionKind, typeof retentionPeriod>),
+  note: z.string().min(1),
+});
+
 export const contactPolicySchema = z
   .strictObject({
     version: z.string().regex(/^contact-policy\.v\d+$/, 'version must look like "contact-policy.v1"'),
@@ -102,6 +111,8 @@ export const contactPolicySchema = z
       numberChange: z.strictObject({ id: ruleId, requireCurrentNumberAnswer: z.boolean(), answerWithinHours: z.number().positive().max(720), note: z.string().min(1) }),
       note: z.string().min(1),
     }),
+    /** How long each kind of row with personal data is kept (issue 17 item 4). */
+    retention: retentionShape,
   })
   .superRefine((p, ctx) => {
     const ids = [
@@ -126,6 +137,9 @@ export const contactPolicySchema = z
     for (const [name, s] of Object.entries(p.consent.sources))
       if ((s.worth === 'never') !== (s.rule !== undefined))
         ctx.addIssue({ code: 'custom', path: ['consent', 'sources', name, 'rule'], message: 'a "never" source names its rule id (and only a "never" source)' });
+    if (p.retention.accessAudit.days < 365) ctx.addIssue({ code: 'custom', path: ['retention', 'accessAudit', 'days'], message: 'the access audit is kept at least 365 days' });
+    for (const k of ['importRejectsRaw', 'eventImportRejectsRaw'] as const)
+      if (p.retention[k].days > 180) ctx.addIssue({ code: 'custom', path: ['retention', k, 'days'], message: 'the raw text of rejected lines is kept at most 180 days' });
     if (p.tiers.D.channel !== 'none' || p.tiers.D.cadence.everyDays !== null)
       ctx.addIssue({ code: 'custom', path: ['tiers', 'D'], message: 'tier D is no contact: channel "none", cadence everyDays null' });
   });
@@ -137,6 +151,7 @@ export type TierName = keyof ContactPolicy['tiers'];
 export type ComplaintPolicy = ContactPolicy['complaints'];
 export type DeviceFarmPolicy = ContactPolicy['deviceFarms'];
 export type ConsentPolicy = ContactPolicy['consent'];
+export type RetentionPolicy = ContactPolicy['retention'];
 
 export class ContactPolicyError extends Error {
   constructor(readonly issues: readonly string[], source?: string) {

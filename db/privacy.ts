@@ -1,0 +1,153 @@
+/**
+ * Data subject requests (issue 17 item 4), run from the one plan of personal-data columns
+ * (core/privacy/personal-data.ts): everything held about a contact, and its erasure. Queries only;
+ * services/privacy.ts audits and orders them. Table and column names come from the plan, never
+ * from input.
+ */
+import type { PoolClient } from 'pg';
+import { BY_IDENTIFIER, ERASED_MARKER, PERSONAL_DATA, redactStrings, type ErasureAction, type TablePlan } from '../core/privacy/personal-data';
+import type { Pool } from './pool';
+
+/** The SQL expression erasure writes into a column (column names come from the plan in core/privacy, never from input). */
+export function erasedValue(column: string, action: ErasureAction): string {
+  switch (action) {
+    case 'null':
+      return 'NULL';
+    case 'marker':
+      return `'${ERASED_MARKER}'`;
+    case 'empty_array':
+      return `'{}'`;
+    case 'empty_object':
+      return `'{}'::jsonb`;
+    case 'empty_list':
+      return `'[]'::jsonb`;
+    case 'numbers_only':
+      return `COALESCE((SELECT jsonb_object_agg(k, v) FROM jsonb_each(${column}) AS x(k, v) WHERE jsonb_typeof(v) IN ('number', 'boolean')), '{}'::jsonb)`;
+  }
+}
+
+/** The export's key of a plan entry: the table, or table.by when a table is read by another column. */
+export const exportKey = (p: TablePlan) => (PERSONAL_DATA.find((q) => q.table === p.table) === p ? p.table : `${p.table}.${p.by}`);
+
+/** Every row about the contact in every table of the plan, lookup hashes left out. */
+export async function readPersonalData(pool: Pool, contactId: number): Promise<Record<string, Array<Record<string, unknown>>>> {
+  const out: Record<string, Array<Record<string, unknown>>> = {};
+  for (const p of PERSONAL_DATA) {
+    const { rows } = await pool.query(`SELECT * FROM ${p.table} WHERE ${p.by} = $1 ORDER BY ${p.orderBy}`, [contactId]);
+    out[exportKey(p)] = rows.map((r) => {
+      for (const c of p.exportOmits ?? []) delete r[c];
+      return r;
+    });
+  }
+  return out;
+}
+
+/**
+ * SQL condition for the send-time checks, given the contact as `c`: one of the contact's e-mail
+ * addresses belonged to an erased person (kept as keyed hashes in erased_identifiers), so the
+ * address imported again on any contact never messages them again. (An erased number needs no
+ * check here: its keyed hash stays on the anonymised row, which a re-import merges into, with its
+ * suppression.) A probe per contact (its e-mails by the primary key, each hash in
+ * erased_identifiers'): written as a scalar subquery with LIMIT 1, because PostgreSQL turned an
+ * EXISTS into one hashed subplan that read all of contact_emails for every batch
+ * (bench/erased-check.ts).
+ */
+export const ERASED_IDENTIFIER_SQL = `((SELECT true FROM contact_emails e JOIN erased_identifiers x ON x.kind = 'email' AND x.hash = e.email_hash WHERE e.contact_id = c.id LIMIT 1) IS NOT NULL)`;
+
+/** Open changed-number cases of the contact (as the customer or as the candidate): a workflow still acts on them. */
+export async function openCasesOf(db: Pool | PoolClient, contactId: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM recovery_cases WHERE (contact_id = $1 OR candidate_contact_id = $1) AND state IN ('detected', 'matched', 'confirmation_sent') ORDER BY id`,
+    [contactId],
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+export interface ErasureCounts {
+  contacts: number[];
+  rows: Record<string, number>;
+}
+
+/** What identifies the person in text: the number (E.164 digits, national digits), addresses, name, shipping address. */
+export interface PersonIdentifiers {
+  digits: string[];
+  texts: string[];
+}
+
+/**
+ * Erases one contact (and the older contacts merged into it) inside the caller's transaction:
+ * the keyed hashes of number and addresses kept in erased_identifiers, an 'all' suppression
+ * (kind manual, source erasure) on the anonymised row, every personal-data column of the plan
+ * nulled or anonymised, rows that only identify deleted, the raw text of import lines that held
+ * the number or an address emptied (line number and reason kept). Idempotent.
+ */
+export async function erasePersonalData(client: PoolClient, contactId: number, identify: (e164: string) => string[], at: Date): Promise<ErasureCounts> {
+  const counts: Record<string, number> = {};
+  const add = (k: string, n: number | null) => (counts[k] = (counts[k] ?? 0) + (n ?? 0));
+  const ids = [contactId];
+  // The older contacts merged into this one (changed numbers) hold the same person's old numbers.
+  for (let i = 0; i < ids.length; i++) {
+    const { rows } = await client.query<{ old_contact_id: string }>('SELECT old_contact_id FROM contact_aliases WHERE contact_id = $1', [ids[i]]);
+    for (const r of rows) if (!ids.includes(Number(r.old_contact_id))) ids.push(Number(r.old_contact_id));
+  }
+  for (const id of ids) {
+    const { rows } = await client.query(
+      `SELECT c.phone_hash, c.phone_e164, c.name, c.shipping_address,
+         COALESCE((SELECT array_agg(e.email) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS emails,
+         COALESCE((SELECT array_agg(e.email_hash) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS email_hashes,
+         COALESCE((SELECT array_agg(x.external_id) FROM contact_external_ids x WHERE x.contact_id = c.id), '{}') AS external_ids
+       FROM contacts c WHERE c.id = $1 FOR UPDATE`,
+      [id],
+    );
+    const c = rows[0];
+    if (!c) continue;
+    const person: PersonIdentifiers = {
+      // An erased row holds the marker, which is no number (identify gives none), also after a re-import of the number
+      // (the stored number wins the merge): lines rejected later that hold only the number are left to retention.
+      digits: identify(c.phone_e164),
+      texts: [...(c.emails as string[]), ...[c.name, c.shipping_address].filter((t): t is string => typeof t === 'string' && t.trim().length >= 4)],
+    };
+    await client.query(
+      `INSERT INTO erased_identifiers (kind, hash, contact_id, erased_at)
+       SELECT kind, hash, $1, $2 FROM unnest($3::text[], $4::text[]) AS x(kind, hash) ON CONFLICT (kind, hash) DO NOTHING`,
+      [id, at, ['phone', ...(c.email_hashes as string[]).map(() => 'email')], [c.phone_hash, ...(c.email_hashes as string[])]],
+    );
+    await client.query(`INSERT INTO suppressions (contact_id, channel, kind, source, proof, created_at) VALUES ($1, 'all', 'manual', 'erasure', '{}', $2) ON CONFLICT (contact_id, channel, kind) DO UPDATE SET source = 'erasure', proof = '{}'`, [id, at]);
+
+    add('events (unmatched)', (await client.query(`DELETE FROM events WHERE contact_id IS NULL AND (phone_hash = $1 OR customer_ref = ANY($2::text[]))`, [c.phone_hash, c.external_ids])).rowCount);
+    add(BY_IDENTIFIER.pendingOptOuts.table, (await client.query(`UPDATE pending_opt_outs SET proof = '{}' WHERE phone_hash = $1 AND proof <> '{}'`, [c.phone_hash])).rowCount);
+    add(BY_IDENTIFIER.lookupCache.table, (await client.query('DELETE FROM number_lookup_cache WHERE phone_hash = $1', [c.phone_hash])).rowCount);
+    add('campaigns (message texts)', await redactMessageTexts(client, id));
+    for (const l of BY_IDENTIFIER.importLines) add(l.table, await scrubLines(client, l.table, l.columns, person));
+
+    for (const p of PERSONAL_DATA) {
+      if (p.deleteRows) add(p.table, (await client.query(`DELETE FROM ${p.table} WHERE ${p.by} = $1`, [id])).rowCount);
+      else if (Object.keys(p.columns).length) {
+        const sets = Object.entries(p.columns).map(([col, action]) => `${col} = ${erasedValue(col, action)}`);
+        add(p.table, (await client.query(`UPDATE ${p.table} SET ${sets.join(', ')} WHERE ${p.by} = $1`, [id])).rowCount);
+      }
+    }
+    await client.query('UPDATE contacts SET erased_at = COALESCE(erased_at, $2), sms_eligible = false, updated_at = $2 WHERE id = $1', [id, at]);
+  }
+  return { contacts: ids, rows: counts };
+}
+
+/** The single API messages' texts to this contact (their campaigns' templates), every string replaced by the marker. */
+async function redactMessageTexts(client: PoolClient, contactId: number): Promise<number> {
+  const { rows } = await client.query<{ id: string; templates: unknown }>(
+    `SELECT c.id, c.definition -> 'templates' AS templates FROM campaigns c WHERE c.id IN (SELECT campaign_id FROM api_messages WHERE contact_id = $1) FOR UPDATE`,
+    [contactId],
+  );
+  for (const r of rows) await client.query(`UPDATE campaigns SET definition = jsonb_set(definition, '{templates}', $2::jsonb) WHERE id = $1`, [r.id, JSON.stringify(redactStrings(r.templates))]);
+  return rows.length;
+}
+
+/** Import lines whose text holds the person's number (as digits) or an address/name: their text emptied. */
+async function scrubLines(client: PoolClient, table: string, columns: readonly string[], person: PersonIdentifiers): Promise<number> {
+  if (person.digits.length === 0 && person.texts.length === 0) return 0;
+  const digitPatterns = person.digits.map((d) => `%${d}%`);
+  const textPatterns = person.texts.map((t) => `%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+  const match = columns.map((col) => `(regexp_replace(${col}, '[^0-9]', '', 'g') LIKE ANY($1::text[]) OR ${col} ILIKE ANY($2::text[]))`).join(' OR ');
+  const { rowCount } = await client.query(`UPDATE ${table} SET ${columns.map((col) => `${col} = ''`).join(', ')} WHERE ${match}`, [digitPatterns, textPatterns]);
+  return rowCount ?? 0;
+}
