@@ -7,7 +7,7 @@ import { copyRows, type CopyValue } from '../db/copy';
 import { forgetBatches, recordBatch, recordedBatch } from '../db/events';
 import type { Pool } from '../db/pool';
 import { lockContactsById } from '../db/rescore';
-import { phoneHash } from '../db/contacts';
+import { contactNumbersAfter, phoneHash } from '../db/contacts';
 import { openRecoveryCandidates } from '../db/feedback';
 import { inTransaction } from '../db/transaction';
 import type { RecheckBatchResult } from '../workflows/shared';
@@ -36,13 +36,10 @@ export const createRecheckActivities = (deps: RecheckDeps) => ({
     const done = await recordedBatch<RecheckBatchResult>(deps.pool, input.jobId, batchKey);
     if (done) return done;
     const now = await deps.now();
-    const { rows } = await deps.pool.query<{ id: string; phone_e164: string }>(
-      `SELECT id, phone_e164 FROM contacts WHERE id > $1 AND (NOT $2 OR recheck_after <= $3) ORDER BY id LIMIT $4`,
-      [input.afterId, input.dueOnly, now, input.limit],
-    );
+    const rows = await contactNumbersAfter(deps.pool, input.afterId, input.limit, input.dueOnly ? now : null);
     const result: RecheckBatchResult = { lastId: null, checked: 0, byOutcome: {}, byTransition: {}, tierChanges: 0, upgraded: 0, downgraded: 0 };
     if (rows.length === 0) return result;
-    const answers = await deps.lookup.lookup(rows.map((r) => r.phone_e164));
+    const answers = await deps.lookup.lookup(rows.map((r) => r.e164));
     if (answers.length !== rows.length) throw new Error(`lookup ${deps.lookup.name} answered ${answers.length} numbers of ${rows.length}`);
     const answerOf = new Map(rows.map((r, i) => [Number(r.id), answers[i]!]));
     Context.current().heartbeat();

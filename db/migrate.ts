@@ -1,3 +1,5 @@
+import { dataCodec } from '../infra/data-keys';
+import { finishLegacyPersonalData, verifyDataKeys } from './personal-data';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -75,6 +77,8 @@ export async function migrate(pool: Pool, files: MigrationFile[] = readMigration
       }
       result.applied.push(f.name);
     }
+    await finishLegacyPersonalData(client, dataCodec());
+    await verifyDataKeys(client, dataCodec());
     return result;
   } finally {
     await client.query('SELECT pg_advisory_unlock(7243001)').catch(() => {});

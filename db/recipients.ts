@@ -1,5 +1,7 @@
 import { PENDING_SMS_OPT_OUT_SQL } from './pending-optouts';
 import type { Pool } from './pool';
+import { dataCodec } from '../infra/data-keys';
+import { FIRST_EMAILS_SQL, firstEmail } from './contacts';
 
 /** What a send decision and the message need of a recipient, read at send time in one query. */
 export interface RecipientRecord {
@@ -35,21 +37,22 @@ function consentOf(packed: string): StoredChannelConsent {
 
 export async function loadRecipients(pool: Pool, contactIds: readonly number[], purpose: string): Promise<Map<number, RecipientRecord>> {
   const { rows } = await pool.query(
-    `SELECT c.id, c.phone_e164, c.name, c.language, c.country, c.tier, c.time_zones, c.validity, c.sms_eligible, c.quarantined, c.number_status,
-       (SELECT e.email FROM contact_emails e WHERE e.contact_id = c.id ORDER BY e.added_at, e.email LIMIT 1) AS email,
+    `SELECT c.id, c.phone_enc, c.name_enc, c.language, c.country, c.tier, c.time_zones, c.validity, c.sms_eligible, c.quarantined, c.number_status,
+       ${FIRST_EMAILS_SQL} AS first_emails,
        COALESCE((SELECT array_agg(s.channel || ':' || s.kind) FROM suppressions s WHERE s.contact_id = c.id), '{}')
          || CASE WHEN ${PENDING_SMS_OPT_OUT_SQL} THEN '{sms:opt_out}'::text[] ELSE '{}' END AS suppressions,
        COALESCE((SELECT array_agg(k.channel || CASE WHEN k.double_opt_in THEN ':1:' ELSE ':0:' END || k.source) FROM consents k WHERE k.contact_id = c.id AND k.purpose = $2), '{}') AS consents
      FROM contacts c WHERE c.id = ANY($1::bigint[])`,
     [contactIds, purpose],
   );
+  const codec = dataCodec();
   return new Map(
     rows.map((r) => [
       Number(r.id),
       {
         contactId: Number(r.id),
-        e164: r.phone_e164,
-        name: r.name,
+        e164: codec.decrypt(r.phone_enc),
+        name: codec.decryptOrNull(r.name_enc),
         language: r.language,
         country: r.country,
         tier: r.tier,
@@ -58,7 +61,7 @@ export async function loadRecipients(pool: Pool, contactIds: readonly number[], 
         smsEligible: r.sms_eligible,
         quarantined: r.quarantined,
         numberStatus: r.number_status,
-        email: r.email,
+        email: firstEmail(r.first_emails),
         suppressions: r.suppressions,
         consents: (r.consents as string[]).map(consentOf),
       },

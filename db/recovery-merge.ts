@@ -66,7 +66,7 @@ export async function mergeConfirmed(pool: Pool, caseId: number, opts: { actor: 
       moved[table] = r.rowCount ?? 0;
     };
     await copyThenDelete('consents', 'channel, purpose, source, granted_at, double_opt_in, proof', 'contact_id, channel, purpose');
-    await copyThenDelete('contact_emails', 'email_hash, email, added_at', 'contact_id, email_hash');
+    await copyThenDelete('contact_emails', 'email_hash, email_enc, added_at', 'contact_id, email_hash');
     await copyThenDelete('contact_addresses', 'address_hash, added_at', 'contact_id, address_hash');
     const chained = await client.query('UPDATE contact_aliases SET contact_id = $2 WHERE contact_id = $1', [oldId, newId]);
     moved.aliases = chained.rowCount ?? 0;
@@ -81,9 +81,9 @@ export async function mergeConfirmed(pool: Pool, caseId: number, opts: { actor: 
          source_order_count = CASE WHEN n.source_order_count IS NULL AND o.source_order_count IS NULL THEN NULL
                                    ELSE COALESCE(n.source_order_count, 0) + COALESCE(o.source_order_count, 0) END,
          order_currency = COALESCE(n.order_currency, o.order_currency),
-         shipping_address = COALESCE(n.shipping_address, o.shipping_address),
+         shipping_address_enc = COALESCE(n.shipping_address_enc, o.shipping_address_enc),
          sources = ARRAY(SELECT DISTINCT unnest(n.sources || o.sources || '{recovery}'::text[]) ORDER BY 1),
-         name = COALESCE(n.name, o.name),
+         name_enc = COALESCE(n.name_enc, o.name_enc),
          last_order_at = GREATEST(n.last_order_at, o.last_order_at),
          order_value = CASE WHEN n.order_value IS NULL AND o.order_value IS NULL THEN NULL ELSE COALESCE(n.order_value, 0) + COALESCE(o.order_value, 0) END,
          order_count = n.order_count + o.order_count,

@@ -9,6 +9,8 @@ import { migrate, pendingMigrations } from '../db/migrate';
 import { createWorker, type ReachloopWorker } from '../worker';
 import { startChannels, signingSecretOf, webhookAuthToken, type Channels } from './channels';
 import { createLogger } from './log';
+import { dataCodec, dataCodecOf, installDataKeys } from './data-keys';
+import { verifyDataKeys } from '../db/personal-data';
 import { defaultActivityDeps } from '../activities';
 import { createNumberLookup } from './lookup';
 import { buildServer } from '../server';
@@ -37,6 +39,7 @@ export interface RunningServices {
 /** Starts the worker and/or the HTTP server of this process against the given servers. */
 export async function startServices(opts: ServiceOptions): Promise<RunningServices> {
   installTemporalRuntime(opts.config.logLevel);
+  installDataKeys(dataCodecOf(opts.config));
   const pool = await connectPool(opts.databaseUrl, 20);
   let worker: ReachloopWorker | undefined;
   let app: FastifyInstance | undefined;
@@ -99,6 +102,7 @@ async function prepareSchema(pool: Pool, apply: boolean): Promise<void> {
   }
   const pending = await pendingMigrations(pool);
   if (pending.length) throw new Error(`the database has ${pending.length} pending migration(s) (${pending.join(', ')}): run \`reachloop migrate\` first`);
+  await verifyDataKeys(pool, dataCodec());
 }
 
 let runtimeInstalled = false;

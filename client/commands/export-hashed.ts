@@ -1,7 +1,9 @@
 import { withPool } from '../db-session';
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
-import { sha256Hex } from '../../db/contacts';
+import { sha256Hex } from '../../infra/data-codec';
+import { dataCodec } from '../../infra/data-keys';
+import { decryptEmails } from '../../db/contacts';
 import type { Pool } from '../../db/pool';
 import { emit, UsageError, type GlobalOptions } from '../cli-kit';
 
@@ -31,15 +33,18 @@ export async function exportHashed(pool: Pool, out: string, segment: 'recovery' 
       ? `NOT EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id)`
       : `EXISTS (SELECT 1 FROM recovery_cases k WHERE k.contact_id = c.id AND k.state IN ('detected', 'matched', 'confirmation_sent', 'expired'))`;
   const { rows } = await pool.query(
-    `SELECT c.phone_e164, (SELECT min(e.email) FROM contact_emails e WHERE e.contact_id = c.id) AS email FROM contacts c WHERE ${where} ORDER BY c.id`,
+    `SELECT c.phone_enc, (SELECT array_agg(e.email_enc) FROM contact_emails e WHERE e.contact_id = c.id) AS emails FROM contacts c WHERE ${where} ORDER BY c.id`,
   );
   const file = createWriteStream(out, { mode: 0o600 });
   file.write('phone_sha256,email_sha256\n');
   let emails = 0;
+  const codec = dataCodec();
   for (const r of rows) {
-    const email = r.email ? sha256Hex(String(r.email).trim().toLowerCase()) : '';
+    // The least address, as min(email) chose it when it was stored in clear; hashed from the decrypted value.
+    const first = r.emails ? decryptEmails(r.emails)[0] : undefined;
+    const email = first ? sha256Hex(first.trim().toLowerCase()) : '';
     if (email) emails++;
-    file.write(`${sha256Hex(r.phone_e164)},${email}\n`);
+    file.write(`${sha256Hex(codec.decrypt(r.phone_enc))},${email}\n`);
   }
   await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
   return { out, rows: rows.length, emails };
