@@ -102,10 +102,6 @@ async function rehashLegacy(client: PoolClient, codec: DataCodec): Promise<boole
 export async function verifyDataKeys(pool: Pick<PoolClient, 'query'>, codec: DataCodec): Promise<void> {
   const exists = await pool.query(`SELECT to_regclass('data_key_checks') AS t`);
   if (!exists.rows[0]?.t) return;
-  await pool.query(
-    `INSERT INTO data_key_checks (key_id, fingerprint) VALUES ('lookup', $1), ($2, $3) ON CONFLICT (key_id) DO NOTHING`,
-    [codec.fingerprint('lookup'), codec.activeId, codec.fingerprint(codec.activeId)],
-  );
   const { rows } = await pool.query<{ key_id: string; fingerprint: string }>('SELECT key_id, fingerprint FROM data_key_checks ORDER BY key_id');
   for (const r of rows) {
     if (r.key_id === 'lookup') {
@@ -117,7 +113,8 @@ export async function verifyDataKeys(pool: Pick<PoolClient, 'query'>, codec: Dat
       throw new DataKeyError(`REACHLOOP_DATA_KEYS holds a different key under the id "${r.key_id}" than the one that encrypted this database's data: set the original key`);
     }
   }
-  // A key added to the set is recorded so that it is checked from now on.
-  for (const id of codec.keyIds)
+  // Then the keys not recorded yet (the first start, a key added to the set), checked from now on.
+  const known = new Set(rows.map((r) => r.key_id));
+  for (const id of ['lookup', ...codec.keyIds].filter((k) => !known.has(k)))
     await pool.query('INSERT INTO data_key_checks (key_id, fingerprint) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING', [id, codec.fingerprint(id)]);
 }

@@ -42,7 +42,7 @@ export class DataCodec {
   constructor(keys: readonly DataKey[], activeId: string, private readonly lookupKey: Buffer) {
     if (keys.length === 0) throw new DataKeyError('no data key given');
     for (const k of keys) {
-      if (!KEY_ID_PATTERN.test(k.id)) throw new DataKeyError(`data key id "${k.id}" must be 1-16 letters, digits, _ or -`);
+      if (!KEY_ID_PATTERN.test(k.id) || k.id === 'lookup') throw new DataKeyError(`data key id "${k.id}" must be 1-16 letters, digits, _ or -`);
       if (k.key.length !== 32) throw new DataKeyError(`data key ${k.id} must be 32 bytes (got ${k.key.length})`);
     }
     if (lookupKey.length !== 32) throw new DataKeyError(`the lookup key must be 32 bytes (got ${lookupKey.length})`);

@@ -36,7 +36,7 @@ describe('DataCodec', () => {
     ['another key under the same id', () => codec('k1', [{ id: 'k1', key: K2 }]).decrypt(codec('k1').encrypt('x')), /different key under that id/],
     ['a tampered value', () => {
       const v = codec('k1').encrypt('+12125550142');
-      v[v.length - 1] ^= 1;
+      v[v.length - 1] = v[v.length - 1]! ^ 1;
       return codec('k1').decrypt(v);
     }, /does not decrypt/],
     ['an active id without a key', () => codec('k3'), /active data key id "k3"/],
