@@ -113,8 +113,9 @@ export async function verifyDataKeys(pool: Pick<PoolClient, 'query'>, codec: Dat
       throw new DataKeyError(`REACHLOOP_DATA_KEYS holds a different key under the id "${r.key_id}" than the one that encrypted this database's data: set the original key`);
     }
   }
-  // Then the keys not recorded yet (the first start, a key added to the set), checked from now on.
+  // Then the lookup key and the active key if not recorded yet (the first start, a new active key):
+  // values are only ever written under the active key, so every key that holds values is recorded.
   const known = new Set(rows.map((r) => r.key_id));
-  for (const id of ['lookup', ...codec.keyIds].filter((k) => !known.has(k)))
+  for (const id of ['lookup', codec.activeId].filter((k) => !known.has(k)))
     await pool.query('INSERT INTO data_key_checks (key_id, fingerprint) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING', [id, codec.fingerprint(id)]);
 }
