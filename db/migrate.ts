@@ -1,10 +1,10 @@
-import { dataCodec } from '../infra/data-keys';
-import { finishLegacyPersonalData, verifyDataKeys } from './personal-data';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from './pool';
+import { dataCodec } from '../infra/data-keys';
 import { migrationsDir } from '../infra/paths';
+import { finishLegacyPersonalData, verifyDataKeys } from './personal-data';
 
 export interface MigrationFile {
   name: string;
@@ -15,6 +15,8 @@ export interface MigrationFile {
 export interface MigrationResult {
   applied: string[];
   alreadyApplied: string[];
+  /** The conversion of a database written before encryption at rest (db/personal-data.ts), when it did something. */
+  personalData?: { rehashed: boolean; encrypted: number; dropped: string[] };
 }
 
 export class MigrationError extends Error {
@@ -77,7 +79,8 @@ export async function migrate(pool: Pool, files: MigrationFile[] = readMigration
       }
       result.applied.push(f.name);
     }
-    await finishLegacyPersonalData(client, dataCodec());
+    const converted = await finishLegacyPersonalData(client, dataCodec());
+    if (converted.rehashed || converted.encrypted || converted.dropped.length) result.personalData = converted;
     await verifyDataKeys(client, dataCodec());
     return result;
   } finally {
