@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { base64Key, ConfigError, loadConfig, parseDataKeys, type Config } from './config';
@@ -15,13 +15,30 @@ export function dataCodecOf(config: Pick<Config, 'dataKeys' | 'stateDir'>): Data
   const lookupFile = path.join(config.stateDir, 'lookup-key');
   if (!existsSync(keysFile) || !existsSync(lookupFile)) {
     mkdirSync(config.stateDir, { recursive: true });
-    if (!existsSync(keysFile)) writeFileSync(keysFile, `k1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    if (!existsSync(lookupFile)) writeFileSync(lookupFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    createOnce(keysFile, `k1:${randomBytes(32).toString('base64')}\n`);
+    createOnce(lookupFile, `${randomBytes(32).toString('base64')}\n`);
   }
   const keys = parseDataKeys(readFileSync(keysFile, 'utf8').trim());
   const lookupKey = base64Key(readFileSync(lookupFile, 'utf8'));
   if (typeof keys === 'string' || !lookupKey) throw new ConfigError([`the generated keys under ${config.stateDir} are damaged (data-keys, lookup-key): restore them from a backup`]);
   return new DataCodec(keys, keys[0]!.id, lookupKey);
+}
+
+/**
+ * Writes a file whole, unless it exists: through a private temporary file hard-linked into place,
+ * so two processes starting at once (a CLI and a worker) agree on one key and never read half.
+ */
+function createOnce(file: string, content: string): void {
+  if (existsSync(file)) return;
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  try {
+    linkSync(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(tmp);
+  }
 }
 
 /** Whether the keys come from the state folder (doctor warns: every host needs the same ones). */
