@@ -1,12 +1,10 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../infra/config';
 import { DataCodec, DataKeyError, keyIdOf, sha256Hex } from '../../infra/data-codec';
 
 const K1 = randomBytes(32);
 const K2 = randomBytes(32);
 const LOOKUP = randomBytes(32);
-const b64 = (b: Buffer) => b.toString('base64');
 const codec = (active: string, keys = [{ id: 'k1', key: K1 }, { id: 'k2', key: K2 }]) => new DataCodec(keys, active, LOOKUP);
 
 describe('DataCodec', () => {
@@ -53,38 +51,5 @@ describe('DataCodec', () => {
     expect(c.lookupHash('+8613800138000')).not.toBe(bare);
     expect(c.lookupHashOfSha256(sha256Hex('+8613800138000'))).toBe(c.lookupHash('+8613800138000'));
     expect(new DataCodec([{ id: 'k1', key: K1 }], 'k1', randomBytes(32)).lookupHash('+8613800138000')).not.toBe(c.lookupHash('+8613800138000'));
-  });
-});
-
-describe('data key configuration', () => {
-  const problems = (env: NodeJS.ProcessEnv) => {
-    try {
-      loadConfig(env);
-      return [];
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      return (err as ConfigError).problems;
-    }
-  };
-
-  it('reads the keys, the active one (default: the first) and the lookup key', () => {
-    const config = loadConfig({ REACHLOOP_DATA_KEYS: `k2:${b64(K2)},k1:${b64(K1)}`, REACHLOOP_LOOKUP_KEY: b64(LOOKUP) });
-    expect(config.dataKeys?.activeId).toBe('k2');
-    expect(config.dataKeys?.keys.map((k) => k.id)).toEqual(['k2', 'k1']);
-    expect(loadConfig({ REACHLOOP_DATA_KEYS: `k2:${b64(K2)},k1:${b64(K1)}`, REACHLOOP_DATA_KEY_ID: 'k1', REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }).dataKeys?.activeId).toBe('k1');
-    expect(loadConfig({}).dataKeys).toBeUndefined();
-  });
-
-  it.each([
-    ['a key that is not 32 bytes', { REACHLOOP_DATA_KEYS: `k1:${b64(randomBytes(16))}`, REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }, /REACHLOOP_DATA_KEYS key "k1" must be the base64 of 32 bytes/],
-    ['an entry without an id', { REACHLOOP_DATA_KEYS: b64(K1), REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }, /entry 1 must be id:base64/],
-    ['an id given twice', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)},k1:${b64(K2)}`, REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }, /"k1" is given twice/],
-    ['data keys without a lookup key', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}` }, /set together or not at all/],
-    ['a bad lookup key', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}`, REACHLOOP_LOOKUP_KEY: 'secret' }, /REACHLOOP_LOOKUP_KEY must be the base64 of 32 bytes/],
-    ['an active id that is not a key', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}`, REACHLOOP_DATA_KEY_ID: 'k9', REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }, /REACHLOOP_DATA_KEY_ID "k9" is not an id/],
-  ])('refuses %s with a clear message that never shows a key', (_, env, message) => {
-    const list = problems(env as NodeJS.ProcessEnv);
-    expect(list.join('\n')).toMatch(message);
-    expect(list.join('\n')).not.toContain(b64(K1));
   });
 });
