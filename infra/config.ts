@@ -2,30 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration';
 import { projectRoot } from './paths';
-import { KEY_ID_PATTERN, type DataKey } from './data-codec';
-
-/** 32 bytes from base64 (standard or url alphabet), or undefined. */
-export function base64Key(v: string): Buffer | undefined {
-  const t = v.trim();
-  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(t)) return undefined;
-  const key = Buffer.from(t, t.includes('-') || t.includes('_') ? 'base64url' : 'base64');
-  return key.length === 32 ? key : undefined;
-}
-
-/** `id:base64,id:base64` as data keys, or the problem with it (never echoing a key). */
-export function parseDataKeys(v: string): DataKey[] | string {
-  const keys: DataKey[] = [];
-  for (const [i, part] of v.split(',').entries()) {
-    const at = part.indexOf(':');
-    const id = part.slice(0, at).trim();
-    if (at < 0 || !KEY_ID_PATTERN.test(id)) return `entry ${i + 1} must be id:base64 with an id of 1-16 letters, digits, _ or -`;
-    const key = base64Key(part.slice(at + 1));
-    if (!key) return `key "${id}" must be the base64 of 32 bytes (e.g. \`openssl rand -base64 32\`)`;
-    if (keys.some((k) => k.id === id)) return `key id "${id}" is given twice`;
-    keys.push({ id, key });
-  }
-  return keys;
-}
+import { base64Key, KEY_ID_PATTERN, parseDataKeys, type DataKey } from './data-codec';
 
 /**
  * Every setting reachloop reads from the environment, with its default. This is the one

@@ -1,8 +1,8 @@
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { base64Key, ConfigError, loadConfig, parseDataKeys, type Config } from './config';
-import { DataCodec } from './data-codec';
+import { ConfigError, loadConfig, type Config } from './config';
+import { base64Key, DataCodec, parseDataKeys } from './data-codec';
 
 /**
  * The data keys of this process. REACHLOOP_DATA_KEYS / REACHLOOP_LOOKUP_KEY when set; otherwise,
