@@ -6,7 +6,8 @@ import { loadRecipients } from '../db/recipients';
 import { dataCodec } from '../infra/data-keys';
 import { queryPlain } from './helpers/contacts';
 import { isolatedDatabase, runCli, type TestDatabase } from './helpers/harness';
-import { needlesOf, scanForPersonalData } from './helpers/pii-scan';
+import { needlesOf } from './helpers/pii-needles';
+import { findPersonalData } from './helpers/pii-scan';
 
 // A database written before encryption at rest (migrations up to 0030: plaintext numbers, names,
 // addresses, e-mails and rejected rows, bare SHA-256 lookup hashes) is converted by `reachloop
@@ -39,7 +40,7 @@ afterAll(() => db?.drop());
 
 describe('a database written before encryption at rest', () => {
   it('`reachloop migrate` encrypts every value, keys every hash, drops the plaintext columns, and the readers read', async () => {
-    expect(await scanForPersonalData(db.pool, needlesOf([ANN.phone, ANN.email]))).not.toEqual([]); // it was there
+    expect(await findPersonalData(db.pool, needlesOf([ANN.phone, ANN.email]))).not.toEqual([]); // it was there
 
     const r = await runCli(['migrate', '--json'], { DATABASE_URL: db.url });
     expect(r.code, r.stderr).toBe(0);
@@ -48,8 +49,8 @@ describe('a database written before encryption at rest', () => {
     expect(result.personalData).toMatchObject({ rehashed: true, encrypted: 5 }) // phone, name, address, e-mail, rejected row;
     expect(result.personalData.dropped).toEqual(expect.arrayContaining(['contacts.phone_e164', 'contacts.name', 'contact_emails.email', 'import_rejects.raw']));
 
-    expect(await scanForPersonalData(db.pool, needlesOf([ANN.phone, ANN.email, STOPPED]))).toEqual([]);
-    expect(await scanForPersonalData(db.pool, [ANN.name, ANN.address])).toEqual([]);
+    expect(await findPersonalData(db.pool, needlesOf([ANN.phone, ANN.email, STOPPED]))).toEqual([]);
+    expect(await findPersonalData(db.pool, { texts: [ANN.name, ANN.address] })).toEqual([]);
     const [c] = await queryPlain(db.pool, 'SELECT id, phone_hash, phone_enc, name_enc, shipping_address_enc FROM contacts');
     expect(c).toMatchObject({ phone_hash: phoneHash(ANN.phone), phone_e164: ANN.phone, name: ANN.name, shipping_address: ANN.address });
     expect((await db.pool.query('SELECT email_hash FROM contact_emails')).rows[0].email_hash).toBe(emailHash(ANN.email));

@@ -8,7 +8,8 @@ import { createSandboxEmailSender } from '../channels/sandbox-email';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
 import { queryPlain } from './helpers/contacts';
 import { isolatedDatabase, runCli, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
-import { needlesOf, scanForPersonalData } from './helpers/pii-scan';
+import { needlesOf } from './helpers/pii-needles';
+import { findPersonalData } from './helpers/pii-scan';
 
 // Personal data at rest (issue 17): after an import (with rejected rows), an events import and a
 // campaign over SMS and e-mail, no table holds a raw number or e-mail, nor its bare SHA-256, in
@@ -106,10 +107,10 @@ describe('personal data at rest', () => {
     }
 
     const needles = needlesOf([...PEOPLE.flatMap((p) => [p.phone, p.email]), REJECTED.email, STRANGER]);
-    expect(await scanForPersonalData(db.pool, needles)).toEqual([]);
-    expect(await scanForPersonalData(db.pool, [...PEOPLE.map((p) => p.name), ADDRESS])).toEqual([]);
+    expect(await findPersonalData(db.pool, needles)).toEqual([]);
+    expect(await findPersonalData(db.pool, { texts: [...PEOPLE.map((p) => p.name), ADDRESS] })).toEqual([]);
     // The scan finds what is there: the ledger's campaign name is in clear, as it should be.
-    expect(await scanForPersonalData(db.pool, ['at-rest'])).not.toEqual([]);
+    expect(await findPersonalData(db.pool, { texts: ['at-rest'] })).not.toEqual([]);
     // And the operator's view is made from the decrypted values (masked as contact show masks them).
     const shown = JSON.parse((await cli(['contact', 'show', PEOPLE[0]!.phone, '--json'])).stdout);
     expect(shown).toMatchObject({ phone: '+121****0401', emails: ['a***@example.com'] });
