@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/core/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          setupFiles: ['test/helpers/test-keys.ts'],
         },
       },
       {

@@ -12,6 +12,7 @@
  * on a public holiday of the country (and state, where the number gives one) at that instant;
  * the entries keep their relative weights (openMix).
  */
+import { dataCodec } from '../infra/data-keys';
 import { DateTime } from 'luxon';
 import { getExampleNumber, type CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
@@ -199,6 +200,7 @@ export async function seedCampaignAudience(pool: Pool, groups: readonly SeedGrou
   let multiZone = 0;
 
   let id = 0;
+  const codec = dataCodec();
   function* contacts(): Generator<CopyValue[]> {
     for (const g of groups) {
       for (let i = 0; i < g.count; i++) {
@@ -214,8 +216,8 @@ export async function seedCampaignAudience(pool: Pool, groups: readonly SeedGrou
           for (const z of e.timeZones) zones.add(z);
           if (e.timeZones.length > 1) multiZone++;
           yield [
-            id, phoneHash(p.e164), p.e164, p.type, e.country, e.region, e.currency, e.language, [...e.timeZones],
-            `Customer ${id}`, 'reachable', 'active', 'A', 80, 'score-policy.v1', [g.tag], ['bench'],
+            id, phoneHash(p.e164), codec.encrypt(p.e164), p.type, e.country, e.region, e.currency, e.language, [...e.timeZones],
+            codec.encrypt(`Customer ${id}`), 'reachable', 'active', 'A', 80, 'score-policy.v1', [g.tag], ['bench'],
           ];
           break;
         }
@@ -228,7 +230,7 @@ export async function seedCampaignAudience(pool: Pool, groups: readonly SeedGrou
     await copyRows(
       client,
       'contacts',
-      ['id', 'phone_hash', 'phone_e164', 'line_type', 'country', 'region', 'currency', 'language', 'time_zones', 'name', 'validity', 'number_status', 'tier', 'score', 'policy_version', 'channel_tags', 'sources'],
+      ['id', 'phone_hash', 'phone_enc', 'line_type', 'country', 'region', 'currency', 'language', 'time_zones', 'name_enc', 'validity', 'number_status', 'tier', 'score', 'policy_version', 'channel_tags', 'sources'],
       contacts(),
     );
     seen.clear();

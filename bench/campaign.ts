@@ -37,6 +37,7 @@
  * policy's caps and tier cadence do not hold step 2 for days; each step's sustained sends/s is
  * recorded next to the one-step campaign's.
  */
+import { dataCodec } from '../infra/data-keys';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -246,10 +247,11 @@ async function main(): Promise<void> {
   if (F > 0) {
     const perProcess = Math.ceil((lanes * SEND_CONCURRENCY) / workerCount);
     log(`floor: ${F} messages through createTwilioSender straight to the sink, ${workerCount} processes x ${perProcess} in flight`);
-    const { rows } = await pool.query<{ phone_e164: string }>(
-      `SELECT phone_e164 FROM contacts WHERE channel_tags && ARRAY['bench-main'] ORDER BY id LIMIT $1`,
+    const { rows: sealed } = await pool.query<{ phone_enc: Buffer }>(
+      `SELECT phone_enc FROM contacts WHERE channel_tags && ARRAY['bench-main'] ORDER BY id LIMIT $1`,
       [F],
     );
+    const rows = sealed.map((r) => ({ phone_e164: dataCodec().decrypt(r.phone_enc) }));
     const numbersFile = path.join(scratch, 'floor-numbers.txt');
     // The audience's numbers, again from the first when the floor is longer than the audience.
     writeFileSync(numbersFile, Array.from({ length: F }, (_, i) => rows[i % rows.length]!.phone_e164).join('\n'));

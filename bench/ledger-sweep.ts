@@ -26,6 +26,7 @@ import { startTwilioSandbox } from '../sandbox/twilio-server';
 import type { LedgerSweepCursor, LedgerSweepTotals } from '../workflows/messages/ledger-sweep';
 import type { LedgerSweepPage } from '../activities/ledger-sweep';
 import { record } from './record';
+import { seedUsContacts } from './us-contacts';
 
 const messages = Number(process.argv[2] ?? 10_000);
 const background = Number(process.argv[3] ?? 500_000);
@@ -64,13 +65,7 @@ await mapConcurrent(
 await sandbox.idle();
 
 console.error(`seeding ${messages + background} contacts and ledger rows (${messages} in 'sent', two hours quiet) ...`);
-await pool.query(
-  `INSERT INTO contacts (phone_hash, phone_e164, line_type, country, language, time_zones, validity, number_status, tier, policy_version)
-   SELECT encode(sha256(('+1212' || lpad((5000000 + i)::text, 7, '0'))::bytea), 'hex'), '+1212' || lpad((5000000 + i)::text, 7, '0'),
-          'fixed_or_mobile', 'US', 'en', '{America/New_York}', 'reachable', 'active', 'B', 'score-policy.v1'
-   FROM generate_series(1, $1::int) AS i`,
-  [messages + background],
-);
+await seedUsContacts(pool, messages + background);
 // Stuck rows spread through the ledger: every k-th row of the id range.
 await pool.query(
   `INSERT INTO send_ledger (contact_id, step, channel, category, state, reserved_at, attempt_started_at, sent_at, provider_id, provider_status, provider_status_at)

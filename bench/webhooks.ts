@@ -23,6 +23,8 @@ import { snapshotOf } from '../services/messages';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { loadRecipients } from '../db/recipients';
+import { dataCodec } from '../infra/data-keys';
+import { seedUsContacts, usPhone } from './us-contacts';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { freePort } from '../infra/net';
 import { buildServer } from '../server';
@@ -43,15 +45,8 @@ const pool = createPool(pg.url, 24);
 await migrate(pool);
 
 // Contacts 1..messages+stops (US numbers), one sent SMS each for the first `messages`.
-const phone = (i: number) => `+1212${String(5_000_000 + i).padStart(7, '0')}`;
 console.error(`seeding ${messages + stops} contacts and ${messages} ledger rows ...`);
-await pool.query(
-  `INSERT INTO contacts (phone_hash, phone_e164, line_type, country, language, time_zones, validity, number_status, tier, policy_version)
-   SELECT encode(sha256(('+1212' || lpad((5000000 + i)::text, 7, '0'))::bytea), 'hex'), '+1212' || lpad((5000000 + i)::text, 7, '0'),
-          'fixed_or_mobile', 'US', 'en', '{America/New_York}', 'reachable', 'active', 'B', 'score-policy.v1'
-   FROM generate_series(1, $1::int) AS i`,
-  [messages + stops],
-);
+await seedUsContacts(pool, messages + stops);
 await pool.query(
   `INSERT INTO consents (contact_id, channel, purpose, source, granted_at) SELECT id, 'sms', 'marketing', 'bench', now() FROM contacts`,
 );
@@ -60,9 +55,10 @@ await pool.query(
    SELECT id, 'bench', 'sms', 'marketing', 'sent', now(), now(), now(), 'SM' || md5(id::text), 'queued' FROM contacts ORDER BY id LIMIT $1`,
   [messages],
 );
-const { rows: ledger } = await pool.query<{ id: string; contact_id: string; provider_id: string; phone_e164: string }>(
-  'SELECT l.id, l.contact_id, l.provider_id, c.phone_e164 FROM send_ledger l JOIN contacts c ON c.id = l.contact_id ORDER BY l.id',
+const { rows: ledgerRows } = await pool.query<{ id: string; contact_id: string; provider_id: string; phone_enc: Buffer }>(
+  'SELECT l.id, l.contact_id, l.provider_id, c.phone_enc FROM send_ledger l JOIN contacts c ON c.id = l.contact_id ORDER BY l.id',
 );
+const ledger = ledgerRows.map((l) => ({ ...l, phone_e164: dataCodec().decrypt(l.phone_enc) }));
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
@@ -87,7 +83,7 @@ const wave = (status: (i: number) => string) =>
 const callbacks = [...wave(() => 'sent'), ...wave((i) => (i % 10 === 9 ? 'undelivered' : 'delivered'))];
 const stopRequests = Array.from({ length: stops }, (_, k) => {
   const sid = `SM${randomBytes(16).toString('hex')}`;
-  const from = phone(messages + k + 1);
+  const from = usPhone(messages + k + 1);
   return { contactId: messages + k + 1, req: sign('/webhooks/twilio/inbound', { AccountSid: accountSid, ApiVersion: '2010-04-01', Body: 'STOP', From: from, MessageSid: sid, NumMedia: '0', SmsMessageSid: sid, SmsSid: sid, SmsStatus: 'received', To: '+15005550006' }) };
 });
 

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { binaryOffset } from '../core/text';
 import { ConfigError, loadConfig, type Config } from '../infra/config';
+import { dataCodecOf, installDataKeys } from '../infra/data-keys';
 import { runningDevStack } from '../infra/stack';
 
 /** Exit codes of every command. */
@@ -69,7 +70,9 @@ export function emit<T>(data: T, opts: GlobalOptions, human: (data: T) => string
 
 /** Reads the configuration; a ConfigError lists every problem, one per line. */
 export function configOrExit(): Config {
-  return loadConfig(process.env);
+  const config = loadConfig(process.env);
+  installDataKeys(() => dataCodecOf(config));
+  return config;
 }
 
 const NO_STACK_HINT = 'start the embedded stack with `reachloop dev` (or run `reachloop demo`)';

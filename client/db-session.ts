@@ -1,3 +1,5 @@
+import { verifyDataKeys } from '../db/personal-data';
+import { dataCodec } from '../infra/data-keys';
 import { connectPool, type Pool } from '../db/pool';
 import { configOrExit, resolveDatabaseUrl } from './cli-kit';
 
@@ -5,6 +7,7 @@ import { configOrExit, resolveDatabaseUrl } from './cli-kit';
 export async function withPool<T>(fn: (pool: Pool) => Promise<T>, size = 4): Promise<T> {
   const pool = await connectPool(resolveDatabaseUrl(configOrExit()), size);
   try {
+    await verifyDataKeys(pool, dataCodec());
     return await fn(pool);
   } finally {
     await pool.end();

@@ -33,6 +33,7 @@ const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Pr
   [['recovery'], async () => (await import('./commands/recovery')).registerRecovery],
   [['consent'], async () => (await import('./commands/consent')).registerConsent],
   [['token'], async () => (await import('./commands/token')).registerToken],
+  [['keys'], async () => (await import('./commands/keys')).registerKeys],
   [['ledger'], async () => (await import('./commands/ledger')).registerLedger],
   [['sandbox'], async () => (await import('./commands/sandbox')).registerSandbox],
   [['migrate'], async () => (await import('./commands/migrate')).registerMigrate],

@@ -1,5 +1,6 @@
 import { complaintsOf, type StoredComplaint } from './complaints';
 import type { Pool } from './pool';
+import { dataCodec } from '../infra/data-keys';
 
 /** One input's contribution to the score: which input, its value, the points and the policy rule. */
 export interface ScorePartView {
@@ -90,7 +91,7 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
   const c = rows[0];
   if (!c) return undefined;
   const [emails, consents, history, checks, suppressions, deliveries, recovery] = await Promise.all([
-    pool.query('SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY added_at, email', [id]),
+    pool.query('SELECT email_enc, added_at FROM contact_emails WHERE contact_id = $1', [id]),
     pool.query('SELECT * FROM consents WHERE contact_id = $1 ORDER BY channel, purpose', [id]),
     pool.query('SELECT * FROM tier_history WHERE contact_id = $1 ORDER BY at, id', [id]),
     pool.query('SELECT * FROM number_checks WHERE contact_id = $1 ORDER BY at DESC, id DESC LIMIT 10', [id]),
@@ -99,17 +100,18 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     pool.query('SELECT * FROM recovery_candidates WHERE contact_id = $1 ORDER BY id', [id]),
   ]);
   const [cases, mergedInto, aliases, complaintList, customerIds] = await Promise.all([
-    pool.query('SELECT id, state, candidate_e164, detected_at, closed_at FROM recovery_cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 10', [id]),
+    pool.query('SELECT id, state, candidate_enc, detected_at, closed_at FROM recovery_cases WHERE contact_id = $1 ORDER BY id DESC LIMIT 10', [id]),
     pool.query('SELECT contact_id, case_id, created_at FROM contact_aliases WHERE old_contact_id = $1', [id]),
-    pool.query('SELECT a.old_contact_id, a.case_id, a.created_at, o.phone_e164 FROM contact_aliases a JOIN contacts o ON o.id = a.old_contact_id WHERE a.contact_id = $1 ORDER BY a.created_at, a.old_contact_id', [id]),
+    pool.query('SELECT a.old_contact_id, a.case_id, a.created_at, o.phone_enc FROM contact_aliases a JOIN contacts o ON o.id = a.old_contact_id WHERE a.contact_id = $1 ORDER BY a.created_at, a.old_contact_id', [id]),
     complaintsOf(pool, id),
     pool.query('SELECT source, external_id FROM contact_external_ids WHERE contact_id = $1 ORDER BY source, external_id', [id]),
   ]);
+  const codec = dataCodec();
   const caseId = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
     id: Number(c.id),
     publicId: c.public_id,
-    phone: c.phone_e164,
+    phone: codec.decrypt(c.phone_enc),
     extension: c.phone_extension,
     lineType: c.line_type,
     country: c.country,
@@ -117,8 +119,11 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     currency: c.currency,
     language: c.language,
     timeZones: c.time_zones,
-    name: c.name,
-    emails: emails.rows.map((r) => r.email),
+    name: codec.decryptOrNull(c.name_enc),
+    emails: emails.rows
+      .map((r) => ({ at: r.added_at.getTime(), email: codec.decrypt(r.email_enc) }))
+      .sort((a, b) => a.at - b.at || (a.email < b.email ? -1 : a.email > b.email ? 1 : 0))
+      .map((r) => r.email),
     validity: c.validity,
     numberStatus: c.number_status,
     smsEligible: c.sms_eligible,
@@ -131,7 +136,7 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
       firstOrderAt: c.first_order_at?.toISOString() ?? null,
       orderCount: c.source_order_count,
       orderCurrency: c.order_currency,
-      shippingAddress: c.shipping_address,
+      shippingAddress: codec.decryptOrNull(c.shipping_address_enc),
     },
     lastOrderAt: c.last_order_at?.toISOString() ?? null,
     orderValue: c.order_value === null ? null : Number(c.order_value),
@@ -162,10 +167,10 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
       at: (l.provider_status_at ?? l.sent_at ?? l.reserved_at).toISOString(),
     })),
     recoveryCases: recovery.rows.map((r) => ({ id: Number(r.id), reason: r.reason, status: r.status, detectedAt: r.detected_at.toISOString(), evidence: r.evidence })),
-    recovery: cases.rows.map((k) => ({ caseId: Number(k.id), state: k.state, candidate: k.candidate_e164, detectedAt: k.detected_at.toISOString(), closedAt: k.closed_at?.toISOString() ?? null })),
+    recovery: cases.rows.map((k) => ({ caseId: Number(k.id), state: k.state, candidate: codec.decryptOrNull(k.candidate_enc), detectedAt: k.detected_at.toISOString(), closedAt: k.closed_at?.toISOString() ?? null })),
     identity: {
       mergedInto: mergedInto.rows[0] ? { contactId: Number(mergedInto.rows[0].contact_id), caseId: caseId(mergedInto.rows[0].case_id), at: mergedInto.rows[0].created_at.toISOString() } : null,
-      aliases: aliases.rows.map((a) => ({ contactId: Number(a.old_contact_id), phone: a.phone_e164, caseId: caseId(a.case_id), at: a.created_at.toISOString() })),
+      aliases: aliases.rows.map((a) => ({ contactId: Number(a.old_contact_id), phone: codec.decrypt(a.phone_enc), caseId: caseId(a.case_id), at: a.created_at.toISOString() })),
     },
   };
 }

@@ -3,7 +3,8 @@ import { compactScoreParts, type Evaluation } from '../core/evaluate';
 import type { ContactDraft } from '../core/intake/merge';
 import { actionForStatus, type NumberStatus } from '../core/number-status';
 import { addressHash, emailHash, type StoredContact } from './contacts';
-import { copyBuffered, CopyBuffer, copyField, type CopyValue } from './copy';
+import { bytea, copyBuffered, CopyBuffer, copyField, type CopyValue } from './copy';
+import { dataCodec } from '../infra/data-keys';
 import { withoutReferenceChecks } from './transaction';
 
 /** One merged contact, evaluated, as the intake writes it. */
@@ -30,11 +31,11 @@ export interface WriterOrigin {
 }
 
 export const CONTACT_COLUMNS = [
-  'phone_hash', 'phone_e164', 'phone_extension', 'line_type', 'country', 'region', 'currency', 'language', 'time_zones', 'name',
+  'phone_hash', 'phone_enc', 'phone_extension', 'line_type', 'country', 'region', 'currency', 'language', 'time_zones', 'name_enc',
   'validity', 'number_status', 'sms_eligible', 'channel_tags', 'sources', 'device_ids', 'last_order_at', 'order_value',
   'risk_points', 'risk_reasons', 'quarantined', 'score', 'score_parts', 'tier', 'tier_reasons', 'policy_version', 'recheck_after',
   'prefer_cheaper_channel', 'same_range_registrations', 'same_device_registrations',
-  'channel_tag', 'registered_at', 'first_order_at', 'source_order_count', 'order_currency', 'shipping_address',
+  'channel_tag', 'registered_at', 'first_order_at', 'source_order_count', 'order_currency', 'shipping_address_enc',
 ] as const;
 
 /** A value our own code produced that COPY carries as it is: a number, a boolean, or text from a fixed alphabet. */
@@ -45,14 +46,17 @@ const plain = (v: string | number | boolean | null) => (v === null ? '\\N' : v);
  * speed (half a million per import): values our code made from a fixed alphabet (ids, hex
  * hashes, E.164 numbers, enum names, country and currency codes, ISO instants, numbers) go as
  * they are; text from the file, the policy or the rules goes through copyField's escaping.
+ * The number, the name and the address are encrypted here (infra/data-codec.ts).
  */
 export function contactLine({ hash, draft: d, status, ev, recheckAfter, sameRange, sameDevice }: ContactWrite, id: number): string {
   const action = actionForStatus(status);
-  return `${id}\t${hash}\t${d.e164}\t${copyField(d.extension)}\t${d.lineType}\t${plain(d.country)}\t${plain(d.region)}\t${plain(d.currency)}\t${plain(d.language)}\t${copyField(d.timeZones)}\t${copyField(d.name)}\t${
+  const codec = dataCodec();
+  const sealed = (v: string | null | undefined) => (v === null || v === undefined ? '\\N' : bytea(codec.encrypt(v)));
+  return `${id}\t${hash}\t${sealed(d.e164)}\t${copyField(d.extension)}\t${d.lineType}\t${plain(d.country)}\t${plain(d.region)}\t${plain(d.currency)}\t${plain(d.language)}\t${copyField(d.timeZones)}\t${sealed(d.name)}\t${
     action.validity}\t${status}\t${action.smsEligible}\t${copyField(d.channelTags)}\t${copyField(d.sources)}\t${copyField(d.deviceIds)}\t${plain(d.lastOrderAt)}\t${plain(d.orderValue)}\t${
     Math.round(ev.risk.points)}\t${copyField(ev.risk.reasons)}\t${ev.risk.quarantined}\t${Math.round(ev.score.total)}\t${copyField({ json: compactScoreParts(ev.score.parts) })}\t${ev.tier.tier}\t${
     copyField(ev.tier.reasons)}\t${ev.score.policyVersion}\t${recheckAfter}\t${action.preferCheaperChannel}\t${sameRange}\t${sameDevice}\t${
-    copyField(d.channelTag)}\t${plain(d.registeredAt)}\t${plain(d.firstOrderAt)}\t${plain(d.orderCount)}\t${plain(d.orderCurrency)}\t${copyField(d.shippingAddress)}\n`;
+    copyField(d.channelTag)}\t${plain(d.registeredAt)}\t${plain(d.firstOrderAt)}\t${plain(d.orderCount)}\t${plain(d.orderCurrency)}\t${sealed(d.shippingAddress)}\n`;
 }
 
 /** Ids for n new contacts from the contacts sequence. */
@@ -113,7 +117,7 @@ export class ContactWriter {
       this.updates.addLine(contactLine(w, id));
     } else {
       this.contacts.addLine(contactLine(w, id));
-      for (const e of w.draft.emails) this.emails.add([id, emailHash(e), e]);
+      for (const e of w.draft.emails) this.emails.add([id, emailHash(e), dataCodec().encrypt(e)]);
       for (const k of w.draft.consents) this.consents.add(consentRow(id, k));
     }
     if (w.prior?.tier !== w.ev.tier.tier) this.tiers.add([id, w.prior?.tier ?? null, w.ev.tier.tier, Math.round(w.ev.score.total), this.cause, w.ev.tier.reasons]);
@@ -129,15 +133,15 @@ export class ContactWriter {
     }
     // Every row of these three COPYs references a contact inserted above or locked by the caller.
     await withoutReferenceChecks(client, async () => {
-      await copyBuffered(client, 'contact_emails', ['contact_id', 'email_hash', 'email'], this.emails);
+      await copyBuffered(client, 'contact_emails', ['contact_id', 'email_hash', 'email_enc'], this.emails);
       await copyBuffered(client, 'consents', CONSENT_COLUMNS, this.consents);
       await copyBuffered(client, 'tier_history', ['contact_id', 'from_tier', 'to_tier', 'score', 'cause', 'reasons'], this.tiers);
     });
     const addedEmails = this.known.flatMap(({ id, w }) => w.draft.emails.filter((e) => !w.prior!.draft.emails.includes(e)).map((e) => [id, e] as const));
     if (addedEmails.length)
       await client.query(
-        `INSERT INTO contact_emails (contact_id, email_hash, email) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
-        [addedEmails.map((x) => x[0]), addedEmails.map((x) => emailHash(x[1])), addedEmails.map((x) => x[1])],
+        `INSERT INTO contact_emails (contact_id, email_hash, email_enc) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[]) ON CONFLICT DO NOTHING`,
+        [addedEmails.map((x) => x[0]), addedEmails.map((x) => emailHash(x[1])), dataCodec().encryptMany(addedEmails.map((x) => x[1]))],
       );
     await this.writeLinks(client);
     // A consent the merge put in place of a LATER-dated held one replaced a bought list's opt-in

@@ -1,17 +1,15 @@
-import { hash } from 'node:crypto';
-import type { PoolClient } from 'pg';
+import { dataCodec } from '../infra/data-keys';
+import type { Pool, PoolClient } from 'pg';
 import type { Consent, ContactDraft } from '../core/intake/merge';
 import type { NumberStatus } from '../core/number-status';
 import type { PhoneType } from '../core/phone';
 import type { ValidityStatus } from '../core/score-policy';
 
-/** Lookup key of personal data: SHA-256 hex (the column that stays when the value is encrypted). */
-/** SHA-256 hex of a UTF-8 string (one-shot crypto.hash: 2.5x faster than createHash, per imported row). */
-export const sha256Hex = (s: string) => hash('sha256', s, 'hex');
-export const phoneHash = (e164: string) => sha256Hex(e164);
-export const emailHash = (email: string) => sha256Hex(email);
+/** Lookup hashes of personal data: keyed (HMAC under REACHLOOP_LOOKUP_KEY, infra/data-codec.ts), never a bare SHA-256. */
+export const phoneHash = (e164: string) => dataCodec().lookupHash(e164);
+export const emailHash = (email: string) => dataCodec().lookupHash(email);
 /** Of a shipping address's key (core/recovery/match.ts addressKey): matching needs equality only. */
-export const addressHash = (key: string) => sha256Hex(key);
+export const addressHash = (key: string) => dataCodec().lookupHash(key);
 
 /** A contact as the intake merge needs it: the draft plus what outcomes and lookups recorded. */
 export interface StoredContact {
@@ -30,7 +28,7 @@ export async function lockContactsByHash(client: PoolClient, hashes: readonly st
   if (hashes.length === 0) return out;
   const { rows } = await client.query(
     `SELECT c.*, 
-       COALESCE((SELECT array_agg(e.email ORDER BY e.email) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS emails,
+       COALESCE((SELECT array_agg(e.email_enc) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS emails,
        COALESCE((SELECT json_agg(json_build_object('channel', k.channel, 'purpose', k.purpose, 'source', k.source,
                  'grantedAt', k.granted_at, 'doubleOptIn', k.double_opt_in, 'proof', k.proof) ORDER BY k.channel, k.purpose)
                  FROM consents k WHERE k.contact_id = c.id), '[]') AS consent_list
@@ -45,18 +43,31 @@ export async function lockContactsByHash(client: PoolClient, hashes: readonly st
       complaints: r.complaints,
       activity: r.activity,
       tier: r.tier,
-      draft: draftFromRow(r, r.emails, (r.consent_list as Consent[]).map((c) => ({ ...c, grantedAt: new Date(c.grantedAt).toISOString() }))),
+      draft: draftFromRow(r, decryptEmails(r.emails), (r.consent_list as Consent[]).map((c) => ({ ...c, grantedAt: new Date(c.grantedAt).toISOString() }))),
     });
   }
   return out;
 }
 
+/**
+ * A contact's first e-mail (the earliest added, the least of those added together), in two
+ * steps: SQL gives the earliest-added ones encrypted (FIRST_EMAILS_SQL, c = the contact), then
+ * firstEmail decrypts them and picks the least, as `ORDER BY added_at, email LIMIT 1` did in clear.
+ */
+export const FIRST_EMAILS_SQL = `(SELECT array_agg(e.email_enc) FROM contact_emails e WHERE e.contact_id = c.id
+   AND e.added_at = (SELECT min(f.added_at) FROM contact_emails f WHERE f.contact_id = c.id))`;
+export const firstEmail = (sealed: Buffer[] | null): string | null => (sealed?.length ? decryptEmails(sealed)[0]! : null);
+
+/** Decrypted and sorted (the order the merge compares them in). */
+export const decryptEmails = (sealed: Buffer[]): string[] => sealed.map((e) => dataCodec().decrypt(e)).sort();
+
 const isoOrNull = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-/** A contacts row as the mergeable draft; e-mails and consents come from their own tables. */
+/** A contacts row as the mergeable draft, decrypted; e-mails and consents come from their own tables. */
 export function draftFromRow(r: Record<string, any>, emails: string[], consents: Consent[]): ContactDraft {
+  const codec = dataCodec();
   return {
-    e164: r.phone_e164,
+    e164: codec.decrypt(r.phone_enc),
     extension: r.phone_extension,
     lineType: r.line_type as PhoneType,
     country: r.country,
@@ -64,7 +75,7 @@ export function draftFromRow(r: Record<string, any>, emails: string[], consents:
     currency: r.currency,
     language: r.language,
     timeZones: r.time_zones,
-    name: r.name,
+    name: codec.decryptOrNull(r.name_enc),
     emails,
     channelTags: r.channel_tags,
     channelTag: r.channel_tag ?? null,
@@ -76,7 +87,7 @@ export function draftFromRow(r: Record<string, any>, emails: string[], consents:
     registeredAt: isoOrNull(r.registered_at),
     firstOrderAt: isoOrNull(r.first_order_at),
     orderCount: r.source_order_count ?? null,
-    shippingAddress: r.shipping_address ?? null,
+    shippingAddress: codec.decryptOrNull(r.shipping_address_enc),
     consents,
   };
 }

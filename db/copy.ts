@@ -4,7 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
 /** A value COPY text format can carry: null, text, numbers, booleans, instants, text arrays, JSON. */
-export type CopyValue = string | number | boolean | Date | null | undefined | readonly string[] | { json: unknown };
+export type CopyValue = string | number | boolean | Date | Buffer | null | undefined | readonly string[] | { json: unknown };
 
 /** Escapes one value for COPY ... FROM STDIN (text format). */
 export function copyField(v: CopyValue): string {
@@ -12,9 +12,13 @@ export function copyField(v: CopyValue): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return escapeText(v);
   if (v instanceof Date) return v.toISOString();
+  if (Buffer.isBuffer(v)) return bytea(v);
   if (Array.isArray(v)) return escapeText(arrayLiteral(v));
   return escapeText(JSON.stringify((v as { json: unknown }).json));
 }
+
+/** A bytea in COPY text format: hex input (\\x...), its backslash escaped for COPY. */
+export const bytea = (v: Buffer) => `\\\\x${v.toString('hex')}`;
 
 /** A text[] literal: every element quoted, backslashes and quotes escaped. */
 function arrayLiteral(v: readonly string[]): string {

@@ -1,3 +1,4 @@
+import { dataCodec } from '../infra/data-keys';
 import type { PoolClient } from 'pg';
 import type { FoldableEvent } from '../core/event-fold';
 import { isStandardTag } from '../core/events';
@@ -188,8 +189,8 @@ export async function recordEventRejects(client: PoolClient, importId: number, r
   await copyRows(
     client,
     'event_import_rejects',
-    ['import_id', 'line_no', 'reason', 'detail', 'raw'],
-    rejects.map((r) => [importId, r.line, r.reason, r.detail, r.raw.length > RAW_LIMIT ? `${r.raw.slice(0, RAW_LIMIT)}…` : r.raw]),
+    ['import_id', 'line_no', 'reason', 'detail', 'raw_enc'],
+    rejects.map((r) => [importId, r.line, r.reason, r.detail, dataCodec().encrypt(r.raw.length > RAW_LIMIT ? `${r.raw.slice(0, RAW_LIMIT)}…` : r.raw)]),
   );
 }
 

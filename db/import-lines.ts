@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { copyRows } from './copy';
 import type { Pool } from './pool';
+import { dataCodec } from '../infra/data-keys';
 
 /**
  * The per-line records an import keeps for its operator: rejected rows (line, reason, detail, the
@@ -27,13 +28,14 @@ export async function* importLines(pool: Pool, table: ImportLineTable, importId:
   const keyed = columns[1] === 'field';
   let after: [number, string] = [0, ''];
   for (;;) {
-    const { rows } = await pool.query<Record<string, string | number>>(
-      `SELECT ${columns.join(', ')} FROM ${table} WHERE import_id = $1 AND ${keyed ? '(line_no, field) > ($2, $3)' : 'line_no > $2'}
+    const { rows } = await pool.query<Record<string, string | number | Buffer>>(
+      `SELECT ${columns.map((c) => (c === 'raw' ? 'raw_enc AS raw' : c)).join(', ')} FROM ${table} WHERE import_id = $1 AND ${keyed ? '(line_no, field) > ($2, $3)' : 'line_no > $2'}
        ORDER BY line_no${keyed ? ', field' : ''} LIMIT ${pageSize}`,
       keyed ? [importId, after[0], after[1]] : [importId, after[0]],
     );
     if (rows.length === 0) return;
-    yield rows.map((r) => columns.map((c) => r[c]!));
+    const codec = dataCodec();
+    yield rows.map((r) => columns.map((c) => (c === 'raw' ? codec.decrypt(r[c] as Buffer) : (r[c] as string | number))));
     const last = rows[rows.length - 1]!;
     after = [Number(last.line_no), keyed ? String(last.field) : ''];
   }

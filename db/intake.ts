@@ -1,3 +1,4 @@
+import { dataCodec } from '../infra/data-keys';
 import type { PoolClient } from 'pg';
 import type { Pool } from './pool';
 import { inTransaction } from './transaction';
@@ -87,8 +88,8 @@ export async function recordRejects(client: PoolClient, importId: number, reject
   await copyRows(
     client,
     'import_rejects',
-    ['import_id', 'line_no', 'reason', 'detail', 'raw'],
-    rejects.map((r) => [importId, r.line, r.reason, r.detail, clipRaw(r.raw)]),
+    ['import_id', 'line_no', 'reason', 'detail', 'raw_enc'],
+    rejects.map((r) => [importId, r.line, r.reason, r.detail, dataCodec().encrypt(clipRaw(r.raw))]),
   );
 }
 
@@ -117,11 +118,13 @@ export async function resolveCustomerIds(pool: Pool, importId: number, source: s
        FROM found WHERE p.part = ${PENDING_PART} AND p.seq = found.seq AND found.phone_hash IS NOT NULL`,
       [source],
     );
+    const held = await client.query<{ line_no: number; reason: string; detail: string; raw: string }>(
+      `SELECT line_no, pending::json ->> 'reason' AS reason, pending::json ->> 'detail' AS detail, pending::json ->> 'raw' AS raw FROM ${pending}`,
+    );
     await client.query(
-      `INSERT INTO import_rejects (import_id, line_no, reason, detail, raw)
-       SELECT $1, line_no, pending::json ->> 'reason', pending::json ->> 'detail', pending::json ->> 'raw' FROM ${pending}
-       ON CONFLICT DO NOTHING`,
-      [importId],
+      `INSERT INTO import_rejects (import_id, line_no, reason, detail, raw_enc)
+       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::bytea[]) ON CONFLICT DO NOTHING`,
+      [importId, ...(['line_no', 'reason', 'detail'] as const).map((c) => held.rows.map((r) => r[c])), dataCodec().encryptMany(held.rows.map((r) => r.raw))],
     );
     await client.query(`DELETE FROM import_warnings WHERE import_id = $1 AND line_no IN (SELECT line_no FROM ${pending})`, [importId]);
     const { rows } = await client.query<{ reason: string; n: number }>(`SELECT pending::json ->> 'reason' AS reason, count(*)::int AS n FROM ${pending} GROUP BY 1`);

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from './pool';
+import { dataCodec } from '../infra/data-keys';
 import { migrationsDir } from '../infra/paths';
+import { finishLegacyPersonalData, verifyDataKeys } from './personal-data';
 
 export interface MigrationFile {
   name: string;
@@ -13,6 +15,8 @@ export interface MigrationFile {
 export interface MigrationResult {
   applied: string[];
   alreadyApplied: string[];
+  /** The conversion of a database written before encryption at rest (db/personal-data.ts), when it did something. */
+  personalData?: { rehashed: boolean; encrypted: number; dropped: string[] };
 }
 
 export class MigrationError extends Error {
@@ -75,6 +79,9 @@ export async function migrate(pool: Pool, files: MigrationFile[] = readMigration
       }
       result.applied.push(f.name);
     }
+    const converted = await finishLegacyPersonalData(client, dataCodec());
+    if (converted.rehashed || converted.encrypted || converted.dropped.length) result.personalData = converted;
+    await verifyDataKeys(client, dataCodec());
     return result;
   } finally {
     await client.query('SELECT pg_advisory_unlock(7243001)').catch(() => {});

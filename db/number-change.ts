@@ -3,6 +3,7 @@
  * recovery_cases.current_*): is the current number dead, the check recorded on the case, what
  * the notice needs, and the current number's answer.
  */
+import { dataCodec } from '../infra/data-keys';
 import type { CurrentNumberCheck } from '../core/recovery/number-change';
 import type { Pool } from './pool';
 
@@ -42,14 +43,15 @@ export interface CurrentNoticeView {
 
 export async function currentNoticeView(pool: Pool, caseId: number): Promise<CurrentNoticeView | undefined> {
   const { rows } = await pool.query(
-    `SELECT k.state, k.current_check, k.candidate_e164, c.id, c.phone_e164, c.language,
+    `SELECT k.state, k.current_check, k.candidate_enc, c.id, c.phone_enc, c.language,
        EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint')) AS opted_out
      FROM recovery_cases k JOIN contacts c ON c.id = k.contact_id WHERE k.id = $1`,
     [caseId],
   );
   const r = rows[0];
   if (!r) return undefined;
-  return { state: r.state, check: r.current_check, contactId: Number(r.id), e164: r.phone_e164, language: r.language, optedOut: r.opted_out, candidateE164: r.candidate_e164 };
+  const codec = dataCodec();
+  return { state: r.state, check: r.current_check, contactId: Number(r.id), e164: codec.decrypt(r.phone_enc), language: r.language, optedOut: r.opted_out, candidateE164: codec.decryptOrNull(r.candidate_enc) };
 }
 
 export async function markCurrentNoticeSent(pool: Pool, caseId: number, at: Date): Promise<void> {

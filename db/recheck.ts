@@ -1,14 +1,16 @@
+import { dataCodec } from '../infra/data-keys';
 /** The queries of the number recheck (activities/recheck.ts): which numbers, what changed, what is due. */
 import type { PoolClient } from 'pg';
 import type { Pool } from './pool';
 
 /** The next page of contacts to recheck after `afterId`, in id order; only those due by `at` when dueOnly. */
 export async function contactsToRecheck(pool: Pool, o: { afterId: number; dueOnly: boolean; at: Date; limit: number }): Promise<Array<{ id: number; e164: string }>> {
-  const { rows } = await pool.query<{ id: string; phone_e164: string }>(
-    `SELECT id, phone_e164 FROM contacts WHERE id > $1 AND (NOT $2 OR recheck_after <= $3) ORDER BY id LIMIT $4`,
+  const { rows } = await pool.query<{ id: string; phone_enc: Buffer }>(
+    `SELECT id, phone_enc FROM contacts WHERE id > $1 AND (NOT $2 OR recheck_after <= $3) ORDER BY id LIMIT $4`,
     [o.afterId, o.dueOnly, o.at, o.limit],
   );
-  return rows.map((r) => ({ id: Number(r.id), e164: r.phone_e164 }));
+  const codec = dataCodec();
+  return rows.map((r) => ({ id: Number(r.id), e164: codec.decrypt(r.phone_enc) }));
 }
 
 /** Stores the line types a recheck found changed (a mobile number turned landline or VoIP). */

@@ -3,6 +3,7 @@
  * old contact to the new number's in one transaction, the old one becomes an alias.
  */
 import type { PoolClient } from 'pg';
+import { dataCodec } from '../infra/data-keys';
 import type { MergeFacts, MergeRules, StoredCampaign } from '../core/recovery/merge';
 import type { Pool } from './pool';
 import { insertSuppressions } from './suppressions';
@@ -28,15 +29,16 @@ async function insertCampaign(client: PoolClient, c: StoredCampaign): Promise<nu
   return Number(rows[0].id);
 }
 
-const FACT_COLUMNS = `id, tier, score, channel_tag, name, order_currency, shipping_address, registered_at, first_order_at, last_order_at, source_order_count, order_count, order_value`;
+const FACT_COLUMNS = `id, tier, score, channel_tag, name_enc, order_currency, shipping_address_enc, registered_at, first_order_at, last_order_at, source_order_count, order_count, order_value`;
 
+/** A contact's facts, its name and address decrypted (the plan folds values; they are sealed again on write). */
 const factsOf = (r: Record<string, any>): MergeFacts => ({
   tier: r.tier,
   score: r.score,
   channelTag: r.channel_tag,
-  name: r.name,
+  name: dataCodec().decryptOrNull(r.name_enc),
   orderCurrency: r.order_currency,
-  shippingAddress: r.shipping_address,
+  shippingAddress: dataCodec().decryptOrNull(r.shipping_address_enc),
   registeredAt: r.registered_at,
   firstOrderAt: r.first_order_at,
   lastOrderAt: r.last_order_at,
@@ -83,20 +85,21 @@ export async function mergeConfirmed(pool: Pool, caseId: number, opts: { actor: 
       moved[table] = r.rowCount ?? 0;
     };
     await copyThenDelete('consents', 'channel, purpose, source, granted_at, double_opt_in, proof', 'contact_id, channel, purpose');
-    await copyThenDelete('contact_emails', 'email_hash, email, added_at', 'contact_id, email_hash');
+    await copyThenDelete('contact_emails', 'email_hash, email_enc, added_at', 'contact_id, email_hash');
     await copyThenDelete('contact_addresses', 'address_hash, added_at', 'contact_id, address_hash');
     const chained = await client.query('UPDATE contact_aliases SET contact_id = $2 WHERE contact_id = $1', [oldId, newId]);
     moved.aliases = chained.rowCount ?? 0;
     const f = plan.survivor;
+    const codec = dataCodec();
     await client.query(
       `UPDATE contacts n SET
          device_ids = ARRAY(SELECT DISTINCT unnest(n.device_ids || o.device_ids) ORDER BY 1),
          channel_tags = ARRAY(SELECT DISTINCT unnest(n.channel_tags || o.channel_tags) ORDER BY 1),
          sources = ARRAY(SELECT DISTINCT unnest(n.sources || o.sources || $3::text[]) ORDER BY 1),
-         channel_tag = $4, name = $5, order_currency = $6, shipping_address = $7, registered_at = $8, first_order_at = $9, last_order_at = $10,
+         channel_tag = $4, name_enc = $5, order_currency = $6, shipping_address_enc = $7, registered_at = $8, first_order_at = $9, last_order_at = $10,
          source_order_count = $11, order_count = $12, order_value = $13, tier = $14, score = $15, updated_at = $16
        FROM contacts o WHERE n.id = $2 AND o.id = $1`,
-      [oldId, newId, plan.addSources.survivor, f.channelTag, f.name, f.orderCurrency, f.shippingAddress, f.registeredAt, f.firstOrderAt, f.lastOrderAt, f.sourceOrderCount, f.orderCount, f.orderValue, f.tier, f.score, opts.at],
+      [oldId, newId, plan.addSources.survivor, f.channelTag, codec.encryptOrNull(f.name), f.orderCurrency, codec.encryptOrNull(f.shippingAddress), f.registeredAt, f.firstOrderAt, f.lastOrderAt, f.sourceOrderCount, f.orderCount, f.orderValue, f.tier, f.score, opts.at],
     );
     const t = plan.tierChange;
     if (t)

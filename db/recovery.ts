@@ -3,6 +3,7 @@
  * candidates are found through are in db/recovery-links.ts, the merge in db/recovery-merge.ts.
  * Queries take a Pool.
  */
+import { dataCodec } from '../infra/data-keys';
 import type { PoolClient } from 'pg';
 import type { FarmSignals } from '../core/device-farm';
 import type { MatchResult } from '../core/recovery/match';
@@ -49,7 +50,7 @@ const toCase = (r: Record<string, any>): RecoveryCase => ({
   contactId: Number(r.contact_id),
   detectionReason: r.detection_reason,
   candidateContactId: r.candidate_contact_id === null ? null : Number(r.candidate_contact_id),
-  candidateE164: r.candidate_e164,
+  candidateE164: dataCodec().decryptOrNull(r.candidate_enc),
   candidatePhoneHash: r.candidate_phone_hash,
   confidence: r.confidence === null ? null : Number(r.confidence),
   evidence: r.evidence,
@@ -143,7 +144,7 @@ export async function recordMatch(pool: Pool, caseId: number, match: MatchResult
       candidateId = await ensureContact(client, selfReportedE164, at);
     }
     const { rows } = await client.query(
-      `UPDATE recovery_cases k SET candidate_contact_id = c.id, candidate_phone_hash = c.phone_hash, candidate_e164 = c.phone_e164,
+      `UPDATE recovery_cases k SET candidate_contact_id = c.id, candidate_phone_hash = c.phone_hash, candidate_enc = c.phone_enc,
          confidence = $3, evidence = $4, excluded = $5, state = 'matched', matched_at = $6
        FROM contacts c WHERE k.id = $1 AND c.id = $2 AND k.state IN ('detected', 'matched') RETURNING k.*`,
       [caseId, candidateId, match.best.confidence, JSON.stringify(match.best.evidence), JSON.stringify(match.excluded), at],
@@ -158,10 +159,10 @@ async function ensureContact(client: PoolClient, e164: string, at: Date): Promis
   if (!p.ok) throw new Error(`not a phone number: ${p.message}`);
   const e = enrichPhone(p);
   const { rows } = await client.query(
-    `INSERT INTO contacts (phone_hash, phone_e164, line_type, country, region, currency, language, time_zones, sources, tier, first_seen_at, updated_at)
+    `INSERT INTO contacts (phone_hash, phone_enc, line_type, country, region, currency, language, time_zones, sources, tier, first_seen_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{recovery}', 'D', $9, $9)
      ON CONFLICT (phone_hash) DO UPDATE SET updated_at = contacts.updated_at RETURNING id`,
-    [phoneHash(p.e164), p.e164, p.type, e.country, e.region, e.currency, e.language, [...e.timeZones], at],
+    [phoneHash(p.e164), dataCodec().encrypt(p.e164), p.type, e.country, e.region, e.currency, e.language, [...e.timeZones], at],
   );
   const id = Number(rows[0].id);
   // A STOP this number sent before it was a contact holds: the confirmation checks opt-outs.
@@ -192,7 +193,7 @@ export interface CandidateView {
 
 export async function candidateView(pool: Pool, caseId: number, since: Date): Promise<CandidateView | undefined> {
   const { rows } = await pool.query(
-    `SELECT k.id, k.state, c.id AS cand_id, c.phone_e164, c.country, c.time_zones, COALESCE(o.language, c.language) AS language,
+    `SELECT k.id, k.state, c.id AS cand_id, c.phone_enc, c.country, c.time_zones, COALESCE(o.language, c.language) AS language,
        (EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint'))
          OR ${PENDING_SMS_OPT_OUT_SQL}) AS opted_out,
        (SELECT max(l.reserved_at) FROM send_ledger l WHERE l.contact_id = c.id AND l.category = 'recovery' AND l.state <> 'released'
@@ -203,7 +204,7 @@ export async function candidateView(pool: Pool, caseId: number, since: Date): Pr
   );
   const r = rows[0];
   if (!r) return undefined;
-  return { caseId, state: r.state, candidateId: Number(r.cand_id), e164: r.phone_e164, country: r.country, timeZones: r.time_zones, language: r.language, optedOut: r.opted_out, farmSignals: farmSignalsOf(r), lastOtherConfirmationAt: r.last_other };
+  return { caseId, state: r.state, candidateId: Number(r.cand_id), e164: dataCodec().decrypt(r.phone_enc), country: r.country, timeZones: r.time_zones, language: r.language, optedOut: r.opted_out, farmSignals: farmSignalsOf(r), lastOtherConfirmationAt: r.last_other };
 }
 
 /** The ledger row of a confirmation step (exactly once per case and step), existing or new. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration';
 import { projectRoot } from './paths';
+import { base64Key, KEY_ID_PATTERN, parseDataKeys, type DataKey } from './data-codec';
 
 /**
  * Every setting reachloop reads from the environment, with its default. This is the one
@@ -35,6 +36,9 @@ export const ENV_VARS = {
   HTTP_PORT: 'Port of the HTTP server',
   PUBLIC_BASE_URL: 'Public https URL of the HTTP server, used in status callbacks and unsubscribe links',
   REACHLOOP_SIGNING_SECRET: 'Secret (16+ characters) that signs unsubscribe links; generated under the state folder when unset',
+  REACHLOOP_DATA_KEYS: 'Keys that encrypt personal data at rest (AES-256-GCM): one or more `id:base64` of 32 bytes each, comma-separated (e.g. `k2:...,k1:...`); keep an old key until `reachloop keys rotate` has moved every value off it. Generated under the state folder when unset (with REACHLOOP_LOOKUP_KEY)',
+  REACHLOOP_DATA_KEY_ID: 'Id of the data key new values are encrypted under (default: the first of REACHLOOP_DATA_KEYS)',
+  REACHLOOP_LOOKUP_KEY: 'base64 of 32 bytes: the HMAC key of the lookup hashes of numbers, e-mails and addresses (separate from the data keys; never rotated without a re-import). Generated under the state folder when unset (with REACHLOOP_DATA_KEYS)',
   REACHLOOP_API_TOKEN: 'Deprecated: a legacy bearer token (16+ characters) of the JSON API with the scopes events:write and messages:send only, at 50 requests/s (a warning at start); use `reachloop token create` instead. Unset = only tokens of `reachloop token create` are accepted',
   COMPLAINT_WEBHOOK_TOKEN: 'Bearer token (16+ characters) the e-mail complaint webhooks (POST /webhooks/email/arf, /webhooks/email/complaint) require; unset = they answer 401 to every request',
   BRAND_NAME: 'Brand named in SMS auto-replies (HELP, STOP) and in the changed-number confirmation SMS',
@@ -49,7 +53,7 @@ export const ENV_VARS = {
 export type EnvName = keyof typeof ENV_VARS;
 
 /** Names whose values are secrets: masked wherever configuration is printed. */
-const SECRET_ENV: ReadonlySet<EnvName> = new Set(['TWILIO_AUTH_TOKEN', 'REACHLOOP_SIGNING_SECRET', 'REACHLOOP_API_TOKEN', 'COMPLAINT_WEBHOOK_TOKEN']);
+const SECRET_ENV: ReadonlySet<EnvName> = new Set(['TWILIO_AUTH_TOKEN', 'REACHLOOP_SIGNING_SECRET', 'REACHLOOP_DATA_KEYS', 'REACHLOOP_LOOKUP_KEY', 'REACHLOOP_API_TOKEN', 'COMPLAINT_WEBHOOK_TOKEN']);
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -118,6 +122,23 @@ const schema = z
     HTTP_PORT: port(8080),
     PUBLIC_BASE_URL: urlWithScheme(['http', 'https']),
     REACHLOOP_SIGNING_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    REACHLOOP_DATA_KEYS: z.preprocess(emptyToUndefined, z.string().transform((v, ctx) => {
+      const parsed = parseDataKeys(v);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }).optional()),
+    REACHLOOP_DATA_KEY_ID: z.preprocess(emptyToUndefined, z.string().regex(KEY_ID_PATTERN, 'must be 1-16 letters, digits, _ or -').optional()),
+    REACHLOOP_LOOKUP_KEY: z.preprocess(emptyToUndefined, z.string().transform((v, ctx) => {
+      const key = base64Key(v);
+      if (!key) {
+        ctx.addIssue({ code: 'custom', message: 'must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`)' });
+        return z.NEVER;
+      }
+      return key;
+    }).optional()),
     REACHLOOP_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
     COMPLAINT_WEBHOOK_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
     BRAND_NAME: z.preprocess(emptyToUndefined, z.string().max(30, 'must be at most 30 characters').default('reachloop')),
@@ -147,6 +168,13 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     if (!set('TWILIO_ACCOUNT_SID')) problems.push('TWILIO_ACCOUNT_SID is required when LOOKUP_PROVIDER=twilio');
     if (!set('TWILIO_AUTH_TOKEN')) problems.push('TWILIO_AUTH_TOKEN is required when LOOKUP_PROVIDER=twilio');
   }
+  if (set('REACHLOOP_DATA_KEYS') !== set('REACHLOOP_LOOKUP_KEY'))
+    problems.push('REACHLOOP_DATA_KEYS and REACHLOOP_LOOKUP_KEY are set together or not at all (unset, both are generated under the state folder)');
+  if (set('REACHLOOP_DATA_KEY_ID') && !set('REACHLOOP_DATA_KEYS')) problems.push('REACHLOOP_DATA_KEY_ID names a key of REACHLOOP_DATA_KEYS, which is unset');
+  const keys = set('REACHLOOP_DATA_KEYS') ? parseDataKeys(env.REACHLOOP_DATA_KEYS!.trim()) : undefined;
+  const active = (env.REACHLOOP_DATA_KEY_ID ?? '').trim();
+  if (keys && typeof keys !== 'string' && active && !keys.some((k) => k.id === active))
+    problems.push(`REACHLOOP_DATA_KEY_ID "${active}" is not an id of REACHLOOP_DATA_KEYS (${keys.map((k) => k.id).join(', ')})`);
   if ((env.EMAIL_PROVIDER ?? '').trim() === 'smtp' && !set('SMTP_URL')) problems.push('SMTP_URL is required when EMAIL_PROVIDER=smtp');
   return problems;
 }
@@ -180,6 +208,8 @@ export interface Config {
   keywordReplies: 'twilio' | 'reachloop';
   /** undefined = generated and kept under stateDir (embedded default). */
   signingSecret: string | undefined;
+  /** Keys of personal data at rest (infra/data-keys.ts); undefined = generated and kept under stateDir. */
+  dataKeys: { keys: DataKey[]; activeId: string; lookupKey: Buffer } | undefined;
   /** The events API: its bearer token (undefined = closed) and mapping rules file. */
   events: { apiToken: string | undefined; rulesFile: string | undefined };
   /** Bearer token of the e-mail complaint webhooks (undefined = closed). */
@@ -246,6 +276,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     keywordReplies: e.TWILIO_KEYWORD_REPLIES ?? (e.SMS_PROVIDER === 'twilio' ? 'twilio' : 'reachloop'),
     signingSecret: e.REACHLOOP_SIGNING_SECRET,
+    dataKeys: e.REACHLOOP_DATA_KEYS && e.REACHLOOP_LOOKUP_KEY
+      ? { keys: e.REACHLOOP_DATA_KEYS, activeId: e.REACHLOOP_DATA_KEY_ID ?? e.REACHLOOP_DATA_KEYS[0]!.id, lookupKey: e.REACHLOOP_LOOKUP_KEY }
+      : undefined,
     events: { apiToken: e.REACHLOOP_API_TOKEN, rulesFile: e.EVENT_RULES_FILE },
     complaintToken: e.COMPLAINT_WEBHOOK_TOKEN,
     brand: e.BRAND_NAME,
@@ -303,6 +336,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
     http: config.http,
     keywordReplies: config.keywordReplies,
     signingSecret: config.signingSecret ? maskSecret(config.signingSecret) : '(generated under the state folder)',
+    dataKeys: config.dataKeys
+      ? { ids: config.dataKeys.keys.map((k) => k.id), active: config.dataKeys.activeId, keys: '***', lookupKey: '***' }
+      : '(generated under the state folder)',
     brand: config.brand,
     recovery: config.recovery,
     sendLeaseMs: config.sendLeaseMs,

@@ -9,6 +9,8 @@ import { migrate, pendingMigrations } from '../db/migrate';
 import { createWorker, defaultActivityDeps, type ReachloopWorker } from '../worker';
 import { startChannels, signingSecretOf, webhookAuthToken, type Channels } from './channels';
 import { createLogger } from './log';
+import { dataCodec, dataCodecOf, installDataKeys } from './data-keys';
+import { verifyDataKeys } from '../db/personal-data';
 import { createNumberLookup } from './lookup';
 import { buildServer } from '../server';
 
@@ -36,6 +38,7 @@ export interface RunningServices {
 /** Starts the worker and/or the HTTP server of this process against the given servers. */
 export async function startServices(opts: ServiceOptions): Promise<RunningServices> {
   installTemporalRuntime(opts.config.logLevel);
+  installDataKeys(dataCodecOf(opts.config));
   const pool = await connectPool(opts.databaseUrl, 20);
   let worker: ReachloopWorker | undefined;
   let app: FastifyInstance | undefined;
@@ -98,6 +101,7 @@ async function prepareSchema(pool: Pool, apply: boolean): Promise<void> {
   }
   const pending = await pendingMigrations(pool);
   if (pending.length) throw new Error(`the database has ${pending.length} pending migration(s) (${pending.join(', ')}): run \`reachloop migrate\` first`);
+  await verifyDataKeys(pool, dataCodec());
 }
 
 let runtimeInstalled = false;

@@ -13,7 +13,7 @@ import { recordSuppression } from '../db/suppressions';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
 import { campaignWorkflowId } from '../workflows/ids';
 import { approveCampaign, campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignInput } from '../workflows/messages/campaign';
-import { seedContacts } from './helpers/contacts';
+import { plain, seedContacts } from './helpers/contacts';
 import { isolatedDatabase, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
 import { timeSkippingEnv } from './helpers/time-skipping';
 
@@ -66,12 +66,12 @@ async function launch(definition: Record<string, unknown>, input: Partial<Campai
 /** Sent messages per E.164 number, from the ledger, with the instant each was reserved. */
 async function sentByNumber(campaignId?: number): Promise<Map<string, Date[]>> {
   const { rows } = await db.pool.query(
-    `SELECT c.phone_e164, l.reserved_at FROM send_ledger l JOIN contacts c ON c.id = l.contact_id
+    `SELECT c.phone_enc, l.reserved_at FROM send_ledger l JOIN contacts c ON c.id = l.contact_id
      WHERE l.state = 'sent' AND ($1::bigint IS NULL OR l.campaign_id = $1) ORDER BY l.reserved_at`,
     [campaignId ?? null],
   );
   const out = new Map<string, Date[]>();
-  for (const r of rows) out.set(r.phone_e164, [...(out.get(r.phone_e164) ?? []), r.reserved_at]);
+  for (const r of plain(rows)) out.set(r.phone_e164, [...(out.get(r.phone_e164) ?? []), r.reserved_at]);
   return out;
 }
 

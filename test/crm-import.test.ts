@@ -6,6 +6,7 @@ import { defaultActivityDeps } from '../activities';
 import { shippingAddressKey } from '../core/recovery/match';
 import { addressHash, phoneHash } from '../db/contacts';
 import { isolatedDatabase, runCli, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
+import { queryPlain } from './helpers/contacts';
 
 // A brand's CRM export through `reachloop audience import` on the real stack (Temporal, PostgreSQL,
 // the worker): the source's customer id (kept per source: later imports reach the same contact by
@@ -39,9 +40,9 @@ const importFile = async (file: string, ...args: string[]): Promise<any> => {
   if (res.code !== 0) throw new Error(`import failed (${res.code}): ${res.stderr}`);
   return JSON.parse(res.stdout);
 };
-const contact = async (phone: string) => (await db.pool.query('SELECT * FROM contacts WHERE phone_hash = $1', [phoneHash(phone)])).rows[0];
+const contact = async (phone: string) => (await queryPlain(db.pool, 'SELECT * FROM contacts WHERE phone_hash = $1', [phoneHash(phone)]))[0];
 const holderOf = async (source: string, externalId: string) =>
-  (await db.pool.query('SELECT c.phone_e164 FROM contact_external_ids x JOIN contacts c ON c.id = x.contact_id WHERE x.source = $1 AND x.external_id = $2', [source, externalId])).rows[0]?.phone_e164;
+  (await queryPlain(db.pool, 'SELECT c.phone_enc FROM contact_external_ids x JOIN contacts c ON c.id = x.contact_id WHERE x.source = $1 AND x.external_id = $2', [source, externalId]))[0]?.phone_e164;
 
 const ANN = '+8613800138001';
 const BEN = '+8613800138002';

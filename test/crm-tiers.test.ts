@@ -10,6 +10,8 @@ import { CURRENT_SCORE_POLICY, parseScorePolicy } from '../core/score-policy';
 import { createSandboxLookup } from '../channels/sandbox-lookup';
 import type { TierDistribution } from '../db/tiers';
 import { isolatedDatabase, runCli, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
+import { queryPlain } from './helpers/contacts';
+import { phoneHash } from '../db/contacts';
 
 // Issue 20: a CRM export and its event history imported as a new user would, through the real
 // CLI; the score policy must separate the audience into all four tiers, A the small reachable,
@@ -75,7 +77,7 @@ describe('a CRM export and its events, imported through the CLI', () => {
   }, 300_000);
 
   it('D holds the dead numbers and the device farms; A the active frequent buyers, explained', async () => {
-    const dead = await db.pool.query(`SELECT tier, count(*)::int AS n FROM contacts WHERE phone_e164 = ANY($1) GROUP BY tier`, [files.dead]);
+    const dead = await db.pool.query(`SELECT tier, count(*)::int AS n FROM contacts WHERE phone_hash = ANY($1) GROUP BY tier`, [files.dead.map(phoneHash)]);
     expect(dead.rows.map((r) => r.tier)).toEqual(['D']);
     expect(dead.rows[0].n).toBeGreaterThanOrEqual(files.dead.length - files.summary.badOptional); // a row with a bad optional field is rejected today
     const farms = await db.pool.query(`SELECT count(*)::int AS n FROM contacts WHERE quarantined AND tier = 'D'`);
@@ -122,7 +124,7 @@ describe('a CRM export and its events, imported through the CLI', () => {
 
   it("re-scoring reads the file's order history columns (source_order_count, first_order_at) when they are filled", async () => {
     // As the customer-file import will fill them (issue 20 item 1): a one-time buyer of long ago turns out to have 7 orders.
-    const c = (await db.pool.query(`SELECT id, phone_e164, last_order_at FROM contacts WHERE tier = 'C' AND order_count = 0 AND last_order_at IS NOT NULL ORDER BY id LIMIT 1`)).rows[0];
+    const c = (await queryPlain(db.pool, `SELECT id, phone_enc, last_order_at FROM contacts WHERE tier = 'C' AND order_count = 0 AND last_order_at IS NOT NULL ORDER BY id LIMIT 1`))[0]!;
     const first = new Date(c.last_order_at.getTime() - 6 * 30 * 86_400_000);
     await db.pool.query('UPDATE contacts SET source_order_count = 7, first_order_at = $2 WHERE id = $1', [c.id, first]);
     const file = path.join(dir, 'one-login.jsonl');
@@ -141,7 +143,7 @@ describe('a CRM export and its events, imported through the CLI', () => {
     expect(r.stdout).toMatch(/^tiers of [\d,]+ contacts \(scored with score-policy\.v2 [\d,]+\)/);
     expect(r.stdout).toMatch(/\n {2}A +[\d,]+ +\d+\.\d% +[\d,]+ /);
     // One of A, by `contact show`: what it buys and looks at, and the parts that made it A.
-    const a = (await db.pool.query(`SELECT phone_e164 FROM contacts WHERE tier = 'A' ORDER BY score DESC LIMIT 1`)).rows[0];
+    const a = (await queryPlain(db.pool, `SELECT phone_enc FROM contacts WHERE tier = 'A' ORDER BY score DESC LIMIT 1`))[0]!;
     const shown = await runCli(['contact', 'show', '--reason', 'test read', a.phone_e164], env);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/categories: recent interest \w+ \d+.*; buys \w+/);

@@ -12,6 +12,7 @@ import { phoneHash } from '../db/contacts';
 import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
 import { eventually, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
+import { queryPlain } from './helpers/contacts';
 
 // Five accounts registered from one device in one day, imported with `reachloop audience import`
 // (the CLI as a child process, the AudienceIntake workflow on a real worker, real PostgreSQL):
@@ -61,7 +62,7 @@ describe('device farms', () => {
     expect(report.quarantined).toBe(5);
     expect(report.quarantinedByReason).toMatchObject({ deviceFarm: 5, sameDeviceRegistrations: 5 });
 
-    const { rows } = await s.db.pool.query('SELECT phone_e164, quarantined, tier, risk_points, risk_reasons, tier_reasons FROM contacts ORDER BY phone_e164');
+    const rows = await queryPlain(s.db.pool, 'SELECT phone_enc, quarantined, tier, risk_points, risk_reasons, tier_reasons FROM contacts');
     const by = Object.fromEntries(rows.map((r) => [r.phone_e164, r]));
     for (const p of FARM) {
       // 25 (same device) + 20 (same number range) risk points: under the score policy's quarantine

@@ -50,6 +50,7 @@ describe('reachloop doctor', () => {
     expect(r.by.temporal!.status).toBe('ok');
     expect(r.by.email!.status).toBe('ok');
     expect(r.by['signing secret']!.status).toBe('ok');
+    expect(r.by['data keys']!.status).toBe('ok'); // the run's keys, in the environment
     expect(r.by.sms).toMatchObject({ status: 'warn' }); // the sandbox
     expect(r.by['webhook url']).toMatchObject({ status: 'warn', detail: expect.stringContaining('answers (from this machine only)') });
   });
@@ -65,6 +66,8 @@ describe('reachloop doctor', () => {
       TWILIO_AUTH_TOKEN: 'x'.repeat(32),
       TWILIO_FROM: '+15005550006',
       TWILIO_API_BASE: 'http://127.0.0.1:1',
+      REACHLOOP_DATA_KEYS: '',
+      REACHLOOP_LOOKUP_KEY: '',
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/check\(s\) failed/);
@@ -74,6 +77,7 @@ describe('reachloop doctor', () => {
     expect(r.by.email).toMatchObject({ status: 'fail', fix: expect.stringContaining('SMTP_URL') });
     expect(r.by.sms).toMatchObject({ status: 'fail', fix: expect.stringContaining('TWILIO_AUTH_TOKEN') });
     expect(r.by['signing secret']!.status).toBe('warn');
+    expect(r.by['data keys']).toMatchObject({ status: 'warn', fix: expect.stringContaining('REACHLOOP_DATA_KEYS') });
     // Twilio cannot call back a local address.
     expect(r.by['webhook url']).toMatchObject({ status: 'fail', fix: expect.stringContaining('PUBLIC_BASE_URL') });
   });

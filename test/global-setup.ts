@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,9 @@ import { ensureWorkflowBundle } from '../worker/bundle';
  * Each test file then takes its own database and task queue (see helpers/harness.ts).
  */
 export default async function setup(project: TestProject) {
+  // The run's data keys (infra/data-keys.ts), inherited by the test files and the CLI they spawn.
+  process.env.REACHLOOP_DATA_KEYS ??= `t1:${randomBytes(32).toString('base64')}`;
+  process.env.REACHLOOP_LOOKUP_KEY ??= randomBytes(32).toString('base64');
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'reachloop-test-'));
   chmodSync(scratch, 0o755); // the embedded PostgreSQL runs as the postgres user when we are root
   const cli = await ensureTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH });

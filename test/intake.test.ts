@@ -9,6 +9,8 @@ import { intakeWorkflowId } from '../workflows/ids';
 import { uploadFile } from '../client/intake/upload';
 import { dropStaging, validTable } from '../db/intake';
 import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
+import { plain, queryPlain, sortBy } from './helpers/contacts';
+import { phoneHash } from '../db/contacts';
 
 let db: TestDatabase;
 let worker: TestWorker;
@@ -38,12 +40,12 @@ const importFile = async (name: string, content: string | Buffer, args: string[]
 
 const snapshot = async () => {
   const contacts = await db.pool.query(
-    `SELECT phone_hash, phone_e164, name, channel_tags, sources, last_order_at, order_value, score, tier, time_zones, quarantined FROM contacts ORDER BY phone_hash`,
+    `SELECT phone_hash, phone_enc, name_enc, channel_tags, sources, last_order_at, order_value, score, tier, time_zones, quarantined FROM contacts ORDER BY phone_hash`,
   );
   const consents = await db.pool.query('SELECT contact_id, channel, purpose, granted_at, proof FROM consents ORDER BY 1, 2, 3');
-  const emails = await db.pool.query('SELECT contact_id, email FROM contact_emails ORDER BY 1, 2');
+  const emails = { rows: sortBy(await queryPlain(db.pool, 'SELECT contact_id, email_enc FROM contact_emails'), (r) => `${r.contact_id}\t${r.email}`) };
   const history = await db.pool.query('SELECT count(*)::int AS n FROM tier_history');
-  return { contacts: contacts.rows, consents: consents.rows, emails: emails.rows, history: history.rows[0].n };
+  return { contacts: plain(contacts.rows), consents: consents.rows, emails: emails.rows, history: history.rows[0].n };
 };
 
 describe('audience import', () => {
@@ -81,7 +83,7 @@ describe('audience import', () => {
     expect(warnings[0]).toBe('line,field,reason,detail');
     expect(warnings.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['"3","name","field_too_long"', '"9","last_order_at","invalid_date"', '"13","name","control_characters"']);
     expect(report.warningsFile).toBe(`${file}.warnings.csv`);
-    const { rows } = await db.pool.query('SELECT phone_e164, name, last_order_at FROM contacts ORDER BY phone_e164');
+    const rows = sortBy(await queryPlain(db.pool, 'SELECT phone_enc, name_enc, last_order_at FROM contacts'), (r) => r.phone_e164);
     expect(rows.map((r) => [r.phone_e164, r.name])).toEqual([
       ['+12125550142', 'Bob "The Builder" Smith'],
       ['+447911123456', "=cmd|' /C calc'!A0"],
@@ -111,7 +113,7 @@ describe('audience import', () => {
     const staged = async (threads: number) => {
       const up = await uploadFile(db.pool, file, options, () => {}, { threads });
       const data = await db.pool.query(`SELECT part, phone_hash, seq, line_no, range_key, device_key, data FROM ${validTable(up.importId)} ORDER BY seq`);
-      const rejects = await db.pool.query('SELECT line_no, reason, detail, raw FROM import_rejects WHERE import_id = $1 ORDER BY line_no', [up.importId]);
+      const rejects = { rows: await queryPlain(db.pool, 'SELECT line_no, reason, detail, raw_enc FROM import_rejects WHERE import_id = $1 ORDER BY line_no', [up.importId]) };
       const warnings = await db.pool.query('SELECT line_no, field, reason, detail FROM import_warnings WHERE import_id = $1 ORDER BY line_no, field', [up.importId]);
       await dropStaging(db.pool, up.importId);
       return { counts: [up.rowsRead, up.validRows, up.rejectedByReason, up.warningsByReason], data: data.rows, rejects: rejects.rows, warnings: warnings.rows };
@@ -132,7 +134,7 @@ describe('audience import', () => {
     ].join('\n');
     const { report } = await importFile('dups.csv', csv, ['--default-country', 'CN', '--source', 'crm']);
     expect(report).toMatchObject({ accepted: 3, created: 1, mergedDuplicates: 2, existing: 0 });
-    const c = (await db.pool.query(`SELECT * FROM contacts WHERE phone_e164 = '+8613711112222'`)).rows[0];
+    const c = (await db.pool.query(`SELECT * FROM contacts WHERE phone_hash = $1`, [phoneHash('+8613711112222')])).rows[0];
     expect(c.last_order_at.toISOString()).toBe('2026-09-01T00:00:00.000Z');
     expect(Number(c.order_value)).toBe(300);
     expect(c.channel_tags).toEqual(['app', 'web', 'wechat']);
@@ -141,7 +143,7 @@ describe('audience import', () => {
       ['email', '2026-01-15T00:00:00.000Z', 4],
       ['sms', '2026-01-15T00:00:00.000Z', 4],
     ]);
-    const emails = (await db.pool.query('SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY email', [c.id])).rows;
+    const emails = sortBy(await queryPlain(db.pool, 'SELECT email_enc FROM contact_emails WHERE contact_id = $1', [c.id]), (e) => e.email);
     expect(emails.map((e) => e.email)).toEqual(['a@example.com', 'b@example.com']);
   });
 

@@ -18,6 +18,7 @@ import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server
 import { buildServer } from '../server';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, runCli, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
+import { seal } from './helpers/contacts';
 
 // An opt-out from a number that is not a contact yet: the handset's signed STOP reaches the real
 // inbound webhook, is kept by phone hash with its proof, and `reachloop audience import` (the CLI
@@ -160,7 +161,7 @@ describe('an opt-out from a number that is not yet a contact', () => {
     let racedId: number;
     try {
       await importTx.query('BEGIN');
-      const { rows } = await importTx.query(`INSERT INTO contacts (phone_hash, phone_e164, line_type) VALUES ($1, $2, 'mobile') RETURNING id`, [hash, RACED]);
+      const { rows } = await importTx.query(`INSERT INTO contacts (phone_hash, phone_enc, line_type) VALUES ($1, $2, 'mobile') RETURNING id`, [hash, seal(RACED)]);
       racedId = Number(rows[0].id);
       expect(await applyPendingOptOuts(importTx, new Map([[hash, racedId]]))).toBe(0);
       // ... while the STOP is recorded and committed; it cannot see the uncommitted contact.

@@ -13,6 +13,8 @@ import { recheckProgress, type RecheckInput, type RecheckReport } from '../workf
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, runCli, startTestWorker, temporalClient, uniqueName, type TestDatabase, type TestWorker } from './helpers/harness';
 import { timeSkippingEnv } from './helpers/time-skipping';
+import { queryPlain } from './helpers/contacts';
+import { phoneHash } from '../db/contacts';
 
 // Re-verification of numbers. The hours-later recheck runs on the time-skipping server: nothing
 // here sleeps in real time for it.
@@ -26,12 +28,12 @@ const EMPTY = '+8613800000000'; // empty
 const STEADY = '+8613911110002';
 
 const stateOf = async (db: TestDatabase, e164: string) =>
-  (await db.pool.query('SELECT id, number_status, validity, sms_eligible, prefer_cheaper_channel, tier, rechecked_at, recheck_after FROM contacts WHERE phone_e164 = $1', [e164])).rows[0];
+  (await db.pool.query('SELECT id, number_status, validity, sms_eligible, prefer_cheaper_channel, tier, rechecked_at, recheck_after FROM contacts WHERE phone_hash = $1', [phoneHash(e164)])).rows[0];
 
 /** Seeds the five contacts, the stopped one as the last lookup left it: unreachable, off SMS, tier D. */
 async function seed(db: TestDatabase): Promise<void> {
   await seedContacts(db.pool, [SWITCHED_OFF, STOPPED_BEFORE, SILENT, EMPTY, STEADY].map((phone) => ({ phone, tier: 'C' as const })));
-  await db.pool.query(`UPDATE contacts SET number_status = 'stopped', validity = 'unreachable', sms_eligible = false, tier = 'D' WHERE phone_e164 = $1`, [STOPPED_BEFORE]);
+  await db.pool.query(`UPDATE contacts SET number_status = 'stopped', validity = 'unreachable', sms_eligible = false, tier = 'D' WHERE phone_hash = $1`, [phoneHash(STOPPED_BEFORE)]);
 }
 
 describe('recheck on the time-skipping server', () => {
@@ -77,7 +79,7 @@ describe('recheck on the time-skipping server', () => {
     expect(revived.tier).not.toBe('D');
     expect(await stateOf(db, SILENT)).toMatchObject({ number_status: 'silent', sms_eligible: true, prefer_cheaper_channel: true });
     expect(await stateOf(db, EMPTY)).toMatchObject({ number_status: 'empty', validity: 'unreachable', sms_eligible: false, tier: 'D' });
-    const history = await db.pool.query('SELECT c.phone_e164, h.from_tier, h.to_tier, h.cause FROM tier_history h JOIN contacts c ON c.id = h.contact_id ORDER BY h.id');
+    const history = { rows: await queryPlain(db.pool, 'SELECT c.phone_enc, h.from_tier, h.to_tier, h.cause FROM tier_history h JOIN contacts c ON c.id = h.contact_id ORDER BY h.id') };
     expect(history.rows).toEqual(
       expect.arrayContaining([
         { phone_e164: STOPPED_BEFORE, from_tier: 'D', to_tier: revived.tier, cause: 'recheck' },
@@ -181,8 +183,8 @@ describe('reachloop audience recheck (CLI, dev server)', () => {
     expect((await handle.describe()).spec.intervals?.[0]?.every).toBe(6 * HOUR);
 
     // Make one number due now, trigger the schedule, and see the run recheck exactly that one.
-    await db.pool.query(`UPDATE contacts SET recheck_after = now() - interval '1 minute' WHERE phone_e164 = $1`, [STEADY]);
-    const before = (await db.pool.query('SELECT rechecked_at FROM contacts WHERE phone_e164 = $1', [STEADY])).rows[0].rechecked_at;
+    await db.pool.query(`UPDATE contacts SET recheck_after = now() - interval '1 minute' WHERE phone_hash = $1`, [phoneHash(STEADY)]);
+    const before = (await db.pool.query('SELECT rechecked_at FROM contacts WHERE phone_hash = $1', [phoneHash(STEADY)])).rows[0].rechecked_at;
     await handle.trigger();
     await expect.poll(async () => (await handle.describe()).info.recentActions.length, { timeout: 20_000 }).toBeGreaterThan(0);
     const run = (await handle.describe()).info.recentActions[0]!.action.workflow;
@@ -190,7 +192,7 @@ describe('reachloop audience recheck (CLI, dev server)', () => {
     await expect.poll(() => runHandle.query(recheckProgress).then((p) => p.phase).catch(() => 'not started'), { timeout: 20_000 }).toBe('waiting');
     const p = await runHandle.query(recheckProgress);
     expect(p.passes[0]).toMatchObject({ checked: 1 });
-    const after = (await db.pool.query('SELECT rechecked_at FROM contacts WHERE phone_e164 = $1', [STEADY])).rows[0].rechecked_at;
+    const after = (await db.pool.query('SELECT rechecked_at FROM contacts WHERE phone_hash = $1', [phoneHash(STEADY)])).rows[0].rechecked_at;
     expect(after.getTime()).toBeGreaterThan(before.getTime());
     await runHandle.terminate('test done').catch(() => {});
 

@@ -18,6 +18,8 @@ import type { CampaignStatus } from '../workflows/messages/campaign';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
 import { timeSkippingEnv } from './helpers/time-skipping';
+import { queryPlain } from './helpers/contacts';
+import { phoneHash } from '../db/contacts';
 
 // RecoveryWorkflow on the time-skipping server: the 72-hour wait, the reminder and the
 // candidate's local window pass in seconds. The SMS go through the real twilio library to the
@@ -55,7 +57,7 @@ beforeEach(async () => {
       const r = await twilio.send(m);
       const kind = m.body.includes('提醒') || m.body.includes('Reminder') ? 'reminder' : 'confirmation';
       if (handset.reply && kind === handset.on && m.to === NEW) {
-        const { rows } = await db.pool.query('SELECT contact_id FROM recovery_cases WHERE candidate_e164 = $1 ORDER BY id DESC LIMIT 1', [NEW]);
+        const { rows } = await db.pool.query('SELECT contact_id FROM recovery_cases WHERE candidate_phone_hash = $1 ORDER BY id DESC LIMIT 1', [phoneHash(NEW)]);
         const signal = () => env.client.workflow.getHandle(recoveryWorkflowId(Number(rows[0].contact_id))).signal(recoveryReply, { reply: handset.reply! });
         await signal(); // the answer lands before the send is even recorded
       }
@@ -101,7 +103,7 @@ async function untilAsked(handle: ReturnType<typeof env.client.workflow.getHandl
 }
 
 const recoveryLedger = async () =>
-  (await db.pool.query(`SELECT l.step, l.category, l.state, l.reserved_at, c.phone_e164 FROM send_ledger l JOIN contacts c ON c.id = l.contact_id WHERE l.category = 'recovery' ORDER BY l.id`)).rows;
+  queryPlain(db.pool, `SELECT l.step, l.category, l.state, l.reserved_at, c.phone_enc FROM send_ledger l JOIN contacts c ON c.id = l.contact_id WHERE l.category = 'recovery' ORDER BY l.id`);
 
 describe('RecoveryWorkflow', () => {
   it('Y: merges in one transaction; orders, points, coupons on the new contact, the old one an alias, audit written', async () => {

@@ -3,6 +3,7 @@
  * against the ledger (send_ledger) and the campaign's recipients: what the fault suite reports and
  * what its CI test asserts is zero.
  */
+import { dataCodec } from '../../infra/data-keys';
 import type { Pool } from '../../db/pool';
 import { unknownProviderIds } from '../../db/provider-messages';
 import { DEFAULT_CALLBACK_RETRY } from '../../sandbox/twilio-replay';
@@ -49,11 +50,12 @@ const inc = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
 
 /** The figures of `campaignId` from the sandbox's outbound `messages` and the database. */
 export async function countCampaign(pool: Pool, campaignId: number, messages: readonly SandboxMessage[]): Promise<FaultCounts> {
-  const { rows: recipients } = await pool.query<{ contact_id: string; phone: string; state: string; reason: string | null }>(
-    `SELECT cr.contact_id, c.phone_e164 AS phone, cr.state, cr.last_reason AS reason
+  const { rows: sealed } = await pool.query<{ contact_id: string; phone_enc: Buffer; state: string; reason: string | null }>(
+    `SELECT cr.contact_id, c.phone_enc, cr.state, cr.last_reason AS reason
      FROM campaign_recipients cr JOIN contacts c ON c.id = cr.contact_id WHERE cr.campaign_id = $1`,
     [campaignId],
   );
+  const recipients = sealed.map(({ phone_enc, ...r }) => ({ ...r, phone: dataCodec().decrypt(phone_enc) }));
   const { rows: ledger } = await pool.query<{ contact_id: string; state: string; provider_id: string | null }>(
     'SELECT contact_id, state, provider_id FROM send_ledger WHERE campaign_id = $1',
     [campaignId],

@@ -82,6 +82,12 @@ function secretCheck(config: Config): Check {
     : { name: 'signing secret', status: 'warn', detail: 'generated under the state folder: a worker and a server on different hosts each make their own, and unsubscribe links from one fail on the other', fix: 'set REACHLOOP_SIGNING_SECRET (16+ characters) to the same value everywhere' };
 }
 
+function dataKeysCheck(config: Config): Check {
+  return config.dataKeys
+    ? { name: 'data keys', status: 'ok', detail: `REACHLOOP_DATA_KEYS (${config.dataKeys.keys.length} key(s), active ${config.dataKeys.activeId}) and REACHLOOP_LOOKUP_KEY are set` }
+    : { name: 'data keys', status: 'warn', detail: 'generated under the state folder: a worker and a server on different hosts each make their own and cannot read each other\'s personal data, and losing the folder loses the data', fix: 'set REACHLOOP_DATA_KEYS (k1:$(openssl rand -base64 32)) and REACHLOOP_LOOKUP_KEY (openssl rand -base64 32) to the same values everywhere, and back them up' };
+}
+
 async function publicUrlCheck(config: Config): Promise<Check> {
   const url = config.http.publicBaseUrl;
   const host = new URL(url).hostname;
@@ -108,7 +114,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<Check[]> {
   }
   const checks: Check[] = [{ name: 'configuration', status: 'ok', detail: 'every variable valid' }];
   checks.push(...(await Promise.all([databaseCheck(config), temporalCheck(config), smsCheck(config), emailCheck(config)])));
-  checks.push(secretCheck(config), await publicUrlCheck(config));
+  checks.push(secretCheck(config), dataKeysCheck(config), await publicUrlCheck(config));
   return checks;
 }
 

@@ -2,7 +2,7 @@ import { withPool } from '../db-session';
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { contactsToExport, type ExportSegment } from '../../db/contact-export';
-import { sha256Hex } from '../../db/contacts';
+import { sha256Hex } from '../../infra/data-codec';
 import type { Pool } from '../../db/pool';
 import { addAuditDetail, recordAccess } from '../../db/audit';
 import { emit, UsageError, type GlobalOptions } from '../cli-kit';
@@ -42,7 +42,8 @@ export async function exportHashed(pool: Pool, out: string, segment: ExportSegme
   file.write('phone_sha256,email_sha256\n');
   let emails = 0;
   for (const r of rows) {
-    const email = r.email ? sha256Hex(String(r.email).trim().toLowerCase()) : '';
+    // The ad platforms' plain SHA-256, of the decrypted values.
+    const email = r.email ? sha256Hex(r.email.trim().toLowerCase()) : '';
     if (email) emails++;
     file.write(`${sha256Hex(r.e164)},${email}\n`);
   }

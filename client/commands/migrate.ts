@@ -29,7 +29,12 @@ this check, and the HTTP server starts only once it is.`,
         }
         const result = await migrate(pool);
         emit(result, opts, (r) =>
-          r.applied.length ? `applied ${r.applied.length}: ${r.applied.join(', ')}` : `up to date (${r.alreadyApplied.length} applied)`,
+          [
+            r.applied.length ? `applied ${r.applied.length}: ${r.applied.join(', ')}` : `up to date (${r.alreadyApplied.length} applied)`,
+            ...(r.personalData
+              ? [`personal data: ${r.personalData.encrypted} value(s) encrypted${r.personalData.rehashed ? ', lookup hashes keyed' : ''}${r.personalData.dropped.length ? `; plaintext columns dropped: ${r.personalData.dropped.join(', ')}` : ''}`]
+              : []),
+          ].join('\n'),
         );
       } finally {
         await pool.end();

@@ -1,6 +1,34 @@
 import { normalizePhone, enrichPhone } from '../../core/phone';
 import { emailHash, phoneHash } from '../../db/contacts';
 import type { Pool } from '../../db/pool';
+import { dataCodec } from '../../infra/data-keys';
+
+/** Encrypts as the application does (tests write personal data only through this). */
+export const seal = (v: string | null | undefined): Buffer | null => dataCodec().encryptOrNull(v);
+/** Decrypts a *_enc value read back by a test. */
+export const unseal = (v: Buffer | null | undefined): string | null => dataCodec().decryptOrNull(v);
+
+const PLAIN_OF = { phone_enc: 'phone_e164', name_enc: 'name', shipping_address_enc: 'shipping_address', email_enc: 'email', candidate_enc: 'candidate_e164', raw_enc: 'raw' } as const;
+
+/**
+ * Rows read by a test with their *_enc columns decrypted under the names the plaintext columns
+ * had (phone_enc -> phone_e164, name_enc -> name, email_enc -> email, ...), so that assertions
+ * read as before encryption at rest.
+ */
+export function plain<T extends Record<string, any>>(rows: readonly T[]): Array<T & Record<string, any>> {
+  return rows.map((r) => {
+    const out: Record<string, any> = { ...r };
+    for (const [enc, name] of Object.entries(PLAIN_OF))
+      if (enc in r) {
+        out[name] = unseal(r[enc]);
+        delete out[enc];
+      }
+    return out as T & Record<string, any>;
+  });
+}
+
+/** Runs a query and decrypts its rows (see plain). */
+export const queryPlain = async (pool: Pool, sql: string, params: unknown[] = []) => plain((await pool.query(sql, params)).rows);
 
 export interface SeedContact {
   phone: string;
@@ -32,13 +60,13 @@ export async function seedContacts(pool: Pool, contacts: readonly SeedContact[])
     if (!p.ok) throw new Error(`bad test phone ${c.phone}: ${p.reason}`);
     const e = enrichPhone(p);
     const { rows } = await pool.query<{ id: string }>(
-      `INSERT INTO contacts (phone_hash, phone_e164, line_type, country, region, currency, language, time_zones, name, validity, number_status, tier, policy_version)
+      `INSERT INTO contacts (phone_hash, phone_enc, line_type, country, region, currency, language, time_zones, name_enc, validity, number_status, tier, policy_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'reachable', $10, $11, 'score-policy.v1') RETURNING id`,
-      [phoneHash(p.e164), p.e164, p.type, e.country, e.region, e.currency, e.language, c.timeZones ?? [...e.timeZones], c.name ?? null, c.numberStatus ?? 'active', c.tier ?? 'A'],
+      [phoneHash(p.e164), seal(p.e164), p.type, e.country, e.region, e.currency, e.language, c.timeZones ?? [...e.timeZones], seal(c.name), c.numberStatus ?? 'active', c.tier ?? 'A'],
     );
     const id = Number(rows[0]!.id);
     ids.push(id);
-    if (c.email) await pool.query('INSERT INTO contact_emails (contact_id, email_hash, email) VALUES ($1, $2, $3)', [id, emailHash(c.email), c.email]);
+    if (c.email) await pool.query('INSERT INTO contact_emails (contact_id, email_hash, email_enc) VALUES ($1, $2, $3)', [id, emailHash(c.email), seal(c.email)]);
     for (const channel of c.consent ?? ['sms', 'email'])
       await pool.query(`INSERT INTO consents (contact_id, channel, purpose, source, granted_at, double_opt_in) VALUES ($1, $2, 'marketing', $3, now(), $4)`, [
         id,
@@ -73,20 +101,20 @@ export async function seedContactsBulk(pool: Pool, contacts: readonly SeedContac
     cols.tier.push(c.tier ?? 'A');
   }
   const { rows } = await pool.query<{ id: string; phone_hash: string }>(
-    `INSERT INTO contacts (phone_hash, phone_e164, line_type, country, region, currency, language, time_zones, name, validity, number_status, tier, policy_version)
+    `INSERT INTO contacts (phone_hash, phone_enc, line_type, country, region, currency, language, time_zones, name_enc, validity, number_status, tier, policy_version)
      SELECT h, e, t, co, r, cu, l, z::text[], n, 'reachable', s, ti, 'score-policy.v1'
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+     FROM unnest($1::text[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::text[], $11::text[])
        AS u(h, e, t, co, r, cu, l, z, n, s, ti)
      RETURNING id, phone_hash`,
-    [cols.hash, cols.e164, cols.type, cols.country, cols.region, cols.currency, cols.language, cols.zones, cols.name, cols.status, cols.tier],
+    [cols.hash, dataCodec().encryptMany(cols.e164), cols.type, cols.country, cols.region, cols.currency, cols.language, cols.zones, dataCodec().encryptMany(cols.name), cols.status, cols.tier],
   );
   const idOf = new Map(rows.map((r) => [r.phone_hash, Number(r.id)]));
   const ids = cols.hash.map((h) => idOf.get(h)!);
   const emails = contacts.flatMap((c, i) => (c.email ? [{ id: ids[i]!, email: c.email }] : []));
-  await pool.query('INSERT INTO contact_emails (contact_id, email_hash, email) SELECT id, h, e FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, h, e)', [
+  await pool.query('INSERT INTO contact_emails (contact_id, email_hash, email_enc) SELECT id, h, e FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS u(id, h, e)', [
     emails.map((x) => x.id),
     emails.map((x) => emailHash(x.email)),
-    emails.map((x) => x.email),
+    dataCodec().encryptMany(emails.map((x) => x.email)),
   ]);
   const consents = contacts.flatMap((c, i) => (c.consent ?? ['sms', 'email']).map((channel) => ({ id: ids[i]!, channel, source: c.consentSource ?? 'web_form', doi: c.doubleOptIn ?? false })));
   await pool.query(
@@ -96,3 +124,6 @@ export async function seedContactsBulk(pool: Pool, contacts: readonly SeedContac
   );
   return ids;
 }
+
+/** Rows sorted by a text key (code-point order, as ORDER BY on the plaintext column in "C" collation). */
+export const sortBy = <T>(rows: readonly T[], key: (r: T) => string): T[] => [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));

@@ -20,7 +20,11 @@ type Service = {
 const compose = parse(readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 
 /** A value given for every variable the file requires (`${VAR:?message}`), as an operator sets them. */
-const REQUIRED_GIVEN: Record<string, string> = { REACHLOOP_SIGNING_SECRET: 'a-signing-secret-of-32-characters' };
+const REQUIRED_GIVEN: Record<string, string> = {
+  REACHLOOP_SIGNING_SECRET: 'a-signing-secret-of-32-characters',
+  REACHLOOP_DATA_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  REACHLOOP_LOOKUP_KEY: Buffer.alloc(32, 2).toString('base64'),
+};
 /** `${VAR:-default}` as Compose interpolates it in a shell without VAR set; `${VAR:?...}` as set by the operator. */
 const interpolateDefaults = (v: string) =>
   v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1').replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_m, name: string) => REQUIRED_GIVEN[name] ?? `(unset ${name})`);
@@ -114,7 +118,7 @@ describe('docker-compose.yml', () => {
 
   it('the worker and the server share what one signs or writes and the other reads: signing secret, public URL, state folder', () => {
     const [worker, server] = [envOf(compose.services.worker!), envOf(compose.services.server!)];
-    for (const key of ['REACHLOOP_SIGNING_SECRET', 'PUBLIC_BASE_URL', 'REACHLOOP_STATE_DIR', 'DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'SMS_PROVIDER']) {
+    for (const key of ['REACHLOOP_SIGNING_SECRET', 'REACHLOOP_DATA_KEYS', 'REACHLOOP_LOOKUP_KEY', 'PUBLIC_BASE_URL', 'REACHLOOP_STATE_DIR', 'DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'SMS_PROVIDER']) {
       expect(worker[key], key).toBeDefined();
       expect(server[key], key).toBe(worker[key]);
     }

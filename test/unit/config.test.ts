@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig } from '../../infra/config';
 
@@ -106,5 +107,36 @@ describe('configuration from the environment', () => {
       expect(tuned).toMatchObject({ cacheTtlMs: 12 * 3_600_000, ratePerSecond: 2.5, lineStatus: true });
       expect(JSON.stringify(describeConfig(c))).not.toContain('secret-token-1234');
     });
+  });
+});
+
+describe('data key configuration', () => {
+  const K1 = randomBytes(32);
+  const K2 = randomBytes(32);
+  const LOOKUP = randomBytes(32);
+  const b64 = (b: Buffer) => b.toString('base64');
+
+  it('reads the keys, the active one (default: the first) and the lookup key', () => {
+    const config = loadConfig({ REACHLOOP_DATA_KEYS: `k2:${b64(K2)},k1:${b64(K1)}`, REACHLOOP_LOOKUP_KEY: b64(LOOKUP) });
+    expect(config.dataKeys?.activeId).toBe('k2');
+    expect(config.dataKeys?.keys.map((k) => k.id)).toEqual(['k2', 'k1']);
+    expect(loadConfig({ REACHLOOP_DATA_KEYS: `k2:${b64(K2)},k1:${b64(K1)}`, REACHLOOP_DATA_KEY_ID: 'k1', REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }).dataKeys?.activeId).toBe('k1');
+    expect(loadConfig({}).dataKeys).toBeUndefined();
+    const shown = JSON.stringify(describeConfig(config));
+    expect(shown).not.toContain(b64(K1));
+    expect(shown).not.toContain(b64(LOOKUP));
+  });
+
+  it.each([
+    ['a key that is not 32 bytes', { REACHLOOP_DATA_KEYS: `k1:${b64(randomBytes(16))}`, REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }, /REACHLOOP_DATA_KEYS key "k1" must be the base64 of 32 bytes/],
+    ['an entry without an id', { REACHLOOP_DATA_KEYS: b64(K1), REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }, /entry 1 must be id:base64/],
+    ['an id given twice', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)},k1:${b64(K2)}`, REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }, /"k1" is given twice/],
+    ['data keys without a lookup key', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}` }, /set together or not at all/],
+    ['a bad lookup key', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}`, REACHLOOP_LOOKUP_KEY: 'secret' }, /REACHLOOP_LOOKUP_KEY must be the base64 of 32 bytes/],
+    ['an active id that is not a key', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}`, REACHLOOP_DATA_KEY_ID: 'k9', REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }, /REACHLOOP_DATA_KEY_ID "k9" is not an id/],
+  ])('refuses %s with a clear message that never shows a key', (_, env, message) => {
+    const list = problemsOf(env as Record<string, string>);
+    expect(list.join('\n')).toMatch(message);
+    expect(list.join('\n')).not.toContain(b64(K1));
   });
 });

@@ -5,6 +5,7 @@ import { mergeContact } from '../../core/intake/merge';
 import { SCORE_POLICY_V1 } from '../../core/score-policy';
 import { CONTACT_COLUMNS, contactLine, type ContactWrite } from '../../db/contact-writer';
 import { intakeRow } from '../helpers/drafts';
+import { dataCodec } from '../../infra/data-keys';
 
 // The contacts COPY line is written out column by column (for speed) instead of from a list of
 // values: it must still have one field per column, in CONTACT_COLUMNS' order, and escape every
@@ -35,6 +36,7 @@ describe('contactLine', () => {
   const line = contactLine(write, 42);
   const fields = line.slice(0, -1).split('\t');
   const byColumn = Object.fromEntries(['id', ...CONTACT_COLUMNS].map((c, i) => [c, unescape(fields[i]!)]));
+  const unsealed = (c: string) => dataCodec().decrypt(Buffer.from(byColumn[c]!.slice(2), 'hex'));
 
   it('has one field per column and ends the line', () => {
     expect(line.endsWith('\n')).toBe(true);
@@ -44,7 +46,7 @@ describe('contactLine', () => {
 
   it('puts each value in its column', () => {
     expect(byColumn).toMatchObject({
-      id: '42', phone_hash: 'ab'.repeat(32), phone_e164: '+8613800138000', phone_extension: '12', line_type: 'mobile', country: 'CN',
+      id: '42', phone_hash: 'ab'.repeat(32), phone_extension: '12', line_type: 'mobile', country: 'CN',
       region: 'Asia', currency: 'CNY', language: 'zh', time_zones: '{"Asia/Shanghai"}', validity: 'reachable', number_status: 'active',
       sms_eligible: 'true', device_ids: '{"dev\\\\1"}', last_order_at: '2026-05-01T00:00:00.000Z', order_value: '99.5',
       risk_points: String(Math.round(ev.risk.points)), quarantined: String(ev.risk.quarantined), score: String(Math.round(ev.score.total)),
@@ -55,11 +57,17 @@ describe('contactLine', () => {
     expect(JSON.parse(byColumn.score_parts!)).toHaveLength(ev.score.parts.filter((p) => p.points !== 0).length);
   });
 
+  it('encrypts the number, the name and the address (bytea hex), which decrypt to the values as they were', () => {
+    for (const c of ['phone_enc', 'name_enc', 'shipping_address_enc']) expect(byColumn[c]).toMatch(/^\\x[0-9a-f]+$/);
+    expect(line).not.toContain('8613800138000');
+    expect(unsealed('phone_enc')).toBe('+8613800138000');
+    expect(unsealed('name_enc')).toBe('Li\tWei\\ "the\nsecond"');
+    expect(unsealed('shipping_address_enc')).toBe('Room 5\tNo.18 "Jianguo" Rd\\');
+  });
+
   it('escapes the text from the file: tabs, newlines, backslashes and quotes come back as they were', () => {
-    expect(byColumn.name).toBe('Li\tWei\\ "the\nsecond"');
     expect(byColumn.sources).toBe('{"crm\t2026.csv"}');
     expect(byColumn.channel_tags).toBe('{"we\\"chat"}');
     expect(byColumn.channel_tag).toBe('we"chat');
-    expect(byColumn.shipping_address).toBe('Room 5\tNo.18 "Jianguo" Rd\\');
   });
 });
