@@ -15,6 +15,9 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { ERASED_IDENTIFIER_SQL } from '../db/privacy';
 import { loadRecipients } from '../db/recipients';
+import { emailHash } from '../db/contacts';
+import { dataCodec } from '../infra/data-keys';
+import { seedUsContacts } from './us-contacts';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { record } from './record';
 
@@ -28,12 +31,14 @@ const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg') });
 const pool = createPool(pg.url, 4);
 try {
   await migrate(pool);
-  await pool.query(
-    `INSERT INTO contacts (phone_hash, phone_e164, line_type, country, time_zones, tier)
-     SELECT md5('p' || g) || md5('q' || g), '+1212' || lpad(g::text, 7, '0'), 'mobile', 'US', '{America/New_York}', 'A' FROM generate_series(1, $1) g`,
-    [contacts],
-  );
-  await pool.query(`INSERT INTO contact_emails (contact_id, email_hash, email) SELECT id, md5('e' || id) || md5('f' || id), 'c' || id || '@example.com' FROM contacts WHERE id % 2 = 0`);
+  await seedUsContacts(pool, contacts);
+  // Half the contacts with an e-mail, encrypted and keyed as the application writes them.
+  const withEmail = (await pool.query<{ id: string }>(`SELECT id FROM contacts WHERE id % 2 = 0 ORDER BY id`)).rows.map((r) => r.id);
+  for (let i = 0; i < withEmail.length; i += 10_000) {
+    const ids = withEmail.slice(i, i + 10_000);
+    const emails = ids.map((id) => `c${id}@example.com`);
+    await pool.query(`INSERT INTO contact_emails (contact_id, email_hash, email_enc) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])`, [ids, emails.map(emailHash), dataCodec().encryptMany(emails)]);
+  }
   await pool.query(`INSERT INTO consents (contact_id, channel, purpose, source, granted_at) SELECT id, 'sms', 'marketing', 'web_form', now() FROM contacts`);
   // Erased identifiers: hashes of numbers and addresses no contact has (the common case), and a few that some have.
   await pool.query(`INSERT INTO erased_identifiers (kind, hash, contact_id, erased_at) SELECT 'email', md5('x' || g) || md5('y' || g), g, now() FROM generate_series(1, $1) g`, [erased - 100]);

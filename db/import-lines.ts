@@ -35,7 +35,7 @@ export async function* importLines(pool: Pool, table: ImportLineTable, importId:
     );
     if (rows.length === 0) return;
     const codec = dataCodec();
-    yield rows.map((r) => columns.map((c) => (c === 'raw' ? codec.decrypt(r[c] as Buffer) : (r[c] as string | number))));
+    yield rows.map((r) => columns.map((c) => (c === 'raw' ? (codec.decryptOrNull(r[c] as Buffer | null) ?? '') : (r[c] as string | number))));
     const last = rows[rows.length - 1]!;
     after = [Number(last.line_no), keyed ? String(last.field) : ''];
   }

@@ -6,15 +6,20 @@
  */
 import type { PoolClient } from 'pg';
 import { BY_IDENTIFIER, ERASED_MARKER, PERSONAL_DATA, redactStrings, type ErasureAction, type TablePlan } from '../core/privacy/personal-data';
+import { dataCodec } from '../infra/data-keys';
+import { ENCRYPTED_COLUMNS } from './personal-data';
 import type { Pool } from './pool';
 
-/** The SQL expression erasure writes into a column (column names come from the plan in core/privacy, never from input). */
+/**
+ * The SQL expression erasure writes into a column (column names come from the plan in core/privacy,
+ * never from input); 'sealed_marker' is the statement's $2, the marker encrypted (sealedMarker).
+ */
 export function erasedValue(column: string, action: ErasureAction): string {
   switch (action) {
     case 'null':
       return 'NULL';
-    case 'marker':
-      return `'${ERASED_MARKER}'`;
+    case 'sealed_marker':
+      return '$2';
     case 'empty_array':
       return `'{}'`;
     case 'empty_object':
@@ -36,6 +41,12 @@ export async function readPersonalData(pool: Pool, contactId: number): Promise<R
     const { rows } = await pool.query(`SELECT * FROM ${p.table} WHERE ${p.by} = $1 ORDER BY ${p.orderBy}`, [contactId]);
     out[exportKey(p)] = rows.map((r) => {
       for (const c of p.exportOmits ?? []) delete r[c];
+      // Values encrypted at rest are exported decrypted, under the name of the column they replaced.
+      for (const c of ENCRYPTED_COLUMNS) {
+        if (c.table !== p.table || !(c.enc in r)) continue;
+        r[c.plain] = dataCodec().decryptOrNull(r[c.enc] as Buffer | null);
+        delete r[c.enc];
+      }
       return r;
     });
   }
@@ -92,15 +103,23 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
   }
   for (const id of ids) {
     const { rows } = await client.query(
-      `SELECT c.phone_hash, c.phone_e164, c.name, c.shipping_address,
-         COALESCE((SELECT array_agg(e.email) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS emails,
+      `SELECT c.phone_hash, c.phone_enc, c.name_enc, c.shipping_address_enc,
+         COALESCE((SELECT array_agg(e.email_enc) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS emails,
          COALESCE((SELECT array_agg(e.email_hash) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS email_hashes,
          COALESCE((SELECT array_agg(x.external_id) FROM contact_external_ids x WHERE x.contact_id = c.id), '{}') AS external_ids
        FROM contacts c WHERE c.id = $1 FOR UPDATE`,
       [id],
     );
-    const c = rows[0];
-    if (!c) continue;
+    const row = rows[0];
+    if (!row) continue;
+    const codec = dataCodec();
+    const c = {
+      ...row,
+      phone_e164: codec.decrypt(row.phone_enc),
+      name: codec.decryptOrNull(row.name_enc),
+      shipping_address: codec.decryptOrNull(row.shipping_address_enc),
+      emails: (row.emails as Buffer[]).map((e) => codec.decrypt(e)),
+    };
     const person: PersonIdentifiers = {
       // An erased row holds the marker, which is no number (identify gives none), also after a re-import of the number
       // (the stored number wins the merge): lines rejected later that hold only the number are left to retention.
@@ -118,13 +137,15 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
     add(BY_IDENTIFIER.pendingOptOuts.table, (await client.query(`UPDATE pending_opt_outs SET proof = '{}' WHERE phone_hash = $1 AND proof <> '{}'`, [c.phone_hash])).rowCount);
     add(BY_IDENTIFIER.lookupCache.table, (await client.query('DELETE FROM number_lookup_cache WHERE phone_hash = $1', [c.phone_hash])).rowCount);
     add('campaigns (message texts)', await redactMessageTexts(client, id));
-    for (const l of BY_IDENTIFIER.importLines) add(l.table, await scrubLines(client, l.table, l.columns, person));
+    for (const l of BY_IDENTIFIER.importLines) add(l.table, await scrubLines(client, l.table, l.columns, 'sealed' in l ? l.sealed : null, person));
 
     for (const p of PERSONAL_DATA) {
       if (p.deleteRows) add(p.table, (await client.query(`DELETE FROM ${p.table} WHERE ${p.by} = $1`, [id])).rowCount);
       else if (Object.keys(p.columns).length) {
-        const sets = Object.entries(p.columns).map(([col, action]) => `${col} = ${erasedValue(col, action)}`);
-        add(p.table, (await client.query(`UPDATE ${p.table} SET ${sets.join(', ')} WHERE ${p.by} = $1`, [id])).rowCount);
+        const actions = Object.entries(p.columns);
+        const sets = actions.map(([col, action]) => `${col} = ${erasedValue(col, action)}`);
+        const params: unknown[] = actions.some(([, a]) => a === 'sealed_marker') ? [id, sealedMarker()] : [id];
+        add(p.table, (await client.query(`UPDATE ${p.table} SET ${sets.join(', ')} WHERE ${p.by} = $1`, params)).rowCount);
       }
     }
     await client.query('UPDATE contacts SET erased_at = COALESCE(erased_at, $2), sms_eligible = false, updated_at = $2 WHERE id = $1', [id, at]);
@@ -142,12 +163,30 @@ async function redactMessageTexts(client: PoolClient, contactId: number): Promis
   return rows.length;
 }
 
-/** Import lines whose text holds the person's number (as digits) or an address/name: their text emptied. */
-async function scrubLines(client: PoolClient, table: string, columns: readonly string[], person: PersonIdentifiers): Promise<number> {
+/** The marker an erased number holds, encrypted like any number (readers decrypt it to ERASED_MARKER). */
+const sealedMarker = () => dataCodec().encrypt(ERASED_MARKER);
+
+/**
+ * Import lines whose text holds the person's number (as digits) or an address/name: their text
+ * emptied. Plain columns are matched in SQL; the sealed raw line (`sealed`, encrypted at rest)
+ * is decrypted and matched here, and dropped where it holds the person.
+ */
+async function scrubLines(client: PoolClient, table: string, columns: readonly string[], sealed: string | null, person: PersonIdentifiers): Promise<number> {
   if (person.digits.length === 0 && person.texts.length === 0) return 0;
   const digitPatterns = person.digits.map((d) => `%${d}%`);
   const textPatterns = person.texts.map((t) => `%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
   const match = columns.map((col) => `(regexp_replace(${col}, '[^0-9]', '', 'g') LIKE ANY($1::text[]) OR ${col} ILIKE ANY($2::text[]))`).join(' OR ');
   const { rowCount } = await client.query(`UPDATE ${table} SET ${columns.map((col) => `${col} = ''`).join(', ')} WHERE ${match}`, [digitPatterns, textPatterns]);
-  return rowCount ?? 0;
+  if (!sealed) return rowCount ?? 0;
+  const codec = dataCodec();
+  const texts = person.texts.map((t) => t.toLowerCase());
+  const holds = (line: string) => {
+    const digits = line.replace(/[^0-9]/g, '');
+    const lower = line.toLowerCase();
+    return person.digits.some((d) => digits.includes(d)) || texts.some((t) => lower.includes(t));
+  };
+  const { rows } = await client.query<{ t: string; v: Buffer }>(`SELECT ctid::text AS t, ${sealed} AS v FROM ${table} WHERE ${sealed} IS NOT NULL`);
+  const hits = rows.filter((r) => holds(codec.decrypt(r.v))).map((r) => r.t);
+  if (hits.length) await client.query(`UPDATE ${table} SET ${sealed} = NULL WHERE ctid = ANY($1::tid[])`, [hits]);
+  return (rowCount ?? 0) + hits.length;
 }

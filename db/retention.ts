@@ -18,8 +18,8 @@ interface PurgeSql {
 
 const rejectsRaw = (table: string, imports: string): PurgeSql => ({
   table,
-  due: `FROM ${table} t JOIN ${imports} i ON i.id = t.import_id WHERE i.created_at < $1 AND t.raw <> ''`,
-  action: `raw = ''`,
+  due: `FROM ${table} t JOIN ${imports} i ON i.id = t.import_id WHERE i.created_at < $1 AND t.raw_enc IS NOT NULL`,
+  action: 'raw_enc = NULL',
 });
 const warnings = (table: string, imports: string): PurgeSql => ({ table, due: `FROM ${table} t JOIN ${imports} i ON i.id = t.import_id WHERE i.created_at < $1`, action: 'delete' });
 

@@ -10,6 +10,7 @@ import { CONTACT_POLICY } from '../core/policy/contact-policy';
 import { effectiveWindow, windowSources, type CampaignTerms } from '../core/policy/effective';
 import { isOpenAt } from '../core/send-window';
 import { createPool } from '../db/pool';
+import { dataCodecOf } from '../infra/data-keys';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { DateTime } from 'luxon';
 import { runCli } from './helpers/harness';
@@ -80,13 +81,17 @@ describe('reachloop demo', () => {
     // The stored truth, read from the demo's own embedded PostgreSQL once it stopped.
     const pg = await startEmbeddedPostgres({ dataDir: path.join(state, 'postgres', 'data') });
     const pool = createPool(pg.url, 2);
+    // The numbers are encrypted at rest under the keys the demo generated in its state folder.
+    const codec = dataCodecOf({ dataKeys: undefined, stateDir: state });
     try {
       const campaignId = out.campaign.campaignId;
-      const { rows: sends } = await pool.query(
-        `SELECT l.contact_id, l.channel, l.sent_at, c.phone_e164, c.country, c.time_zones
-           FROM send_ledger l JOIN contacts c ON c.id = l.contact_id WHERE l.campaign_id = $1 AND l.sent_at IS NOT NULL`,
-        [campaignId],
-      );
+      const sends = (
+        await pool.query(
+          `SELECT l.contact_id, l.channel, l.sent_at, c.phone_enc, c.country, c.time_zones
+             FROM send_ledger l JOIN contacts c ON c.id = l.contact_id WHERE l.campaign_id = $1 AND l.sent_at IS NOT NULL`,
+          [campaignId],
+        )
+      ).rows.map((r) => ({ ...r, phone_e164: codec.decrypt(r.phone_enc) }));
       expect(sends.length).toBe(sent);
       // No send outside its recipient's window: the contact policy's marketing window with the
       // regional law of the recipient's country and state, in each of its zones, on no public holiday.
@@ -104,14 +109,16 @@ describe('reachloop demo', () => {
 
       // Every STOP (the scripted handset and the sample's numbers ending 66) is suppressed, and
       // nothing was sent to its contact after it.
-      const { rows: stops } = await pool.query(
-        `SELECT l.contact_id, s.created_at AS suppressed_at,
-                (SELECT count(*)::int FROM send_ledger x WHERE x.contact_id = l.contact_id AND x.sent_at > s.created_at) AS after
-           FROM send_ledger l JOIN contacts c ON c.id = l.contact_id
-           LEFT JOIN suppressions s ON s.contact_id = l.contact_id AND s.kind = 'opt_out' AND s.channel IN ('sms', 'all')
-          WHERE l.campaign_id = $1 AND l.channel = 'sms' AND l.state = 'delivered' AND (c.phone_e164 LIKE '%66' OR l.contact_id = $2)`,
-        [campaignId, scenes.stop.contactId],
-      );
+      const stops = (
+        await pool.query(
+          `SELECT l.contact_id, c.phone_enc, s.created_at AS suppressed_at,
+                  (SELECT count(*)::int FROM send_ledger x WHERE x.contact_id = l.contact_id AND x.sent_at > s.created_at) AS after
+             FROM send_ledger l JOIN contacts c ON c.id = l.contact_id
+             LEFT JOIN suppressions s ON s.contact_id = l.contact_id AND s.kind = 'opt_out' AND s.channel IN ('sms', 'all')
+            WHERE l.campaign_id = $1 AND l.channel = 'sms' AND l.state = 'delivered'`,
+          [campaignId],
+        )
+      ).rows.filter((r) => codec.decrypt(r.phone_enc).endsWith('66') || Number(r.contact_id) === scenes.stop.contactId);
       expect(stops.length).toBeGreaterThan(0);
       for (const s of stops) {
         expect(s.suppressed_at, `contact ${s.contact_id}`).not.toBeNull();

@@ -112,7 +112,7 @@ describe('personal data at rest', () => {
     // The scan finds what is there: the ledger's campaign name is in clear, as it should be.
     expect(await findPersonalData(db.pool, { texts: ['at-rest'] })).not.toEqual([]);
     // And the operator's view is made from the decrypted values (masked as contact show masks them).
-    const shown = JSON.parse((await cli(['contact', 'show', PEOPLE[0]!.phone, '--json'])).stdout);
+    const shown = JSON.parse((await cli(['contact', 'show', PEOPLE[0]!.phone, '--reason', 'test read', '--json'])).stdout);
     expect(shown).toMatchObject({ phone: '+121****0401', emails: ['a***@example.com'] });
   });
 
@@ -125,7 +125,7 @@ describe('personal data at rest', () => {
     ['a data key without its lookup key', () => ({ REACHLOOP_DATA_KEYS: stored(), REACHLOOP_LOOKUP_KEY: '' }), /set together or not at all/],
   ])('refuses to start with %s, in one clear line', async (_, keys, message) => {
     const out = path.join(dir, 'export.csv');
-    const r = await runCli(['audience', 'export-hashed', '--out', out, '--segment', 'all'], { ...env, ...keys() });
+    const r = await runCli(['audience', 'export-hashed', '--out', out, '--segment', 'all', '--reason', 'test export'], { ...env, ...keys() });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -8,6 +8,7 @@ import { createSandboxSmsSender } from '../channels/sandbox-sms';
 import { phoneHash } from '../db/contacts';
 import { buildServer } from '../server';
 import { isolatedDatabase, runCli, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
+import { queryPlain } from './helpers/contacts';
 import { findPersonalData } from './helpers/pii-scan';
 
 // Data subject requests and the access audit through the real parts: a CRM file imported by the
@@ -104,7 +105,7 @@ describe('privacy: audit, export, erase, re-import', () => {
     expect(report.accepted).toBe(2);
     ann = await contactId(ANN.phone);
     // Before the erasure the scan finds the person (the helper sees what it is meant to see).
-    expect((await findPersonalData(db.pool, needles)).length).toBeGreaterThan(3);
+    expect((await findPersonalData(db.pool, needles, { sealed: true })).length).toBeGreaterThan(3);
     await db.pool.query(`INSERT INTO events (event_id, contact_id, raw_tag, tag, occurred_at, properties, source) VALUES ('ev-1', $1, 'purchase', 'purchase', $2, $3, 'shop')`, [
       ann,
       NOW,
@@ -148,14 +149,14 @@ describe('privacy: audit, export, erase, re-import', () => {
     expect(erased).toMatchObject({ contactId: ann, contacts: [ann] });
     expect(erased.rows.import_rejects).toBe(1); // the rejected line with the address and name
 
-    expect(await findPersonalData(db.pool, needles)).toEqual([]);
+    expect(await findPersonalData(db.pool, needles, { sealed: true })).toEqual([]);
     expect(await campaignCounts(first)).toEqual(before);
     const reportAfter = await cli(['campaign', 'report', String(first), '--json']);
     expect(strip(reportAfter)).toEqual(strip(reportBefore));
     // Bob is untouched.
-    expect((await findPersonalData(db.pool, { texts: [BOB.email, BOB.name] })).length).toBeGreaterThan(0);
+    expect((await findPersonalData(db.pool, { texts: [BOB.email, BOB.name] }, { sealed: true })).length).toBeGreaterThan(0);
     // The rejected line keeps its number and reason.
-    expect((await db.pool.query(`SELECT line_no, reason, raw FROM import_rejects`)).rows).toEqual([expect.objectContaining({ line_no: 4, raw: '' })]);
+    expect(await queryPlain(db.pool, `SELECT line_no, reason, raw_enc FROM import_rejects`)).toEqual([expect.objectContaining({ line_no: 4, raw: null })]);
   });
 
   it('every read, export and erasure is in the audit, listed by reachloop audit', async () => {
@@ -194,18 +195,18 @@ describe('privacy: audit, export, erase, re-import', () => {
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND contact_id = ANY($2::bigint[])`, [second, [ann, cai]])).rows[0].n).toBe(0);
 
     // The re-imported data is erased again (the rejected line by the name), and the other contact holding the address too.
-    expect((await findPersonalData(db.pool, needles)).length).toBeGreaterThan(0);
-    expect((await db.pool.query(`SELECT count(*)::int AS n FROM import_rejects WHERE raw LIKE $1`, [`%${ANN.name}%`])).rows[0].n).toBe(1);
-    expect((await db.pool.query(`SELECT phone_e164 FROM contacts WHERE id = $1`, [ann])).rows[0].phone_e164).toBe('erased'); // the number itself is not taken back
+    expect((await findPersonalData(db.pool, needles, { sealed: true })).length).toBeGreaterThan(0);
+    expect((await queryPlain(db.pool, `SELECT raw_enc FROM import_rejects WHERE raw_enc IS NOT NULL`)).filter((r) => r.raw.includes(ANN.name)).length).toBe(1);
+    expect((await queryPlain(db.pool, `SELECT phone_enc FROM contacts WHERE id = $1`, [ann]))[0]!.phone_e164).toBe('erased'); // the number itself is not taken back
     await cli(['privacy', 'erase', String(ann), '--reason', 'DSR-124 erasure again', '--yes', '--json']);
     await cli(['privacy', 'erase', CAI.phone, '--reason', 'DSR-124 same person', '--yes', '--json']);
-    expect(await findPersonalData(db.pool, needles)).toEqual([]);
+    expect(await findPersonalData(db.pool, needles, { sealed: true })).toEqual([]);
   }, 240_000);
 });
 
 describe('a read that cannot be audited does not happen', () => {
   it('contact show and privacy export fail (exit 1) and print nothing when the audit row cannot be written', async () => {
-    const phone = (await db.pool.query(`SELECT phone_e164 FROM contacts WHERE erased_at IS NULL ORDER BY id LIMIT 1`)).rows[0].phone_e164;
+    const phone = (await queryPlain(db.pool, `SELECT phone_enc FROM contacts WHERE erased_at IS NULL ORDER BY id LIMIT 1`))[0]!.phone_e164;
     await db.pool.query('ALTER TABLE access_audit RENAME TO access_audit_away');
     try {
       for (const args of [['contact', 'show', phone, '--reason', 'ticket 7 audit down', '--unmask'], ['privacy', 'export', phone, '--reason', 'ticket 7 audit down']]) {
@@ -260,13 +261,13 @@ describe('privacy through the API: scopes, audit, erase', () => {
     const cliBlocked = await runCli(['privacy', 'erase', BOB.phone, '--reason', 'DSR-122', '--yes'], env);
     expect(cliBlocked.code).toBe(1);
     expect(cliBlocked.stderr).toContain(`reachloop recovery cancel ${kase}`);
-    expect(await findPersonalData(db.pool, { texts: [BOB.email] })).not.toEqual([]); // nothing changed
+    expect(await findPersonalData(db.pool, { texts: [BOB.email] }, { sealed: true })).not.toEqual([]); // nothing changed
     await db.pool.query(`UPDATE recovery_cases SET state = 'cancelled', closed_at = $2 WHERE id = $1`, [kase, NOW]);
 
     const erased = await post(`/v1/contacts/${bobRef}/erase`, { reason: 'DSR-122' }, privacy);
     expect(erased.status).toBe(200);
     expect(await erased.json()).toMatchObject({ erased: true, contacts: 1 });
-    expect(await findPersonalData(db.pool, { texts: [BOB.email, BOB.name, BOB.phone], digits: [BOB.phone.slice(1)] })).toEqual([]);
+    expect(await findPersonalData(db.pool, { texts: [BOB.email, BOB.name, BOB.phone], digits: [BOB.phone.slice(1)] }, { sealed: true })).toEqual([]);
     // The reference dies with the person.
     expect((await get(`/v1/contacts/${bobRef}/export?reason=DSR-123`, privacy)).status).toBe(404);
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultActivityDeps } from '../activities';
 import { retentionScheduleId } from '../workflows/ids';
 import type { RetentionInput } from '../workflows/messages/retention';
-import { seedContacts } from './helpers/contacts';
+import { queryPlain, seal, seedContacts } from './helpers/contacts';
 import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
 import type { Client } from '@temporalio/client';
 
@@ -44,8 +44,8 @@ async function seed(): Promise<void> {
     const evi = (await q(`INSERT INTO event_imports (file_name, options, created_at) VALUES ($1, '{}', $2) RETURNING id`, [`${label}.jsonl`, at])).rows[0].id;
     const n = label === 'old' ? 2 : 1;
     for (let line = 2; line < 2 + n; line++) {
-      await q(`INSERT INTO import_rejects (import_id, line_no, reason, detail, raw) VALUES ($1, $2, 'invalid_phone', 'not a number', $3)`, [imp, line, `${label} raw ${line}`]);
-      await q(`INSERT INTO event_import_rejects (import_id, line_no, reason, detail, raw) VALUES ($1, $2, 'bad_json', 'x', $3)`, [evi, line, `${label} raw ${line}`]);
+      await q(`INSERT INTO import_rejects (import_id, line_no, reason, detail, raw_enc) VALUES ($1, $2, 'invalid_phone', 'not a number', $3)`, [imp, line, seal(`${label} raw ${line}`)]);
+      await q(`INSERT INTO event_import_rejects (import_id, line_no, reason, detail, raw_enc) VALUES ($1, $2, 'bad_json', 'x', $3)`, [evi, line, seal(`${label} raw ${line}`)]);
     }
   }
   for (const [label, at] of [['old', daysAgo(90, OLDER)], ['new', daysAgo(90, YOUNGER)]] as const) {
@@ -75,9 +75,13 @@ async function seed(): Promise<void> {
     for (let i = 0; i < (label === 'old' ? 2 : 1); i++) await q(`INSERT INTO access_audit (actor, action, contact_id, reason, at) VALUES ('cli:test', 'contact.show', $1, $2, $3)`, [contact, `${label} read`, at]);
 }
 
+/** Rejected lines with their raw text decrypted ('' once purged), ordered by text and line. */
+const rejectLines = (rows: Array<Record<string, any>>) =>
+  rows.map((r) => ({ line_no: r.line_no, reason: r.reason, raw: (r.raw as string | null) ?? '' })).sort((a, b) => (a.raw === b.raw ? a.line_no - b.line_no : a.raw < b.raw ? -1 : 1));
+
 const snapshot = async () => ({
-  importRejects: (await db.pool.query(`SELECT line_no, reason, raw FROM import_rejects ORDER BY raw, line_no`)).rows,
-  eventImportRejects: (await db.pool.query(`SELECT line_no, reason, raw FROM event_import_rejects ORDER BY raw, line_no`)).rows,
+  importRejects: rejectLines(await queryPlain(db.pool, `SELECT line_no, reason, raw_enc FROM import_rejects`)),
+  eventImportRejects: rejectLines(await queryPlain(db.pool, `SELECT line_no, reason, raw_enc FROM event_import_rejects`)),
   importWarnings: (await db.pool.query(`SELECT count(*)::int AS n FROM import_warnings`)).rows[0].n,
   eventImportWarnings: (await db.pool.query(`SELECT count(*)::int AS n FROM event_import_warnings`)).rows[0].n,
   events: (await db.pool.query(`SELECT event_id FROM events ORDER BY event_id`)).rows.map((r) => r.event_id),

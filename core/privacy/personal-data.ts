@@ -12,8 +12,8 @@
 /** What erasure writes into a column. */
 export type ErasureAction =
   | 'null'
-  /** NOT NULL text: the marker ERASED. */
-  | 'marker'
+  /** An encrypted NOT NULL column (the number): the marker ERASED, sealed, so that readers decrypt it as before. */
+  | 'sealed_marker'
   | 'empty_array'
   | 'empty_object'
   | 'empty_list'
@@ -42,10 +42,10 @@ export const PERSONAL_DATA: readonly TablePlan[] = [
     table: 'contacts',
     by: 'id',
     columns: {
-      phone_e164: 'marker',
+      phone_enc: 'sealed_marker',
       phone_extension: 'null',
-      name: 'null',
-      shipping_address: 'null',
+      name_enc: 'null',
+      shipping_address_enc: 'null',
       device_ids: 'empty_array',
       public_id: 'null',
       registered_at: 'null',
@@ -57,7 +57,7 @@ export const PERSONAL_DATA: readonly TablePlan[] = [
     exportOmits: ['phone_hash'],
     orderBy: 'id',
   },
-  { table: 'contact_emails', by: 'contact_id', columns: { email: 'null', email_hash: 'null' }, deleteRows: true, exportOmits: ['email_hash'], orderBy: 'added_at, email' },
+  { table: 'contact_emails', by: 'contact_id', columns: { email_enc: 'null', email_hash: 'null' }, deleteRows: true, exportOmits: ['email_hash'], orderBy: 'added_at, email_hash' },
   { table: 'contact_addresses', by: 'contact_id', columns: { address_hash: 'null' }, deleteRows: true, exportOmits: ['address_hash'], orderBy: 'added_at' },
   { table: 'contact_external_ids', by: 'contact_id', columns: { external_id: 'null' }, deleteRows: true, orderBy: 'source, external_id' },
   { table: 'consents', by: 'contact_id', columns: { proof: 'empty_object' }, deleteRows: true, orderBy: 'channel, purpose' },
@@ -76,9 +76,9 @@ export const PERSONAL_DATA: readonly TablePlan[] = [
   { table: 'tier_history', by: 'contact_id', columns: {}, orderBy: 'at, id' },
   { table: 'number_checks', by: 'contact_id', columns: {}, orderBy: 'at, id' },
   { table: 'recovery_candidates', by: 'contact_id', columns: {}, exportOmits: ['old_phone_hash'], orderBy: 'id' },
-  { table: 'recovery_cases', by: 'contact_id', columns: { candidate_e164: 'null', evidence: 'empty_list', excluded: 'empty_list' }, exportOmits: ['old_phone_hash', 'candidate_phone_hash'], orderBy: 'id' },
+  { table: 'recovery_cases', by: 'contact_id', columns: { candidate_enc: 'null', evidence: 'empty_list', excluded: 'empty_list' }, exportOmits: ['old_phone_hash', 'candidate_phone_hash'], orderBy: 'id' },
   // The cases of other customers in which this person's number was the candidate.
-  { table: 'recovery_cases', by: 'candidate_contact_id', columns: { candidate_e164: 'null', evidence: 'empty_list', excluded: 'empty_list' }, exportOmits: ['old_phone_hash', 'candidate_phone_hash', 'contact_id'], orderBy: 'id' },
+  { table: 'recovery_cases', by: 'candidate_contact_id', columns: { candidate_enc: 'null', evidence: 'empty_list', excluded: 'empty_list' }, exportOmits: ['old_phone_hash', 'candidate_phone_hash', 'contact_id'], orderBy: 'id' },
   { table: 'contact_aliases', by: 'old_contact_id', columns: {}, exportOmits: ['old_phone_hash'], orderBy: 'created_at' },
   { table: 'contact_aliases', by: 'contact_id', columns: {}, exportOmits: ['old_phone_hash'], orderBy: 'created_at' },
   { table: 'merge_audit', by: 'old_contact_id', columns: {}, orderBy: 'at, id' },
@@ -98,10 +98,10 @@ export const BY_IDENTIFIER = {
   pendingOptOuts: { table: 'pending_opt_outs', columns: ['proof'] },
   /** The carrier lookup's cached answer for the number: deleted. */
   lookupCache: { table: 'number_lookup_cache', columns: ['phone_hash'] },
-  /** Rejected or warned lines of imports that hold the number or the address as written: text emptied, line and reason kept. */
+  /** Rejected or warned lines of imports that hold the number or the address as written: text emptied (the sealed raw line dropped), line and reason kept. */
   importLines: [
-    { table: 'import_rejects', columns: ['raw', 'detail'] },
-    { table: 'event_import_rejects', columns: ['raw', 'detail'] },
+    { table: 'import_rejects', columns: ['detail'], sealed: 'raw_enc' },
+    { table: 'event_import_rejects', columns: ['detail'], sealed: 'raw_enc' },
     { table: 'import_warnings', columns: ['detail'] },
     { table: 'event_import_warnings', columns: ['detail'] },
   ],
