@@ -36,7 +36,7 @@ export interface ActivityDeps {
   sendLeaseMs: number;
 }
 
-/** SEND_LEASE's default (infra/config.ts). */
+/** SEND_LEASE's default (infra/config-schema.ts). */
 export const DEFAULT_SEND_LEASE_MS = 45_000;
 
 export const createActivities = (deps: ActivityDeps) => ({

@@ -43,11 +43,10 @@ export async function insertCampaign(pool: Pool, def: CampaignDefinition): Promi
  */
 export async function insertScheduledRun(pool: Pool, templateId: number, runKey: string, scheduledFor: Date): Promise<{ id: number; created: boolean; workflowId: string | null }> {
   const { rows } = await pool.query(
-    `WITH t AS (SELECT * FROM campaigns WHERE id = $1),
+    `WITH t AS (SELECT id, category, definition, name || ' ' || to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') AS run_name FROM campaigns WHERE id = $1),
      ins AS (
        INSERT INTO campaigns (name, category, definition, template_id, run_key, scheduled_for)
-       SELECT t.name || ' ' || to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"'), t.category,
-              jsonb_set(t.definition, '{name}', to_jsonb(t.name || ' ' || to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"'))), t.id, $2, $3
+       SELECT t.run_name, t.category, jsonb_set(t.definition, '{name}', to_jsonb(t.run_name)), t.id, $2, $3
        FROM t
        ON CONFLICT (run_key) DO NOTHING
        RETURNING id, workflow_id)

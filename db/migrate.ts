@@ -5,6 +5,7 @@ import type { Pool } from './pool';
 import { dataCodec } from '../infra/data-keys';
 import { migrationsDir } from '../infra/paths';
 import { finishLegacyPersonalData, verifyDataKeys } from './personal-data';
+import { inClientTransaction } from './transaction';
 
 export interface MigrationFile {
   name: string;
@@ -69,12 +70,11 @@ export async function migrate(pool: Pool, files: MigrationFile[] = readMigration
         continue;
       }
       try {
-        await client.query('BEGIN');
-        await client.query(f.sql);
-        await client.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [f.name, f.checksum]);
-        await client.query('COMMIT');
+        await inClientTransaction(client, async () => {
+          await client.query(f.sql);
+          await client.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [f.name, f.checksum]);
+        });
       } catch (err) {
-        await client.query('ROLLBACK');
         throw new MigrationError(`migration ${f.name} failed: ${(err as Error).message}`);
       }
       result.applied.push(f.name);

@@ -1,6 +1,7 @@
 import type { DataCodec } from '../infra/data-codec';
 import { DataKeyError } from '../infra/data-codec';
 import type { PoolClient } from 'pg';
+import { inClientTransaction } from './transaction';
 
 /** Every encrypted column: its table, the bytea column, and the plaintext column it replaced. */
 export const ENCRYPTED_COLUMNS = [
@@ -68,13 +69,9 @@ export async function finishLegacyPersonalData(pool: PoolClient, codec: DataCode
 }
 
 async function rehashLegacy(client: PoolClient, codec: DataCodec): Promise<boolean> {
-  try {
-    await client.query('BEGIN');
+  return inClientTransaction(client, async () => {
     const { rowCount } = await client.query(`DELETE FROM personal_data_pending WHERE step = 'rehash'`);
-    if (!rowCount) {
-      await client.query('ROLLBACK');
-      return false;
-    }
+    if (!rowCount) return false;
     for (const [table, column] of HASH_COLUMNS) {
       const { rows } = await client.query<{ h: string }>(`SELECT DISTINCT ${column} AS h FROM ${table} WHERE ${column} IS NOT NULL`);
       for (let i = 0; i < rows.length; i += BATCH) {
@@ -87,12 +84,8 @@ async function rehashLegacy(client: PoolClient, codec: DataCodec): Promise<boole
     }
     // A cache keyed by the old hashes: it refills from the provider.
     await client.query('DELETE FROM number_lookup_cache');
-    await client.query('COMMIT');
     return true;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { maskUrl } from '../infra/config';
+import { maskUrl } from '../infra/config-display';
 
 export type Pool = pg.Pool;
 

@@ -5,15 +5,22 @@ import type { Pool } from './pool';
 export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
+    return await inClientTransaction(client, () => fn(client));
+  } finally {
+    client.release();
+  }
+}
+
+/** The same on a client the caller holds (one that keeps a session lock, as migrate does). */
+export async function inClientTransaction<T>(client: Pick<PoolClient, 'query'>, fn: () => Promise<T>): Promise<T> {
+  try {
     await client.query('BEGIN');
-    const out = await fn(client);
+    const out = await fn();
     await client.query('COMMIT');
     return out;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
-  } finally {
-    client.release();
   }
 }
 

@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 const campaignsOfSeries = async (templateId: number) =>
-  (await db.pool.query(`SELECT id, run_key, scheduled_for, status FROM campaigns WHERE template_id = $1 ORDER BY scheduled_for`, [templateId])).rows;
+  (await db.pool.query(`SELECT id, run_key, scheduled_for, status, name, definition ->> 'name' AS definition_name FROM campaigns WHERE template_id = $1 ORDER BY scheduled_for`, [templateId])).rows;
 const sendsPerContact = async () =>
   (await db.pool.query(`SELECT contact_id, count(*)::int AS n FROM send_ledger WHERE category = 'marketing' AND state <> 'released' GROUP BY contact_id`)).rows;
 
@@ -100,6 +100,8 @@ describe('win-back on a Temporal Schedule', () => {
     const runs = await campaignsOfSeries(templateId);
     expect(runs.map((c) => c.scheduled_for.toISOString())).toEqual(['2026-10-26T14:00:00.000Z', '2026-11-02T15:00:00.000Z']);
     expect(runs.map((c) => scheduledTimeOf(c.run_key))).toEqual(['2026-10-26T14:00:00Z', '2026-11-02T15:00:00Z']);
+    // Each run is named after the template and its scheduled time in UTC, in the row and in its definition.
+    expect(runs.map((c) => [c.name, c.definition_name])).toEqual([['winback 2026-10-26T14:00Z', 'winback 2026-10-26T14:00Z'], ['winback 2026-11-02T15:00Z', 'winback 2026-11-02T15:00Z']]);
     // The lapsed three got one win-back each; the recent buyer none; the second run planned nobody (cooldown).
     let sends = await sendsPerContact();
     expect(sends.map((r) => r.n)).toEqual([1, 1, 1]);

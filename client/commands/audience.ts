@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { checkMapping, INTAKE_FIELDS, MappingError } from '../../core/intake/fields';
 import { setImportWorkflow } from '../../db/import-jobs';
 import type { ImportOptions } from '../../db/intake';
-import { connectPool, type Pool } from '../../db/pool';
+import type { Pool } from '../../db/pool';
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../../infra/temporal';
 import { intakeWorkflowId } from '../../workflows/ids';
 import { intakeProgress, type IntakeInput, type IntakeReport } from '../../workflows/messages/intake';
-import { configOrExit, emit, importFlags, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { emit, importFlags, UsageError, type GlobalOptions } from '../cli-kit';
+import { withSession } from '../session';
 import { writeLinesFile } from '../intake/rejects-file';
 import { uploadFile } from '../intake/upload';
 import { pollProgress, progressBar } from '../progress';
@@ -97,16 +97,10 @@ function parseFlags(file: string, flags: ImportFlags): { options: ImportOptions;
 
 async function runImport(file: string, flags: ImportFlags): Promise<void> {
   const { options, batchSize, parallelism, rejectsFile, warningsFile } = parseFlags(file, flags);
-  const config = configOrExit();
-  const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-  const pool = await connectPool(resolveDatabaseUrl(config), 4);
-  try {
-    const result = await importAudience({ pool, client, taskQueue: config.temporal.taskQueue }, file, options, { batchSize, parallelism, rejectsFile, warningsFile, progress: flags.progress && !flags.json });
+  await withSession(async (s) => {
+    const result = await importAudience(s, file, options, { batchSize, parallelism, rejectsFile, warningsFile, progress: flags.progress && !flags.json });
     emit(result, flags, renderReport);
-  } finally {
-    await pool.end();
-    await client.connection.close();
-  }
+  });
 }
 
 export type ImportResult = IntakeReport & { file: string; sha256: string; rejectsFile: string | null; warningsFile: string | null };

@@ -3,7 +3,7 @@ import { AUDIT_ACTIONS, parseSince } from '../../core/privacy/audit';
 import { listAudit, type AuditRow } from '../../db/audit';
 import { emit, importFlags, UsageError, type GlobalOptions } from '../cli-kit';
 import { resolveContactKey } from '../contact-key';
-import { withPool } from '../db-session';
+import { withPool } from '../session';
 
 /** `reachloop audit`: who read, exported or erased which contact's personal data, why and when. */
 export function registerAudit(program: Command): void {

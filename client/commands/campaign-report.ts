@@ -8,10 +8,8 @@ import { chartLibrarySource } from '../campaign-report/chart-library';
 import { renderReportHtml } from '../campaign-report/html';
 import { renderReportText } from '../campaign-report/text';
 import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
+import { withPool } from '../session';
 import { styleFor } from '../table';
-
-/** Runs `fn` with a database pool (campaign.ts's session, without Temporal). */
-export type WithPool = <T>(fn: (s: { pool: Pool }) => Promise<T>) => Promise<T>;
 
 const MAX_WINDOW_MS = 366 * 86_400_000;
 
@@ -33,7 +31,7 @@ export function writeReportHtml(report: CampaignReport, file: string): void {
 }
 
 /** `reachloop campaign report ID [--json] [--html FILE] [--within 7d]`, under `campaign`. */
-export function registerCampaignReport(campaign: Command, session: { withPool: WithPool; idArg: (v: string) => number }): void {
+export function registerCampaignReport(campaign: Command, session: { idArg: (v: string) => number }): void {
   campaign
     .command('report <id>')
     .description('what was decided, sent and achieved: decisions and caps, the funnel, by step, tier, channel, country and local hour, SMS segments')
@@ -58,7 +56,7 @@ cap:tier-cadence-B); the local hour is the recipient's, in their time zone.
       const id = session.idArg(key);
       const windowMs = parseDurationMs(flags.within);
       if (windowMs === null || windowMs <= 0 || windowMs > MAX_WINDOW_MS) throw new UsageError(`--within must be a duration from 1s to 366d such as 72h or 7d, got "${flags.within}"`);
-      await session.withPool(async ({ pool }) => {
+      await withPool(async (pool) => {
         const report = await campaignReport(pool, id, flags.within.trim(), windowMs);
         if (flags.html) {
           writeReportHtml(report, flags.html);

@@ -4,34 +4,15 @@ import { campaignProgress } from '../../db/campaign-progress';
 import { getCampaign, insertCampaign, listCampaigns } from '../../db/campaigns';
 import { listDecisions } from '../../db/decisions';
 import { clampWarnings, readCampaignFile } from '../campaign-file';
-import { connectPool, type Pool } from '../../db/pool';
+import type { Pool } from '../../db/pool';
 import { providerMessageCounts } from '../../db/provider-messages';
-import { connectClient } from '../../infra/temporal';
 import { campaignWorkflowId } from '../../workflows/ids';
 import { campaignStatus, cancelCampaign, pauseCampaign, resumeCampaign, type CampaignStatus } from '../../workflows/messages/campaign';
-import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
+import { withPool, withSession } from '../session';
 import { progressBar, progressLines } from '../progress';
 import { registerCampaignReport } from './campaign-report';
 import { approveCampaign, launchCampaign } from '../../services/campaign-launch';
-
-interface Session {
-  pool: Pool;
-  client?: Client;
-  taskQueue: string;
-}
-
-async function withSession<T>(needTemporal: boolean, fn: (s: Session) => Promise<T>): Promise<T> {
-  const config = configOrExit();
-  const pool = await connectPool(resolveDatabaseUrl(config), 2);
-  let client: Client | undefined;
-  try {
-    if (needTemporal) client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-    return await fn({ pool, ...(client ? { client } : {}), taskQueue: config.temporal.taskQueue });
-  } finally {
-    await pool.end();
-    await client?.connection.close();
-  }
-}
 
 const idArg = (v: string) => {
   if (!/^\d+$/.test(v)) throw new UsageError(`campaign id must be a number, got "${v}"`);
@@ -64,7 +45,7 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
       const def = readCampaignFile(file);
       const { clamps, text } = clampWarnings(def);
       process.stderr.write(text);
-      await withSession(false, async ({ pool }) => {
+      await withPool(async (pool) => {
         const id = await insertCampaign(pool, def);
         emit({ id, name: def.name, category: def.category, clamped: clamps }, flags, (c) => `campaign ${c.id} created: ${c.name} (${c.category})`);
       });
@@ -85,12 +66,12 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new UsageError('--batch-size must be 1..100000');
       const def = /^\d+$/.test(key) ? undefined : readCampaignFile(key);
       if (def) process.stderr.write(clampWarnings(def).text);
-      await withSession(true, async ({ pool, client, taskQueue }) => {
+      await withSession(async ({ pool, client, taskQueue }) => {
         const id = def ? await insertCampaign(pool, def) : idArg(key);
         const row = await getCampaign(pool, id);
         if (!row) throw new CliError(`no campaign ${id}`);
         if (row.workflowId) throw new CliError(`campaign ${id} was launched already (${row.status}); see \`reachloop campaign status ${id}\``);
-        const { workflowId } = await launchCampaign({ pool, client: client!, taskQueue }, id, { lanes, batchSize, ...(flags.at ? { startAt: new Date(flags.at).toISOString() } : {}) });
+        const { workflowId } = await launchCampaign({ pool, client: client, taskQueue }, id, { lanes, batchSize, ...(flags.at ? { startAt: new Date(flags.at).toISOString() } : {}) });
         emit({ id, workflowId, requireApproval: row.definition.requireApproval }, flags, (r) =>
           `campaign ${r.id} launched (workflow ${r.workflowId})${r.requireApproval ? `; waiting for \`reachloop campaign approve ${r.id} --by NAME\`` : ''}`,
         );
@@ -104,8 +85,8 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
     .option('--json', 'print as JSON')
     .action(async (key: string, flags: GlobalOptions & { watch?: boolean }) => {
       const id = idArg(key);
-      await withSession(true, async ({ client, pool }) => {
-        const handle = client!.workflow.getHandle(await workflowIdOf(pool, id));
+      await withSession(async ({ client, pool }) => {
+        const handle = client.workflow.getHandle(await workflowIdOf(pool, id));
         // The counts are the database's truth (a retried batch made the workflow's running tally
         // drift, even below zero); the workflow tells the phase, approval and next wake-up.
         const read = async (): Promise<StatusView> => {
@@ -140,9 +121,9 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
     if (extra) cmd = extra(cmd);
     cmd.action(async (key: string, flags: GlobalOptions & Record<string, string>) => {
       const id = idArg(key);
-      await withSession(true, async ({ client, pool }) => {
-        const handle = client!.workflow.getHandle(await workflowIdOf(pool, id));
-        await send(handle, flags, client!).catch((err) => {
+      await withSession(async ({ client, pool }) => {
+        const handle = client.workflow.getHandle(await workflowIdOf(pool, id));
+        await send(handle, flags, client).catch((err) => {
           throw new CliError(`cannot ${name} campaign ${id}: ${(err as Error).message.split('\n')[0]}`);
         });
         emit(await handle.query(campaignStatus), flags, (s) => `campaign ${id}: ${name} sent; now ${s.phase}${s.approvedBy ? `, approved by ${s.approvedBy}` : ''}`);
@@ -159,7 +140,7 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
     .description('campaigns, newest first')
     .option('--json', 'print as JSON')
     .action(async (flags: GlobalOptions) => {
-      await withSession(false, async ({ pool }) => {
+      await withPool(async (pool) => {
         const rows = (await listCampaigns(pool)).map(({ definition: _d, ...r }) => r);
         emit(rows, flags, (list) => (list.length ? list.map((c) => `${String(c.id).padStart(5)}  ${c.status.padEnd(18)} ${c.category.padEnd(13)} ${c.name}`).join('\n') : 'no campaigns yet'));
       });
@@ -175,7 +156,7 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
     .option('--json', 'print as JSON')
     .action(async (key: string, flags: GlobalOptions & { reason?: string; rule?: string; contact?: string; limit: string }) => {
       const id = idArg(key);
-      await withSession(false, async ({ pool }) => {
+      await withPool(async (pool) => {
         const list = await listDecisions(pool, id, { reason: flags.reason ?? null, rule: flags.rule ?? null, contactId: flags.contact ? Number(flags.contact) : null, limit: Number(flags.limit) });
         emit(list, flags, (l) =>
           l.length
@@ -185,7 +166,7 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
       });
     });
 
-  registerCampaignReport(campaign, { withPool: (fn) => withSession(false, fn), idArg });
+  registerCampaignReport(campaign, { idArg });
 }
 
 /** The workflow's status with the database's counts, and the duplicate sends adopted from the provider's callbacks. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { describeConfig, ENV_VARS } from '../../infra/config';
+import { describeConfig } from '../../infra/config-display';
+import { ENV_VARS } from '../../infra/config-vars';
 import { configOrExit, emit, type GlobalOptions } from '../cli-kit';
 
 export function registerConfig(program: Command): void {

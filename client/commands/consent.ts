@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { CONTACT_POLICY } from '../../core/policy/contact-policy';
-import { connectPool } from '../../db/pool';
-import { connectClient } from '../../infra/temporal';
+import type { Client } from '@temporalio/client';
+import type { Pool } from '../../db/pool';
+import type { Config } from '../../infra/config';
 import { askSmsDoubleOptIn, ConfirmSmsError } from '../consent/confirm-sms';
-import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
+import { withPool, withSession } from '../session';
 
 /** `reachloop consent ...`: consent upkeep (the SMS double opt-in where the contact policy asks it). */
 export function registerConsent(program: Command): void {
@@ -33,10 +35,8 @@ Examples:
     .action(async (flags: GlobalOptions & { country?: string; brand?: string; dryRun?: boolean }) => {
       const countries = flags.country?.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
       if (countries?.some((c) => !/^[A-Z]{2}$/.test(c))) throw new UsageError(`--country takes two-letter ISO codes, comma-separated, got "${flags.country}"`);
-      const config = configOrExit();
-      const pool = await connectPool(resolveDatabaseUrl(config), 2);
-      const client = flags.dryRun ? null : await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-      try {
+      // A dry run only reads: no Temporal client.
+      const ask = async (pool: Pool, client: Client | null, config: Config) => {
         const r = await askSmsDoubleOptIn(
           { pool, client, policy: CONTACT_POLICY },
           { ...(countries ? { countries } : {}), dryRun: !!flags.dryRun, brand: flags.brand ?? config.brand, taskQueue: config.temporal.taskQueue, at: new Date() },
@@ -47,12 +47,12 @@ Examples:
           if (x.dryRun) return `would ask ${x.asked} contact(s) in ${x.countries.join(', ')}: ${where}${skipped}`;
           return x.campaignId === null ? `nobody to ask in ${x.countries.join(', ')}${skipped}` : `asked ${x.asked} contact(s) (${where}) by campaign ${x.campaignId} (workflow ${x.workflowId})${skipped}`;
         });
+      };
+      try {
+        await (flags.dryRun ? withPool((pool, config) => ask(pool, null, config)) : withSession(({ pool, client, config }) => ask(pool, client, config)));
       } catch (err) {
         if (err instanceof ConfirmSmsError) throw new CliError(err.message);
         throw err;
-      } finally {
-        await pool.end();
-        await client?.connection.close();
       }
     });
 }

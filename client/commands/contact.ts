@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { ContactProfile } from '../../db/contact-profile';
 import { maskedProfile, readProfile } from '../../services/privacy';
 import { publicIdOf } from '../../db/public-ids';
-import { connectPool } from '../../db/pool';
-import { configOrExit, emit, resolveDatabaseUrl, type GlobalOptions } from '../cli-kit';
+import { emit, type GlobalOptions } from '../cli-kit';
+import { withPool } from '../session';
 import { cliActor, requireReason, resolveContactKey } from '../contact-key';
 
 export function registerContact(program: Command): void {
@@ -18,18 +18,14 @@ export function registerContact(program: Command): void {
     .addHelpText('after', '\nEvery read is recorded in the access audit with your user name and --reason.\n\nExamples:\n  reachloop contact show +8613800138000 --reason "ticket 4711: delivery complaint"\n  reachloop contact show ct_0123456789abcdef0123456789abcdef --reason "support call" --unmask --json')
     .action(async (key: string, flags: GlobalOptions & { defaultCountry?: string; unmask?: boolean; reason?: string }) => {
       const reason = requireReason(flags.reason);
-      const config = configOrExit();
-      const pool = await connectPool(resolveDatabaseUrl(config), 2);
-      try {
+      await withPool(async (pool) => {
         const id = await resolveContactKey(pool, key, flags.defaultCountry);
         // Audited before it is read (readProfile): a read that cannot be recorded does not happen.
         await publicIdOf(pool, id); // the API reference, given when first shown
         const profile = (await readProfile(pool, id, { actor: cliActor(), reason }, 'contact.show', { unmasked: !!flags.unmask }))!;
         const shown = flags.unmask ? profile : maskedProfile(profile);
         emit(shown, flags, render);
-      } finally {
-        await pool.end();
-      }
+      });
     });
 }
 

@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { DEFAULT_TAG_RULES, parseTagRules, STANDARD_TAGS, TagRulesError } from '../../core/events';
 import { setImportWorkflow } from '../../db/import-jobs';
 import type { EventImportOptions } from '../../db/events';
-import { connectPool, type Pool } from '../../db/pool';
+import type { Pool } from '../../db/pool';
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../../infra/temporal';
 import { eventImportWorkflowId } from '../../workflows/ids';
 import { eventImportProgress, type EventImportInput, type EventImportReport } from '../../workflows/messages/events-import';
-import { configOrExit, emit, importFlags, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { emit, importFlags, UsageError, type GlobalOptions } from '../cli-kit';
+import { withSession } from '../session';
 import { uploadEventsFile } from '../events/upload';
 import { writeLinesFile } from '../intake/rejects-file';
 import { pollProgress, progressBar } from '../progress';
@@ -122,16 +122,10 @@ function checkRules(rules: unknown, what: string): void {
 
 async function runImport(file: string, flags: ImportFlags): Promise<void> {
   const { options, batchSize, parallelism, rejectsFile, warningsFile } = parseFlags(file, flags);
-  const config = configOrExit();
-  const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-  const pool = await connectPool(resolveDatabaseUrl(config), 4);
-  try {
-    const result = await importEvents({ pool, client, taskQueue: config.temporal.taskQueue }, file, options, { batchSize, parallelism, rejectsFile, warningsFile, progress: flags.progress && !flags.json });
+  await withSession(async (s) => {
+    const result = await importEvents(s, file, options, { batchSize, parallelism, rejectsFile, warningsFile, progress: flags.progress && !flags.json });
     emit(result, flags, renderEventReport);
-  } finally {
-    await pool.end();
-    await client.connection.close();
-  }
+  });
 }
 
 export type EventImportResult = EventImportReport & { file: string; sha256: string; rejectsFile: string | null; warningsFile: string | null };

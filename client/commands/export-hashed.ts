@@ -1,4 +1,4 @@
-import { withPool } from '../db-session';
+import { withPool } from '../session';
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { contactsToExport, type ExportSegment } from '../../db/contact-export';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { rotateKeys, valuesByKey } from '../../db/key-rotation';
 import { dataCodec } from '../../infra/data-keys';
 import { emit, UsageError, type GlobalOptions } from '../cli-kit';
-import { withPool } from '../db-session';
+import { withPool } from '../session';
 
 /** `reachloop keys status|rotate`: the data keys personal data is encrypted under, and their rotation. */
 export function registerKeys(program: Command): void {

@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../core/duration';
-import { connectPool } from '../../db/pool';
 import { listOrphans, providerMessageCounts } from '../../db/provider-messages';
-import { connectClient } from '../../infra/temporal';
 import { ledgerSweepScheduleId, manualLedgerSweepWorkflowId, scheduledLedgerSweepWorkflowId } from '../../workflows/ids';
 import { ledgerSweepProgress, type LedgerSweepInput, type LedgerSweepReport } from '../../workflows/messages/ledger-sweep';
-import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
 import { pollProgress, progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
+import { withPool, withTemporal } from '../session';
 import { ledgerSweepWorkflow } from '../../workflows/ledger-sweep';
 
 interface SweepFlags extends GlobalOptions {
@@ -64,10 +63,8 @@ Examples:
       if (flags.dryRun && (timing || flags.unschedule)) throw new UsageError('--dry-run runs once: it does not go with --schedule, --cron or --unschedule');
       const olderThan = flags.olderThan === undefined ? undefined : parseDurationMs(flags.olderThan);
       if (olderThan === null) throw new UsageError(`--older-than must be a duration such as 1h, 30m or 0s, got "${flags.olderThan}"`);
-      const config = configOrExit();
-      const input: LedgerSweepInput = { olderThanMs: olderThan ?? config.sentSweepAfterMs, pageSize, concurrency, dryRun: !!flags.dryRun };
-      const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-      try {
+      await withTemporal(async (client, config) => {
+        const input: LedgerSweepInput = { olderThanMs: olderThan ?? config.sentSweepAfterMs, pageSize, concurrency, dryRun: !!flags.dryRun };
         if (flags.unschedule) return emit(await deleteSchedule(client, ledgerSweepScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
         if (timing) {
           const s = await upsertSchedule(client, { scheduleId: ledgerSweepScheduleId(), timing, workflowType: ledgerSweepWorkflow, args: [input], taskQueue: config.temporal.taskQueue, workflowId: scheduledLedgerSweepWorkflowId() });
@@ -76,16 +73,11 @@ Examples:
           );
         }
         const report = await sweepNow(client, config.temporal.taskQueue, input, flags);
-        const pool = await connectPool(resolveDatabaseUrl(config), 2);
-        try {
+        await withPool(async (pool) => {
           const [counts, orphans] = await Promise.all([providerMessageCounts(pool, { stuckBefore: new Date(Date.now() - input.olderThanMs) }), listOrphans(pool, 0)]);
           emit({ ...report, stuckInSent: counts.stuckInSent, duplicates: counts.duplicates, orphans: orphans.total }, flags, renderSweep);
-        } finally {
-          await pool.end();
-        }
-      } finally {
-        await client.connection.close();
-      }
+        });
+      });
     });
 
   ledger
@@ -95,18 +87,14 @@ Examples:
     .option('--json', 'print as JSON')
     .action(async (flags: GlobalOptions & { limit: string }) => {
       const limit = whole(flags.limit, '--limit', 1, 100_000);
-      const config = configOrExit();
-      const pool = await connectPool(resolveDatabaseUrl(config), 2);
-      try {
+      await withPool(async (pool) =>
         emit(await listOrphans(pool, limit), flags, (r) =>
           [
             `${r.total} orphan message(s)${r.total > r.orphans.length ? `, newest ${r.orphans.length} shown` : ''}`,
             ...r.orphans.map((o) => `  ${o.providerId}  ${o.status.padEnd(11)} ${o.errorCode ?? '-'.padEnd(5)}  ${o.callbacks} callback(s), first ${o.firstSeenAt}${o.namedLedger ? `, named ledger row ${o.namedLedger} (none such)` : ''}`),
           ].join('\n'),
-        );
-      } finally {
-        await pool.end();
-      }
+        ),
+      );
     });
 }
 

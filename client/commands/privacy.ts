@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ErasureBlocked, erasePerson, exportPersonalData } from '../../services/privacy';
 import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
 import { cliActor, requireReason, resolveContactKey } from '../contact-key';
-import { withPool } from '../db-session';
+import { withPool } from '../session';
 import { registerRetention } from './retention';
 
 interface PersonFlags extends GlobalOptions {

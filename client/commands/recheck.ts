@@ -1,11 +1,11 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { REGULAR_RECHECK_DAYS } from '../../core/number-status';
-import { connectClient } from '../../infra/temporal';
 import { manualRecheckWorkflowId, recheckScheduleId, scheduledRecheckWorkflowId } from '../../workflows/ids';
 import { recheckProgress, type RecheckInput, type RecheckReport, type RecheckTotals } from '../../workflows/messages/recheck';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
-import { CliError, configOrExit, emit, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
+import { withTemporal } from '../session';
 import { recheckWorkflow } from '../../workflows/recheck';
 
 interface RecheckFlags extends GlobalOptions {
@@ -58,9 +58,7 @@ Examples:
       const batchSize = Number(flags.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError(`--batch-size must be a whole number from 1 to 10000, got "${flags.batchSize}"`);
       const timing = timingOf(flags);
-      const config = configOrExit();
-      const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-      try {
+      await withTemporal(async (client, config) => {
         const input: RecheckInput = { dueOnly: !!flags.dueOnly, followUp: flags.followUp, maxFollowUps: 4, followUpHorizonHours: 48, batchSize };
         if (flags.unschedule) emit(await deleteSchedule(client, recheckScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
         else if (timing) {
@@ -69,9 +67,7 @@ Examples:
           emit({ ...s, dueOnly: true }, flags, renderSchedule);
         }
         else emit(await runNow(client, config.temporal.taskQueue, input, !!flags.wait || !flags.followUp), flags, renderRun);
-      } finally {
-        await client.connection.close();
-      }
+      });
     });
 }
 

@@ -1,4 +1,3 @@
-import { withPool } from '../db-session';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { reportNumberChange } from '../../services/number-change';
@@ -7,18 +6,18 @@ import { parseDurationMs, parseScheduleInterval } from '../../core/duration';
 import { funnelOf, renderFunnel } from '../../core/recovery/funnel';
 import { maskPhone } from '../../core/mask';
 import { normalizePhone, type CountryCode } from '../../core/phone';
-import { connectPool, type Pool } from '../../db/pool';
+import type { Pool } from '../../db/pool';
 import { DEAD_AFTER_FAILURES } from '../../db/number-change';
 import { funnelCounts, getCase, listCases, type RecoveryCase } from '../../db/recovery';
 import { mergeAuditOf } from '../../db/recovery-merge';
-import { connectClient } from '../../infra/temporal';
 import { recoveryScanScheduleId, recoveryWorkflowId, scheduledRecoveryScanWorkflowId } from '../../workflows/ids';
 import { cancelRecovery } from '../../workflows/messages/recovery';
 import type { RecoveryScanInput } from '../../workflows/messages/recovery-scan';
 import { recoveryOptionsOf, startOrSignalRecovery, type RecoveryOptions } from '../../services/recovery-lifecycle';
 import { progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
-import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { CliError, configOrExit, emit, UsageError, type GlobalOptions } from '../cli-kit';
+import { withPool, withSession } from '../session';
 import { recoveryScanWorkflow } from '../../workflows/recovery-scan';
 
 const STATES = ['detected', 'matched', 'confirmation_sent', 'confirmed', 'refused', 'expired', 'cancelled'];
@@ -154,16 +153,10 @@ Examples:
     .description('stop a running case (nothing more is sent)')
     .option('--reason <text>', 'why', 'operator')
     .action(async (id: string, flags: { reason: string }) => {
-      const config = configOrExit();
-      await withPool(async (pool) => {
+      await withSession(async ({ pool, client }) => {
         const k = await getCase(pool, int(id, 'case id'));
         if (!k) throw new CliError(`no recovery case ${id}`);
-        const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-        try {
-          await client.workflow.getHandle(recoveryWorkflowId(k.contactId)).signal(cancelRecovery, { reason: flags.reason });
-        } finally {
-          await client.connection.close();
-        }
+        await client.workflow.getHandle(recoveryWorkflowId(k.contactId)).signal(cancelRecovery, { reason: flags.reason });
         process.stdout.write(`case ${k.id}: cancel requested\n`);
       });
     });
@@ -190,7 +183,7 @@ function int(s: string, what: string): number {
   return n;
 }
 
-
+/** Runs fn with a session and the recovery options of the flags over the configuration (checked first). */
 async function withDeps(flags: RunFlags, fn: (deps: { pool: Pool; client: Client; options: RecoveryOptions }) => Promise<void>): Promise<void> {
   const config = configOrExit();
   const replyWithinMs = flags.replyWithin === undefined ? undefined : parseDurationMs(flags.replyWithin);
@@ -200,14 +193,7 @@ async function withDeps(flags: RunFlags, fn: (deps: { pool: Pool; client: Client
     ...(flags.followUpCampaign ? { followUpCampaignId: int(flags.followUpCampaign, '--follow-up-campaign') } : {}),
     ...(flags.brand ? { brand: flags.brand } : {}),
   });
-  await withPool(async (pool) => {
-    const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-    try {
-      await fn({ pool, client, options });
-    } finally {
-      await client.connection.close();
-    }
-  });
+  await withSession(({ pool, client }) => fn({ pool, client, options }));
 }
 
 export interface ScanTotal {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { connectClient } from '../../infra/temporal';
 import { manualRetentionWorkflowId, retentionScheduleId, scheduledRetentionWorkflowId } from '../../workflows/ids';
 import { retentionProgress, type RetentionInput, type RetentionReport } from '../../workflows/messages/retention';
 import { retentionWorkflow } from '../../workflows/retention';
-import { CliError, configOrExit, emit, importFlags, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { CliError, emit, importFlags, UsageError, type GlobalOptions } from '../cli-kit';
+import { withTemporal } from '../session';
 import { pollProgress, progressLine } from '../progress';
 import { deleteSchedule, timingOf, upsertSchedule } from '../schedules';
 
@@ -47,10 +47,8 @@ Examples:
       const batchSize = importFlags.positive('batch-size', flags.batchSize, 100_000);
       const timing = timingOf(flags);
       if (flags.dryRun && (timing || flags.unschedule)) throw new UsageError('--dry-run runs once: it does not go with --schedule, --cron or --unschedule');
-      const config = configOrExit();
       const input: RetentionInput = { batchSize, dryRun: !!flags.dryRun };
-      const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-      try {
+      await withTemporal(async (client, config) => {
         if (flags.unschedule) return emit(await deleteSchedule(client, retentionScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
         if (timing) {
           const s = await upsertSchedule(client, { scheduleId: retentionScheduleId(), timing, workflowType: retentionWorkflow, args: [input], taskQueue: config.temporal.taskQueue, workflowId: scheduledRetentionWorkflowId() });
@@ -76,8 +74,6 @@ Examples:
             ...r.kinds.map((k) => `  ${k.kind.padEnd(22)} kept ${String(k.days).padStart(4)} days (before ${k.before.slice(0, 10)}): ${k.rows}`),
           ].join('\n'),
         );
-      } finally {
-        await client.connection.close();
-      }
+      });
     });
 }

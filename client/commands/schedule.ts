@@ -2,23 +2,12 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type Schedul
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
 import { getCampaign, insertCampaign } from '../../db/campaigns';
-import { connectPool } from '../../db/pool';
-import { connectClient } from '../../infra/temporal';
 import { campaignScheduleId, scheduledCampaignWorkflowId } from '../../workflows/ids';
 import { clampWarnings, readCampaignFile } from '../campaign-file';
-import { CliError, configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
 import { timingOf, upsertSchedule } from '../schedules';
+import { withSession, withTemporal } from '../session';
 import { scheduledCampaignWorkflow } from '../../workflows/scheduled-campaign';
-
-async function withClient<T>(fn: (client: Client, taskQueue: string) => Promise<T>): Promise<T> {
-  const config = configOrExit();
-  const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-  try {
-    return await fn(client, config.temporal.taskQueue);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 export interface ScheduleView {
   scheduleId: string;
@@ -113,7 +102,7 @@ Examples:
     .description('every schedule in the namespace, with its next run')
     .option('--json', 'print as JSON')
     .action(async (flags: GlobalOptions) =>
-      withClient(async (client) => {
+      withTemporal(async (client) => {
         const views: ScheduleView[] = [];
         for await (const s of client.schedule.list()) views.push(await describe(client, s.scheduleId));
         emit(views, flags, (vs) => (vs.length ? vs.map((v) => `${v.scheduleId.padEnd(32)} ${(v.paused ? 'paused' : 'active').padEnd(7)} ${v.nextRuns[0]?.local ?? '-'}   ${v.spec}`).join('\n') : 'no schedules'));
@@ -124,7 +113,7 @@ Examples:
     .command('describe <id>')
     .description('a schedule: what it runs, when (next five runs, local and UTC), recent runs')
     .option('--json', 'print as JSON')
-    .action(async (id: string, flags: GlobalOptions) => withClient(async (client) => emit(await describe(client, id), flags, renderView)));
+    .action(async (id: string, flags: GlobalOptions) => withTemporal(async (client) => emit(await describe(client, id), flags, renderView)));
 
   for (const [name, what] of [
     ['pause', 'stop starting runs (a running one goes on)'],
@@ -136,7 +125,7 @@ Examples:
       .option('--note <text>', 'why, shown by describe')
       .option('--json', 'print as JSON')
       .action(async (id: string, flags: GlobalOptions & { note?: string }) =>
-        withClient(async (client) => {
+        withTemporal(async (client) => {
           await describe(client, id);
           const handle = client.schedule.getHandle(id);
           await (name === 'pause' ? handle.pause(flags.note) : handle.unpause(flags.note));
@@ -149,7 +138,7 @@ Examples:
     .description('start a run now (its own time: a scheduled campaign makes a new campaign, which the series cooldown and the caps still hold)')
     .option('--json', 'print as JSON')
     .action(async (id: string, flags: GlobalOptions) =>
-      withClient(async (client) => {
+      withTemporal(async (client) => {
         await describe(client, id);
         await client.schedule.getHandle(id).trigger();
         emit({ scheduleId: id, triggered: true }, flags, () => `triggered ${id}`);
@@ -161,7 +150,7 @@ Examples:
     .description('delete the schedule (runs already started go on)')
     .option('--json', 'print as JSON')
     .action(async (id: string, flags: GlobalOptions) =>
-      withClient(async (client) => {
+      withTemporal(async (client) => {
         await describe(client, id);
         await client.schedule.getHandle(id).delete();
         emit({ scheduleId: id, deleted: true }, flags, () => `deleted ${id}`);
@@ -198,14 +187,12 @@ Examples:
       const timing = timingOf({ cron: flags.cron, tz: flags.tz });
       const def = /^\d+$/.test(key) ? undefined : readCampaignFile(key);
       if (def) process.stderr.write(clampWarnings(def).text);
-      const config = configOrExit();
-      const pool = await connectPool(resolveDatabaseUrl(config), 2);
       try {
-        const templateId = def ? await insertCampaign(pool, def) : Number(key);
-        const row = await getCampaign(pool, templateId);
-        if (!row) throw new CliError(`no campaign ${templateId}`);
-        if (row.workflowId) throw new CliError(`campaign ${templateId} was launched itself; schedule a campaign that is only a template (\`campaign create\`)`);
-        await withClient(async (client, taskQueue) => {
+        await withSession(async ({ pool, client, taskQueue }) => {
+          const templateId = def ? await insertCampaign(pool, def) : Number(key);
+          const row = await getCampaign(pool, templateId);
+          if (!row) throw new CliError(`no campaign ${templateId}`);
+          if (row.workflowId) throw new CliError(`campaign ${templateId} was launched itself; schedule a campaign that is only a template (\`campaign create\`)`);
           const s = await upsertSchedule(client, {
             scheduleId: campaignScheduleId(templateId),
             timing: timing!,
@@ -222,8 +209,6 @@ Examples:
       } catch (err) {
         if (err instanceof Error && /invalid cron|cron/i.test(err.message) && !(err instanceof CliError)) throw new UsageError(`--cron "${flags.cron}": ${err.message.split('\n')[0]}`);
         throw err;
-      } finally {
-        await pool.end();
       }
     });
 }

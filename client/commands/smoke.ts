@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { connectPool } from '../../db/pool';
-import { connectClient } from '../../infra/temporal';
-import { configOrExit, emit, resolveDatabaseUrl, resolveTemporalAddress, UsageError, type GlobalOptions } from '../cli-kit';
+import { emit, UsageError, type GlobalOptions } from '../cli-kit';
+import { withSession } from '../session';
 import { newSmokeLabel, renderSmoke, runSmokeFlow } from '../smoke-flow';
 
 export function registerSmoke(program: Command): void {
@@ -15,15 +14,9 @@ export function registerSmoke(program: Command): void {
     .action(async (opts: GlobalOptions & { label?: string; wait: string }) => {
       const waitSeconds = Number(opts.wait);
       if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new UsageError(`--wait must be a number of seconds, got "${opts.wait}"`);
-      const config = configOrExit();
-      const client = await connectClient(resolveTemporalAddress(config), config.temporal.namespace);
-      const pool = await connectPool(resolveDatabaseUrl(config), 2);
-      try {
-        const report = await runSmokeFlow(client, pool, config.temporal.taskQueue, opts.label ?? newSmokeLabel(), waitSeconds);
+      await withSession(async ({ client, pool, taskQueue }) => {
+        const report = await runSmokeFlow(client, pool, taskQueue, opts.label ?? newSmokeLabel(), waitSeconds);
         emit(report, opts, renderSmoke);
-      } finally {
-        await pool.end();
-        await client.connection.close();
-      }
+      });
     });
 }

@@ -2,9 +2,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { calibrationQuantiles, DEFAULT_SHARES, proposeThresholds, type Proposal } from '../../core/calibrate';
 import { CURRENT_SCORE_POLICY, SCORE_POLICIES } from '../../core/score-policy';
-import { connectPool } from '../../db/pool';
 import { countAtLeast, scoreQuantiles, tierDistribution, type TierDistribution } from '../../db/tiers';
-import { CliError, configOrExit, emit, resolveDatabaseUrl, UsageError, type GlobalOptions } from '../cli-kit';
+import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
+import { withPool } from '../session';
 
 interface TiersFlags extends GlobalOptions {
   calibrate?: boolean;
@@ -69,9 +69,7 @@ async function runTiers(flags: TiersFlags): Promise<void> {
   if (!flags.calibrate && flags.out) throw new UsageError('--out goes with --calibrate');
   const shares = flags.calibrate ? sharesOf(flags) : null;
   if (flags.out && existsSync(flags.out)) throw new UsageError(`--out ${flags.out} exists: a policy version is never overwritten; name a new file`);
-  const config = configOrExit();
-  const pool = await connectPool(resolveDatabaseUrl(config), 2);
-  try {
+  await withPool(async (pool) => {
     const report: TiersReport = { distribution: await tierDistribution(pool) };
     if (shares) {
       const base = CURRENT_SCORE_POLICY;
@@ -88,9 +86,7 @@ async function runTiers(flags: TiersFlags): Promise<void> {
       };
     }
     emit(report, flags, renderTiers);
-  } finally {
-    await pool.end();
-  }
+  });
 }
 
 const n = (x: number) => x.toLocaleString('en-US');

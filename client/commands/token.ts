@@ -1,4 +1,4 @@
-import { withPool } from '../db-session';
+import { withPool } from '../session';
 import type { Command } from 'commander';
 import { API_SCOPES, DEFAULT_API_RATE, formatApiRate, isApiScope, parseApiRate, tokenNameProblem, type ApiScope } from '../../core/api-tokens';
 import { createApiToken, listApiTokens, revokeApiToken, TokenNameTaken, type ApiTokenRow } from '../../db/api-tokens';

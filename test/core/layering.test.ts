@@ -131,7 +131,7 @@ describe('layering', () => {
     expect(edgeImportsActivities(path.join('infra', 'x.ts'), `import type { ActivityDeps } from '../activities';`)).toBe(true);
     expect(edgeImportsActivities(path.join('server', 'x.ts'), `import { applyInboundSms } from '../services/inbound';`)).toBe(false);
     expect(clientImportProblems(path.join('server', 'x.ts'), `import type { RecoveryLink } from '../client/recovery/lifecycle';`)).toHaveLength(1);
-    expect(clientImportProblems(path.join('services', 'x.ts'), `import { withPool } from '../client/db-session';`)).toHaveLength(1);
+    expect(clientImportProblems(path.join('services', 'x.ts'), `import { withPool } from '../client/session';`)).toHaveLength(1);
     expect(clientImportProblems(path.join('server', 'x.ts'), `import { recoveryLink } from '../services/recovery-lifecycle';`)).toEqual([]);
     const s = path.join('services', 'x.ts');
     expect(serviceProblems(s, `import { emit } from '../client/cli-kit';`)).toHaveLength(1);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ENV_VARS, loadConfig } from '../../infra/config';
+import { loadConfig } from '../../infra/config';
+import { ENV_VARS } from '../../infra/config-vars';
 import { projectRoot } from '../../infra/paths';
 
 // Docker is not available on the development machines, so the compose file is checked here:

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from '../../infra/config';
+import { ConfigError, loadConfig } from '../../infra/config';
+import { describeConfig } from '../../infra/config-display';
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
