@@ -10,7 +10,7 @@ import { CONTACT_POLICY } from '../core/policy/contact-policy';
 import { effectiveWindow, windowSources, type CampaignTerms } from '../core/policy/effective';
 import { isOpenAt } from '../core/send-window';
 import { createPool } from '../db/pool';
-import { dataCodecOf } from '../infra/data-keys';
+import { dataCodec } from '../infra/data-keys';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { DateTime } from 'luxon';
 import { runCli } from './helpers/harness';
@@ -81,8 +81,8 @@ describe('reachloop demo', () => {
     // The stored truth, read from the demo's own embedded PostgreSQL once it stopped.
     const pg = await startEmbeddedPostgres({ dataDir: path.join(state, 'postgres', 'data') });
     const pool = createPool(pg.url, 2);
-    // The numbers are encrypted at rest under the keys the demo generated in its state folder.
-    const codec = dataCodecOf({ dataKeys: undefined, stateDir: state });
+    // The numbers are encrypted at rest under the suite's keys (REACHLOOP_DATA_KEYS, which the demo inherited).
+    const codec = dataCodec();
     try {
       const campaignId = out.campaign.campaignId;
       const sends = (
