@@ -9,6 +9,7 @@ import { BY_IDENTIFIER, ERASED_MARKER, PERSONAL_DATA, redactStrings, type Erasur
 import { dataCodec } from '../infra/data-keys';
 import { ENCRYPTED_COLUMNS } from './personal-data';
 import type { Pool } from './pool';
+import { insertSuppressions } from './suppressions';
 
 /**
  * The SQL expression erasure writes into a column (column names come from the plan in core/privacy,
@@ -131,7 +132,8 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
        SELECT kind, hash, $1, $2 FROM unnest($3::text[], $4::text[]) AS x(kind, hash) ON CONFLICT (kind, hash) DO NOTHING`,
       [id, at, ['phone', ...(c.email_hashes as string[]).map(() => 'email')], [c.phone_hash, ...(c.email_hashes as string[])]],
     );
-    await client.query(`INSERT INTO suppressions (contact_id, channel, kind, source, proof, created_at) VALUES ($1, 'all', 'manual', 'erasure', '{}', $2) ON CONFLICT (contact_id, channel, kind) DO UPDATE SET source = 'erasure', proof = '{}'`, [id, at]);
+    // Through the one writer of suppressions; a manual one already there (a merged alias) stays, its proof emptied below.
+    await insertSuppressions(client, [{ contactId: id, channel: 'all', kind: 'manual', source: 'erasure', proof: {} }], at);
 
     add('events (unmatched)', (await client.query(`DELETE FROM events WHERE contact_id IS NULL AND (phone_hash = $1 OR customer_ref = ANY($2::text[]))`, [c.phone_hash, c.external_ids])).rowCount);
     add(BY_IDENTIFIER.pendingOptOuts.table, (await client.query(`UPDATE pending_opt_outs SET proof = '{}' WHERE phone_hash = $1 AND proof <> '{}'`, [c.phone_hash])).rowCount);

@@ -80,6 +80,9 @@ const OUTSIDE_DB = readdirSync(ROOT, { withFileTypes: true })
   .filter((d) => d.isDirectory() && !d.name.startsWith('.') && !['db', 'test', 'bench', 'node_modules', 'docs'].includes(d.name))
   .map((d) => d.name);
 
+/** Whether a module writes the suppressions table itself (db/suppressions.ts is its one writer). */
+const suppressionWrites = (text: string) => /\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+suppressions\b/i.test(code(text));
+
 describe('layering', () => {
   it('core/ is pure: no I/O, no other layer, no clock', () => {
     const files = sources('core');
@@ -114,6 +117,15 @@ describe('layering', () => {
     const files = OUTSIDE_DB.flatMap(sources);
     expect(files.length).toBeGreaterThan(200);
     expect(files.flatMap((f) => sqlProblems(f, read(f)))).toEqual([]);
+  });
+
+  it('suppressions have one writer: db/suppressions.ts', () => {
+    const writers = sources('db')
+      .filter((f) => f !== path.join('db', 'suppressions.ts'))
+      .filter((f) => suppressionWrites(read(f)));
+    expect(writers).toEqual([]);
+    expect(suppressionWrites('await client.query(`INSERT INTO suppressions (contact_id) VALUES ($1)`)')).toBe(true);
+    expect(suppressionWrites('await insertSuppressions(client, rows, at)')).toBe(false);
   });
 
   it('each check fails on a planted import', () => {
