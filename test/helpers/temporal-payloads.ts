@@ -30,9 +30,11 @@ export async function recordedPayloads(client: Client): Promise<{ workflows: num
   return { workflows, types: [...types].sort(), payloads };
 }
 
-function collectStrings(value: unknown, where: string, into: RecordedValue[]): void {
+/** Every string and payload (decoded as UTF-8) of a history or any recorded object, one by one. */
+export function collectStrings(value: unknown, where: string, into: RecordedValue[] = []): RecordedValue[] {
   if (typeof value === 'string') into.push({ where, text: value });
   else if (value instanceof Uint8Array) into.push({ where, text: Buffer.from(value).toString('utf8') });
   else if (Array.isArray(value)) for (const v of value) collectStrings(v, where, into);
   else if (value && typeof value === 'object') for (const v of Object.values(value)) collectStrings(v, where, into);
+  return into;
 }
