@@ -43,6 +43,7 @@ describe('no personal data where it does not belong', () => {
     expect(out.feedback.outcomes['email:sent']).toBeGreaterThan(0);
     expect(out.scenes.stop.optedOut).toBe(true);
     expect(out.scenes.reply.replies).toBe(1);
+    expect(out.scenes.recovery.outcome).toBe('undelivered:30003'); // a dead number, then its new one confirmed by "Y"
     expect(out.scenes.recovery.recoveryCase.state).toBe('confirmed');
 
     // The demo's PostgreSQL and Temporal, started again from its state folder once it stopped.
