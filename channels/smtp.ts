@@ -4,6 +4,7 @@
  * caller; stable across retries, so a resend after a lost reply is recognisable downstream).
  */
 import nodemailer from 'nodemailer';
+import { maskNamed } from '../core/mask';
 import { ChannelConfigError, TransientChannelError } from './errors';
 import { messageIdFor, unsubscribeHeaders, type EmailSendResult, type EmailSender, type OutboundEmail } from './email';
 
@@ -28,10 +29,15 @@ interface SmtpError extends Error {
 /** Errors that prove the server never got the message. */
 const NOT_SENT = new Set(['EDNS', 'ECONNREFUSED']);
 
-function classify(err: unknown): EmailSendResult {
+/**
+ * Servers name the recipient in their replies ("550 5.1.1 <x@y>: Recipient address rejected"):
+ * every text is kept with `to` masked, as it goes to the ledger, the logs and activity failures.
+ */
+function classify(err: unknown, to: string): EmailSendResult {
   const e = (err ?? {}) as SmtpError;
   const rc = e.responseCode;
-  const reply = e.response ?? e.message;
+  const masked = (text: string) => maskNamed(text, { email: to });
+  const reply = masked(e.response ?? e.message);
   if (e.code === 'EAUTH' || e.code === 'ENOAUTH' || rc === 530 || rc === 534 || rc === 535) {
     throw new ChannelConfigError('email', `SMTP authentication failed: ${reply}`, rc);
   }
@@ -45,10 +51,10 @@ function classify(err: unknown): EmailSendResult {
   }
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
     // Refused by nodemailer itself (address syntax, no recipient): the same input fails again.
-    return { ok: false, permanent: true, code: 0, message: e.message };
+    return { ok: false, permanent: true, code: 0, message: masked(e.message) };
   }
   const original = (err as { originalCode?: string }).originalCode;
-  throw new TransientChannelError('email', `SMTP ${e.code ?? 'error'}: ${e.message}`, {
+  throw new TransientChannelError('email', `SMTP ${e.code ?? 'error'}: ${masked(e.message)}`, {
     maybeAccepted: !(NOT_SENT.has(e.code ?? '') || NOT_SENT.has(original ?? '')),
     cause: err,
   });
@@ -79,7 +85,7 @@ export function createSmtpSender(options: SmtpSenderOptions): EmailSender & { cl
         });
         return { ok: true, messageId: info.messageId || messageId, response: String(info.response ?? '') };
       } catch (err) {
-        return classify(err);
+        return classify(err, m.to);
       }
     },
     close: () => transport.close(),

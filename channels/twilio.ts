@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import { parseMessageStatus } from '../core/delivery-outcome';
+import { maskNamed } from '../core/mask';
 import { ChannelConfigError, TransientChannelError } from './errors';
 import { LeanRequestClient } from './twilio-http';
 import { statusCallbackUrlFor, type OutboundSms, type ProviderSms, type SmsSendResult, type SmsSender } from './sms';
@@ -67,11 +68,15 @@ const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EN
 
 const isRestException = (e: unknown): e is InstanceType<typeof twilio.RestException> => e instanceof twilio.RestException;
 
-/** Permanent errors are returned; everything else is thrown typed. */
-function classify(err: unknown, what: string): { ok: false; permanent: true; code: number; message: string } {
+/**
+ * Permanent errors are returned; everything else is thrown typed. Twilio names the number in some
+ * errors (21211 "The 'To' number +1... is not a valid phone number"): every text is kept with
+ * `to` masked, as it goes to the ledger, the logs and activity failures.
+ */
+function classify(err: unknown, what: string, to?: string): { ok: false; permanent: true; code: number; message: string } {
   if (isRestException(err)) {
     const code = err.code ?? err.status;
-    const message = err.message || `HTTP ${err.status}`;
+    const message = maskNamed(err.message || `HTTP ${err.status}`, to ? { phone: to } : {});
     if (err.status === 401 || err.status === 403 || err.status === 404 || CONFIG_ERROR_CODES.has(code)) {
       throw new ChannelConfigError('sms', `Twilio ${what}: ${message} (code ${code}, HTTP ${err.status})`, code);
     }
@@ -86,7 +91,7 @@ function classify(err: unknown, what: string): { ok: false; permanent: true; cod
     return { ok: false, permanent: true, code, message };
   }
   const netCode = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
-  throw new TransientChannelError('sms', `Twilio ${what}: ${err instanceof Error ? err.message : String(err)}${netCode ? ` (${netCode})` : ''}`, {
+  throw new TransientChannelError('sms', `Twilio ${what}: ${maskNamed(err instanceof Error ? err.message : String(err), to ? { phone: to } : {})}${netCode ? ` (${netCode})` : ''}`, {
     maybeAccepted: !NOT_SENT_NETWORK_CODES.has(netCode),
     cause: err,
   });
@@ -138,7 +143,7 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
         });
         return { ok: true, providerId: msg.sid, status: parseMessageStatus(msg.status) ?? 'accepted' };
       } catch (err) {
-        return classify(err, 'send');
+        return classify(err, 'send', m.to);
       }
     },
 
@@ -152,7 +157,7 @@ export function createTwilioSender(options: TwilioSenderOptions): SmsSender {
       try {
         found = await client.messages.list({ to, limit: listLimit, pageSize: Math.min(listLimit, 1000) });
       } catch (err) {
-        classify(err, 'list');
+        classify(err, 'list', to);
         throw err; // classify returned: a 4xx on a list call is a bug, not a recipient verdict
       }
       const from = since.getTime() - skew;

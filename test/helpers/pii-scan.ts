@@ -1,19 +1,40 @@
 import type { Pool } from '../../db/pool';
 import { dataCodec } from '../../infra/data-keys';
 
+export interface Needles {
+  /** Searched case-insensitively as they are (e-mails, names, E.164 numbers, hashes). */
+  texts?: readonly string[];
+  /** Searched in a value's digits only (so "+1 (212) 555-0142" matches 12125550142). */
+  digits?: readonly string[];
+}
+
+/**
+ * A matcher over many needles at once: `hits(value)` lists the needles found in one value (a
+ * column value, a log line, a decoded payload), texts case-insensitively, digits in the value's
+ * digits only. Values are searched one by one, never joined, so the digits of neighbouring
+ * numbers cannot make a match.
+ */
+export function needleMatcher(needles: Needles): (value: string) => string[] {
+  const texts = [...new Set((needles.texts ?? []).filter((t) => t.length > 0).map((t) => t.toLowerCase()))];
+  const digits = [...new Set((needles.digits ?? []).filter((d) => d.length > 0))];
+  return (value) => {
+    const lower = value.toLowerCase();
+    const onlyDigits = value.replace(/[^0-9]/g, '');
+    return [...texts.filter((t) => lower.includes(t)), ...digits.filter((d) => onlyDigits.includes(d)).map((d) => `${d} (as digits)`)];
+  };
+}
+
 /**
  * Where personal data still sits in a database: every text-like column (text, varchar, char,
  * jsonb, json, text[]) of every table of the public schema, read from information_schema, is
- * searched for each needle, case-insensitively; `digits` needles are also searched in the
- * column's digits only (so "+1 (212) 555-0142" matches 12125550142). Returns one line per hit,
+ * searched for each needle (see needleMatcher). Returns one line per hit,
  * "table.column: needle (n rows)", empty when nothing is found. With `sealed`, the columns
  * encrypted at rest (bytea *_enc) are decrypted and searched too: what the database holds about
  * someone, in any form (an erasure must leave nothing there either); without it, only what sits
- * in clear.
+ * in clear. Each column is read once, so a whole audience's needles cost one pass.
  */
-export async function findPersonalData(pool: Pool, needles: { texts?: readonly string[]; digits?: readonly string[] }, opts: { sealed?: boolean } = {}): Promise<string[]> {
-  const texts = (needles.texts ?? []).filter((t) => t.length > 0);
-  const digits = (needles.digits ?? []).filter((d) => d.length > 0);
+export async function findPersonalData(pool: Pool, needles: Needles, opts: { sealed?: boolean } = {}): Promise<string[]> {
+  const match = needleMatcher(needles);
   const { rows: columns } = await pool.query<{ table_name: string; column_name: string }>(
     `SELECT c.table_name, c.column_name FROM information_schema.columns c
      JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
@@ -22,22 +43,15 @@ export async function findPersonalData(pool: Pool, needles: { texts?: readonly s
   );
   const hits: string[] = [];
   for (const { table_name: table, column_name: column } of columns) {
-    const col = `"${column}"::text`;
-    for (const t of texts) {
-      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}" WHERE strpos(lower(${col}), lower($1)) > 0`, [t]);
-      if (rows[0]!.n > 0) hits.push(`${table}.${column}: ${t} (${rows[0]!.n} rows)`);
-    }
-    for (const d of digits) {
-      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}" WHERE strpos(regexp_replace(${col}, '[^0-9]', '', 'g'), $1) > 0`, [d]);
-      if (rows[0]!.n > 0) hits.push(`${table}.${column}: ${d} (${rows[0]!.n} rows, as digits)`);
-    }
+    const { rows } = await pool.query<{ v: string }>(`SELECT "${column}"::text AS v FROM "${table}" WHERE "${column}" IS NOT NULL`);
+    hits.push(...countHits(`${table}.${column}`, rows.map((r) => r.v), match));
   }
-  if (opts.sealed) hits.push(...(await findSealed(pool, texts, digits)));
+  if (opts.sealed) hits.push(...(await findSealed(pool, match)));
   return hits;
 }
 
 /** The same search over every bytea *_enc column, decrypted with the keys of this process. */
-async function findSealed(pool: Pool, texts: readonly string[], digits: readonly string[]): Promise<string[]> {
+async function findSealed(pool: Pool, match: (value: string) => string[]): Promise<string[]> {
   const { rows: columns } = await pool.query<{ table_name: string; column_name: string }>(
     `SELECT table_name, column_name FROM information_schema.columns
      WHERE table_schema = 'public' AND data_type = 'bytea' AND column_name LIKE '%\\_enc' ORDER BY table_name, column_name`,
@@ -46,15 +60,14 @@ async function findSealed(pool: Pool, texts: readonly string[], digits: readonly
   const codec = dataCodec();
   for (const { table_name: table, column_name: column } of columns) {
     const { rows } = await pool.query<{ v: Buffer }>(`SELECT "${column}" AS v FROM "${table}" WHERE "${column}" IS NOT NULL`);
-    const values = rows.map((r) => codec.decrypt(r.v));
-    for (const t of texts) {
-      const n = values.filter((v) => v.toLowerCase().includes(t.toLowerCase())).length;
-      if (n > 0) hits.push(`${table}.${column} (decrypted): ${t} (${n} rows)`);
-    }
-    for (const d of digits) {
-      const n = values.filter((v) => v.replace(/[^0-9]/g, '').includes(d)).length;
-      if (n > 0) hits.push(`${table}.${column} (decrypted): ${d} (${n} rows, as digits)`);
-    }
+    hits.push(...countHits(`${table}.${column} (decrypted)`, rows.map((r) => codec.decrypt(r.v)), match));
   }
   return hits;
+}
+
+/** "where: needle (n rows)" per needle found in any of the values. */
+function countHits(where: string, values: readonly string[], match: (value: string) => string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const v of values) for (const n of match(v)) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return [...counts].map(([n, c]) => (n.endsWith(' (as digits)') ? `${where}: ${n.slice(0, -12)} (${c} rows, as digits)` : `${where}: ${n} (${c} rows)`));
 }
