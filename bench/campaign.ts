@@ -37,6 +37,7 @@
  * policy's caps and tier cadence do not hold step 2 for days; each step's sustained sends/s is
  * recorded next to the one-step campaign's.
  */
+import './run-keys';
 import { dataCodec } from '../infra/data-keys';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

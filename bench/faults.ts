@@ -19,6 +19,7 @@
  *        [--downtime 10] [--serve-downtime 20] [--drop-responses 40] [--inject-at 0.3] [--settle 0]
  *        [--no-sweep] [--keep] [--no-record]
  */
+import './run-keys';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { record } from './record';
