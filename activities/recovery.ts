@@ -12,7 +12,7 @@ import { countryLevelTimeZones, UNKNOWN_TIME_ZONE } from '../core/phone';
 import { maskPhone } from '../core/mask';
 import type { SmsSender } from '../channels/sms';
 import type { Pool } from '../db/pool';
-import { aliasTarget, candidateView, closeCase, markConfirmationSent, reserveRecoverySend, type RecoveryCase } from '../db/recovery';
+import { candidateView, closeCase, markConfirmationSent } from '../db/recovery';
 import { mergeConfirmed, type MergeResult } from '../db/recovery-merge';
 import { recordSuppression } from '../db/suppressions';
 import { inTransaction } from '../db/transaction';

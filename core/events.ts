@@ -36,7 +36,6 @@ export type StandardTag = (typeof STANDARD_TAGS)[number];
 export const isStandardTag = (s: string): s is StandardTag => (STANDARD_TAGS as readonly string[]).includes(s);
 
 export { TAG_PROPERTIES, type PurchaseProperties } from './event-properties';
-import type { PurchaseProperties } from './event-properties';
 
 // ---------------------------------------------------------------------------------------------
 // Mapping rules: source event names -> standard tags

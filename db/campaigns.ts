@@ -1,4 +1,3 @@
-import type { PoolClient } from 'pg';
 import type { CampaignDefinition } from '../core/campaign/definition';
 import type { Pool } from './pool';
 

@@ -1,5 +1,5 @@
 import { dataCodec } from '../infra/data-keys';
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import type { Consent, ContactDraft } from '../core/intake/merge';
 import type { NumberStatus } from '../core/number-status';
 import type { PhoneType } from '../core/phone';

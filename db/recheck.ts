@@ -1,6 +1,6 @@
-import { dataCodec } from '../infra/data-keys';
 /** The queries of the number recheck (activities/recheck.ts): which numbers, what changed, what is due. */
 import type { PoolClient } from 'pg';
+import { dataCodec } from '../infra/data-keys';
 import type { Pool } from './pool';
 
 /** The next page of contacts to recheck after `afterId`, in id order; only those due by `at` when dueOnly. */

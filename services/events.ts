@@ -5,7 +5,7 @@ import { causeOf, foldEvents } from '../core/event-fold';
 import { orderCurrencyOf } from '../core/score-commercial';
 import { parseEvent, type EventRejectReason, type NormalizedEvent } from '../core/event-parse';
 import type { EventWarning } from '../core/event-properties';
-import { parseTagRules, type StandardTag, type TagRules } from '../core/events';
+import type { StandardTag, TagRules } from '../core/events';
 import type { CountryCode } from '../core/phone';
 import type { ScorePolicy } from '../core/score-policy';
 import { phoneHash } from '../db/contacts';

@@ -31,7 +31,6 @@ const SEND_AT = new Date('2026-11-25T17:00:00Z'); // 12:00 in New York, 17:00 in
 const AUTH_TOKEN = randomBytes(16).toString('hex');
 const SECRET = randomBytes(24).toString('base64url');
 const API_TOKEN = randomBytes(16).toString('hex');
-const FROM = '+15005550006';
 const PHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
 const ANN = '+12125550501'; // delivered, opens the link, orders

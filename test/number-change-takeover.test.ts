@@ -6,7 +6,7 @@ import { recordSuppression } from '../db/suppressions';
 import { recoveryWorkflowId } from '../workflows/ids';
 import { recoveryStatus } from '../workflows/messages/recovery';
 import { seedContacts } from './helpers/contacts';
-import { closedCaseOfContact, eventually, latestCaseOf, publicIdOfContact, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
+import { closedCaseOfContact, eventually, publicIdOfContact, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
 
 // Issue 17's account takeover, end to end through the real parts (HTTP server, Temporal worker,
 // PostgreSQL, the twilio library against the local Twilio-shaped server whose scripted handsets
@@ -55,7 +55,6 @@ async function takeOver(victim: string, attacker: string) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-const caseOf = (contactId: number) => latestCaseOf(s, contactId);
 const closedCaseOf = (contactId: number) => closedCaseOfContact(s, contactId);
 
 /** The customer is still themselves: no alias, their order where it was, no merge audit. */

@@ -7,7 +7,7 @@ import { insertCampaign } from '../db/campaigns';
 import { recoveryScanScheduleId } from '../workflows/ids';
 import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
-import { closedCaseOfContact, latestCaseOf, publicIdOfContact, SANDBOX_FROM, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
+import { closedCaseOfContact, publicIdOfContact, SANDBOX_FROM, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
 
 // The changed-number funnel end to end, through the real parts: campaigns send through the
 // `twilio` library to the local Twilio-shaped server, which answers 30003 twice for the old
@@ -90,7 +90,6 @@ async function show(key: string, ...flags: string[]): Promise<any> {
   return JSON.parse(r.stdout);
 }
 
-const caseOf = (contactId: number) => latestCaseOf(s, contactId);
 const closedCaseOf = (contactId: number) => closedCaseOfContact(s, contactId);
 
 describe('changed-number recovery, end to end', () => {

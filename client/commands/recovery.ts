@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { reportNumberChange } from '../../services/number-change';
 import { scanDeadContacts } from '../../services/recovery-detect';
-import { parseDurationMs, parseScheduleInterval } from '../../core/duration';
+import { parseDurationMs } from '../../core/duration';
 import { funnelOf, renderFunnel } from '../../core/recovery/funnel';
 import { maskPhone } from '../../core/mask';
 import { normalizePhone, type CountryCode } from '../../core/phone';

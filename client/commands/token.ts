@@ -2,7 +2,6 @@ import { withPool } from '../session';
 import type { Command } from 'commander';
 import { API_SCOPES, DEFAULT_API_RATE, formatApiRate, isApiScope, parseApiRate, tokenNameProblem, type ApiScope } from '../../core/api-tokens';
 import { createApiToken, listApiTokens, revokeApiToken, TokenNameTaken, type ApiTokenRow } from '../../db/api-tokens';
-import type { Pool } from '../../db/pool';
 import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
 
 const SCOPE_HELP = Object.entries(API_SCOPES)

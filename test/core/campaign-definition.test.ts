@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { definitionProblems } from '../helpers/definition-problems';
-import { campaignSchema, CampaignDefinitionError, channelsOf, parseCampaign } from '../../core/campaign/definition';
+import { campaignSchema, channelsOf, parseCampaign } from '../../core/campaign/definition';
 import { rulesOf } from '../../core/campaign/decision';
 
 const TEMPLATES = {
