@@ -102,6 +102,8 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
     const { rows } = await client.query<{ old_contact_id: string }>('SELECT old_contact_id FROM contact_aliases WHERE contact_id = $1', [ids[i]]);
     for (const r of rows) if (!ids.includes(Number(r.old_contact_id))) ids.push(Number(r.old_contact_id));
   }
+  // What identifies the person under any of these contacts: import lines are scrubbed once for all.
+  const everyone: PersonIdentifiers = { digits: [], texts: [] };
   for (const id of ids) {
     const { rows } = await client.query(
       `SELECT c.phone_hash, c.phone_enc, c.name_enc, c.shipping_address_enc,
@@ -121,12 +123,10 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
       shipping_address: codec.decryptOrNull(row.shipping_address_enc),
       emails: (row.emails as Buffer[]).map((e) => codec.decrypt(e)),
     };
-    const person: PersonIdentifiers = {
-      // An erased row holds the marker, which is no number (identify gives none), also after a re-import of the number
-      // (the stored number wins the merge): lines rejected later that hold only the number are left to retention.
-      digits: identify(c.phone_e164),
-      texts: [...(c.emails as string[]), ...[c.name, c.shipping_address].filter((t): t is string => typeof t === 'string' && t.trim().length >= 4)],
-    };
+    // An erased row holds the marker, which is no number (identify gives none), also after a re-import of the number
+    // (the stored number wins the merge): lines rejected later that hold only the number are left to retention.
+    everyone.digits.push(...identify(c.phone_e164));
+    everyone.texts.push(...c.emails, ...[c.name, c.shipping_address].filter((t): t is string => typeof t === 'string' && t.trim().length >= 4));
     await client.query(
       `INSERT INTO erased_identifiers (kind, hash, contact_id, erased_at)
        SELECT kind, hash, $1, $2 FROM unnest($3::text[], $4::text[]) AS x(kind, hash) ON CONFLICT (kind, hash) DO NOTHING`,
@@ -139,7 +139,6 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
     add(BY_IDENTIFIER.pendingOptOuts.table, (await client.query(`UPDATE pending_opt_outs SET proof = '{}' WHERE phone_hash = $1 AND proof <> '{}'`, [c.phone_hash])).rowCount);
     add(BY_IDENTIFIER.lookupCache.table, (await client.query('DELETE FROM number_lookup_cache WHERE phone_hash = $1', [c.phone_hash])).rowCount);
     add('campaigns (message texts)', await redactMessageTexts(client, id));
-    for (const l of BY_IDENTIFIER.importLines) add(l.table, await scrubLines(client, l.table, l.columns, 'sealed' in l ? l.sealed : null, person));
 
     for (const p of PERSONAL_DATA) {
       if (p.deleteRows) add(p.table, (await client.query(`DELETE FROM ${p.table} WHERE ${p.by} = $1`, [id])).rowCount);
@@ -152,6 +151,7 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
     }
     await client.query('UPDATE contacts SET erased_at = COALESCE(erased_at, $2), sms_eligible = false, updated_at = $2 WHERE id = $1', [id, at]);
   }
+  for (const l of BY_IDENTIFIER.importLines) add(l.table, await scrubLines(client, l.table, l.columns, 'sealed' in l ? l.sealed : null, everyone));
   return { contacts: ids, rows: counts };
 }
 
