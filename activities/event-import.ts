@@ -32,6 +32,7 @@ export const createEventActivities = (deps: EventDeps) => ({
       defaultSource: options.source,
       idSource: options.idSource ?? null,
       importId: input.importId,
+      publicApi: false,
       job,
       onCommit: async (client, results) => {
         await recordEventRejects(

@@ -1,9 +1,10 @@
 /**
  * One incoming event (seed 004, issue 20): validated and normalised, never thrown. The join key
  * is the phone number, or the source's own customer id (an audience import keeps it per source),
- * or reachloop's contact id. Only what makes an event unusable rejects it (no event id or name,
- * no contact named, no usable time); a missing or malformed property is left out and reported as
- * a warning, and the event is stored (it still counts as activity). Pure: `now` is a parameter.
+ * or the contact's reference (ct_…; in the operator's files also its sequential id). Only what
+ * makes an event unusable rejects it (no event id or name, no contact named, no usable time); a
+ * missing or malformed property is left out and reported as a warning, and the event is stored
+ * (it still counts as activity). Pure: `now` is a parameter.
  */
 import { checkProperties, type EventWarning } from './event-properties';
 import { renameFields } from './event-fields';
@@ -17,7 +18,9 @@ import { normalizePhone, type CountryCode } from './phone';
  * `event` may also be spelled `tag` or `name`; `occurred_at` may be `timestamp` (ISO 8601 with
  * an offset, or Unix epoch milliseconds). `external_id` (or `customer_id`) names the contact by
  * the source's customer id (of source `id_source`, else the import's --id-source, else any
- * source that has it), with the phone as a fallback; `contact_id` names it by reachloop's id;
+ * source that has it), with the phone as a fallback; `contact_id` names it by its reference
+ * (`ct_` + 32 hex digits, as `reachloop contact show` prints it and the API answers with it; the
+ * sequential id only where the context allows it, in files of `reachloop events import`);
  * `country` is the default country for a national-format phone. A source that names these
  * fields otherwise maps them (TagRules.fields).
  */
@@ -32,6 +35,8 @@ export interface NormalizedEvent {
   subject:
     | { kind: 'phone'; e164: string }
     | { kind: 'contact'; id: number }
+    /** Any string but digits: resolved when stored (a malformed one names no contact, as an unknown one). */
+    | { kind: 'ref'; ref: string }
     /** idSource null: any source; e164: the phone to fall back on when no contact has the id. */
     | { kind: 'customer'; externalId: string; idSource: string | null; e164: string | null };
 }
@@ -44,10 +49,12 @@ export const EVENT_REJECT_REASONS = [
   'missing_contact',
   'invalid_phone',
   'invalid_contact_id',
+  /** A sequential contact id where only references are taken (the API). */
+  'sequential_contact_id',
   'invalid_customer_id',
   'invalid_time',
   'future_time',
-  /** contact_id names no contact (found when the event is stored). */
+  /** contact_id names no contact, or is not a reference (found when the event is stored). */
   'unknown_contact_id',
   /** A JSON Lines record that is not JSON (import only). */
   'malformed_line',
@@ -70,6 +77,12 @@ export interface EventParseContext {
   defaultSource: string;
   /** Whose customer ids the events name when an event says not (`--id-source`); null/absent = any source's. */
   idSource?: string | null;
+  /**
+   * Whether contact_id may be the sequential id: yes in the operator's files (`events import`) and
+   * reachloop's own events (links, replies); no in the API, where a contact is named by its
+   * reference only, so that a token cannot walk the customers by counting.
+   */
+  sequentialIds: boolean;
   now: Date;
   /** Events further in the future than this are rejected (clock skew allowance). */
   maxFutureMs?: number;
@@ -131,15 +144,11 @@ export function parseEvent(raw: unknown, ctx: EventParseContext): EventParseResu
 type Failure = { reason: EventRejectReason; message: string };
 
 /**
- * Whom the event is about: the contact id, else the customer id (with the phone to fall back
- * on; a bad phone beside a customer id is only a warning), else the phone.
+ * Whom the event is about: the contact (reference or id), else the customer id (with the phone
+ * to fall back on; a bad phone beside a customer id is only a warning), else the phone.
  */
 function subjectOf(o: Record<string, unknown>, ctx: EventParseContext, warnings: EventWarning[]): NormalizedEvent['subject'] | Failure {
-  if (given(o.contact_id)) {
-    const id = typeof o.contact_id === 'string' && /^\d+$/.test(o.contact_id) ? Number(o.contact_id) : o.contact_id;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) return { reason: 'invalid_contact_id', message: 'contact_id must be a positive whole number' };
-    return { kind: 'contact', id };
-  }
+  if (given(o.contact_id)) return contactSubject(o.contact_id, ctx.sequentialIds);
   const externalRaw = o.external_id ?? o.customer_id;
   const externalId = given(externalRaw) ? str(externalRaw)?.trim() : undefined;
   if (given(externalRaw) && (!externalId || externalId.length > 200 || CONTROL.test(externalId)))
@@ -160,6 +169,29 @@ function subjectOf(o: Record<string, unknown>, ctx: EventParseContext, warnings:
   if (e164) return { kind: 'phone', e164 };
   return { reason: 'missing_contact', message: 'the event names no contact: give phone, external_id (the customer id) or contact_id' };
 }
+
+/**
+ * contact_id: a number or a digit string is the sequential id (where allowed), any other string a
+ * reference, looked up when the event is stored: a malformed reference is not told apart from an
+ * unknown one, so that probing learns nothing.
+ */
+function contactSubject(v: unknown, sequentialIds: boolean): NormalizedEvent['subject'] | Failure {
+  const text = typeof v === 'string' ? v.trim() : undefined;
+  if (typeof v === 'number' || (text !== undefined && /^\d+$/.test(text))) {
+    if (!sequentialIds) return { reason: 'sequential_contact_id', message: SEQUENTIAL_ID_MESSAGE };
+    const id = Number(v);
+    if (!Number.isSafeInteger(id) || id < 1) return { reason: 'invalid_contact_id', message: 'contact_id must be a positive whole number or a reference (ct_ and 32 hex digits)' };
+    return { kind: 'contact', id };
+  }
+  if (text === undefined) return { reason: 'invalid_contact_id', message: 'contact_id must be a string: the contact\'s reference, ct_ and 32 hex digits' };
+  return { kind: 'ref', ref: text };
+}
+
+const SEQUENTIAL_ID_MESSAGE =
+  'contact_id takes the contact\'s reference (ct_ and 32 hex digits, as `reachloop contact show` prints it and every API answer gives it), not its sequential id';
+
+/** The answer to a contact_id that names no contact: the same for an unknown and a malformed reference. */
+export const UNKNOWN_REF_MESSAGE = 'contact_id names no contact: a reference is ct_ and 32 hex digits, as `reachloop contact show` prints it';
 
 /**
  * The event's properties: the tag's properties renamed from the source's names and checked (a

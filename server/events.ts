@@ -23,6 +23,8 @@ const BODY_LIMIT = 8 * 1024 * 1024;
  * its own result (stored, duplicate, or rejected with a reason and message); the status is 200
  * when none was rejected, 207 when some were, 422 when all were. 400 for a body that is not JSON
  * or not one of those shapes, 413 for too many events (or over 8 MB). Scope events:write (server/api.ts).
+ * A contact is named by its reference (`contact_id: "ct_…"`), never the sequential id (rejected per
+ * event, sequential_contact_id), and each result names its contact by reference, given on first use.
  */
 export function registerEventsApi(api: FastifyInstance, deps: { pool: Pool }, opts: EventsApiOptions): void {
   const rules = loadRules(opts.rulesFile);
@@ -48,7 +50,7 @@ export function registerEventsApi(api: FastifyInstance, deps: { pool: Pool }, op
     const { results, summary } = await ingestEvents(
       { pool: deps.pool, policy, now },
       items.map((raw, key) => ({ key, raw })),
-      { rules, defaultCountry: undefined, defaultSource: 'api', importId: null },
+      { rules, defaultCountry: undefined, defaultSource: 'api', importId: null, publicApi: true },
     );
     const status = summary.rejected === 0 ? 200 : summary.rejected === results.length ? 422 : 207;
     return reply.code(status).send({
@@ -72,7 +74,7 @@ function view(r: EventResult) {
     status: r.status,
     tag: r.tag,
     raw_tag: r.rawTag,
-    contact_id: r.contactId,
+    contact_id: r.contactRef ?? null,
     ...(r.tag === null ? { unknown_tag: true } : {}),
     ...(r.contactId === null ? { unmatched: true } : {}),
     // Stored without a missing or malformed property: what was left out, and why.

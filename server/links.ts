@@ -59,6 +59,7 @@ export function registerLinks(app: FastifyInstance, deps: { pool: Pool; links?: 
       defaultCountry: undefined,
       defaultSource: 'tracked_link',
       importId: null,
+      publicApi: false,
       onCommit: async (client, results) => {
         if (results[0]?.status !== 'stored') return; // a double tap, or the contact is gone
         await countClick(client, link.code, at);

@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { withEventFacts } from '../core/activity';
 import { causeOf, foldEvents } from '../core/event-fold';
 import { orderCurrencyOf } from '../core/score-commercial';
-import { parseEvent, type EventRejectReason, type NormalizedEvent } from '../core/event-parse';
+import { parseEvent, UNKNOWN_REF_MESSAGE, type EventRejectReason, type NormalizedEvent } from '../core/event-parse';
 import type { EventWarning } from '../core/event-properties';
 import type { StandardTag, TagRules } from '../core/events';
 import type { CountryCode } from '../core/phone';
@@ -12,6 +12,7 @@ import { phoneHash } from '../db/contacts';
 import { contactIdsByHash, contactsByCustomerId, existingContacts, insertEvents, readFoldEvents, recordBatch, type EventRow } from '../db/events';
 import { insertSuppressions, type SuppressionRow } from '../db/suppressions';
 import type { Pool } from '../db/pool';
+import { contactsOfPublicIds, publicIdsOf } from '../db/public-ids';
 import { lockContactsById, type RescoreContact } from '../db/rescore';
 import { inTransaction, withDeadlockRetry } from '../db/transaction';
 import { addUnknownTag, emptySummary, type EventBatchSummary } from '../core/event-summary';
@@ -33,7 +34,11 @@ export interface EventInput {
 }
 
 export type EventResult =
-  | { key: number; status: 'stored' | 'duplicate'; eventId: string; tag: StandardTag | null; rawTag: string; contactId: number | null; warnings?: EventWarning[] }
+  | {
+      key: number; status: 'stored' | 'duplicate'; eventId: string; tag: StandardTag | null; rawTag: string; contactId: number | null; warnings?: EventWarning[];
+      /** The contact's reference (ct_…; null when unmatched): set for the public API only. */
+      contactRef?: string | null;
+    }
   | { key: number; status: 'rejected'; eventId?: string; reason: EventRejectReason; message: string };
 
 export interface IngestContext {
@@ -43,6 +48,12 @@ export interface IngestContext {
   /** Whose customer ids the events name when they say not (null/absent: any source's, when one contact has the id). */
   idSource?: string | null;
   importId: number | null;
+  /**
+   * The public API: events name contacts by reference only (a sequential id is rejected) and each
+   * result carries the contact's reference. Otherwise (files of `events import`, reachloop's own
+   * events) a sequential id is taken too.
+   */
+  publicApi: boolean;
   /** Inside the batch's transaction, after the events are written (e.g. record rejects). */
   onCommit?: (client: PoolClient, results: readonly EventResult[]) => Promise<void>;
   /** Retry-safe counts: the batch's summary is recorded under (job, batch) in its transaction. */
@@ -51,9 +62,10 @@ export interface IngestContext {
 
 /**
  * Ingests a batch of events in one transaction: validate and map each (a bad one gets its own
- * reason, its neighbours go on), resolve the contact by phone hash or id, insert with dedupe by
- * event id, then fold the affected contacts' events into their activity and order facts and
- * re-score and re-tier them (rows locked in id order), recording tier changes as `event:<tag>`.
+ * reason, its neighbours go on), resolve the contacts (by phone hash, customer id, reference or id:
+ * one query each for the whole batch), insert with dedupe by event id, then fold the affected
+ * contacts' events into their activity and order facts and re-score and re-tier them (rows locked
+ * in id order), recording tier changes as `event:<tag>`.
  * An event for a number that is not a contact is stored with contact_id NULL (and its phone
  * hash) and reported as unmatched; it attaches when the number is imported.
  */
@@ -68,7 +80,7 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
       rejectedEarly.push({ key: input.key, status: 'rejected', reason: 'malformed_line', message: input.malformed });
       continue;
     }
-    const p = parseEvent(input.raw, { rules: ctx.rules, defaultCountry: ctx.defaultCountry, defaultSource: ctx.defaultSource, idSource: ctx.idSource ?? null, now });
+    const p = parseEvent(input.raw, { rules: ctx.rules, defaultCountry: ctx.defaultCountry, defaultSource: ctx.defaultSource, idSource: ctx.idSource ?? null, sequentialIds: !ctx.publicApi, now });
     if (!p.ok) {
       rejectedEarly.push({ key: input.key, status: 'rejected', reason: p.reason, message: p.message, ...(p.eventId ? { eventId: p.eventId } : {}) });
       continue;
@@ -91,6 +103,7 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
     const ids = [...new Set(parsed.flatMap(({ ev }) => (ev.subject.kind === 'contact' ? [ev.subject.id] : [])))];
     const byHash = await contactIdsByHash(client, hashes);
     const byId = await existingContacts(client, ids);
+    const byRef = await contactsOfPublicIds(client, [...new Set(parsed.flatMap(({ ev }) => (ev.subject.kind === 'ref' ? [ev.subject.ref] : [])))]);
     const holder = customerHolders(await contactsByCustomerId(client, [...new Set(parsed.flatMap(({ ev }) => (ev.subject.kind === 'customer' ? [ev.subject.externalId] : [])))]));
     const rows: Array<{ key: number; row: EventRow; warnings: EventWarning[] }> = [];
     for (const { key, ev, warnings } of parsed) {
@@ -109,6 +122,14 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
       } else if (ev.subject.kind === 'phone') {
         hash = phoneHash(ev.subject.e164);
         contactId = byHash.get(hash) ?? null;
+      } else if (ev.subject.kind === 'ref') {
+        const found = byRef.get(ev.subject.ref);
+        if (!found) {
+          results.push({ key, status: 'rejected', eventId: ev.eventId, reason: 'unknown_contact_id', message: UNKNOWN_REF_MESSAGE });
+          continue;
+        }
+        hash = found.phoneHash;
+        contactId = found.id;
       } else {
         hash = byId.get(ev.subject.id) ?? null;
         if (hash === null) {
@@ -156,6 +177,7 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
     summary.contactsRescored = outcomes.length;
     summary.tierChanges = outcomes.filter((o) => o.fromTier !== o.toTier).length;
     results.sort((a, b) => a.key - b.key);
+    if (ctx.publicApi) results = await withContactRefs(client, results);
     tally(summary, results);
     await ctx.onCommit?.(client, results);
     // After the caller's own: an inbound STOP or an unsubscribe link records its suppression with its own source first.
@@ -163,6 +185,12 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
     if (ctx.job) await recordBatch(client, ctx.job.id, ctx.job.batch, summary);
   }));
   return { results, summary };
+}
+
+/** The results with their contacts' references, given in one statement to those that had none (the rows are locked). */
+async function withContactRefs(client: PoolClient, results: readonly EventResult[]): Promise<EventResult[]> {
+  const refs = await publicIdsOf(client, results.flatMap((r) => (r.status !== 'rejected' && r.contactId !== null ? [r.contactId] : [])));
+  return results.map((r) => (r.status === 'rejected' ? r : { ...r, contactRef: r.contactId === null ? null : (refs.get(r.contactId) ?? null) }));
 }
 
 /**

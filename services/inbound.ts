@@ -115,6 +115,7 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
       defaultCountry: undefined,
       defaultSource: 'twilio',
       importId: null,
+      publicApi: false,
       onCommit: async (client) => {
         const fresh = await insertWebhookReceipts(client, [{ key: m.replayKey, kind: 'inbound', messageSid: m.messageSid, status: 'received', errorCode: null }]);
         if (!fresh.has(m.replayKey)) throw new Replayed();
@@ -190,6 +191,7 @@ export async function applyUnsubscribeLink(
       defaultCountry: undefined,
       defaultSource: 'unsubscribe_link',
       importId: null,
+      publicApi: false,
       onCommit: async (client, results) => {
         if (results[0]?.status === 'rejected') return; // the contact is gone
         await insertSuppressions(client, [{ contactId: u.contactId, channel: u.channel, kind: 'opt_out', source: 'unsubscribe_link', proof: { campaignId: u.campaignId, method: u.method, at: occurredAt } }], at);

@@ -9,6 +9,7 @@ import { emptyCounts, holdoutReport, type CampaignReport } from '../core/campaig
 import { chartLibrarySource } from '../client/campaign-report/chart-library';
 import { renderReportHtml } from '../client/campaign-report/html';
 import { insertCampaign } from '../db/campaigns';
+import { publicIdOf } from '../db/public-ids';
 import { projectRoot } from '../infra/paths';
 import type { TwilioSandbox } from '../sandbox/twilio-server';
 import { campaignWorkflowId } from '../workflows/ids';
@@ -137,7 +138,9 @@ async function runCampaign(name: string, phones: string[]): Promise<number> {
 }
 
 async function postOrders(orders: Array<{ id: string; contact: string; at: Date }>): Promise<void> {
-  const events = orders.map((o) => ({ event_id: o.id, event: 'order_paid', contact_id: ids[o.contact], occurred_at: o.at.toISOString(), properties: { order_id: o.id, product_id: 'coat', price: 120 } }));
+  // The API names contacts by their reference (ct_…), as `contact show` prints it.
+  const events = [];
+  for (const o of orders) events.push({ event_id: o.id, event: 'order_paid', contact_id: await publicIdOf(db.pool, ids[o.contact]!), occurred_at: o.at.toISOString(), properties: { order_id: o.id, product_id: 'coat', price: 120 } });
   const r = await fetch(`${publicBaseUrl}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
   expect(r.status, await r.text()).toBe(200);
 }

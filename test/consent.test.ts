@@ -16,6 +16,7 @@ import { loadRecipients } from '../db/recipients';
 import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
 import { phoneHash } from '../db/contacts';
+import { publicIdOf } from '../db/public-ids';
 import { runCli, type TestDatabase, type TestWorker } from './helpers/harness';
 import { startStack, type Stack } from './helpers/stack';
 
@@ -248,7 +249,7 @@ describe('withdrawal through the events API', () => {
     let snap = snapshotOf((await loadRecipients(db.pool, [ids[US_EVENTS]!], 'marketing')).get(ids[US_EVENTS]!)!);
     expect(snap.optedOut).toEqual({ sms: false, email: true });
 
-    expect((await post([{ event_id: 'crm-unsub-2', event: 'unsubscribe', contact_id: ids[US_EVENTS], occurred_at: at }])).status).toBe(200);
+    expect((await post([{ event_id: 'crm-unsub-2', event: 'unsubscribe', contact_id: await publicIdOf(db.pool, ids[US_EVENTS]!), occurred_at: at }])).status).toBe(200);
     expect((await suppressions(US_EVENTS)).map((s) => s.channel)).toEqual(['all', 'email']);
     snap = snapshotOf((await loadRecipients(db.pool, [ids[US_EVENTS]!], 'marketing')).get(ids[US_EVENTS]!)!);
     expect(snap.optedOut).toEqual({ sms: true, email: true });
@@ -258,7 +259,7 @@ describe('withdrawal through the events API', () => {
 
   it('a replayed unsubscribe event after the contact opted in again changes nothing', async () => {
     await db.pool.query(`DELETE FROM suppressions WHERE contact_id = $1`, [ids[US_EVENTS]]);
-    const r = await post([{ event_id: 'crm-unsub-2', event: 'unsubscribe', contact_id: ids[US_EVENTS], occurred_at: clock.toISOString() }]);
+    const r = await post([{ event_id: 'crm-unsub-2', event: 'unsubscribe', contact_id: await publicIdOf(db.pool, ids[US_EVENTS]!), occurred_at: clock.toISOString() }]);
     expect(r.status).toBe(200);
     expect(await suppressions(US_EVENTS)).toEqual([]);
   });

@@ -10,6 +10,7 @@ import { defaultActivityDeps } from '../activities';
 import { createSandboxLookup } from '../channels/sandbox-lookup';
 import type { NumberStatus } from '../core/number-status';
 import { phoneHash } from '../db/contacts';
+import { publicIdOf } from '../db/public-ids';
 import { buildServer } from '../server';
 import { eventImportWorkflowId } from '../workflows/ids';
 import { isolatedDatabase, runCli, startTestWorker, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
@@ -60,6 +61,9 @@ const post = (body: unknown, headers: Record<string, string> = { authorization: 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = (r: Response): Promise<any> => r.json();
 const contact = async (e164: string) => (await db.pool.query('SELECT * FROM contacts WHERE phone_hash = $1', [phoneHash(e164)])).rows[0];
+/** The contact's API reference, as `contact show` gives it. */
+const refOf = async (e164: string) => (await publicIdOf(db.pool, Number((await contact(e164)).id)))!;
+const REF = /^ct_[0-9a-f]{32}$/;
 const history = async (id: string) => (await db.pool.query('SELECT from_tier, to_tier, cause FROM tier_history WHERE contact_id = $1 ORDER BY id', [id])).rows;
 
 describe('POST /v1/events: auth and malformed bodies', () => {
@@ -102,14 +106,17 @@ describe('POST /v1/events: auth and malformed bodies', () => {
 describe('POST /v1/events: ingestion', () => {
   it('a single event is stored, deduplicated on resend, and recorded on the contact', async () => {
     const event = { event_id: 'api-login-1', event: 'sign_in', phone: '+86 138 0013 8001', occurred_at: ago(1), properties: { method: 'sms' } };
+    expect((await contact(ANN)).public_id).toBeNull(); // no reference before the API names the contact
     const first = await post(event);
     expect(first.status).toBe(200);
     const ann = await contact(ANN);
-    expect(await json(first)).toMatchObject({ received: 1, stored: 1, duplicates: 0, rejected: 0, results: [{ index: 0, event_id: 'api-login-1', status: 'stored', tag: 'login', raw_tag: 'sign_in', contact_id: Number(ann.id) }] });
+    // The answer names the contact by its reference, given on first use and kept.
+    expect(ann.public_id).toMatch(REF);
+    expect(await json(first)).toMatchObject({ received: 1, stored: 1, duplicates: 0, rejected: 0, results: [{ index: 0, event_id: 'api-login-1', status: 'stored', tag: 'login', raw_tag: 'sign_in', contact_id: ann.public_id }] });
     expect(ann.activity).toMatchObject({ lastLoginAt: ago(1), lastEventAt: ago(1), recentCounts: { login: 1 } });
     const again = await post(event);
     expect(again.status).toBe(200);
-    expect(await json(again)).toMatchObject({ stored: 0, duplicates: 1, results: [{ status: 'duplicate', contact_id: Number(ann.id) }] });
+    expect(await json(again)).toMatchObject({ stored: 0, duplicates: 1, results: [{ status: 'duplicate', contact_id: ann.public_id }] });
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE event_id = 'api-login-1'`)).rows[0].n).toBe(1);
   });
 
@@ -126,7 +133,7 @@ describe('POST /v1/events: ingestion', () => {
         { event_id: 'b-6', event: 'order_paid', phone: NEW, occurred_at: ago(1), properties: { order_id: 'n1', product_id: 'p', price: 100 } },
         { event_id: 'b-7', event: 'login', phone: 'not a phone', occurred_at: ago(1) },
         { event_id: 'b-8', event: 'order_paid', phone: BEN, occurred_at: ago(1), properties: { price: 10 } },
-        { event_id: 'b-9', event: 'login', contact_id: 99_999_999, occurred_at: ago(1) },
+        { event_id: 'b-9', event: 'login', contact_id: 'ct_00000000000000000000000000000000', occurred_at: ago(1) },
         { event_id: 'b-1', event: 'order_paid', phone: ANN, occurred_at: ago(40), properties: { order_id: 'o1', product_id: 'p1', price: 300 } },
       ],
     };
@@ -139,10 +146,11 @@ describe('POST /v1/events: ingestion', () => {
     expect(body.results[4]).toMatchObject({ tag: null, raw_tag: 'wishlist_add', unknown_tag: true });
     expect(body.results[5]).toMatchObject({ contact_id: null, unmatched: true });
     // An order without its order_id and product_id is still an order: stored, with what was missing.
-    expect(body.results[7]).toMatchObject({ status: 'stored', tag: 'purchase', contact_id: Number((await contact(BEN)).id) });
+    expect(body.results[7]).toMatchObject({ status: 'stored', tag: 'purchase', contact_id: await refOf(BEN) });
     expect(body.results[7].warnings.map((w: { field: string; reason: string }) => `${w.field}:${w.reason}`)).toEqual(['properties.product_id:missing_property', 'properties.order_id:missing_property']);
     expect((await contact(BEN)).activity).toMatchObject({ orderCount: 1, averageOrderValue: 10 });
     expect(JSON.stringify(body)).not.toContain('13800138001'); // no phone number in the answer
+    expect(JSON.stringify(body)).not.toMatch(/"contact_id":\d/); // nor a sequential id
 
     const ann = await contact(ANN);
     expect(ann.activity).toMatchObject({ orderCount: 2, averageOrderValue: 275, repurchaseIntervalDays: 20, smsReplies: 2, lastLoginAt: ago(1) });
@@ -199,6 +207,72 @@ describe('POST /v1/events: ingestion', () => {
     const answers = await Promise.all(batches.map((batch) => post(batch)));
     expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));
     for (const phone of people) expect((await contact(phone)).activity.clicks).toBe(30);
+  });
+});
+
+describe('POST /v1/events: contacts named by their reference, never the sequential id', () => {
+  it('an event naming a contact by reference is stored against that contact, and the answer carries the reference', async () => {
+    const ref = await refOf(CAT);
+    const res = await post({ event_id: 'ref-1', event: 'view_page', contact_id: ref, occurred_at: ago(6), properties: { url: '/coats' } });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ stored: 1, rejected: 0, unmatched: 0, results: [{ index: 0, event_id: 'ref-1', status: 'stored', tag: 'view_page', contact_id: ref }] });
+    const cat = await contact(CAT);
+    expect((await db.pool.query(`SELECT contact_id FROM events WHERE event_id = 'ref-1'`)).rows[0].contact_id).toBe(cat.id);
+    expect(cat.activity.recentCounts.view_page).toBe(1);
+  });
+
+  it.each([
+    ['a number', (id: number) => id],
+    ['a digit string', (id: number) => String(id)],
+  ])('a sequential id as %s is rejected with how contacts are named, and nothing is stored', async (_what, as) => {
+    const cat = await contact(CAT);
+    const res = await post({ event_id: `seq-${typeof as(1)}`, event: 'login', contact_id: as(Number(cat.id)), occurred_at: ago(1) });
+    expect(res.status).toBe(422);
+    const body = await json(res);
+    expect(body.results).toEqual([
+      { index: 0, event_id: `seq-${typeof as(1)}`, status: 'rejected', error: { reason: 'sequential_contact_id', message: expect.stringMatching(/takes the contact's reference \(ct_.*as `reachloop contact show` prints it and every API answer gives it\), not its sequential id/) } },
+    ]);
+    expect((await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE event_id LIKE 'seq-%'`)).rows[0].n).toBe(0);
+    expect((await contact(CAT)).activity).toEqual(cat.activity);
+  });
+
+  it('a made-up reference and a malformed one get the same answer as each other (no telling "malformed" from "no such customer")', async () => {
+    const answers = [];
+    for (const made of ['ct_' + 'f'.repeat(32), 'ct_42', 'CT_' + 'F'.repeat(32), 'bob', (await refOf(CAT)).slice(0, -1)]) {
+      const res = await post({ event_id: 'probe', event: 'login', contact_id: made, occurred_at: ago(1) });
+      answers.push({ status: res.status, body: await json(res) });
+    }
+    expect(answers[0]).toEqual({
+      status: 422,
+      body: expect.objectContaining({ rejected: 1, results: [{ index: 0, event_id: 'probe', status: 'rejected', error: { reason: 'unknown_contact_id', message: expect.stringMatching(/names no contact/) } }] }),
+    });
+    for (const a of answers.slice(1)) expect(a).toEqual(answers[0]);
+  });
+
+  it('a mixed batch (reference, phone, sequential id, unknown reference, unknown number) answers 207 with a reference for every matched contact', async () => {
+    const [ann, ben] = [await refOf(ANN), await refOf(BEN)];
+    const res = await post({
+      events: [
+        { event_id: 'mix-1', event: 'view_page', contact_id: ann, occurred_at: ago(7) },
+        { event_id: 'mix-2', event: 'view_page', phone: BEN, occurred_at: ago(7) },
+        { event_id: 'mix-3', event: 'view_page', contact_id: Number((await contact(BEN)).id), occurred_at: ago(7) },
+        { event_id: 'mix-4', event: 'view_page', contact_id: 'ct_' + '0'.repeat(31) + '1', occurred_at: ago(7) },
+        { event_id: 'mix-5', event: 'view_page', phone: '+447911123999', occurred_at: ago(7) },
+        { event_id: 'mix-1', event: 'view_page', contact_id: ann, occurred_at: ago(7) },
+      ],
+    });
+    expect(res.status).toBe(207);
+    const body = await json(res);
+    expect(body).toMatchObject({ received: 6, stored: 3, duplicates: 1, rejected: 2, unmatched: 1 });
+    expect(body.results.map((r: { status: string; contact_id?: string | null; error?: { reason: string } }) => r.error?.reason ?? [r.status, r.contact_id])).toEqual([
+      ['stored', ann],
+      ['stored', ben],
+      'sequential_contact_id',
+      'unknown_contact_id',
+      ['stored', null],
+      ['duplicate', ann],
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/"contact_id":\d/);
   });
 });
 
@@ -337,6 +411,33 @@ describe('events keyed by the source\'s customer id, with its own field names', 
     const lee = await contact(LEE);
     expect((await db.pool.query(`SELECT contact_id FROM events WHERE event_id = 'k-2'`)).rows[0].contact_id).toBe(lee.id);
     expect(lee.activity).toMatchObject({ lastLoginAt: ago(2) });
+  });
+
+  it('the API matches by customer id and answers with the reference; a file may name contacts by reference or by sequential id', async () => {
+    expect((await contact(LEE)).public_id).toBeNull();
+    const res = await post({ event_id: 'api-k-3', event: 'login', external_id: 'K-3', id_source: 'crm', occurred_at: ago(1) });
+    expect(res.status).toBe(200);
+    const lee = await contact(LEE);
+    expect(lee.public_id).toMatch(REF);
+    expect(await json(res)).toMatchObject({ stored: 1, results: [{ status: 'stored', tag: 'login', contact_id: lee.public_id }] });
+    expect((await db.pool.query(`SELECT contact_id FROM events WHERE event_id = 'api-k-3'`)).rows[0].contact_id).toBe(lee.id);
+
+    const refs = path.join(dir, 'by-ref.jsonl');
+    writeFileSync(
+      refs,
+      [
+        JSON.stringify({ event_id: 'r-1', event: 'view_page', contact_id: lee.public_id, occurred_at: ago(1) }), // 1 by reference
+        JSON.stringify({ event_id: 'r-2', event: 'view_page', contact_id: Number(lee.id), occurred_at: ago(1) }), // 2 by sequential id (the operator's file)
+        JSON.stringify({ event_id: 'r-3', event: 'view_page', contact_id: 'ct_' + '4'.repeat(32), occurred_at: ago(1) }), // 3 nobody's reference
+      ].join('\n'),
+    );
+    const imported = await runCli(['events', 'import', refs, '--json'], env);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ read: 3, stored: 2, rejected: 1, rejectedByReason: { unknown_contact_id: 1 } });
+    expect((await db.pool.query(`SELECT event_id, contact_id FROM events WHERE event_id IN ('r-1', 'r-2') ORDER BY event_id`)).rows).toEqual([
+      { event_id: 'r-1', contact_id: lee.id },
+      { event_id: 'r-2', contact_id: lee.id },
+    ]);
   });
 
   it('a field mapping naming no event field is refused with the field named', async () => {

@@ -20,7 +20,8 @@ import { SCORE_POLICY_V1 } from '../../core/score-policy';
 const NOW = new Date('2026-11-25T12:00:00Z');
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString();
-const ctx: EventParseContext = { defaultSource: 'test', now: NOW };
+/** The operator's files (`events import`): sequential contact ids are taken. */
+const ctx: EventParseContext = { defaultSource: 'test', sequentialIds: true, now: NOW };
 
 describe('source names -> standard tags', () => {
   it.each([
@@ -153,6 +154,35 @@ describe('parseEvent', () => {
   it('names the bad property in the warning', () => {
     const r = parseEvent({ ...base, properties: { order_id: 'o', product_id: 'p', price: 'cheap' } }, ctx);
     expect(r.ok && r.warnings[0]!.detail).toMatch(/^purchase: price must be a number/);
+  });
+});
+
+describe('parseEvent: contact_id, by reference (the API) or also by sequential id (files)', () => {
+  const api: EventParseContext = { ...ctx, sequentialIds: false };
+  const REF = 'ct_0123456789abcdef0123456789abcdef';
+  const subject = (raw: unknown, c: EventParseContext) => {
+    const r = parseEvent(raw, c);
+    return r.ok ? r.event.subject : { reason: r.reason, message: r.message };
+  };
+
+  it.each([
+    ['a reference', REF, { kind: 'ref', ref: REF }, { kind: 'ref', ref: REF }],
+    ['a reference with spaces around it', ` ${REF} `, { kind: 'ref', ref: REF }, { kind: 'ref', ref: REF }],
+    // Malformed references are looked up like any other (and found by none): no separate answer to probe.
+    ['a malformed reference', 'ct_42', { kind: 'ref', ref: 'ct_42' }, { kind: 'ref', ref: 'ct_42' }],
+    ['a word', 'bob', { kind: 'ref', ref: 'bob' }, { kind: 'ref', ref: 'bob' }],
+    ['a sequential id', 42, { kind: 'contact', id: 42 }, { reason: 'sequential_contact_id' }],
+    ['a sequential id as digits', '42', { kind: 'contact', id: 42 }, { reason: 'sequential_contact_id' }],
+    ['a negative number', -3, { reason: 'invalid_contact_id' }, { reason: 'sequential_contact_id' }],
+    ['an object', { id: 42 }, { reason: 'invalid_contact_id' }, { reason: 'invalid_contact_id' }],
+  ] as const)('%s: in a file, in the API', (_what, contactId, inFile, inApi) => {
+    const raw = { ...base, phone: undefined, contact_id: contactId };
+    expect(subject(raw, ctx)).toMatchObject(inFile);
+    expect(subject(raw, api)).toMatchObject(inApi);
+  });
+
+  it('the API says how contacts are named when given a sequential id', () => {
+    expect(subject({ ...base, contact_id: 42 }, api)).toEqual({ reason: 'sequential_contact_id', message: expect.stringMatching(/reference \(ct_ and 32 hex digits, as `reachloop contact show` prints it and every API answer gives it\), not its sequential id/) });
   });
 });
 
