@@ -52,7 +52,9 @@ One event per line:
 "event" may also be spelled "tag" or "name"; "occurred_at" may be "timestamp" (ISO 8601 with an
 offset, or epoch milliseconds). The contact is named by "phone", by "external_id" (or
 "customer_id": the customer id an audience import kept, of the source --id-source names; the
-phone beside it is used when no contact has the id yet) or by reachloop's "contact_id".
+phone beside it is used when no contact has the id yet) or by "contact_id": the contact's
+reference (ct_..., as "reachloop contact show" prints it) or, in these files only, its
+sequential id.
 
 A source whose lines name these fields otherwise maps them with --fields (or "fields" in the
 rules file), each pair either way round:
