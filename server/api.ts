@@ -3,7 +3,8 @@
  * names the one scope it needs, every token has its rate. In order:
  *   onRequest   the token: none -> 401 missing_token; unknown -> 401 invalid_token; revoked -> 401
  *               token_revoked; without the route's scope -> 403 missing_scope (naming it);
- *   preParsing  the token's rate (@fastify/rate-limit keyed by token id, before the body is read):
+ *   preParsing  the token's rate (@fastify/rate-limit keyed by token id, before the body is read,
+ *               counted in PostgreSQL so every server process shares it: server/api-rate-store.ts):
  *               over it -> 429 rate_limited with Retry-After;
  *   parsing     the route's bodyLimit -> 413 body_too_large; not JSON -> 400 / 415;
  *   handler     the route's own 4xx, each with an `error` and a `reason`.
@@ -16,6 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_API_RATE, formatApiRate, LEGACY_SCOPES, looksLikeTokenSecret, type ApiRate, type ApiScope } from '../core/api-tokens';
 import { findApiToken, tokenDigest, touchApiToken } from '../db/api-tokens';
 import type { Pool } from '../db/pool';
+import { sharedRateStore } from './api-rate-store';
 import { bearerOf, deny, digest, explainBodyError, guardJsonBodies } from './api-auth';
 
 /** Who is calling: a token of api_tokens, or the legacy REACHLOOP_API_TOKEN. */
@@ -78,6 +80,7 @@ export async function protectScopedApi(api: FastifyInstance, opts: ApiScopeOptio
   });
   await api.register(rateLimit, {
     hook: 'preParsing',
+    store: sharedRateStore(opts.pool),
     keyGenerator: (req) => req.apiCaller!.key,
     max: (req) => req.apiCaller!.rate.max,
     timeWindow: (req) => req.apiCaller!.rate.windowMs,

@@ -192,3 +192,42 @@ describe('number change: references and body limits', () => {
     expect(await malformed.json()).toMatchObject({ reason: 'malformed_json', error: expect.stringMatching(/not valid JSON/) });
   });
 });
+
+describe('rate shared by every server process', () => {
+  let second: FastifyInstance;
+  let secondBase: string;
+  beforeAll(async () => {
+    second = buildServer({ pool: db.pool, events: {}, recovery: recoveryLink(temporalClient, db.pool, { taskQueue: 'never-used' }) });
+    secondBase = await second.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await second?.close();
+  });
+  const postTo = (at: string, token: string, n: number) =>
+    fetch(`${at}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(event(n)) });
+
+  it('two servers on one database allow a token its rate, not twice it', async () => {
+    const token = (await cli('token', 'create', '--scope', 'events:write', '--name', 'two-servers', '--rate', '4/min', '--json')).out.secret;
+    const statuses = [];
+    for (const [i, at] of [base, secondBase, base, secondBase, secondBase, base].entries()) statuses.push((await postTo(at, token, 100 + i)).status);
+    // With a count per process, each server would have let all three of its requests through.
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    const row = (await db.pool.query(`SELECT w.count FROM api_rate_windows w JOIN api_tokens t ON w.key = 'token:' || t.id WHERE t.name = 'two-servers'`)).rows[0];
+    expect(row.count).toBe(6);
+  });
+
+  it('a new window starts once the last one ended, and counts from one again', async () => {
+    const token = (await cli('token', 'create', '--scope', 'events:write', '--name', 'per-minute', '--rate', '1/min', '--json')).out.secret;
+    expect((await postTo(base, token, 200)).status).toBe(200);
+    const over = await postTo(secondBase, token, 201);
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(50);
+    expect(Number(over.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    // The window ended (moved back on the database's clock, which the count reads).
+    const key = `SELECT 'token:' || id FROM api_tokens WHERE name = 'per-minute'`;
+    await db.pool.query(`UPDATE api_rate_windows SET started_at = started_at - interval '61 seconds' WHERE key = (${key})`);
+    expect((await postTo(secondBase, token, 202)).status).toBe(200);
+    expect((await db.pool.query(`SELECT count FROM api_rate_windows WHERE key = (${key})`)).rows[0].count).toBe(1);
+    expect((await postTo(base, token, 203)).status).toBe(429);
+  });
+});
