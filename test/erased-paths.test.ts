@@ -9,6 +9,8 @@ import { listDecisions } from '../db/decisions';
 import { erasedContacts } from '../db/privacy';
 import { publicIdOf } from '../db/public-ids';
 import { reportNumberChange } from '../services/number-change';
+import { SCORE_POLICY_V1 } from '../core/score-policy';
+import { applyInboundSms } from '../services/inbound';
 import { erasePerson } from '../services/privacy';
 import { scanDeadContacts } from '../services/recovery-detect';
 import { recoveryLink, startOrSignalRecovery } from '../services/recovery-lifecycle';
@@ -184,5 +186,18 @@ describe('an erased person is never messaged again', () => {
     expect(await closedCaseOfContact(s, ids['LATE.customer']!)).toMatchObject({ state: 'cancelled', close_reason: 'current_number_not_told:erased', current_notice_sent_at: null });
     expect(outbound(LATE.customer)).toEqual([]);
     expect(outbound('+12125550346')).toEqual([]);
+  });
+
+  it('inbound START from the erased number, or from the contact holding the erased address: no auto-reply (HELP and STOP are answered)', async () => {
+    const inbound = (from: string, body: string) =>
+      applyInboundSms({ pool: s.db.pool, policy: SCORE_POLICY_V1, now: () => NOW, log: () => {} }, { replayKey: `k-${randomBytes(6).toString('hex')}`, messageSid: `SM${randomBytes(16).toString('hex')}`, from, to: '+15005550006', body }, { brand: 'Acme' });
+    expect((await inbound(MSG.erased, 'START')).reply).toBeNull();
+    expect((await inbound(MSG.back, 'START')).reply).toBeNull();
+    expect((await inbound(LATE.reported2, 'START')).reply).toBeNull(); // no contact: an erased hash only
+    expect((await inbound(DOI.control, 'START')).reply).toEqual(expect.any(String));
+    expect((await inbound(MSG.back, 'HELP')).reply).toEqual(expect.any(String));
+    expect((await inbound(MSG.back, 'STOP')).reply).toEqual(expect.any(String));
+    // The START took nothing away: the contact is still refused on every channel.
+    expect(await erasedContacts(s.db.pool, [ids['MSG.erased']!, ids['MSG.back']!])).toEqual(new Set([ids['MSG.erased'], ids['MSG.back']]));
   });
 });
