@@ -159,10 +159,13 @@ describe('an erased person is never messaged again', () => {
     expect(outbound(LATE.reported2)).toEqual([]);
   });
 
-  it('number change of the contact holding the erased address: 409 contact_erased, no case, its current number not told', async () => {
+  it('number change of the contact holding the erased address: API 409 contact_erased, CLI exit 1, no case, its current number not told', async () => {
     const ref = (await publicIdOf(s.db.pool, ids['CHANGE.back']!))!;
     const r = await api('POST', `/v1/contacts/${ref}/number-change`, { phone: '+12125550398' });
     expect(r).toMatchObject({ status: 409, body: { reason: 'contact_erased' } });
+    const cli = await s.cli(['recovery', 'start', String(ids['CHANGE.back']), '--candidate', '+12125550398']);
+    expect(cli).toMatchObject({ code: 1, stderr: expect.stringContaining('erased') });
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
     expect(await casesOf(ids['CHANGE.back']!)).toEqual([]);
     expect(outbound(CHANGE.back)).toEqual([]);
     expect(outbound('+12125550398')).toEqual([]);
