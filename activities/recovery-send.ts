@@ -3,13 +3,16 @@
  * notice of a change), sent at most once: its ledger row (category 'recovery', never counted
  * against marketing caps) exists before the provider call, the attempt is fenced
  * (activities/send-attempt.ts), and a retry that finds the row sent, or lost in flight and then
- * found in the provider's list, does not send again.
+ * found in the provider's list, does not send again. Nor is it sent to a contact that was erased
+ * or holds an erased person's number or address (db/privacy.ts erasedContacts), checked right
+ * before the ledger row: the one place every recovery SMS passes.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { statusCallbackUrlFor, type SmsSendResult } from '../channels/sms';
 import { maskPhone } from '../core/mask';
 import { composeSms } from '../core/sms';
 import { adoptStaleSending, markSending, recordResults } from '../db/ledger';
+import { erasedContacts } from '../db/privacy';
 import { reserveRecoverySend } from '../db/recovery';
 import type { RecoveryDeps } from './recovery';
 import { beginSendAttempt } from './send-attempt';
@@ -26,8 +29,12 @@ export interface RecoverySms {
   text: string;
 }
 
-/** 'sent' (now), 'already_sent' (an earlier attempt), or not sent with the provider's refusal. */
+/** 'sent' (now), 'already_sent' (an earlier attempt), or not sent: 'erased', or the provider's refusal. */
 export async function sendRecoverySmsOnce(deps: RecoveryDeps, m: RecoverySms, at: Date): Promise<{ sent: boolean; reason: string }> {
+  if ((await erasedContacts(deps.pool, [m.contactId])).size) {
+    deps.log(`recovery ${m.kind} of case ${m.caseId} not sent: contact ${m.contactId} is erased or holds an erased identifier`);
+    return { sent: false, reason: 'erased' };
+  }
   const attempt = await beginSendAttempt(deps.pool, { scope: m.step, ledger: { campaignId: null, step: m.step, contactIds: [m.contactId] } }, { leaseMs: deps.sendLeaseMs, log: deps.log });
   let r: SmsSendResult;
   try {

@@ -38,7 +38,7 @@ export interface RecoveryDeps {
 /** One confirmation per candidate number per 30 days, whatever case asks. */
 export const CONFIRMATION_LIMIT_MS = 30 * 86_400_000;
 
-export type ConfirmationPlan = { action: 'send' } | { action: 'wait'; delayMs: number; reason: 'quiet_hours' | 'outside_window' | 'holiday' | 'confirmation_limit' } | { action: 'stop'; reason: 'opted_out' | 'device_farm' | 'no_local_time' | 'case_closed' | 'no_candidate' };
+export type ConfirmationPlan = { action: 'send' } | { action: 'wait'; delayMs: number; reason: 'quiet_hours' | 'outside_window' | 'holiday' | 'confirmation_limit' } | { action: 'stop'; reason: 'opted_out' | 'erased' | 'device_farm' | 'no_local_time' | 'case_closed' | 'no_candidate' };
 
 export const createRecoveryActivities = (deps: RecoveryDeps) => ({
   /** May the candidate be asked now? If not: how long to wait, or why never. */
@@ -48,6 +48,7 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
     if (!v) return { action: 'stop', reason: 'no_candidate' };
     if (!['matched', 'confirmation_sent'].includes(v.state)) return { action: 'stop', reason: 'case_closed' };
     if (v.optedOut) return { action: 'stop', reason: 'opted_out' };
+    if (v.erased) return { action: 'stop', reason: 'erased' };
     // Matched before its farm was known (a later import): never asked.
     if (deviceFarmOf(v.farmSignals).farm) return { action: 'stop', reason: 'device_farm' };
     if (input.kind === 'confirmation' && v.lastOtherConfirmationAt)
@@ -63,13 +64,14 @@ export const createRecoveryActivities = (deps: RecoveryDeps) => ({
   /**
    * Sends the confirmation (or the reminder) once: the ledger row (category 'recovery', never
    * counted against marketing caps) exists before the provider call; a retry finds it and does
-   * not send again. The opt-out is checked again right before the call.
+   * not send again. The opt-out and an erasure are checked again right before the call.
    */
   async sendRecoveryConfirmation(input: { caseId: number; kind: ConfirmationKind; brand: string }): Promise<{ sent: boolean; reason: string }> {
     const at = await deps.now();
     const v = await candidateView(deps.pool, input.caseId, new Date(at.getTime() - CONFIRMATION_LIMIT_MS));
     if (!v || !['matched', 'confirmation_sent'].includes(v.state)) return { sent: false, reason: 'case_closed' };
     if (v.optedOut) return { sent: false, reason: 'opted_out' };
+    if (v.erased) return { sent: false, reason: 'erased' };
     if (deviceFarmOf(v.farmSignals).farm) return { sent: false, reason: 'device_farm' };
     const { language, text } = confirmationText(v.language, input.brand, input.kind);
     const r = await sendRecoverySmsOnce(deps, { caseId: input.caseId, step: `recovery:${input.caseId}:${input.kind}`, kind: input.kind, contactId: v.candidateId, e164: v.e164, language, text }, at);

@@ -1,7 +1,8 @@
 /**
  * What the send-time check of erased identifiers (db/privacy.ts ERASED_IDENTIFIER_SQL, read by
  * db/recipients.ts loadRecipients for every batch a campaign decides) costs: on a fresh embedded
- * PostgreSQL with `contacts` contacts (half with an e-mail) and `erased` erased identifiers,
+ * PostgreSQL with `contacts` contacts (half with an e-mail) and `erased` erased identifiers of each
+ * kind (e-mail and number),
  * loadRecipients over every contact in batches of 1,000, the check alone over the same batches,
  * and a floor (the batches' rows found by id, nothing computed); the figure is what the check adds
  * over the floor as a share of the recipient read, all measured in the same run (best of five).
@@ -40,9 +41,12 @@ try {
     await pool.query(`INSERT INTO contact_emails (contact_id, email_hash, email_enc) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])`, [ids, emails.map(emailHash), dataCodec().encryptMany(emails)]);
   }
   await pool.query(`INSERT INTO consents (contact_id, channel, purpose, source, granted_at) SELECT id, 'sms', 'marketing', 'web_form', now() FROM contacts`);
-  // Erased identifiers: hashes of numbers and addresses no contact has (the common case), and a few that some have.
+  // Erased identifiers: hashes of addresses and numbers no contact has (the common case), and a few that some have;
+  // `erased` of each kind.
   await pool.query(`INSERT INTO erased_identifiers (kind, hash, contact_id, erased_at) SELECT 'email', md5('x' || g) || md5('y' || g), g, now() FROM generate_series(1, $1) g`, [erased - 100]);
   await pool.query(`INSERT INTO erased_identifiers (kind, hash, contact_id, erased_at) SELECT 'email', email_hash, contact_id, now() FROM contact_emails ORDER BY contact_id LIMIT 100`);
+  await pool.query(`INSERT INTO erased_identifiers (kind, hash, contact_id, erased_at) SELECT 'phone', md5('p' || g) || md5('q' || g), g, now() FROM generate_series(1, $1) g`, [erased - 100]);
+  await pool.query(`INSERT INTO erased_identifiers (kind, hash, contact_id, erased_at) SELECT 'phone', phone_hash, id, now() FROM contacts WHERE id % 2 = 1 ORDER BY id LIMIT 100`);
   await pool.query('VACUUM ANALYZE');
   const ids = (await pool.query<{ id: string }>('SELECT id FROM contacts ORDER BY id')).rows.map((r) => Number(r.id));
   const batches = Array.from({ length: Math.ceil(ids.length / BATCH) }, (_, i) => ids.slice(i * BATCH, (i + 1) * BATCH));

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Pool } from './pool';
+import { ERASED_IDENTIFIER_SQL } from './privacy';
 
 /** A contact whose SMS marketing consent is not double-opted-in yet and who was never asked. */
 export interface UnconfirmedSmsConsent {
@@ -10,8 +11,8 @@ export interface UnconfirmedSmsConsent {
 
 /**
  * Contacts of these countries with an SMS consent for `purpose` that is not double-opted-in, who
- * can be texted (SMS-eligible, not quarantined, no SMS opt-out or other SMS suppression) and were
- * never asked to confirm. In id order.
+ * can be texted (SMS-eligible, not quarantined, no SMS opt-out or other SMS suppression, neither
+ * erased nor holding an erased person's number or address) and were never asked to confirm. In id order.
  */
 export async function unconfirmedSmsConsents(pool: Pool, countries: readonly string[], purpose: string): Promise<UnconfirmedSmsConsent[]> {
   const { rows } = await pool.query<{ id: string; country: string; source: string }>(
@@ -19,6 +20,7 @@ export async function unconfirmedSmsConsents(pool: Pool, countries: readonly str
      FROM contacts c JOIN consents k ON k.contact_id = c.id AND k.channel = 'sms' AND k.purpose = $2 AND NOT k.double_opt_in
      WHERE c.country = ANY($1::text[]) AND c.sms_eligible AND NOT c.quarantined AND c.validity <> 'unreachable'
        AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all'))
+       AND NOT ${ERASED_IDENTIFIER_SQL}
        AND NOT EXISTS (SELECT 1 FROM consent_confirmations q WHERE q.contact_id = c.id AND q.channel = 'sms' AND q.purpose = $2)
      ORDER BY c.id`,
     [countries, purpose],

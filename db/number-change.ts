@@ -6,6 +6,7 @@
 import { dataCodec } from '../infra/data-keys';
 import type { CurrentNumberCheck } from '../core/recovery/number-change';
 import type { Pool } from './pool';
+import { ERASED_IDENTIFIER_SQL } from './privacy';
 
 /** Consecutive failed deliveries that make a number dead (the recovery scan's default, --min-failures). */
 export const DEAD_AFTER_FAILURES = 2;
@@ -38,20 +39,23 @@ export interface CurrentNoticeView {
   language: string | null;
   /** The current number said STOP (or a complaint), also before it was a contact. */
   optedOut: boolean;
+  /** The customer was erased, or holds an erased person's number or address (db/privacy.ts): never told. */
+  erased: boolean;
   candidateE164: string | null;
 }
 
 export async function currentNoticeView(pool: Pool, caseId: number): Promise<CurrentNoticeView | undefined> {
   const { rows } = await pool.query(
     `SELECT k.state, k.current_check, k.candidate_enc, c.id, c.phone_enc, c.language,
-       EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint')) AS opted_out
+       EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint')) AS opted_out,
+       ${ERASED_IDENTIFIER_SQL} AS erased
      FROM recovery_cases k JOIN contacts c ON c.id = k.contact_id WHERE k.id = $1`,
     [caseId],
   );
   const r = rows[0];
   if (!r) return undefined;
   const codec = dataCodec();
-  return { state: r.state, check: r.current_check, contactId: Number(r.id), e164: codec.decrypt(r.phone_enc), language: r.language, optedOut: r.opted_out, candidateE164: codec.decryptOrNull(r.candidate_enc) };
+  return { state: r.state, check: r.current_check, contactId: Number(r.id), e164: codec.decrypt(r.phone_enc), language: r.language, optedOut: r.opted_out, erased: r.erased, candidateE164: codec.decryptOrNull(r.candidate_enc) };
 }
 
 export async function markCurrentNoticeSent(pool: Pool, caseId: number, at: Date): Promise<void> {

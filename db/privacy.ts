@@ -55,16 +55,33 @@ export async function readPersonalData(pool: Pool, contactId: number): Promise<R
 }
 
 /**
- * SQL condition for the send-time checks, given the contact as `c`: one of the contact's e-mail
- * addresses belonged to an erased person (kept as keyed hashes in erased_identifiers), so the
- * address imported again on any contact never messages them again. (An erased number needs no
- * check here: its keyed hash stays on the anonymised row, which a re-import merges into, with its
- * suppression.) A probe per contact (its e-mails by the primary key, each hash in
- * erased_identifiers'): written as a scalar subquery with LIMIT 1, because PostgreSQL turned an
- * EXISTS into one hashed subplan that read all of contact_emails for every batch
- * (bench/erased-check.ts).
+ * SQL condition for the send-time checks, given the contact as `c`: the contact was erased, or it
+ * holds an identifier of an erased person (kept as keyed hashes in erased_identifiers): its
+ * number's hash, or one of its e-mail addresses' hashes. An address (or a number) imported again
+ * on any contact never messages the person again. Every path that sends reads it: the campaign
+ * recipients (db/recipients.ts, folded into a 'manual' suppression by suppressionsOf), the
+ * consent confirmations' selection, the recovery scan, its candidates and the recovery SMS
+ * (erasedContacts). Probes per contact (its e-mails by the primary key, each hash in
+ * erased_identifiers', the number's hash by erased_identifiers' key): written as scalar subqueries
+ * with LIMIT 1, because PostgreSQL turned an EXISTS into one hashed subplan that read all of
+ * contact_emails for every batch (bench/erased-check.ts).
  */
-export const ERASED_IDENTIFIER_SQL = `((SELECT true FROM contact_emails e JOIN erased_identifiers x ON x.kind = 'email' AND x.hash = e.email_hash WHERE e.contact_id = c.id LIMIT 1) IS NOT NULL)`;
+export const ERASED_IDENTIFIER_SQL = `(c.erased_at IS NOT NULL
+  OR (SELECT true FROM erased_identifiers x WHERE x.kind = 'phone' AND x.hash = c.phone_hash LIMIT 1) IS NOT NULL
+  OR (SELECT true FROM contact_emails e JOIN erased_identifiers x ON x.kind = 'email' AND x.hash = e.email_hash WHERE e.contact_id = c.id LIMIT 1) IS NOT NULL)`;
+
+/** The contacts among `ids` that were erased or hold an erased identifier (ERASED_IDENTIFIER_SQL): nothing is sent to them. */
+export async function erasedContacts(db: Pool | PoolClient, ids: readonly number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string }>(`SELECT c.id FROM contacts c WHERE c.id = ANY($1::bigint[]) AND ${ERASED_IDENTIFIER_SQL}`, [ids]);
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
+/** Whether a number (by its keyed hash) belonged to an erased person: for a number no contact holds (a reported new number). */
+export async function isErasedPhoneHash(db: Pool | PoolClient, hash: string): Promise<boolean> {
+  const { rows } = await db.query(`SELECT 1 FROM erased_identifiers WHERE kind = 'phone' AND hash = $1`, [hash]);
+  return rows.length > 0;
+}
 
 /** Open changed-number cases of the contact (as the customer or as the candidate): a workflow still acts on them. */
 export async function openCasesOf(db: Pool | PoolClient, contactId: number): Promise<number[]> {

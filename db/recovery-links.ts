@@ -2,13 +2,15 @@
  * The links a dead number's customer is found again through (seed 002): the same e-mail, an
  * overlapping device id, the same shipping address, or a number the customer reported; each
  * candidate read with what decides whether it may be asked (core/recovery/match.ts): its own
- * dates, quarantine, a dead or opted-out number, an earlier merge, device-farm signals.
+ * dates, quarantine, a dead or opted-out number, an earlier merge, device-farm signals, an erased
+ * person's number or address.
  */
 import type { FarmSignals } from '../core/device-farm';
 import type { AccountDates } from '../core/recovery/history';
 import type { CandidateLink, OldContact } from '../core/recovery/match';
 import { phoneHash } from './contacts';
 import type { Pool } from './pool';
+import { ERASED_IDENTIFIER_SQL, isErasedPhoneHash } from './privacy';
 
 /**
  * A candidate contact `c`'s device-farm signals: the intake's registration counts and how many
@@ -39,7 +41,7 @@ const datesOf = (r: Record<string, any>): Omit<AccountDates, 'firstSeenAt'> => (
 });
 
 /** What a candidate contact `c` is read with: its dates, and what keeps it from being asked. */
-const CANDIDATE_SQL = `c.id AS cand_id, c.phone_hash, c.quarantined, ${DATES_SQL},
+const CANDIDATE_SQL = `c.id AS cand_id, c.phone_hash, c.quarantined, ${DATES_SQL}, ${ERASED_IDENTIFIER_SQL} AS erased,
        (c.validity = 'unreachable' OR c.number_status IN ('empty', 'stopped')) AS dead,
        EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint')) AS opted_out,
        EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id) AS is_alias, ${FARM_SIGNALS_SQL}`;
@@ -54,18 +56,20 @@ const candidateOf = (r: Record<string, any>, via: CandidateLink['via'], detail: 
   dead: r.dead,
   optedOut: r.opted_out,
   isAlias: r.is_alias,
+  erased: r.erased,
   farmSignals: farmSignalsOf(r),
 });
 
 /**
  * The old contacts and every number linked to them through the customer's own data, in one
- * round trip per batch: same e-mail, overlapping device ids, same shipping address.
+ * round trip per batch: same e-mail, overlapping device ids, same shipping address. `erased`: the
+ * old contact itself was erased or holds an erased person's number or address (no case for it).
  */
-export async function gatherLinks(pool: Pool, contactIds: readonly number[]): Promise<Map<number, { old: OldContact; links: CandidateLink[] }>> {
-  const out = new Map<number, { old: OldContact; links: CandidateLink[] }>();
+export async function gatherLinks(pool: Pool, contactIds: readonly number[]): Promise<Map<number, { old: OldContact; erased: boolean; links: CandidateLink[] }>> {
+  const out = new Map<number, { old: OldContact; erased: boolean; links: CandidateLink[] }>();
   if (!contactIds.length) return out;
-  const olds = await pool.query(`SELECT c.id, c.phone_hash, ${DATES_SQL} FROM contacts c WHERE c.id = ANY($1::bigint[])`, [contactIds]);
-  for (const r of olds.rows) out.set(Number(r.id), { old: { id: Number(r.id), phoneHash: r.phone_hash, firstSeenAt: r.first_seen_at.getTime(), ...datesOf(r) }, links: [] });
+  const olds = await pool.query(`SELECT c.id, c.phone_hash, ${DATES_SQL}, ${ERASED_IDENTIFIER_SQL} AS erased FROM contacts c WHERE c.id = ANY($1::bigint[])`, [contactIds]);
+  for (const r of olds.rows) out.set(Number(r.id), { old: { id: Number(r.id), phoneHash: r.phone_hash, firstSeenAt: r.first_seen_at.getTime(), ...datesOf(r) }, erased: r.erased, links: [] });
   const { rows } = await pool.query(
     `WITH old AS (SELECT id, device_ids FROM contacts WHERE id = ANY($1::bigint[])),
      links AS (
@@ -89,10 +93,10 @@ export async function gatherLinks(pool: Pool, contactIds: readonly number[]): Pr
   return out;
 }
 
-/** A self-reported number as a link: its contact if it has one (created later if not). */
+/** A self-reported number as a link: its contact if it has one (created later if not; never for an erased person's number). */
 export async function selfReportedLink(pool: Pool, e164: string): Promise<CandidateLink> {
   const hash = phoneHash(e164);
   const { rows } = await pool.query(`SELECT ${CANDIDATE_SQL} FROM contacts c WHERE c.phone_hash = $1`, [hash]);
-  if (!rows[0]) return { contactId: null, phoneHash: hash, via: 'self_reported', detail: 'reported by the customer' };
+  if (!rows[0]) return { contactId: null, phoneHash: hash, via: 'self_reported', detail: 'reported by the customer', erased: await isErasedPhoneHash(pool, hash) };
   return candidateOf(rows[0], 'self_reported', 'reported by the customer');
 }

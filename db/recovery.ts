@@ -13,6 +13,7 @@ import { FARM_SIGNALS_SQL, farmSignalsOf } from './recovery-links';
 import type { Pool } from './pool';
 import { deadNumberSql } from './number-change';
 import { applyPendingOptOuts, PENDING_SMS_OPT_OUT_SQL } from './pending-optouts';
+import { ERASED_IDENTIFIER_SQL } from './privacy';
 import { inTransaction } from './transaction';
 
 export type RecoveryState = 'detected' | 'matched' | 'confirmation_sent' | 'confirmed' | 'refused' | 'expired' | 'cancelled';
@@ -103,9 +104,10 @@ export async function openCase(pool: Pool, contactId: number, reason: string, at
 }
 
 /**
- * Contacts whose number went dead, in id order after `afterId`: not merged already, no case asking
- * a number now, and no case that already asked and was refused or went unanswered (the
- * candidate gets nothing else). Cases still unmatched are found again (new links may have come),
+ * Contacts whose number went dead, in id order after `afterId`: not merged already, not erased nor
+ * holding an erased person's number or address (db/privacy.ts), no case asking a number now, and
+ * no case that already asked and was refused or went unanswered (the candidate gets nothing
+ * else). Cases still unmatched are found again (new links may have come),
  * and so are cases matched by a dry run, whose workflow never started.
  */
 export async function findDeadContacts(pool: Pool, opts: { minFailures: number; limit: number; afterId?: number }): Promise<Array<{ contactId: number; reason: string }>> {
@@ -118,6 +120,7 @@ export async function findDeadContacts(pool: Pool, opts: { minFailures: number; 
      FROM contacts c
      WHERE ${deadNumberSql('$1')}
        AND NOT EXISTS (SELECT 1 FROM contact_aliases a WHERE a.old_contact_id = c.id)
+       AND NOT ${ERASED_IDENTIFIER_SQL}
        AND NOT EXISTS (SELECT 1 FROM recovery_cases k WHERE k.contact_id = c.id
                          AND (k.state IN ('confirmation_sent', 'refused', 'expired') OR (k.state = 'matched' AND k.workflow_id IS NOT NULL)))
        AND c.id > $3
@@ -185,6 +188,8 @@ export interface CandidateView {
   /** The customer's own language (the old contact's), else the candidate number's. */
   language: string | null;
   optedOut: boolean;
+  /** The candidate or the customer was erased, or holds an erased person's number or address (db/privacy.ts): never asked. */
+  erased: boolean;
   /** The candidate's registration counts and device sharing, read again at send and merge time (core/device-farm.ts). */
   farmSignals: FarmSignals;
   /** Another case's confirmation to this number in the last 30 days: when it was reserved. */
@@ -196,6 +201,7 @@ export async function candidateView(pool: Pool, caseId: number, since: Date): Pr
     `SELECT k.id, k.state, c.id AS cand_id, c.phone_enc, c.country, c.time_zones, COALESCE(o.language, c.language) AS language,
        (EXISTS (SELECT 1 FROM suppressions s WHERE s.contact_id = c.id AND s.channel IN ('sms', 'all') AND s.kind IN ('opt_out', 'complaint'))
          OR ${PENDING_SMS_OPT_OUT_SQL}) AS opted_out,
+       (${ERASED_IDENTIFIER_SQL} OR (SELECT ${ERASED_IDENTIFIER_SQL} FROM contacts c WHERE c.id = o.id)) AS erased,
        (SELECT max(l.reserved_at) FROM send_ledger l WHERE l.contact_id = c.id AND l.category = 'recovery' AND l.state <> 'released'
           AND l.reserved_at > $2 AND l.step NOT LIKE 'recovery:' || k.id || ':%') AS last_other, ${FARM_SIGNALS_SQL}
      FROM recovery_cases k JOIN contacts c ON c.id = k.candidate_contact_id JOIN contacts o ON o.id = k.contact_id
@@ -204,7 +210,7 @@ export async function candidateView(pool: Pool, caseId: number, since: Date): Pr
   );
   const r = rows[0];
   if (!r) return undefined;
-  return { caseId, state: r.state, candidateId: Number(r.cand_id), e164: dataCodec().decrypt(r.phone_enc), country: r.country, timeZones: r.time_zones, language: r.language, optedOut: r.opted_out, farmSignals: farmSignalsOf(r), lastOtherConfirmationAt: r.last_other };
+  return { caseId, state: r.state, candidateId: Number(r.cand_id), e164: dataCodec().decrypt(r.phone_enc), country: r.country, timeZones: r.time_zones, language: r.language, optedOut: r.opted_out, erased: r.erased, farmSignals: farmSignalsOf(r), lastOtherConfirmationAt: r.last_other };
 }
 
 /** The ledger row of a confirmation step (exactly once per case and step), existing or new. */

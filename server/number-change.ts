@@ -54,6 +54,8 @@ export function registerNumberChange(api: FastifyInstance, deps: { pool: Pool },
         const into = await publicIdOf(deps.pool, r.into);
         return reply.code(409).send({ error: `contact ${ref} was merged into contact ${into}: report the change there`, reason: 'merged', merged_into: into });
       }
+      case 'erased':
+        return reply.code(409).send({ error: `contact ${ref} was erased (a data subject request) or holds an erased person's number or address: nothing is sent to it`, reason: 'contact_erased' });
       case 'busy':
         return reply.code(409).send({ error: `case ${r.case.id} is already ${r.case.state === 'confirmation_sent' ? 'asking' : 'open for'} another number; cancel it first`, reason: 'case_open', case_id: r.case.id, state: r.case.state });
       case 'unusable':

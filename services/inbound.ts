@@ -13,7 +13,9 @@
  *     proof (services/complaints.ts), besides an opt-out it may also be; never an `sms_reply`;
  *   anything else                 -> an `sms_reply` event (activity and score go up).
  * The replay guard (twilio_webhooks) is written in the same transaction, so a replayed STOP after
- * a START never opts the contact out again.
+ * a START never opts the contact out again. The auto-reply answers HELP and STOP from anyone (the
+ * carriers require it), but a START from an erased person's number (or a contact holding their
+ * number or address, db/privacy.ts) gets none: their suppression stays, so no text says otherwise.
  */
 import { autoReply } from '../core/auto-reply';
 import { classifyInbound, type InboundClassification, type InboundContext, type InboundKind } from '../core/keywords';
@@ -31,6 +33,7 @@ import { insertWebhookReceipts, setWebhookResults } from '../db/feedback';
 import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from '../db/pending-optouts';
 import { confirmSmsConsent } from '../db/consent-confirmations';
 import type { Pool } from '../db/pool';
+import { erasedContacts, isErasedPhoneHash } from '../db/privacy';
 import { insertSuppressions, removeOptOuts, type SuppressionChannel } from '../db/suppressions';
 import { applyComplaintsIn } from './complaints';
 import { ingestEvents, type EventInput } from './events';
@@ -152,7 +155,9 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
   // The number may have become a contact in a transaction that committed meanwhile (an import).
   const settled = result === 'pending_opt_out' && hash ? await settlePendingOptOuts(deps.pool, [hash]) : 0;
   if (result === 'pending_opt_out' && !settled) deps.log(`opt-out from a number that is no contact (message ${m.messageSid}): kept, it applies when the number is imported`);
-  const reply = kind === 'help' || kind === 'opt_out' || kind === 'opt_in' ? autoReply(kind, contact?.language ?? 'en', opts.brand ?? '', opts.helpContact ? { helpContact: opts.helpContact } : {}) : null;
+  const erased = kind === 'opt_in' && (contact ? (await erasedContacts(deps.pool, [contact.id])).size > 0 : hash !== null && (await isErasedPhoneHash(deps.pool, hash)));
+  if (erased) deps.log(`inbound opt-in ${m.messageSid} from an erased person's number: no reply, the suppression stays`);
+  const reply = kind === 'help' || kind === 'opt_out' || (kind === 'opt_in' && !erased) ? autoReply(kind, contact?.language ?? 'en', opts.brand ?? '', opts.helpContact ? { helpContact: opts.helpContact } : {}) : null;
   return { replayed: false, kind, classification, contactId: contact?.id ?? null, reply };
 }
 

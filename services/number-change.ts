@@ -9,6 +9,7 @@ import { CONTACT_POLICY, type ContactPolicy } from '../core/policy/contact-polic
 import { currentNumberCheck } from '../core/recovery/number-change';
 import { currentNumberReachable, setCurrentCheck } from '../db/number-change';
 import type { Pool } from '../db/pool';
+import { erasedContacts } from '../db/privacy';
 import { aliasTarget, type RecoveryCase } from '../db/recovery';
 import { detectAndMatch } from './recovery-detect';
 
@@ -17,17 +18,20 @@ export type NumberChangeOutcome =
   | { kind: 'unusable'; case: RecoveryCase; excluded: unknown[] }
   | { kind: 'busy'; case: RecoveryCase }
   | { kind: 'merged'; into: number }
+  /** The contact was erased, or holds an erased person's number or address: nobody is asked or told. */
+  | { kind: 'erased' }
   | { kind: 'no_contact' };
 
 /**
  * A case for the contact with that number as the candidate, unless the number cannot be used
- * (another active customer's, quarantined, opted out), a case is already asking another number,
- * or the contact was merged away already. A reachable current number puts the policy's check on
+ * (another active customer's, quarantined, opted out, an erased person's), a case is already
+ * asking another number, or the contact was merged away or erased already. A reachable current number puts the policy's check on
  * the case (case.currentCheck), which its workflow carries out.
  */
 export async function reportNumberChange(pool: Pool, contactId: number, e164: string, at: Date, policy: ContactPolicy = CONTACT_POLICY): Promise<NumberChangeOutcome> {
   const into = await aliasTarget(pool, contactId);
   if (into !== undefined) return { kind: 'merged', into };
+  if ((await erasedContacts(pool, [contactId])).size) return { kind: 'erased' };
   const reachable = await currentNumberReachable(pool, contactId);
   if (reachable === undefined) return { kind: 'no_contact' };
   const [r] = await detectAndMatch(pool, [{ contactId, reason: 'self_reported', selfReportedE164: e164 }], at);

@@ -58,6 +58,8 @@ export async function previewDetectAndMatch(
   let casesOpened = 0;
   let matched = 0;
   for (const item of items) {
+    // An erased person (or a contact holding their number or address) gets no case.
+    if (links.get(item.contactId)?.erased) continue;
     const open = await openCaseOf(pool, item.contactId);
     if (!open) casesOpened++;
     if (open && open.state !== 'detected') {
@@ -79,7 +81,9 @@ export interface DetectResult {
 /**
  * Detection and matching for a batch of dead contacts (scan, operator, API): open (or find) the
  * case, gather the customer's links, pick the best candidate, record it with its evidence.
- * Cases that already have a candidate are left as they are.
+ * Cases that already have a candidate are left as they are. A customer that was erased, or holds
+ * an erased person's number or address, gets no case (no result); an erased candidate is excluded
+ * (core/recovery/match.ts).
  */
 export async function detectAndMatch(
   pool: Pool,
@@ -90,6 +94,7 @@ export async function detectAndMatch(
   const links = await gatherLinks(pool, items.map((i) => i.contactId));
   const out: DetectResult[] = [];
   for (const item of items) {
+    if (links.get(item.contactId)?.erased) continue;
     const { case: k, created } = await openCase(pool, item.contactId, item.reason, at);
     if (k.state !== 'detected' && !(item.selfReportedE164 && k.state === 'matched')) {
       out.push({ case: k, created, matched: k.matchedAt !== null });

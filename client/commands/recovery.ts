@@ -105,6 +105,7 @@ Examples:
       const r = await reportNumberChange(pool, id, phone.e164, new Date());
       if (r.kind === 'no_contact') throw new CliError(`no contact ${contactId}`);
       if (r.kind === 'merged') throw new CliError(`contact ${id} was merged into contact ${r.into}: start the case there`);
+      if (r.kind === 'erased') throw new CliError(`contact ${id} was erased or holds an erased person's number or address: no case, nothing sent`);
       if (r.kind === 'busy') throw new CliError(`case ${r.case.id} is already ${r.case.state === 'confirmation_sent' ? 'asking' : 'open for'} another number: \`reachloop recovery cancel ${r.case.id}\` first`);
       if (r.kind === 'unusable') throw new CliError(`case ${r.case.id} not started: the number cannot be used (${JSON.stringify(r.excluded)})`);
       const workflowId = await startOrSignalRecovery(client, pool, r.case, options);

@@ -47,11 +47,13 @@ export interface CandidateLink {
   optedOut?: boolean;
   /** The candidate contact is already merged into another one. */
   isAlias?: boolean;
+  /** The number belonged to an erased person, or the candidate contact holds an erased number or address (db/privacy.ts). */
+  erased?: boolean;
   /** Its registration counts and how many contacts share its device (core/device-farm.ts). */
   farmSignals?: FarmSignals;
 }
 
-export type ExclusionReason = 'same_number' | 'device_farm' | 'quarantined' | 'other_active_customer' | 'candidate_dead' | 'opted_out' | 'merged_elsewhere' | 'low_confidence';
+export type ExclusionReason = 'same_number' | 'erased' | 'device_farm' | 'quarantined' | 'other_active_customer' | 'candidate_dead' | 'opted_out' | 'merged_elsewhere' | 'low_confidence';
 
 export interface Candidate {
   contactId: number | null;
@@ -80,7 +82,9 @@ export function combineConfidence(parts: readonly number[]): number {
  *   when it entered reachloop only if the source gave no date) does not begin after the old
  *   account's last sign of life is another active customer (a household sharing an address or an
  *   e-mail), unless its number is dead anyway;
- * - dead, opted-out or already merged candidates are not asked.
+ * - dead, opted-out or already merged candidates are not asked;
+ * - an erased person's number, or a candidate holding an erased person's number or address, is
+ *   never asked (erased), whatever else links it.
  */
 export function matchCandidates(old: OldContact, links: readonly CandidateLink[], minConfidence = DEFAULT_MIN_CONFIDENCE): MatchResult {
   const byPhone = new Map<string, CandidateLink[]>();
@@ -105,6 +109,7 @@ export function matchCandidates(old: OldContact, links: readonly CandidateLink[]
 
 function exclusionOf(old: OldContact, l: CandidateLink, phoneHash: string): ExclusionReason | null {
   if (phoneHash === old.phoneHash || l.contactId === old.id) return 'same_number';
+  if (l.erased) return 'erased';
   if (l.contactId === null) return null;
   if (l.farmSignals && deviceFarmOf(l.farmSignals).farm) return 'device_farm';
   if (l.quarantined) return 'quarantined';

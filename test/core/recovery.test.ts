@@ -21,12 +21,15 @@ describe('matchCandidates', () => {
     ['older contact = another active customer', [link({ firstSeenAt: Date.UTC(2020, 0, 1) })], null, null],
     ['candidate number dead too', [link({ dead: true })], null, null],
     ['candidate opted out', [link({ optedOut: true })], null, null],
+    ['candidate holding an erased person\'s address, however strong the evidence', [link({ erased: true }), link({ via: 'same_device', erased: true })], null, null],
+    ['an erased person\'s number reported, no contact holding it', [link({ contactId: null, via: 'self_reported', firstSeenAt: undefined, erased: true })], null, null],
     ['the old number itself', [link({ phoneHash: 'old', contactId: 1 })], null, null],
   ])('%s', (_name, links, best, confidence) => {
     const m = matchCandidates(OLD, links);
     expect(m.best?.phoneHash ?? null).toBe(best);
     expect(m.best?.confidence ?? null).toBe(confidence);
     if (!best) expect(m.excluded).toHaveLength(1);
+    if (links.some((l) => l.erased)) expect(m.excluded[0]!.reason).toBe('erased');
   });
 
   it('keeps the strongest number and says why the others were not used', () => {
