@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration';
 import { SECRET_ENV, type EnvName } from './config-vars';
-import { base64Key, KEY_ID_PATTERN, parseDataKeys } from './data-codec';
+import { KEY_ID_PATTERN, parseDataKeys, parseLookupKeys } from './data-codec';
 
 // Validation of the environment: the zod schema of every variable, the rules across variables,
 // and one line per problem. infra/config.ts turns the parsed values into a Config.
@@ -83,12 +83,12 @@ export const envSchema = z
     }).optional()),
     REACHLOOP_DATA_KEY_ID: z.preprocess(emptyToUndefined, z.string().regex(KEY_ID_PATTERN, 'must be 1-16 letters, digits, _ or -').optional()),
     REACHLOOP_LOOKUP_KEY: z.preprocess(emptyToUndefined, z.string().transform((v, ctx) => {
-      const key = base64Key(v);
-      if (!key) {
-        ctx.addIssue({ code: 'custom', message: 'must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`)' });
+      const chain = parseLookupKeys(v);
+      if (typeof chain === 'string') {
+        ctx.addIssue({ code: 'custom', message: chain });
         return z.NEVER;
       }
-      return key;
+      return chain;
     }).optional()),
     REACHLOOP_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
     COMPLAINT_WEBHOOK_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),

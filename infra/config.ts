@@ -33,8 +33,8 @@ export interface Config {
   keywordReplies: 'twilio' | 'reachloop';
   /** undefined = generated and kept under stateDir (embedded default). */
   signingSecret: string | undefined;
-  /** Keys of personal data at rest (infra/data-keys.ts); undefined = generated and kept under stateDir. */
-  dataKeys: { keys: DataKey[]; activeId: string; lookupKey: Buffer } | undefined;
+  /** Keys of personal data at rest (infra/data-keys.ts), the lookup key chain oldest first; undefined = generated and kept under stateDir. */
+  dataKeys: { keys: DataKey[]; activeId: string; lookupKeys: Buffer[] } | undefined;
   /** The events API: its bearer token (undefined = closed) and mapping rules file. */
   events: { apiToken: string | undefined; rulesFile: string | undefined };
   /** Bearer token of the e-mail complaint webhooks (undefined = closed). */
@@ -92,7 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keywordReplies: e.TWILIO_KEYWORD_REPLIES ?? (e.SMS_PROVIDER === 'twilio' ? 'twilio' : 'reachloop'),
     signingSecret: e.REACHLOOP_SIGNING_SECRET,
     dataKeys: e.REACHLOOP_DATA_KEYS && e.REACHLOOP_LOOKUP_KEY
-      ? { keys: e.REACHLOOP_DATA_KEYS, activeId: e.REACHLOOP_DATA_KEY_ID ?? e.REACHLOOP_DATA_KEYS[0]!.id, lookupKey: e.REACHLOOP_LOOKUP_KEY }
+      ? { keys: e.REACHLOOP_DATA_KEYS, activeId: e.REACHLOOP_DATA_KEY_ID ?? e.REACHLOOP_DATA_KEYS[0]!.id, lookupKeys: e.REACHLOOP_LOOKUP_KEY }
       : undefined,
     events: { apiToken: e.REACHLOOP_API_TOKEN, rulesFile: e.EVENT_RULES_FILE },
     complaintToken: e.COMPLAINT_WEBHOOK_TOKEN,

@@ -11,6 +11,11 @@ import { createCipheriv, createDecipheriv, createHmac, hash, randomFillSync } fr
  * SHA-256 hex. HMAC over the SHA-256 (rather than over the value) lets the migration re-key a
  * legacy bare SHA-256 column whose value is no longer held anywhere (an opt-out of a number never
  * imported, the old number of a merged contact); without the key, the hash cannot be enumerated.
+ *
+ * The lookup key is a chain, oldest first, so that it can be rotated without any plaintext:
+ * lookupHash(v) = HMAC(k_n, … HMAC(k_2, HMAC(k_1, sha256hex(v)))). `reachloop keys rotate-lookup`
+ * adds a key by rewriting every stored hash h as HMAC(k_new, h); afterwards every hash depends on
+ * the newest key, and the older keys alone no longer enumerate anything.
  */
 export interface DataKey {
   id: string;
@@ -44,6 +49,34 @@ export function parseDataKeys(v: string): DataKey[] | string {
   return keys;
 }
 
+/** `base64,base64` (oldest first) as a lookup key chain, or the problem with it (never echoing a key). */
+export function parseLookupKeys(v: string): Buffer[] | string {
+  const keys: Buffer[] = [];
+  for (const [i, part] of v.split(',').entries()) {
+    const key = base64Key(part);
+    if (!key) return v.includes(',') ? `entry ${i + 1} must be the base64 of 32 bytes (a chain is base64 keys, comma-separated, oldest first)` : 'must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`)';
+    if (keys.some((k) => k.equals(key))) return `entry ${i + 1} repeats an earlier key of the chain`;
+    keys.push(key);
+  }
+  return keys;
+}
+
+/** One link of the lookup chain: HMAC-SHA256 of a hex hash under a key, as hex. */
+export const lookupHashStep = (key: Buffer, hex: string) => createHmac('sha256', key).update(hex).digest('hex');
+
+const KEY_CHECK = 'reachloop key check v1';
+
+/**
+ * A fingerprint of a key that proves nothing about it but tells two keys apart (start-up check).
+ * Of a lookup chain: the first key's fingerprint, chained through the later keys, so that a
+ * one-key chain keeps the fingerprint recorded before chains existed.
+ */
+export function keyFingerprint(chain: readonly Buffer[]): string {
+  let f = createHmac('sha256', chain[0]!).update(KEY_CHECK).digest('hex');
+  for (const key of chain.slice(1)) f = lookupHashStep(key, `${KEY_CHECK} chain ${f}`);
+  return f.slice(0, 32);
+}
+
 export class DataKeyError extends Error {
   constructor(message: string) {
     super(message);
@@ -62,13 +95,18 @@ export class DataCodec {
   private readonly ivs = Buffer.allocUnsafe(IV_BYTES * 4096);
   private ivAt = Infinity;
 
-  constructor(keys: readonly DataKey[], activeId: string, private readonly lookupKey: Buffer) {
+  /** The lookup key chain, oldest first. */
+  private readonly lookupKeys: readonly Buffer[];
+
+  constructor(keys: readonly DataKey[], activeId: string, lookupKeys: Buffer | readonly Buffer[]) {
     if (keys.length === 0) throw new DataKeyError('no data key given');
     for (const k of keys) {
       if (!KEY_ID_PATTERN.test(k.id) || k.id === 'lookup') throw new DataKeyError(`data key id "${k.id}" must be 1-16 letters, digits, _ or -`);
       if (k.key.length !== 32) throw new DataKeyError(`data key ${k.id} must be 32 bytes (got ${k.key.length})`);
     }
-    if (lookupKey.length !== 32) throw new DataKeyError(`the lookup key must be 32 bytes (got ${lookupKey.length})`);
+    this.lookupKeys = Buffer.isBuffer(lookupKeys) ? [lookupKeys] : [...lookupKeys];
+    if (this.lookupKeys.length === 0) throw new DataKeyError('no lookup key given');
+    for (const k of this.lookupKeys) if (k.length !== 32) throw new DataKeyError(`a lookup key must be 32 bytes (got ${k.length})`);
     this.keys = new Map(keys.map((k) => [k.id, k.key]));
     const active = this.keys.get(activeId);
     if (!active) throw new DataKeyError(`the active data key id "${activeId}" is not among the data keys (${[...this.keys.keys()].join(', ')})`);
@@ -139,16 +177,27 @@ export class DataCodec {
     return this.lookupHashOfSha256(sha256Hex(value));
   }
 
-  /** The keyed lookup hash from a value's SHA-256 hex (re-keys legacy bare SHA-256 columns). */
+  /** The keyed lookup hash from a value's SHA-256 hex (re-keys legacy bare SHA-256 columns): the whole chain. */
   lookupHashOfSha256(sha256: string): string {
-    return createHmac('sha256', this.lookupKey).update(sha256).digest('hex');
+    return this.lookupKeys.reduce((h, key) => lookupHashStep(key, h), sha256);
   }
 
-  /** A fingerprint of a key that proves nothing about it but tells two keys apart (start-up check). */
+  /** The lookup key chain, oldest first (to write the generated key file). */
+  get lookupKeyChain(): Buffer[] {
+    return this.lookupKeys.map((k) => Buffer.from(k));
+  }
+
+  /** The same keys with one more lookup key at the end of the chain (`keys rotate-lookup`). */
+  withLookupKey(key: Buffer): DataCodec {
+    if (this.lookupKeys.some((k) => k.equals(key))) throw new DataKeyError('the new lookup key is already in the chain');
+    return new DataCodec([...this.keys].map(([id, k]) => ({ id, key: k })), this.activeId, [...this.lookupKeys, key]);
+  }
+
+  /** A fingerprint of a data key, or of the lookup chain ('lookup'): see keyFingerprint. */
   fingerprint(id: string | 'lookup'): string {
-    const key = id === 'lookup' ? this.lookupKey : this.keys.get(id);
-    if (!key) throw new DataKeyError(`no data key "${id}"`);
-    return createHmac('sha256', key).update('reachloop key check v1').digest('hex').slice(0, 32);
+    const key = id === 'lookup' ? undefined : this.keys.get(id);
+    if (id !== 'lookup' && !key) throw new DataKeyError(`no data key "${id}"`);
+    return keyFingerprint(key ? [key] : this.lookupKeys);
   }
 
   hasKey(id: string): boolean {

@@ -1,8 +1,8 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
-import { base64Key, DataCodec, parseDataKeys } from './data-codec';
+import { DataCodec, parseDataKeys, parseLookupKeys } from './data-codec';
 
 /**
  * The data keys of this process. REACHLOOP_DATA_KEYS / REACHLOOP_LOOKUP_KEY when set; otherwise,
@@ -10,18 +10,34 @@ import { base64Key, DataCodec, parseDataKeys } from './data-codec';
  * signing secret is (infra/channels.ts signingSecretOf).
  */
 export function dataCodecOf(config: Pick<Config, 'dataKeys' | 'stateDir'>): DataCodec {
-  if (config.dataKeys) return new DataCodec(config.dataKeys.keys, config.dataKeys.activeId, config.dataKeys.lookupKey);
+  if (config.dataKeys) return new DataCodec(config.dataKeys.keys, config.dataKeys.activeId, config.dataKeys.lookupKeys);
   const keysFile = path.join(config.stateDir, 'data-keys');
-  const lookupFile = path.join(config.stateDir, 'lookup-key');
+  const lookupFile = generatedLookupKeyFile(config.stateDir);
   if (!existsSync(keysFile) || !existsSync(lookupFile)) {
     mkdirSync(config.stateDir, { recursive: true });
     createOnce(keysFile, `k1:${randomBytes(32).toString('base64')}\n`);
     createOnce(lookupFile, `${randomBytes(32).toString('base64')}\n`);
   }
   const keys = parseDataKeys(readFileSync(keysFile, 'utf8').trim());
-  const lookupKey = base64Key(readFileSync(lookupFile, 'utf8'));
-  if (typeof keys === 'string' || !lookupKey) throw new ConfigError([`the generated keys under ${config.stateDir} are damaged (data-keys, lookup-key): restore them from a backup`]);
-  return new DataCodec(keys, keys[0]!.id, lookupKey);
+  const lookupKeys = parseLookupKeys(readFileSync(lookupFile, 'utf8').trim());
+  if (typeof keys === 'string' || typeof lookupKeys === 'string') throw new ConfigError([`the generated keys under ${config.stateDir} are damaged (data-keys, lookup-key): restore them from a backup`]);
+  return new DataCodec(keys, keys[0]!.id, lookupKeys);
+}
+
+/** The generated lookup key chain (embedded default): base64 keys, comma-separated, oldest first. */
+const generatedLookupKeyFile = (stateDir: string) => path.join(stateDir, 'lookup-key');
+
+/**
+ * Stages a new generated lookup key chain beside the current one (lookup-key.next, 0600) before
+ * `keys rotate-lookup` rewrites the hashes, so that the new key is on disk before any hash depends
+ * on it; `install` renames it into place (atomically: a process starting reads the old chain or
+ * the new one, never half) right after the transaction commits, `abandon` removes it otherwise.
+ */
+export function stageGeneratedLookupChain(stateDir: string, chain: readonly Buffer[]): { file: string; install(): void; abandon(): void } {
+  const file = generatedLookupKeyFile(stateDir);
+  const next = `${file}.next`;
+  writeFileSync(next, `${chain.map((k) => k.toString('base64')).join(',')}\n`, { mode: 0o600 });
+  return { file, install: () => renameSync(next, file), abandon: () => unlinkSync(next) };
 }
 
 /**

@@ -126,6 +126,13 @@ describe('data key configuration', () => {
     const shown = JSON.stringify(describeConfig(config));
     expect(shown).not.toContain(b64(K1));
     expect(shown).not.toContain(b64(LOOKUP));
+    expect(config.dataKeys?.lookupKeys).toEqual([LOOKUP]);
+  });
+
+  it('reads a lookup key chain, oldest first, and never shows it', () => {
+    const config = loadConfig({ REACHLOOP_DATA_KEYS: `k1:${b64(K1)}`, REACHLOOP_LOOKUP_KEY: `${b64(LOOKUP)}, ${b64(K2)}` });
+    expect(config.dataKeys?.lookupKeys).toEqual([LOOKUP, K2]);
+    expect(JSON.stringify(describeConfig(config))).not.toContain(b64(K2));
   });
 
   it.each([
@@ -134,10 +141,13 @@ describe('data key configuration', () => {
     ['an id given twice', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)},k1:${b64(K2)}`, REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }, /"k1" is given twice/],
     ['data keys without a lookup key', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}` }, /set together or not at all/],
     ['a bad lookup key', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}`, REACHLOOP_LOOKUP_KEY: 'secret' }, /REACHLOOP_LOOKUP_KEY must be the base64 of 32 bytes/],
+    ['a bad key in a lookup chain', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}`, REACHLOOP_LOOKUP_KEY: `${b64(LOOKUP)},${b64(randomBytes(16))}` }, /REACHLOOP_LOOKUP_KEY entry 2 must be the base64 of 32 bytes \(a chain is base64 keys, comma-separated, oldest first\)/],
+    ['a lookup chain that repeats a key', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}`, REACHLOOP_LOOKUP_KEY: `${b64(LOOKUP)},${b64(K2)},${b64(LOOKUP)}` }, /REACHLOOP_LOOKUP_KEY entry 3 repeats an earlier key of the chain/],
     ['an active id that is not a key', { REACHLOOP_DATA_KEYS: `k1:${b64(K1)}`, REACHLOOP_DATA_KEY_ID: 'k9', REACHLOOP_LOOKUP_KEY: b64(LOOKUP) }, /REACHLOOP_DATA_KEY_ID "k9" is not an id/],
   ])('refuses %s with a clear message that never shows a key', (_, env, message) => {
     const list = problemsOf(env as Record<string, string>);
     expect(list.join('\n')).toMatch(message);
     expect(list.join('\n')).not.toContain(b64(K1));
+    expect(list.join('\n')).not.toContain(b64(LOOKUP));
   });
 });
