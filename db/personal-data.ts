@@ -14,8 +14,12 @@ export const ENCRYPTED_COLUMNS = [
   { table: 'event_import_rejects', enc: 'raw_enc', plain: 'raw' },
 ] as const;
 
-/** Every lookup-hash column (a bare SHA-256 hex before migration 0031, HMAC after). */
-const HASH_COLUMNS = [
+/**
+ * Every lookup-hash column: a keyed hash of a number, an e-mail or an address (a bare SHA-256 hex
+ * before migration 0031, the lookup chain's HMAC after). The legacy conversion re-keys them and
+ * `keys rotate-lookup` re-hashes them, so a column missing here would silently stop matching.
+ */
+export const LOOKUP_HASH_COLUMNS = [
   ['contacts', 'phone_hash'],
   ['contact_emails', 'email_hash'],
   ['events', 'phone_hash'],
@@ -26,7 +30,22 @@ const HASH_COLUMNS = [
   ['recovery_candidates', 'old_phone_hash'],
   ['recovery_cases', 'old_phone_hash'],
   ['recovery_cases', 'candidate_phone_hash'],
+  ['erased_identifiers', 'hash'],
+  ['number_lookup_cache', 'phone_hash'],
 ] as const;
+
+/**
+ * Hash columns that are not lookup hashes of personal data, and why: they are never re-keyed.
+ * test/lookup-hash-columns.test.ts fails on a `hash` or `*_hash` column named in neither list.
+ */
+export const OTHER_HASH_COLUMNS = [
+  ['api_messages', 'key_hash', 'SHA-256 of a client\'s idempotency key, compared with the key the client sends again'],
+  ['api_messages', 'body_hash', 'SHA-256 of a request body, compared with the body of a repeated request'],
+  ['api_tokens', 'token_hash', 'SHA-256 of an API bearer token, compared with the token presented'],
+] as const;
+
+/** Tables staging an import (db/intake.ts: intake_valid_<id>…): scratch, dropped when the import ends. */
+export const INTAKE_SCRATCH_TABLE = /^intake_valid_\d+(_.*)?$/;
 
 const BATCH = 5_000;
 
@@ -72,20 +91,40 @@ async function rehashLegacy(client: PoolClient, codec: DataCodec): Promise<boole
   return inClientTransaction(client, async () => {
     const { rowCount } = await client.query(`DELETE FROM personal_data_pending WHERE step = 'rehash'`);
     if (!rowCount) return false;
-    for (const [table, column] of HASH_COLUMNS) {
-      const { rows } = await client.query<{ h: string }>(`SELECT DISTINCT ${column} AS h FROM ${table} WHERE ${column} IS NOT NULL`);
-      for (let i = 0; i < rows.length; i += BATCH) {
-        const olds = rows.slice(i, i + BATCH).map((r) => r.h);
-        await client.query(`UPDATE ${table} t SET ${column} = m.n FROM unnest($1::text[], $2::text[]) m(o, n) WHERE t.${column} = m.o`, [
-          olds,
-          olds.map((h) => codec.lookupHashOfSha256(h)),
-        ]);
-      }
-    }
+    await rewriteLookupHashes(client, (h) => codec.lookupHashOfSha256(h));
     // A cache keyed by the old hashes: it refills from the provider.
     await client.query('DELETE FROM number_lookup_cache');
     return true;
   });
+}
+
+/**
+ * Rewrites every value of every lookup-hash column as step(value), inside the caller's
+ * transaction: the distinct values are read through a cursor in batches of 5,000, mapped in the
+ * application (the key never travels to the server, where bind parameters can reach its logs) into
+ * a temporary table, and each column is then updated by one join on it. Returns the rows changed
+ * per `table.column`.
+ */
+export async function rewriteLookupHashes(client: Pick<PoolClient, 'query'>, step: (hash: string) => string): Promise<Record<string, number>> {
+  await client.query('CREATE TEMP TABLE lookup_hash_map (o text COLLATE "C" PRIMARY KEY, n text COLLATE "C" NOT NULL) ON COMMIT DROP');
+  for (const [table, column] of LOOKUP_HASH_COLUMNS) {
+    await client.query(`DECLARE lookup_hashes NO SCROLL CURSOR FOR SELECT DISTINCT ${column} AS h FROM ${table} WHERE ${column} IS NOT NULL`);
+    for (;;) {
+      const { rows } = await client.query<{ h: string }>(`FETCH ${BATCH} FROM lookup_hashes`);
+      if (rows.length === 0) break;
+      const olds = rows.map((r) => r.h);
+      await client.query('INSERT INTO lookup_hash_map SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (o) DO NOTHING', [olds, olds.map(step)]);
+    }
+    await client.query('CLOSE lookup_hashes');
+  }
+  await client.query('ANALYZE lookup_hash_map');
+  const changed: Record<string, number> = {};
+  for (const [table, column] of LOOKUP_HASH_COLUMNS) {
+    const { rowCount } = await client.query(`UPDATE ${table} t SET ${column} = m.n FROM lookup_hash_map m WHERE t.${column} = m.o`);
+    changed[`${table}.${column}`] = rowCount ?? 0;
+  }
+  await client.query('DROP TABLE lookup_hash_map');
+  return changed;
 }
 
 /**
@@ -99,7 +138,9 @@ export async function verifyDataKeys(pool: Pick<PoolClient, 'query'>, codec: Dat
   for (const r of rows) {
     if (r.key_id === 'lookup') {
       if (r.fingerprint !== codec.fingerprint('lookup'))
-        throw new DataKeyError('REACHLOOP_LOOKUP_KEY is not the lookup key of this database (its hashes were made with another): set the key it was created with');
+        throw new DataKeyError(
+          'REACHLOOP_LOOKUP_KEY is not the lookup key chain of this database (its hashes were made with another): set the chain it was last rotated to, oldest key first (`reachloop keys rotate-lookup` printed it), or the key it was created with',
+        );
     } else if (!codec.hasKey(r.key_id)) {
       throw new DataKeyError(`REACHLOOP_DATA_KEYS has no key "${r.key_id}", which encrypts stored personal data: add it back (keep an old key until \`reachloop keys rotate\` has finished)`);
     } else if (r.fingerprint !== codec.fingerprint(r.key_id)) {

@@ -121,7 +121,7 @@ describe('personal data at rest', () => {
   it.each([
     ['another key under the same id', () => ({ REACHLOOP_DATA_KEYS: `${stored().split(':')[0]}:${key()}`, REACHLOOP_LOOKUP_KEY: process.env.REACHLOOP_LOOKUP_KEY! }), /holds a different key under the id/],
     ['no key for the id the data is under', () => ({ REACHLOOP_DATA_KEYS: `k9:${key()}`, REACHLOOP_LOOKUP_KEY: process.env.REACHLOOP_LOOKUP_KEY! }), /REACHLOOP_DATA_KEYS has no key "t1"/],
-    ['another lookup key', () => ({ REACHLOOP_DATA_KEYS: stored(), REACHLOOP_LOOKUP_KEY: key() }), /REACHLOOP_LOOKUP_KEY is not the lookup key of this database/],
+    ['another lookup key', () => ({ REACHLOOP_DATA_KEYS: stored(), REACHLOOP_LOOKUP_KEY: key() }), /REACHLOOP_LOOKUP_KEY is not the lookup key chain of this database/],
     ['a data key without its lookup key', () => ({ REACHLOOP_DATA_KEYS: stored(), REACHLOOP_LOOKUP_KEY: '' }), /set together or not at all/],
   ])('refuses to start with %s, in one clear line', async (_, keys, message) => {
     const out = path.join(dir, 'export.csv');
