@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import type { NativeConnection } from '@temporalio/worker';
 
 export class TemporalUnreachableError extends Error {
@@ -63,4 +64,37 @@ export async function connectWorkerConnection(address: string, namespace: string
   } catch (err) {
     throw new TemporalUnreachableError(address, namespace, err);
   }
+}
+
+/** How recently a poller must have polled to count as a running worker (a poll lasts up to ~70 s). */
+export const LIVE_POLLER_WINDOW_MS = 120_000;
+
+/** TASK_QUEUE_TYPE_WORKFLOW and TASK_QUEUE_TYPE_ACTIVITY (the proto package is the client's, types only here). */
+const TASK_QUEUE_TYPES = [1, 2] as temporal.api.enums.v1.TaskQueueType[];
+
+export interface LivePoller {
+  taskQueue: string;
+  identity: string;
+  secondsAgo: number;
+}
+
+/**
+ * The workers polling these task queues (workflow and activity pollers, by DescribeTaskQueue),
+ * seen within LIVE_POLLER_WINDOW_MS: Temporal keeps a stopped worker in the list for minutes.
+ */
+export async function livePollers(client: Client, taskQueues: readonly string[], now = Date.now()): Promise<LivePoller[]> {
+  const out = new Map<string, LivePoller>();
+  for (const name of taskQueues) {
+    for (const taskQueueType of TASK_QUEUE_TYPES) {
+      const { pollers } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name }, taskQueueType });
+      for (const p of pollers ?? []) {
+        const at = Number(p.lastAccessTime?.seconds ?? 0) * 1000 + Math.floor((p.lastAccessTime?.nanos ?? 0) / 1e6);
+        if (now - at > LIVE_POLLER_WINDOW_MS) continue;
+        const key = `${name}\u0000${p.identity}`;
+        const secondsAgo = Math.max(0, Math.round((now - at) / 1000));
+        if (!out.has(key) || out.get(key)!.secondsAgo > secondsAgo) out.set(key, { taskQueue: name, identity: p.identity ?? '', secondsAgo });
+      }
+    }
+  }
+  return [...out.values()];
 }

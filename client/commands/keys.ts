@@ -3,12 +3,13 @@ import { rotateKeys, valuesByKey } from '../../db/key-rotation';
 import { dataCodec } from '../../infra/data-keys';
 import { emit, UsageError, type GlobalOptions } from '../cli-kit';
 import { withPool } from '../session';
+import { registerRotateLookup } from './keys-rotate-lookup';
 
 /** `reachloop keys status|rotate`: the data keys personal data is encrypted under, and their rotation. */
 export function registerKeys(program: Command): void {
   const keys = program
     .command('keys')
-    .description('the keys personal data is encrypted under: which values are under which key, rotation to the active key')
+    .description('the keys personal data is encrypted under and hashed with: which values are under which key, rotation of the data keys and of the lookup key')
     .addHelpText(
       'after',
       `
@@ -21,7 +22,7 @@ To rotate:
   2. put it first in REACHLOOP_DATA_KEYS of every worker and server (keep the old one), restart them
   3. run                        reachloop keys rotate
   4. when it reports 0 remaining, the old key can leave REACHLOOP_DATA_KEYS
-The lookup key (REACHLOOP_LOOKUP_KEY) is not rotated by this command.`,
+The lookup key (REACHLOOP_LOOKUP_KEY) is rotated apart: \`reachloop keys rotate-lookup --help\`.`,
     );
 
   keys
@@ -76,4 +77,6 @@ Example:
         if (result.remaining > 0) process.exitCode = 1;
       });
     });
+
+  registerRotateLookup(keys);
 }
