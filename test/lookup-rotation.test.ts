@@ -155,6 +155,33 @@ describe('keys rotate-lookup', () => {
     await cli(['keys', 'status']); // the old chain still starts
   });
 
+  it('refuses while an import is staging rows (their hashes are under the current chain)', async () => {
+    const { rows } = await db.pool.query(`INSERT INTO imports (file_name, file_sha256, options, status) VALUES ('staging.csv', 'ab', '{}', 'processing') RETURNING id`);
+    try {
+      const r = await rotate(['--new-key-env', 'NEW_LOOKUP_KEY', '--yes'], uniqueName('tq'));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`import(s) ${rows[0].id} are in progress`);
+      expect(await storedHashes()).toEqual(before);
+    } finally {
+      await db.pool.query('DELETE FROM imports WHERE id = $1', [rows[0].id]);
+    }
+  });
+
+  it('is all or nothing: a failure on the last tables leaves every hash and the recorded chain as they were', async () => {
+    // erased_identifiers comes after contacts, e-mails, events and opt-outs in the rewrite.
+    await db.pool.query(`CREATE FUNCTION refuse_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full (simulated)'; END $$`);
+    await db.pool.query(`CREATE TRIGGER refuse_rewrite BEFORE UPDATE ON erased_identifiers FOR EACH ROW EXECUTE FUNCTION refuse_rewrite()`);
+    try {
+      const r = await rotate(['--new-key-env', 'NEW_LOOKUP_KEY', '--yes'], uniqueName('tq'));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('disk full (simulated)');
+      expect(await storedHashes()).toEqual(before);
+      await cli(['keys', 'status']); // the old chain is still the recorded one
+    } finally {
+      await db.pool.query('DROP TRIGGER refuse_rewrite ON erased_identifiers; DROP FUNCTION refuse_rewrite()');
+    }
+  });
+
   it('rewrites every lookup hash in one transaction and records the new chain', async () => {
     await worker!.stop();
     worker = undefined;
