@@ -9,37 +9,21 @@
  *
  *   npx tsx bench/erased-check.ts [contacts] [erased]
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { migrate } from '../db/migrate';
-import { createPool } from '../db/pool';
 import { ERASED_IDENTIFIER_SQL } from '../db/privacy';
 import { loadRecipients } from '../db/recipients';
-import { emailHash } from '../db/contacts';
-import { dataCodec } from '../infra/data-keys';
-import { seedUsContacts } from './us-contacts';
-import { startEmbeddedPostgres } from '../infra/embedded-postgres';
+import { seedEmailsOfHalf, seedUsContacts } from './us-contacts';
 import { record } from './record';
+import { withScratchDatabase } from './scratch-db';
 
 const contacts = Number(process.argv[2] ?? 200_000);
 const erased = Number(process.argv[3] ?? 10_000);
 const BATCH = 1_000;
 
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'reachloop-bench-erased-'));
-chmodSync(scratch, 0o755);
-const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg') });
-const pool = createPool(pg.url, 4);
-try {
-  await migrate(pool);
+await withScratchDatabase('erased', async (pool) => {
   await seedUsContacts(pool, contacts);
   // Half the contacts with an e-mail, encrypted and keyed as the application writes them.
-  const withEmail = (await pool.query<{ id: string }>(`SELECT id FROM contacts WHERE id % 2 = 0 ORDER BY id`)).rows.map((r) => r.id);
-  for (let i = 0; i < withEmail.length; i += 10_000) {
-    const ids = withEmail.slice(i, i + 10_000);
-    const emails = ids.map((id) => `c${id}@example.com`);
-    await pool.query(`INSERT INTO contact_emails (contact_id, email_hash, email_enc) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])`, [ids, emails.map(emailHash), dataCodec().encryptMany(emails)]);
-  }
+  await seedEmailsOfHalf(pool);
   await pool.query(`INSERT INTO consents (contact_id, channel, purpose, source, granted_at) SELECT id, 'sms', 'marketing', 'web_form', now() FROM contacts`);
   // Erased identifiers: hashes of addresses and numbers no contact has (the common case), and a few that some have;
   // `erased` of each kind.
@@ -83,8 +67,4 @@ try {
     checkShareOfRead: Number(((best('checkSeconds') - best('bareSeconds')) / best('readSeconds')).toFixed(3)),
     loadAverage: os.loadavg().map((x) => Number(x.toFixed(1))),
   });
-} finally {
-  await pool.end();
-  await pg.stop();
-  rmSync(scratch, { recursive: true, force: true });
-}
+});

@@ -10,36 +10,21 @@
  */
 import './run-keys';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { emailHash } from '../db/contacts';
 import { rotateLookupKey } from '../db/lookup-rotation';
-import { migrate } from '../db/migrate';
 import { LOOKUP_HASH_COLUMNS } from '../db/personal-data';
-import { createPool } from '../db/pool';
 import { inTransaction } from '../db/transaction';
-import { startEmbeddedPostgres } from '../infra/embedded-postgres';
 import { dataCodec } from '../infra/data-keys';
 import { record } from './record';
-import { seedUsContacts } from './us-contacts';
+import { withScratchDatabase } from './scratch-db';
+import { seedEmailsOfHalf, seedUsContacts } from './us-contacts';
 
 const contacts = Number(process.argv[2] ?? 200_000);
 const erased = Number(process.argv[3] ?? 10_000);
 
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'reachloop-bench-lookup-rotation-'));
-chmodSync(scratch, 0o755);
-const pg = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg') });
-const pool = createPool(pg.url, 4);
-try {
-  await migrate(pool);
+await withScratchDatabase('lookup-rotation', async (pool) => {
   await seedUsContacts(pool, contacts);
-  const withEmail = (await pool.query<{ id: string }>(`SELECT id FROM contacts WHERE id % 2 = 0 ORDER BY id`)).rows.map((r) => r.id);
-  for (let i = 0; i < withEmail.length; i += 10_000) {
-    const ids = withEmail.slice(i, i + 10_000);
-    const emails = ids.map((id) => `c${id}@example.com`);
-    await pool.query(`INSERT INTO contact_emails (contact_id, email_hash, email_enc) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])`, [ids, emails.map(emailHash), dataCodec().encryptMany(emails)]);
-  }
+  await seedEmailsOfHalf(pool);
   await pool.query(`INSERT INTO events (event_id, contact_id, phone_hash, tag, raw_tag, occurred_at, source) SELECT 'e' || id, id, phone_hash, 'login', 'login', now(), 'bench' FROM contacts`);
   await pool.query(`INSERT INTO erased_identifiers (kind, hash, contact_id, erased_at) SELECT 'email', md5('x' || g) || md5('y' || g), g, now() FROM generate_series(1, $1) g`, [erased]);
   await pool.query('VACUUM ANALYZE');
@@ -84,8 +69,4 @@ try {
     ratioToFloor: Number((best('rotationSeconds') / best('floorSeconds')).toFixed(2)),
     loadAverage: os.loadavg().map((x) => Number(x.toFixed(1))),
   });
-} finally {
-  await pool.end();
-  await pg.stop();
-  rmSync(scratch, { recursive: true, force: true });
-}
+});

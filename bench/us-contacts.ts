@@ -1,4 +1,4 @@
-import { phoneHash } from '../db/contacts';
+import { emailHash, phoneHash } from '../db/contacts';
 import type { Pool } from '../db/pool';
 import { dataCodec } from '../infra/data-keys';
 
@@ -18,5 +18,15 @@ export async function seedUsContacts(pool: Pool, n: number): Promise<void> {
        FROM unnest($1::text[], $2::bytea[]) AS u(h, e)`,
       [phones.map(phoneHash), dataCodec().encryptMany(phones)],
     );
+  }
+}
+
+/** An e-mail (c<id>@example.com, encrypted and keyed as the application writes it) for every contact with an even id. */
+export async function seedEmailsOfHalf(pool: Pool): Promise<void> {
+  const withEmail = (await pool.query<{ id: string }>(`SELECT id FROM contacts WHERE id % 2 = 0 ORDER BY id`)).rows.map((r) => r.id);
+  for (let i = 0; i < withEmail.length; i += 10_000) {
+    const ids = withEmail.slice(i, i + 10_000);
+    const emails = ids.map((id) => `c${id}@example.com`);
+    await pool.query(`INSERT INTO contact_emails (contact_id, email_hash, email_enc) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])`, [ids, emails.map(emailHash), dataCodec().encryptMany(emails)]);
   }
 }
