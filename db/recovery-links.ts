@@ -73,15 +73,15 @@ export async function gatherLinks(pool: Pool, contactIds: readonly number[]): Pr
   const { rows } = await pool.query(
     `WITH old AS (SELECT id, device_ids FROM contacts WHERE id = ANY($1::bigint[])),
      links AS (
-       SELECT o.id AS old_id, e2.contact_id AS cand_id, 'same_email' AS via, 'email ' || left(e1.email_hash, 12) AS detail
+       SELECT o.id AS old_id, e2.contact_id AS cand_id, 'same_email' AS via, 'a shared e-mail address' AS detail
          FROM old o JOIN contact_emails e1 ON e1.contact_id = o.id
          JOIN contact_emails e2 ON e2.email_hash = e1.email_hash AND e2.contact_id <> o.id
        UNION ALL
-       SELECT o.id, c.id, 'same_device', 'device ' || left(md5(array_to_string(ARRAY(SELECT unnest(c.device_ids) INTERSECT SELECT unnest(o.device_ids)), ',')), 12)
+       SELECT o.id, c.id, 'same_device', 'a shared device'
          FROM old o JOIN contacts c ON c.device_ids && o.device_ids AND c.device_ids <> '{}' AND c.id <> o.id
          WHERE cardinality(o.device_ids) > 0
        UNION ALL
-       SELECT o.id, a2.contact_id, 'same_address', 'address ' || left(a1.address_hash, 12)
+       SELECT o.id, a2.contact_id, 'same_address', 'a shared shipping address'
          FROM old o JOIN contact_addresses a1 ON a1.contact_id = o.id
          JOIN contact_addresses a2 ON a2.address_hash = a1.address_hash AND a2.contact_id <> o.id
      )

@@ -83,6 +83,10 @@ describe('recovery after one bulk import, judged by the customer\'s own dates', 
     expect(k).toMatchObject({ state: 'confirmed', reply_kind: 'confirm', candidate_contact_id: String(await idOf(NEW)) });
     expect(k.evidence.map((e: { kind: string }) => e.kind).sort()).toEqual(['same_address', 'same_email']);
     expect(k.excluded).toEqual([expect.objectContaining({ contactId: await idOf(HOUSE), reason: 'other_active_customer' })]);
+    // What matched, in words: no hash or fragment of one (a prefix of a number's keyed hash finds the number).
+    expect(k.evidence.map((e: { detail: string }) => e.detail).sort()).toEqual(['a shared e-mail address', 'a shared shipping address']);
+    const strings = JSON.stringify([k.evidence, k.excluded]).match(/"(?:[^"\\]|\\.)*"/g) ?? []; // the JSON's strings, in order (ids are numbers)
+    expect(strings.filter((t) => /[0-9a-f]{8}/.test(t))).toEqual([]);
     expect(s.sandbox.messages({ to: HOUSE, direction: 'outbound-api' })).toHaveLength(0);
     expect(s.sandbox.messages({ to: NEW, direction: 'outbound-api' }).map((m) => m.body)).toEqual(['[Acme] Reply Y to confirm this is your new number, STOP to opt out']);
 

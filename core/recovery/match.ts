@@ -21,7 +21,7 @@ export const DEFAULT_MIN_CONFIDENCE = 0.5;
 export interface Evidence {
   kind: EvidenceKind;
   confidence: number;
-  /** What matched, without personal data (hash prefixes, ids). */
+  /** What matched, in words, without personal data or any fragment of a hash. */
   detail: string;
 }
 
@@ -65,7 +65,9 @@ export interface Candidate {
 export interface MatchResult {
   best: Candidate | null;
   /** Every other candidate considered, with why it was not used (or outranked). */
-  excluded: Array<{ contactId: number | null; phoneHashPrefix: string; reason: ExclusionReason | 'outranked'; confidence: number }>;
+  /** The candidates not used. No hash or fragment of one: a 12-digit prefix of a number's keyed hash is
+   *  enough to find the number by enumeration with the key, and cannot follow a lookup key rotation. */
+  excluded: Array<{ contactId: number | null; reason: ExclusionReason | 'outranked'; confidence: number }>;
 }
 
 /** 1 - Π(1 - c): independent links reinforce each other, never above 1. */
@@ -96,14 +98,14 @@ export function matchCandidates(old: OldContact, links: readonly CandidateLink[]
     const evidence = dedupeEvidence(group);
     const confidence = combineConfidence(evidence.map((e) => e.confidence));
     const reason = exclusionOf(old, first, phoneHash);
-    const entry = { contactId: first.contactId, phoneHashPrefix: phoneHash.slice(0, 12), confidence };
+    const entry = { contactId: first.contactId, confidence };
     if (reason) excluded.push({ ...entry, reason });
     else if (confidence < minConfidence) excluded.push({ ...entry, reason: 'low_confidence' });
     else usable.push({ contactId: first.contactId, phoneHash, confidence, evidence });
   }
   usable.sort((a, b) => b.confidence - a.confidence || a.phoneHash.localeCompare(b.phoneHash));
   const [best, ...rest] = usable;
-  for (const r of rest) excluded.push({ contactId: r.contactId, phoneHashPrefix: r.phoneHash.slice(0, 12), reason: 'outranked', confidence: r.confidence });
+  for (const r of rest) excluded.push({ contactId: r.contactId, reason: 'outranked', confidence: r.confidence });
   return { best: best ?? null, excluded };
 }
 
