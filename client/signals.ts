@@ -1,6 +1,7 @@
 /**
- * Resolves on the first SIGINT/SIGTERM (or when `done` settles, e.g. the worker died), with a
- * word for the reason. A second Ctrl-C while shutting down exits at once.
+ * Resolves on the first SIGINT/SIGTERM (or when `done` settles: the worker died, the lookup key
+ * chain was rotated under the process), with a word for the reason. A second Ctrl-C while shutting
+ * down exits at once.
  */
 export function untilSignal(done: Promise<unknown>): Promise<string> {
   return new Promise((resolve) => {
@@ -12,7 +13,7 @@ export function untilSignal(done: Promise<unknown>): Promise<string> {
     process.once('SIGTERM', onSignal);
     done.then(
       () => resolve('worker stopped'),
-      (err: Error) => resolve(`worker failed: ${err.message}`),
+      (err: Error) => resolve(`stopped: ${err.message}`),
     );
   });
 }

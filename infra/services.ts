@@ -12,6 +12,7 @@ import { createLogger } from './log';
 import { dataCodec, dataCodecOf, installDataKeys } from './data-keys';
 import { verifyDataKeys } from '../db/personal-data';
 import { createNumberLookup } from './lookup';
+import { startHeartbeat, type RunningHeartbeat } from './heartbeat';
 import { buildServer } from '../server';
 
 /** Said at start while REACHLOOP_API_TOKEN is set (server/api.ts, README "The JSON API"). */
@@ -26,11 +27,17 @@ export interface ServiceOptions {
   http: boolean;
   /** Apply pending migrations first (embedded default); otherwise refuse to start if any are pending. */
   migrate: boolean;
+  /** Between two heartbeats (infra/heartbeat.ts); tests shorten it. */
+  heartbeatMs?: number;
 }
 
 export interface RunningServices {
   httpUrl?: string;
-  /** Settles when the worker stops (after stop(), or on a fatal worker error). */
+  /**
+   * Settles when the process must end: the worker stopped (after stop(), or on a fatal worker
+   * error), or the lookup key chain was rotated under it (rejects with the reason). An HTTP-only
+   * process has no other end.
+   */
   done: Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,7 +50,14 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
   let worker: ReachloopWorker | undefined;
   let app: FastifyInstance | undefined;
   let channels: Channels | undefined;
+  let heartbeat: RunningHeartbeat | undefined;
+  let mustStop!: (err: Error) => void;
+  const stopped = new Promise<never>((_, reject) => {
+    mustStop = reject;
+  });
+  stopped.catch(() => {}); // observed through `done`
   const stop = async () => {
+    await heartbeat?.stop();
     if (app) await app.close().catch(() => {});
     worker?.shutdown();
     await workerRun.catch(() => {});
@@ -87,7 +101,20 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
       await app.listen({ host: opts.config.http.host, port: opts.config.http.port });
       httpUrl = `http://${opts.config.http.host}:${opts.config.http.port}`;
     }
-    return { ...(httpUrl ? { httpUrl } : {}), done: workerRun, stop };
+    const heartbeatLog = createLogger(opts.config.logLevel, opts.worker ? 'worker' : 'http');
+    heartbeat = await startHeartbeat({
+      pool,
+      roles: [opts.worker && 'worker', opts.http && 'http'].filter(Boolean).join('+'),
+      lookupFingerprint: dataCodec().fingerprint('lookup'),
+      onStaleChain: (message) => {
+        heartbeatLog.error(message);
+        mustStop(new Error(message));
+      },
+      onError: (err) => heartbeatLog.warn(`heartbeat failed (tried again in a moment): ${err.message}`),
+      ...(opts.heartbeatMs ? { intervalMs: opts.heartbeatMs } : {}),
+    });
+    const done = Promise.race([opts.worker ? workerRun : new Promise<void>(() => {}), stopped]);
+    return { ...(httpUrl ? { httpUrl } : {}), done, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -111,5 +138,10 @@ function installTemporalRuntime(level: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const sdkLevel: LogLevel = level === 'debug' || level === 'trace' ? 'DEBUG' : level === 'info' ? 'WARN' : 'ERROR';
-  Runtime.install({ logger: new DefaultLogger(sdkLevel) });
+  try {
+    Runtime.install({ logger: new DefaultLogger(sdkLevel) });
+  } catch (err) {
+    // Installed already by whoever embeds these services (a test run): keep theirs.
+    if ((err as Error).name !== 'IllegalStateError') throw err;
+  }
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { liveProcesses } from '../../db/heartbeats';
 import { importsInProgress, rotateLookupKey } from '../../db/lookup-rotation';
+import { HEARTBEAT_MS, LIVE_PROCESS_WINDOW_MS } from '../../infra/heartbeat';
 import { base64Key } from '../../infra/data-codec';
 import { dataCodec, dataKeysGenerated, stageGeneratedLookupChain } from '../../infra/data-keys';
 import { LIVE_POLLER_WINDOW_MS, livePollers, type LivePoller } from '../../infra/temporal';
@@ -23,7 +25,7 @@ export function registerRotateLookup(keys: Command): void {
     .option('--new-key-env <VAR>', 'the environment variable holding the new key (base64 of 32 bytes)')
     .option('--generate', 'generate the new key (only for keys generated under the state folder, the embedded default)')
     .option('--yes', 'confirm: every lookup hash is rewritten and every process must then start with the new chain')
-    .option('--force', `rotate even though a worker polled the task queue in the last ${LIVE_POLLER_WINDOW_MS / 60_000} minutes or an import is in progress`)
+    .option('--force', `rotate even though a worker polled the task queue in the last ${LIVE_POLLER_WINDOW_MS / 60_000} minutes, a process beats or an import is in progress`)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -37,7 +39,9 @@ depends on k_new, and the older keys alone no longer enumerate the tables.
 
 It is a maintenance step, all or nothing in ONE transaction that locks the tables holding lookup
 hashes against writes. It refuses while a worker polls the task queue (workers seen in the last
-${LIVE_POLLER_WINDOW_MS / 60_000} minutes count; --force if you know they are stopped) or an import is in progress.
+${LIVE_POLLER_WINDOW_MS / 60_000} minutes count; --force if you know they are stopped), while a worker or server beats
+(every ${HEARTBEAT_MS / 1000} s; alive if seen in the last ${LIVE_PROCESS_WINDOW_MS / 1000} s) or an import is in progress. A process
+still running on the old chain (after --force) stops at its next heartbeat instead of hashing with it.
 
   1. stop the server (reachloop serve / dev) and every worker
   2. with keys from the environment:
@@ -68,6 +72,11 @@ ${LIVE_POLLER_WINDOW_MS / 60_000} minutes count; --force if you know they are st
               `${workers.length} worker(s) poll the task queue (${workers.join('; ')}): stop every worker and the server first (a worker stopped just now shows for up to ${LIVE_POLLER_WINDOW_MS / 60_000} minutes), or pass --force if they are stopped`,
             );
           }
+          const live = await liveProcesses(pool, LIVE_PROCESS_WINDOW_MS);
+          if (live.length)
+            throw new CliError(
+              `${live.length} reachloop process(es) are running on this database (${live.map((p) => `${p.roles} pid ${p.pid} on ${p.host}, beat ${p.secondsAgo}s ago`).join('; ')}): stop the server and every worker first, or pass --force (a process still running then stops at its next heartbeat)`,
+            );
           const imports = await importsInProgress(pool);
           if (imports.length) throw new CliError(`import(s) ${imports.join(', ')} are in progress (their staged rows hold hashes under the current chain): let them finish, or pass --force`);
         }

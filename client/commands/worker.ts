@@ -28,7 +28,12 @@ async function runServices(what: { worker: boolean; http: boolean; migrate: bool
   process.stderr.write(
     what.worker ? `worker running on task queue ${config.temporal.taskQueue}\n` : `HTTP server listening on ${services.httpUrl}\n`,
   );
-  const reason = await untilSignal(what.worker ? services.done : new Promise(() => {}));
+  let failed = false;
+  const reason = await untilSignal(services.done.catch((err: Error) => {
+    failed = true;
+    throw err;
+  }));
   process.stderr.write(`${reason}: shutting down\n`);
   await services.stop();
+  if (failed) process.exitCode = 1;
 }
