@@ -2,6 +2,7 @@
 import type { Pool } from './pool';
 
 export interface CampaignProgress {
+  /** Rows planned so far: one per recipient and step reached (a journey adds a step's rows as the step before it is sent). */
   planned: number;
   /** Recipients the campaign can still take now: pending, claimed, or deferred until an instant already past. */
   dueNow: number;
@@ -16,10 +17,12 @@ export interface CampaignProgress {
   deferredByReason: Record<string, number>;
   /** Recipients skipped (or left unknown), by reason. */
   skippedByReason: Record<string, number>;
+  /** Rows by step and state (one step, 'main', for a campaign that is not a journey). */
+  byStep: Record<string, Record<string, number>>;
 }
 
-/** GROUPING(tier, channel, time_zone, last_reason) of each grouping set: the columns it leaves out. */
-const BY = { state: 15, tier: 7, channel: 11, zone: 13, reason: 14 } as const;
+/** GROUPING(tier, channel, time_zone, last_reason, step) of each grouping set: the columns it leaves out. */
+const BY = { state: 31, tier: 15, channel: 23, zone: 27, reason: 29, step: 30 } as const;
 
 /** Deferred recipients by time zone (the largest groups first) and when the first of each opens. */
 export async function deferredByZone(pool: Pool, campaignId: number, limit = 5): Promise<Array<{ timeZone: string; count: number; until: Date }>> {
@@ -37,12 +40,12 @@ export async function deferredByZone(pool: Pool, campaignId: number, limit = 5):
  * them drift the way the workflow's running tally did.
  */
 export async function campaignProgress(pool: Pool, campaignId: number, at: Date): Promise<CampaignProgress> {
-  const { rows } = await pool.query<{ g: number; state: string; tier: string | null; channel: string | null; time_zone: string | null; last_reason: string | null; n: number; due: number; next_at: Date | null }>(
-    `SELECT GROUPING(tier, channel, time_zone, last_reason) AS g, state, tier, channel, time_zone, last_reason, count(*)::int AS n,
+  const { rows } = await pool.query<{ g: number; state: string; tier: string | null; channel: string | null; time_zone: string | null; last_reason: string | null; step: string | null; n: number; due: number; next_at: Date | null }>(
+    `SELECT GROUPING(tier, channel, time_zone, last_reason, step) AS g, state, tier, channel, time_zone, last_reason, step, count(*)::int AS n,
             count(*) FILTER (WHERE state IN ('pending', 'claimed') OR (state = 'deferred' AND next_at <= $2))::int AS due,
             min(next_at) FILTER (WHERE state = 'deferred' AND next_at > $2) AS next_at
      FROM campaign_recipients WHERE campaign_id = $1
-     GROUP BY GROUPING SETS ((state), (state, tier), (state, channel), (state, time_zone), (state, last_reason))`,
+     GROUP BY GROUPING SETS ((state), (state, tier), (state, channel), (state, time_zone), (state, last_reason), (state, step))`,
     [campaignId, at],
   );
   const count = (g: number, states: readonly string[], key: (r: (typeof rows)[number]) => string | null) =>
@@ -59,5 +62,12 @@ export async function campaignProgress(pool: Pool, campaignId: number, at: Date)
     sentByZone: count(BY.zone, ['sent'], (r) => r.time_zone),
     deferredByReason: count(BY.reason, ['deferred'], (r) => r.last_reason),
     skippedByReason: count(BY.reason, ['skipped', 'unknown'], (r) => r.last_reason),
+    byStep: stepsOf(rows.filter((r) => r.g === BY.step)),
   };
+}
+
+function stepsOf(rows: ReadonlyArray<{ step: string | null; state: string; n: number }>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const r of rows) (out[r.step ?? 'main'] ??= {})[r.state] = r.n;
+  return out;
 }

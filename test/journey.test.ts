@@ -10,6 +10,7 @@ import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
 import { shapeCampaignReport } from '../core/campaign/report';
 import { readCampaignReport } from '../db/campaign-report';
+import { campaignProgress } from '../db/campaign-progress';
 import { renderReportText } from '../client/campaign-report/text';
 import { PLAIN } from '../client/table';
 import { recordSuppression } from '../db/suppressions';
@@ -130,6 +131,13 @@ describe('win-back journey', () => {
     const expected = { click: 'journey_engaged:click', reply: 'journey_engaged:reply', purchase: 'journey_exit:purchase' } as const;
     for (const p of treated.filter((x) => x.role !== 'none')) expect(rules.get(p.id), `${p.name} (${p.role})`).toBe(expected[p.role as keyof typeof expected]);
     expect(rules.size).toBe(treated.filter((x) => x.role !== 'none').length);
+
+    // Where the rows stand, by step: step 1 holds the whole audience (the holdout skipped), step 2
+    // a row only for the treated contacts step 1 reached; `planned` is their sum, not the audience.
+    const progress = await campaignProgress(db.pool, campaignId, new Date(await env.currentTimeMs()));
+    const engaged = treated.filter((p) => p.role !== 'none').length;
+    expect(progress.byStep).toEqual({ s1: { sent: treated.length, skipped: holdout.size }, s2: { sent: treated.length - engaged, skipped: engaged } });
+    expect(progress.planned).toBe(people.length + treated.length);
 
     // The report: the funnel by step and the holdout next to the treated.
     const report = (await readCampaignReport(db.pool, campaignId, { attributionMs: 7 * 86_400_000 }))!;

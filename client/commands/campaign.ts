@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { campaignProgress } from '../../db/campaign-progress';
 import { getCampaign, insertCampaign, listCampaigns } from '../../db/campaigns';
 import { listDecisions } from '../../db/decisions';
+import { journeyOf } from '../../core/campaign/journey';
 import { clampWarnings, readCampaignFile } from '../campaign-file';
 import type { Pool } from '../../db/pool';
 import { providerMessageCounts } from '../../db/provider-messages';
@@ -87,14 +88,16 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
       const id = idArg(key);
       await withSession(async ({ client, pool }) => {
         const handle = client.workflow.getHandle(await workflowIdOf(pool, id));
+        const definition = (await getCampaign(pool, id))?.definition;
+        const steps = definition ? journeyOf(definition).map((s) => s.id) : [];
         // The counts are the database's truth (a retried batch made the workflow's running tally
         // drift, even below zero); the workflow tells the phase, approval and next wake-up.
         const read = async (): Promise<StatusView> => {
           const status = await handle.query(campaignStatus).catch((err) => {
             throw new CliError(`campaign ${id} has no running or finished workflow: ${(err as Error).message.split('\n')[0]}`);
           });
-          const [{ dueNow: _due, nextAt: _next, ...truth }, messages] = await Promise.all([campaignProgress(pool, id, new Date()), providerMessageCounts(pool, { campaignId: id })]);
-          return { ...status, ...truth, planned: truth.planned || status.planned, duplicates: messages.duplicates };
+          const [{ dueNow: _due, nextAt: _next, byStep, ...truth }, messages] = await Promise.all([campaignProgress(pool, id, new Date()), providerMessageCounts(pool, { campaignId: id })]);
+          return { ...status, ...truth, planned: truth.planned || status.planned, ...(steps.length > 1 ? { byStep: Object.fromEntries(steps.map((s) => [s, byStep[s] ?? {}])) } : {}), duplicates: messages.duplicates };
         };
         let status = await read();
         if (flags.watch) {
@@ -102,7 +105,7 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
           const lines = progressLines(flags);
           const show = (s: StatusView) => {
             bar.update(doneCount(s), s.planned ?? 0);
-            lines(`${s.phase}${s.paused ? ' (paused)' : ''}: ${doneCount(s)}/${s.planned ?? 0} recipients done (${Object.entries(s.byState).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ') || 'none yet'})`);
+            lines(`${s.phase}${s.paused ? ' (paused)' : ''}: ${doneCount(s)}/${s.planned ?? 0} ${s.byStep ? 'messages' : 'recipients'} done (${Object.entries(s.byState).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ') || 'none yet'})`);
           };
           while (!['completed', 'cancelled'].includes(status.phase)) {
             show(status);
@@ -169,8 +172,12 @@ decided at send time: SEND, DEFER(until) or SKIP, with a reason (see \`campaign 
   registerCampaignReport(campaign, { idArg });
 }
 
-/** The workflow's status with the database's counts, and the duplicate sends adopted from the provider's callbacks. */
-type StatusView = CampaignStatus & { duplicates: number };
+/**
+ * The workflow's status with the database's counts, and the duplicate sends adopted from the
+ * provider's callbacks. A journey's `planned` counts a row per recipient and step reached (a step's
+ * rows are added as the step before it is sent), so it grows; byStep splits it, in the steps' order.
+ */
+type StatusView = CampaignStatus & { duplicates: number; byStep?: Record<string, Record<string, number>> };
 
 const doneCount = (s: CampaignStatus) => ['sent', 'skipped', 'failed', 'unknown'].reduce((n, k) => n + (s.byState[k] ?? 0), 0);
 
@@ -181,8 +188,9 @@ function renderStatus(s: StatusView): string {
   };
   return [
     `campaign ${s.campaignId} ${s.name} (${s.category}): ${s.phase}${s.paused ? ' (paused)' : ''}`,
-    `  planned            ${s.planned ?? '-'}`,
+    `  planned            ${s.planned ?? '-'}${s.byStep ? ' messages (a row per recipient and step reached so far)' : ''}`,
     line('by state', s.byState),
+    ...Object.entries(s.byStep ?? {}).map(([step, counts]) => line(`step ${step}`, counts)),
     line('sent by tier', s.sentByTier),
     line('sent by channel', s.sentByChannel),
     line('sent by time zone', s.sentByZone),
