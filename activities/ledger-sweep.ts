@@ -30,6 +30,8 @@ export interface SweepPageInput {
   cursor: Exclude<LedgerSweepCursor, null>;
   limit: number;
   olderThanMs: number;
+  /** Messages first sent before now minus this are not asked about (absent: all). */
+  giveUpMs?: number;
   concurrency: number;
   dryRun: boolean;
 }
@@ -47,9 +49,10 @@ export const createLedgerSweepActivities = (deps: LedgerSweepDeps) => ({
   async sweepLedgerPage(input: SweepPageInput): Promise<LedgerSweepPage> {
     const now = await deps.now();
     const cutoff = new Date(now.getTime() - input.olderThanMs);
+    const sentAfter = input.giveUpMs ? new Date(now.getTime() - input.giveUpMs) : null;
     const page: LedgerSweepPage = { checked: 0, changed: 0, byTransition: {}, stillPending: 0, duplicatesChecked: 0, missingAtProvider: 0, errors: 0, pages: 1, next: null };
     const { phase, after } = input.cursor;
-    const targets = phase === 'rows' ? await sentRowsToSweep(deps.pool, { afterId: after, cutoff, limit: input.limit }) : await adoptedToSweep(deps.pool, { afterId: after, cutoff, limit: input.limit });
+    const targets = phase === 'rows' ? await sentRowsToSweep(deps.pool, { afterId: after, cutoff, sentAfter, limit: input.limit }) : await adoptedToSweep(deps.pool, { afterId: after, cutoff, sentAfter, limit: input.limit });
     if (targets.length === input.limit) page.next = { phase, after: phase === 'rows' ? targets.at(-1)!.ledgerId : targets.at(-1)!.providerId };
     else if (phase === 'rows') page.next = { phase: 'adopted', after: '' };
     if (targets.length === 0) return page;

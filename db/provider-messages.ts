@@ -10,6 +10,8 @@ import type { Pool } from './pool';
 
 /** When the provider last told us anything of a ledger row (SQL over send_ledger `l`). */
 export const LAST_PROVIDER_WORD = 'GREATEST(l.provider_status_at, l.sent_at, l.attempt_started_at, l.reserved_at)';
+/** When a ledger row's (l) message first went out. */
+export const FIRST_SENT = 'COALESCE(l.sent_at, l.attempt_started_at, l.reserved_at)';
 
 /** A message adopted by a ledger row: a duplicate send. */
 export interface AdoptedMessage {
@@ -144,18 +146,22 @@ export interface ProviderMessageCounts {
   duplicatedRows: number;
   /** Rows in 'sent' whose last word from the provider is older than `stuckBefore` (when given). */
   stuckInSent: number;
+  /** Of those, the rows first sent before `givenUpBefore` (when given): the sweep asks about them no more. */
+  givenUp: number;
 }
 
 /** Message counts of one campaign, or of the whole ledger. */
-export async function providerMessageCounts(pool: Pool, opts: { campaignId?: number; stuckBefore?: Date } = {}): Promise<ProviderMessageCounts> {
+export async function providerMessageCounts(pool: Pool, opts: { campaignId?: number; stuckBefore?: Date; givenUpBefore?: Date } = {}): Promise<ProviderMessageCounts> {
   const { rows } = await pool.query<ProviderMessageCounts>(
     `SELECT
        (SELECT count(*) FROM send_ledger l WHERE ($1::bigint IS NULL OR l.campaign_id = $1) AND l.provider_id IS NOT NULL)::int AS messages,
        (SELECT count(*) FROM ledger_provider_messages a JOIN send_ledger l ON l.id = a.ledger_id WHERE $1::bigint IS NULL OR l.campaign_id = $1)::int AS duplicates,
        (SELECT count(DISTINCT a.ledger_id) FROM ledger_provider_messages a JOIN send_ledger l ON l.id = a.ledger_id WHERE $1::bigint IS NULL OR l.campaign_id = $1)::int AS "duplicatedRows",
        (SELECT count(*) FROM send_ledger l WHERE ($1::bigint IS NULL OR l.campaign_id = $1) AND l.state = 'sent' AND $2::timestamptz IS NOT NULL
-          AND ${LAST_PROVIDER_WORD} < $2)::int AS "stuckInSent"`,
-    [opts.campaignId ?? null, opts.stuckBefore ?? null],
+          AND ${LAST_PROVIDER_WORD} < $2)::int AS "stuckInSent",
+       (SELECT count(*) FROM send_ledger l WHERE ($1::bigint IS NULL OR l.campaign_id = $1) AND l.state = 'sent' AND $2::timestamptz IS NOT NULL AND $3::timestamptz IS NOT NULL
+          AND ${LAST_PROVIDER_WORD} < $2 AND ${FIRST_SENT} <= $3)::int AS "givenUp"`,
+    [opts.campaignId ?? null, opts.stuckBefore ?? null, opts.givenUpBefore ?? null],
   );
   return rows[0]!;
 }

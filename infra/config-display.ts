@@ -42,6 +42,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     recovery: config.recovery,
     sendLeaseMs: config.sendLeaseMs,
     sentSweepAfterMs: config.sentSweepAfterMs,
+    sentSweepGiveUpMs: config.sentSweepGiveUpMs,
     events: { apiToken: config.events.apiToken ? `${maskSecret(config.events.apiToken)} (deprecated: events:write and messages:send only)` : '(unset: tokens of `reachloop token create` only)', rulesFile: config.events.rulesFile ?? '(built-in rules)' },
     complaintToken: config.complaintToken ? maskSecret(config.complaintToken) : '(unset: the complaint webhooks answer 401)',
     logLevel: config.logLevel,

@@ -97,6 +97,7 @@ export const envSchema = z
     SEND_LEASE: durationVar('45s', 'must be a duration from 2s to 15m, such as 45s', { min: 2_000, max: 900_000 }),
     RECOVERY_FOLLOW_UP_CAMPAIGN: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a campaign id' }).int('must be a campaign id').positive('must be a campaign id').optional()),
     SENT_SWEEP_AFTER: durationVar('1h', 'must be a duration from 1m to 30d, such as 1h or 90m', { min: 60_000, max: 30 * 86_400_000 }),
+    SENT_SWEEP_GIVE_UP: durationVar('7d', 'must be a duration from 1h to 365d, such as 7d or 72h', { min: 3_600_000, max: 365 * 86_400_000 }),
     EVENT_RULES_FILE: optionalString,
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'must be one of fatal, error, warn, info, debug, trace' }).default('info')),
   });

@@ -42,6 +42,7 @@ export const ENV_VARS = {
   RECOVERY_FOLLOW_UP_CAMPAIGN: 'Id of a marketing campaign created as a template (`campaign create`, not launched): after a merge a one-person copy of it offers the welcome-back; unset = none',
   SEND_LEASE: 'How long a send attempt\'s lease on its recipients lasts (renewed while it works), e.g. 45s (default): a retried batch waits this long at most for an attempt that may still be calling the provider (a worker killed, Temporal restarted); longer than any provider call\'s timeout (Twilio 15s, SMTP 30s) plus a tenth',
   SENT_SWEEP_AFTER: 'How long an SMS may stay in `sent` (no final status callback) before `reachloop ledger sweep` asks the provider for its status, e.g. 1h (default; 1m to 30d)',
+  SENT_SWEEP_GIVE_UP: 'How long after it was sent the sweep stops asking about a message the provider still reports as `sent` (some carriers never return a final receipt), e.g. 7d (default; 1h to 365d): without it every such message is asked about again after every SENT_SWEEP_AFTER, for ever',
   EVENT_RULES_FILE: 'JSON mapping rules of source event names to standard tags for the events API (see `reachloop events import --help`)',
   LOG_LEVEL: 'fatal | error | warn | info | debug | trace',
 } as const;

@@ -46,6 +46,8 @@ export interface Config {
   sendLeaseMs: number;
   /** `reachloop ledger sweep`: SMS left in 'sent' longer than this are reconciled from the provider. */
   sentSweepAfterMs: number;
+  /** Messages sent longer ago than this are no longer asked about by the sweep (SENT_SWEEP_GIVE_UP). */
+  sentSweepGiveUpMs: number;
   logLevel: ParsedEnv['LOG_LEVEL'];
 }
 
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recovery: { replyWithinMs: e.RECOVERY_REPLY_WITHIN, followUpCampaignId: e.RECOVERY_FOLLOW_UP_CAMPAIGN ?? null },
     sendLeaseMs: e.SEND_LEASE,
     sentSweepAfterMs: e.SENT_SWEEP_AFTER,
+    sentSweepGiveUpMs: e.SENT_SWEEP_GIVE_UP,
     logLevel: e.LOG_LEVEL,
   };
 }

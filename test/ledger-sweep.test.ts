@@ -160,6 +160,22 @@ describe('concurrent batches', () => {
 });
 
 describe('reachloop ledger sweep', () => {
+  it('gives up on messages sent longer ago than --give-up-after: not asked about, left as they are', async () => {
+    const row = await rowOf(LOST_DELIVERED);
+    const cols = ['reserved_at', 'attempt_started_at', 'sent_at', 'provider_status_at'];
+    const saved = (await db.pool.query(`SELECT ${cols.join(', ')} FROM send_ledger WHERE id = $1`, [row.id])).rows[0];
+    // LOST_DELIVERED went out two hours before the others (the worker's clock is NOW).
+    await db.pool.query(`UPDATE send_ledger SET ${cols.map((c) => `${c} = ${c} - interval '2 hours'`).join(', ')} WHERE id = $1`, [row.id]);
+    try {
+      const dry = await cli(['ledger', 'sweep', '--dry-run', '--older-than', '0s', '--give-up-after', '1h', '--json']);
+      expect(dry).toMatchObject({ dryRun: true, giveUpMs: 3_600_000, checked: 2, byTransition: { 'sent -> undelivered': 1, 'sent -> delivered': 1 }, duplicatesChecked: 1 });
+      const longer = await cli(['ledger', 'sweep', '--dry-run', '--older-than', '0s', '--give-up-after', '3h', '--json']);
+      expect(longer).toMatchObject({ giveUpMs: 10_800_000, checked: 3 });
+    } finally {
+      await db.pool.query(`UPDATE send_ledger SET ${cols.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`, [row.id, ...cols.map((c) => saved[c])]);
+    }
+  });
+
   it('moves rows left in sent to what the provider says (dry run first), adopted messages too; a second sweep changes nothing', async () => {
     expect(await rowOf(LOST_DELIVERED)).toMatchObject({ state: 'sent', feedback_at: null });
     expect(await rowOf(LOST_UNDELIVERED)).toMatchObject({ state: 'sent', feedback_at: null });
@@ -225,6 +241,8 @@ describe('reachloop ledger sweep', () => {
       ['--dry-run', '--schedule', '15m'],
       ['--tz', 'Europe/Berlin'],
       ['--concurrency', '0'],
+      ['--give-up-after', '0s'],
+      ['--give-up-after', 'never'],
     ]) {
       const r = await runCli(['ledger', 'sweep', ...args], env);
       expect(r.code, args.join(' ')).toBe(2);

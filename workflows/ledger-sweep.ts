@@ -19,13 +19,13 @@ export async function ledgerSweepWorkflow(input: LedgerSweepInput): Promise<Ledg
   const state = input.state ?? { cursor: { phase: 'rows', after: '0' }, totals: emptyTotals() };
   setHandler(ledgerSweepProgress, () => ({ ...state.totals, phase: state.cursor?.phase ?? 'done' }));
   while (state.cursor) {
-    const page = await sweepLedgerPage({ cursor: state.cursor, limit: input.pageSize, olderThanMs: input.olderThanMs, concurrency: input.concurrency, dryRun: input.dryRun });
+    const page = await sweepLedgerPage({ cursor: state.cursor, limit: input.pageSize, olderThanMs: input.olderThanMs, ...(input.giveUpMs ? { giveUpMs: input.giveUpMs } : {}), concurrency: input.concurrency, dryRun: input.dryRun });
     add(state.totals, page);
     state.cursor = page.next;
     const info = workflowInfo();
     if (state.cursor && (info.continueAsNewSuggested || info.historyLength > 2_000)) await continueAsNew<typeof ledgerSweepWorkflow>({ ...input, state });
   }
-  return { ...state.totals, dryRun: input.dryRun, olderThanMs: input.olderThanMs };
+  return { ...state.totals, dryRun: input.dryRun, olderThanMs: input.olderThanMs, ...(input.giveUpMs ? { giveUpMs: input.giveUpMs } : {}) };
 }
 
 const emptyTotals = (): LedgerSweepTotals => ({ checked: 0, changed: 0, byTransition: {}, stillPending: 0, duplicatesChecked: 0, missingAtProvider: 0, errors: 0, pages: 0 });

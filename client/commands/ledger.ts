@@ -13,6 +13,7 @@ import { ledgerSweepWorkflow } from '../../workflows/ledger-sweep';
 
 interface SweepFlags extends GlobalOptions {
   olderThan?: string;
+  giveUpAfter?: string;
   pageSize: string;
   concurrency: string;
   dryRun?: boolean;
@@ -29,6 +30,7 @@ export function registerLedger(program: Command): void {
     .command('sweep')
     .description("ask the provider about SMS left in 'sent' (a status callback lost) and apply what it says; now, or on a schedule")
     .option('--older-than <duration>', 'only messages the provider has said nothing of for this long, e.g. 1h or 0s (default SENT_SWEEP_AFTER, 1h)')
+    .option('--give-up-after <duration>', 'ask no more about messages sent longer ago than this, e.g. 7d or 72h (default SENT_SWEEP_GIVE_UP, 7d)')
     .option('--page-size <n>', 'messages per page (one transaction each)', '500')
     .option('--concurrency <n>', 'provider requests in flight at once', '8')
     .option('--dry-run', 'ask the provider and report what would change; write nothing')
@@ -47,7 +49,9 @@ provider has said nothing of it for --older-than, and applies its status exactly
 callback would have been applied: the ledger moves forward (never back), the outcome reaches the
 contact once (score, opt-outs on 21610, dead numbers to recovery). Second messages of one ledger
 row (duplicate sends, adopted from their callbacks) are swept the same way. A message the provider
-still reports as sent is asked again after another --older-than. Running it twice changes nothing
+still reports as sent is asked again after another --older-than, until it was sent longer ago than
+--give-up-after (some carriers never return a final receipt: it stays 'sent', counted as given up
+in the report, and is not asked about again). Running it twice changes nothing
 the second time. It runs in a worker (the worker holds the provider's credentials).
 
 Examples:
@@ -63,8 +67,10 @@ Examples:
       if (flags.dryRun && (timing || flags.unschedule)) throw new UsageError('--dry-run runs once: it does not go with --schedule, --cron or --unschedule');
       const olderThan = flags.olderThan === undefined ? undefined : parseDurationMs(flags.olderThan);
       if (olderThan === null) throw new UsageError(`--older-than must be a duration such as 1h, 30m or 0s, got "${flags.olderThan}"`);
+      const giveUp = flags.giveUpAfter === undefined ? undefined : parseDurationMs(flags.giveUpAfter);
+      if (giveUp === null || giveUp === 0) throw new UsageError(`--give-up-after must be a duration such as 7d or 72h, got "${flags.giveUpAfter}"`);
       await withTemporal(async (client, config) => {
-        const input: LedgerSweepInput = { olderThanMs: olderThan ?? config.sentSweepAfterMs, pageSize, concurrency, dryRun: !!flags.dryRun };
+        const input: LedgerSweepInput = { olderThanMs: olderThan ?? config.sentSweepAfterMs, giveUpMs: giveUp ?? config.sentSweepGiveUpMs, pageSize, concurrency, dryRun: !!flags.dryRun };
         if (flags.unschedule) return emit(await deleteSchedule(client, ledgerSweepScheduleId()), flags, (r) => (r.deleted ? `deleted schedule ${r.scheduleId}` : `no schedule ${r.scheduleId}`));
         if (timing) {
           const s = await upsertSchedule(client, { scheduleId: ledgerSweepScheduleId(), timing, workflowType: ledgerSweepWorkflow, args: [input], taskQueue: config.temporal.taskQueue, workflowId: scheduledLedgerSweepWorkflowId() });
@@ -74,8 +80,9 @@ Examples:
         }
         const report = await sweepNow(client, config.temporal.taskQueue, input, flags);
         await withPool(async (pool) => {
-          const [counts, orphans] = await Promise.all([providerMessageCounts(pool, { stuckBefore: new Date(Date.now() - input.olderThanMs) }), listOrphans(pool, 0)]);
-          emit({ ...report, stuckInSent: counts.stuckInSent, duplicates: counts.duplicates, orphans: orphans.total }, flags, renderSweep);
+          const now = Date.now();
+          const [counts, orphans] = await Promise.all([providerMessageCounts(pool, { stuckBefore: new Date(now - input.olderThanMs), givenUpBefore: new Date(now - input.giveUpMs!) }), listOrphans(pool, 0)]);
+          emit({ ...report, stuckInSent: counts.stuckInSent, givenUp: counts.givenUp, duplicates: counts.duplicates, orphans: orphans.total }, flags, renderSweep);
         });
       });
     });
@@ -115,7 +122,7 @@ async function sweepNow(client: Client, taskQueue: string, input: LedgerSweepInp
   }
 }
 
-function renderSweep(r: LedgerSweepReport & { workflowId: string; stuckInSent: number; duplicates: number; orphans: number }): string {
+function renderSweep(r: LedgerSweepReport & { workflowId: string; stuckInSent: number; givenUp: number; duplicates: number; orphans: number }): string {
   const moves = Object.entries(r.byTransition).sort((a, b) => b[1] - a[1]);
   return [
     `sweep ${r.workflowId}${r.dryRun ? ' (dry run: nothing written)' : ''}: ${r.checked} message(s) quiet for ${duration(r.olderThanMs)} asked, ${r.changed} ${r.dryRun ? 'would change' : 'changed'}`,
@@ -124,11 +131,11 @@ function renderSweep(r: LedgerSweepReport & { workflowId: string; stuckInSent: n
     `  duplicate sends asked about   ${r.duplicatesChecked}`,
     `  unknown to the provider       ${r.missingAtProvider}`,
     `  requests failed               ${r.errors}${r.errors ? ' (asked again by the next sweep)' : ''}`,
-    `ledger now: ${r.stuckInSent} SMS quiet in 'sent' for ${duration(r.olderThanMs)}, ${r.duplicates} duplicate send(s), ${r.orphans} orphan message(s) (reachloop ledger orphans)`,
+    `ledger now: ${r.stuckInSent} SMS quiet in 'sent' for ${duration(r.olderThanMs)}${r.givenUp ? ` (${r.givenUp} of them sent over ${duration(r.giveUpMs ?? 0)} ago: given up, not asked again)` : ''}, ${r.duplicates} duplicate send(s), ${r.orphans} orphan message(s) (reachloop ledger orphans)`,
   ].join('\n');
 }
 
-const duration = (ms: number) => (ms % 3_600_000 === 0 && ms > 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 && ms > 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
+const duration = (ms: number) => (ms % 86_400_000 === 0 && ms > 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 && ms > 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 && ms > 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
 
 function whole(s: string, what: string, min: number, max: number): number {
   const n = Number(s);

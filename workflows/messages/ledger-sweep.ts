@@ -7,6 +7,12 @@ export type LedgerSweepCursor = { phase: 'rows' | 'adopted'; after: string } | n
 export interface LedgerSweepInput {
   /** Rows and messages whose last word from the provider is older than this are asked about (SENT_SWEEP_AFTER). */
   olderThanMs: number;
+  /**
+   * Messages first sent longer ago than this are not asked about any more (SENT_SWEEP_GIVE_UP): a
+   * carrier that never returns a receipt would have them asked about after every olderThanMs, for
+   * ever. Absent in sweeps (and schedules) made before it: every quiet message is asked about.
+   */
+  giveUpMs?: number;
   pageSize: number;
   /** Provider requests in flight at once. */
   concurrency: number;
@@ -34,6 +40,6 @@ export interface LedgerSweepTotals {
   pages: number;
 }
 
-export type LedgerSweepReport = LedgerSweepTotals & { dryRun: boolean; olderThanMs: number };
+export type LedgerSweepReport = LedgerSweepTotals & { dryRun: boolean; olderThanMs: number; giveUpMs?: number };
 
 export const ledgerSweepProgress = defineQuery<LedgerSweepTotals & { phase: 'rows' | 'adopted' | 'done' }>('ledgerSweepProgress');
