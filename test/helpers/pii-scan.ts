@@ -1,4 +1,5 @@
 import type { Pool } from '../../db/pool';
+import { sealedFieldName, sealedValueSql, SEALED_FIELDS } from '../../db/sealed-fields';
 import { dataCodec } from '../../infra/data-keys';
 
 export interface Needles {
@@ -50,7 +51,7 @@ export async function findPersonalData(pool: Pool, needles: Needles, opts: { sea
   return hits;
 }
 
-/** The same search over every bytea *_enc column, decrypted with the keys of this process. */
+/** The same search over every bytea *_enc column and every text sealed in JSON, decrypted with the keys of this process. */
 async function findSealed(pool: Pool, match: (value: string) => string[]): Promise<string[]> {
   const { rows: columns } = await pool.query<{ table_name: string; column_name: string }>(
     `SELECT table_name, column_name FROM information_schema.columns
@@ -61,6 +62,10 @@ async function findSealed(pool: Pool, match: (value: string) => string[]): Promi
   for (const { table_name: table, column_name: column } of columns) {
     const { rows } = await pool.query<{ v: Buffer }>(`SELECT "${column}" AS v FROM "${table}" WHERE "${column}" IS NOT NULL`);
     hits.push(...countHits(`${table}.${column} (decrypted)`, rows.map((r) => codec.decrypt(r.v)), match));
+  }
+  for (const f of SEALED_FIELDS) {
+    const { rows } = await pool.query<{ v: Buffer }>(`SELECT v FROM (SELECT ${sealedValueSql(f)} AS v FROM "${f.table}") x WHERE v IS NOT NULL`);
+    hits.push(...countHits(`${sealedFieldName(f)} (decrypted)`, rows.map((r) => codec.decrypt(r.v)), match));
   }
   return hits;
 }
