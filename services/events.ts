@@ -43,6 +43,8 @@ export interface IngestContext {
   /** Whose customer ids the events name when they say not (null/absent: any source's, when one contact has the id). */
   idSource?: string | null;
   importId: number | null;
+  /** False only for events reachloop writes itself (core/event-parse.ts maskPersonalData); default true. */
+  maskPersonalData?: boolean;
   /** Inside the batch's transaction, after the events are written (e.g. record rejects). */
   onCommit?: (client: PoolClient, results: readonly EventResult[]) => Promise<void>;
   /** Retry-safe counts: the batch's summary is recorded under (job, batch) in its transaction. */
@@ -68,7 +70,7 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
       rejectedEarly.push({ key: input.key, status: 'rejected', reason: 'malformed_line', message: input.malformed });
       continue;
     }
-    const p = parseEvent(input.raw, { rules: ctx.rules, defaultCountry: ctx.defaultCountry, defaultSource: ctx.defaultSource, idSource: ctx.idSource ?? null, now });
+    const p = parseEvent(input.raw, { rules: ctx.rules, defaultCountry: ctx.defaultCountry, defaultSource: ctx.defaultSource, idSource: ctx.idSource ?? null, now, maskPersonalData: ctx.maskPersonalData ?? true });
     if (!p.ok) {
       rejectedEarly.push({ key: input.key, status: 'rejected', reason: p.reason, message: p.message, ...(p.eventId ? { eventId: p.eventId } : {}) });
       continue;

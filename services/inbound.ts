@@ -117,6 +117,7 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
       defaultCountry: undefined,
       defaultSource: 'twilio',
       importId: null,
+      maskPersonalData: false, // its only text, the reply, is sealed
       onCommit: async (client) => {
         const fresh = await insertWebhookReceipts(client, [{ key: m.replayKey, kind: 'inbound', messageSid: m.messageSid, status: 'received', errorCode: null }]);
         if (!fresh.has(m.replayKey)) throw new Replayed();
