@@ -42,6 +42,7 @@ export const PHONE_PATTERN = /\+\d(?:[ .()-]{0,2}\d){7,14}|\(?\b\d{2,4}\)?[ .-]\
  * masked. Cheap when there is nothing to mask: no '@' and no digit, no regular expression runs.
  */
 export function maskPersonalText(text: string): { text: string; masked: Array<'email' | 'phone'> } {
+  if (!mayHoldPersonalData(text)) return { text, masked: [] };
   const masked: Array<'email' | 'phone'> = [];
   let out = text;
   if (out.includes('@')) {
@@ -49,7 +50,7 @@ export function maskPersonalText(text: string): { text: string; masked: Array<'e
     if (next !== out) masked.push('email');
     out = next;
   }
-  if (/\d{3}/.test(out)) {
+  if (mayHoldNumber(out)) {
     const next = out.replace(PHONE_PATTERN, (m) => {
       const digits = m.replace(/\D/g, '');
       return maskPhone(m.startsWith('+') ? `+${digits}` : digits);
@@ -58,4 +59,20 @@ export function maskPersonalText(text: string): { text: string; masked: Array<'e
     out = next;
   }
   return { text: out, masked };
+}
+
+/** Whether maskPersonalText could mask anything in the text: one pass over its characters, no regular expression. */
+export const mayHoldPersonalData = (text: string) => text.includes('@') || mayHoldNumber(text);
+
+/** At least 8 digits and a '+' or a separator among them: what PHONE_PATTERN can match at all (a cheap scan first). */
+function mayHoldNumber(text: string): boolean {
+  if (text.length < 8) return false;
+  let digits = 0;
+  let marks = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 43 || c === 32 || c === 45 || c === 46 || c === 40) marks = true; // + space - . (
+  }
+  return digits >= 8 && marks;
 }
