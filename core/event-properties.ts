@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { StandardTag } from './events';
-import { mayHoldPersonalData, maskPersonalText } from './mask';
+import { maskStringsIn } from './mask';
 
 /** A number, or a string holding one (trackers often send "19.90"). */
 const amount = z.preprocess(
@@ -100,37 +100,8 @@ export function maskPersonalProperties(properties: Record<string, unknown>): { p
     const { [SEALED_PROPERTY]: _dropped, ...rest } = properties;
     properties = rest;
   }
-  return { properties: maskedObject(properties, 'properties', warnings), warnings };
-}
-
-// Unchanged values come back as they were (no copy: most events have nothing to mask); a value's
-// path (properties.buyer.email) is only spelled out when needed.
-function maskedObject(o: Record<string, unknown>, path: string, warnings: EventWarning[]): Record<string, unknown> {
-  let copy: Record<string, unknown> | undefined;
-  for (const k in o) {
-    const v = o[k];
-    const x = typeof v === 'string' ? maskedString(v, path, k, warnings) : v !== null && typeof v === 'object' ? maskedValue(v, `${path}.${k}`, warnings) : v;
-    if (x !== v) (copy ??= { ...o })[k] = x;
-  }
-  return copy ?? o;
-}
-
-function maskedValue(v: object, path: string, warnings: EventWarning[]): unknown {
-  if (!Array.isArray(v)) return maskedObject(v as Record<string, unknown>, path, warnings);
-  let copy: unknown[] | undefined;
-  for (let i = 0; i < v.length; i++) {
-    const e: unknown = v[i];
-    const x = typeof e === 'string' ? maskedString(e, path, i, warnings) : e !== null && typeof e === 'object' ? maskedValue(e, `${path}.${i}`, warnings) : e;
-    if (x !== e) (copy ??= [...v])[i] = x;
-  }
-  return copy ?? v;
-}
-
-function maskedString(v: string, parent: string, key: string | number, warnings: EventWarning[]): string {
-  if (!mayHoldPersonalData(v)) return v;
-  const m = maskPersonalText(v);
-  if (m.masked.length === 0) return v;
-  const path = `${parent}.${key}`;
-  warnings.push({ field: path, reason: 'personal_data_masked', detail: `${path} held ${m.masked.map((k) => (k === 'email' ? 'an e-mail address' : 'a phone number')).join(' and ')}: stored masked (name the contact by the event's phone, external_id or contact_id; keep personal data out of properties)` });
-  return m.text;
+  const masked = maskStringsIn(properties, 'properties', (path, kinds) =>
+    warnings.push({ field: path, reason: 'personal_data_masked', detail: `${path} held ${kinds.map((k) => (k === 'email' ? 'an e-mail address' : 'a phone number')).join(' and ')}: stored masked (name the contact by the event's phone, external_id or contact_id; keep personal data out of properties)` }),
+  );
+  return { properties: masked, warnings };
 }

@@ -76,3 +76,39 @@ function mayHoldNumber(text: string): boolean {
   }
   return digits >= 8 && marks;
 }
+
+/**
+ * A JSON object with maskPersonalText applied to every string at any depth; `onMasked` hears the
+ * path (`properties.buyer.email`) and kinds of each masked string. Unchanged values come back as
+ * they were (no copy: most objects have nothing to mask); a path is only spelled out when needed.
+ */
+export function maskStringsIn(o: Record<string, unknown>, path: string, onMasked: OnMasked = () => {}): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const k in o) {
+    const v = o[k];
+    const x = typeof v === 'string' ? maskedString(v, path, k, onMasked) : v !== null && typeof v === 'object' ? maskedValue(v, `${path}.${k}`, onMasked) : v;
+    if (x !== v) (copy ??= { ...o })[k] = x;
+  }
+  return copy ?? o;
+}
+
+type OnMasked = (path: string, kinds: Array<'email' | 'phone'>) => void;
+
+function maskedValue(v: object, path: string, onMasked: OnMasked): unknown {
+  if (!Array.isArray(v)) return maskStringsIn(v as Record<string, unknown>, path, onMasked);
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < v.length; i++) {
+    const e: unknown = v[i];
+    const x = typeof e === 'string' ? maskedString(e, path, i, onMasked) : e !== null && typeof e === 'object' ? maskedValue(e, `${path}.${i}`, onMasked) : e;
+    if (x !== e) (copy ??= [...v])[i] = x;
+  }
+  return copy ?? v;
+}
+
+function maskedString(v: string, parent: string, key: string | number, onMasked: OnMasked): string {
+  if (!mayHoldPersonalData(v)) return v;
+  const m = maskPersonalText(v);
+  if (m.masked.length === 0) return v;
+  onMasked(`${parent}.${key}`, m.masked);
+  return m.text;
+}

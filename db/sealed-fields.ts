@@ -55,15 +55,35 @@ export const sealedSetSql = (f: SealedField, v: string) =>
 /** The fields of an inbound body as stored: `{ body_sealed }`. */
 export const sealedBody = (text: string) => ({ body_sealed: dataCodec().seal(text) });
 
+/** A table's JSON value (a proof, an event's properties) with its sealed text opened, as `body` (readers of one column). */
+export function openedIn(table: string, column: string, value: unknown): unknown {
+  const f = SEALED_FIELDS.find((x) => x.table === table && x.column === column);
+  return f ? openSealed(f, value) : value;
+}
+
+/** The value with `fn` applied to its opened text (see openedIn), e.g. to mask it for display. */
+export function mapOpenedIn(table: string, column: string, value: unknown, fn: (text: string) => string): unknown {
+  const f = SEALED_FIELDS.find((x) => x.table === table && x.column === column);
+  if (!f) return value;
+  const key = f.plain[f.plain.length - 1]!;
+  return editStringAt(value, f.plain.slice(0, -1), key, (o) => (o[key] = fn(o[key] as string)));
+}
+
 /** A row's JSON value with its sealed text opened back under the plain name (the export). */
 export function openSealed(f: SealedField, value: unknown): unknown {
-  const parent = f.sealed.slice(0, -1).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), value);
-  const key = f.sealed[f.sealed.length - 1]!;
-  if (!parent || typeof parent !== 'object' || typeof (parent as Record<string, unknown>)[key] !== 'string') return value;
-  const copy = structuredClone(value) as Record<string, unknown>;
-  const at = f.sealed.slice(0, -1).reduce((v, k) => v[k] as Record<string, unknown>, copy);
-  at[f.plain[f.plain.length - 1]!] = dataCodec().open(at[key] as string);
-  delete at[key];
+  const sealed = f.sealed[f.sealed.length - 1]!;
+  return editStringAt(value, f.sealed.slice(0, -1), sealed, (o) => {
+    o[f.plain[f.plain.length - 1]!] = dataCodec().open(o[sealed] as string);
+    delete o[sealed];
+  });
+}
+
+/** A copy of a JSON value edited at the object under `parent` when that object holds a string at `key`; else the value itself. */
+function editStringAt(value: unknown, parent: readonly string[], key: string, edit: (o: Record<string, unknown>) => void): unknown {
+  const at = (v: unknown) => parent.reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined), v) as Record<string, unknown> | undefined;
+  if (typeof at(value)?.[key] !== 'string') return value;
+  const copy = structuredClone(value);
+  edit(at(copy)!);
   return copy;
 }
 

@@ -78,7 +78,7 @@ describe('inbound SMS texts are stored sealed', () => {
       expect(sealed.some((h) => h.startsWith(`${where} (decrypted): ${NEW_EMAIL}`)), `${where} in ${sealed.join('; ')}`).toBe(true);
   });
 
-  it('privacy export shows the texts opened', async () => {
+  it('privacy export shows the texts opened; contact show too, masked unless --unmask', async () => {
     const reply = await cli(['privacy', 'export', PEOPLE.reply, '--reason', 'test: the person asked']);
     expect(reply.tables.events).toEqual([expect.objectContaining({ tag: 'sms_reply', properties: expect.objectContaining({ body: TEXTS.reply }) })]);
     expect(JSON.stringify(reply)).not.toContain('body_sealed');
@@ -86,6 +86,12 @@ describe('inbound SMS texts are stored sealed', () => {
     expect(stop.tables.suppressions).toEqual([expect.objectContaining({ proof: expect.objectContaining({ body: TEXTS.stop, keyword: 'STOP' }) })]);
     const spam = await cli(['privacy', 'export', PEOPLE.spam, '--reason', 'test: the person asked']);
     expect(spam.tables.complaints).toEqual([expect.objectContaining({ proof: expect.objectContaining({ body: TEXTS.spam }) })]);
+ 
+    // contact show opens them too, the e-mail and number in them masked unless --unmask.
+    const shown = await cli(['contact', 'show', PEOPLE.stop, '--reason', 'test: support call', '--json']);
+    expect(shown.suppressions).toEqual([expect.objectContaining({ proof: expect.objectContaining({ body: 'Please stop texting me, write to z***@example.org or call +4477****0123' }) })]);
+    const unmasked = await cli(['contact', 'show', PEOPLE.spam, '--reason', 'test: support call', '--unmask', '--json']);
+    expect(unmasked.complaints.list).toEqual([expect.objectContaining({ proof: expect.objectContaining({ body: TEXTS.spam }) })]);
   });
 
   it('keys status counts the sealed texts, keys rotate re-encrypts them under the new key', async () => {
