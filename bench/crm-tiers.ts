@@ -13,6 +13,7 @@
  *
  * Run: npx tsx bench/crm-tiers.ts [rows, default 100000] [seed, default 20] [--no-record]
  */
+import './run-keys';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -6,7 +6,7 @@
  * missing or malformed property is left out and reported as a warning, and the event is stored
  * (it still counts as activity). Pure: `now` is a parameter.
  */
-import { checkProperties, type EventWarning } from './event-properties';
+import { checkProperties, maskPersonalProperties, type EventWarning } from './event-properties';
 import { renameFields } from './event-fields';
 import { DEFAULT_RULES, resolveTag, type StandardTag, type TagRules } from './events';
 import { normalizePhone, type CountryCode } from './phone';
@@ -86,6 +86,12 @@ export interface EventParseContext {
   now: Date;
   /** Events further in the future than this are rejected (clock skew allowance). */
   maxFutureMs?: number;
+  /**
+   * E-mails and phone numbers in the properties' strings masked with a warning (default true: a
+   * sender's properties). False only for events reachloop writes itself (an inbound SMS, whose
+   * text is sealed).
+   */
+  maskPersonalData?: boolean;
 }
 
 export const MAX_PROPERTIES_BYTES = 16_384;
@@ -136,7 +142,12 @@ export function parseEvent(raw: unknown, ctx: EventParseContext): EventParseResu
   if (ms > ctx.now.getTime() + (ctx.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS)) return fail('future_time', 'occurred_at is in the future');
 
   const tag = resolveTag(rawTag, rules);
-  const properties = propertiesOf(o.properties ?? {}, tag, rules, warnings);
+  let properties = propertiesOf(o.properties ?? {}, tag, rules, warnings);
+  if (ctx.maskPersonalData !== false) {
+    const masked = maskPersonalProperties(properties);
+    warnings.push(...masked.warnings);
+    properties = masked.properties;
+  }
   const sourceRaw = typeof o.source === 'string' && o.source.trim() !== '' ? o.source.trim().slice(0, 100) : ctx.defaultSource;
   return { ok: true, event: { eventId, rawTag, tag, occurredAt: new Date(ms).toISOString(), properties, source: sourceRaw, subject }, warnings };
 }

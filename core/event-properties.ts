@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { StandardTag } from './events';
+import { maskStringsIn } from './mask';
 
 /** A number, or a string holding one (trackers often send "19.90"). */
 const amount = z.preprocess(
@@ -52,7 +53,7 @@ export const TAG_PROPERTIES = {
 export type PurchaseProperties = z.infer<(typeof TAG_PROPERTIES)['purchase']>;
 
 /** Why a stored event's property (or its properties) were left out. */
-export type EventWarningReason = 'missing_property' | 'invalid_property' | 'invalid_properties' | 'properties_too_large' | 'invalid_phone' | 'ambiguous_customer_id';
+export type EventWarningReason = 'missing_property' | 'invalid_property' | 'invalid_properties' | 'properties_too_large' | 'invalid_phone' | 'ambiguous_customer_id' | 'personal_data_masked';
 
 export interface EventWarning {
   /** `properties.sku`, `properties`, `phone`. */
@@ -81,4 +82,26 @@ export function checkProperties(tag: StandardTag, properties: Record<string, unk
   const kept = Object.fromEntries(Object.entries(properties).filter(([k]) => !bad.has(k)));
   const rest = schema.partial().safeParse(kept);
   return { properties: rest.success ? (rest.data as Record<string, unknown>) : kept, warnings };
+}
+
+/** The property that holds text reachloop sealed itself (db/sealed-fields.ts): never taken from a sender. */
+const SEALED_PROPERTY = 'body_sealed';
+
+/**
+ * A sender's properties with every e-mail address and phone number in their strings masked
+ * (core/mask.ts maskPersonalText), at any depth, one warning per masked property so that the
+ * sender learns to stop sending them: events are behaviour, the contact is named by the event's
+ * own phone or id. `body_sealed` (reserved for sealed text) is left out with a warning.
+ */
+export function maskPersonalProperties(properties: Record<string, unknown>): { properties: Record<string, unknown>; warnings: EventWarning[] } {
+  const warnings: EventWarning[] = [];
+  if (SEALED_PROPERTY in properties) {
+    warnings.push({ field: `properties.${SEALED_PROPERTY}`, reason: 'invalid_property', detail: `properties.${SEALED_PROPERTY} is reserved for text reachloop seals: left out` });
+    const { [SEALED_PROPERTY]: _dropped, ...rest } = properties;
+    properties = rest;
+  }
+  const masked = maskStringsIn(properties, 'properties', (path, kinds) =>
+    warnings.push({ field: path, reason: 'personal_data_masked', detail: `${path} held ${kinds.map((k) => (k === 'email' ? 'an e-mail address' : 'a phone number')).join(' and ')}: stored masked (name the contact by the event's phone, external_id or contact_id; keep personal data out of properties)` }),
+  );
+  return { properties: masked, warnings };
 }

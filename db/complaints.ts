@@ -5,6 +5,7 @@
 import type { PoolClient } from 'pg';
 import type { ComplaintChannel } from '../core/complaints';
 import type { Pool } from './pool';
+import { openedIn } from './sealed-fields';
 
 export interface ComplaintRow {
   contactId: number;
@@ -79,5 +80,5 @@ export interface StoredComplaint {
 
 export async function complaintsOf(pool: Pool, contactId: number): Promise<StoredComplaint[]> {
   const { rows } = await pool.query('SELECT channel, source, at, ledger_id, proof FROM complaints WHERE contact_id = $1 ORDER BY at, id', [contactId]);
-  return rows.map((r) => ({ channel: r.channel, source: r.source, at: r.at.toISOString(), ledgerId: r.ledger_id === null ? null : String(r.ledger_id), proof: r.proof }));
+  return rows.map((r) => ({ channel: r.channel, source: r.source, at: r.at.toISOString(), ledgerId: r.ledger_id === null ? null : String(r.ledger_id), proof: openedIn('complaints', 'proof', r.proof) }));
 }

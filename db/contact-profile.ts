@@ -1,4 +1,5 @@
 import { complaintsOf, type StoredComplaint } from './complaints';
+import { openedIn } from './sealed-fields';
 import type { Pool } from './pool';
 import { dataCodec } from '../infra/data-keys';
 
@@ -148,7 +149,7 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
       parts: (c.score_parts as Array<[string, string, unknown, number, string]>).map(([group, input, value, points, rule]) => ({ group, input, value, points, rule })),
     },
     tier: { tier: c.tier, reasons: c.tier_reasons },
-    consents: consents.rows.map((k) => ({ channel: k.channel, purpose: k.purpose, source: k.source, grantedAt: k.granted_at.toISOString(), doubleOptIn: k.double_opt_in, proof: k.proof })),
+    consents: consents.rows.map((k) => ({ channel: k.channel, purpose: k.purpose, source: k.source, grantedAt: k.granted_at.toISOString(), doubleOptIn: k.double_opt_in, proof: openedIn('consents', 'proof', k.proof) })),
     tierHistory: history.rows.map((h) => ({ at: h.at.toISOString(), from: h.from_tier, to: h.to_tier, score: h.score, cause: h.cause, reasons: h.reasons })),
     recheckAfter: c.recheck_after?.toISOString() ?? null,
     preferCheaperChannel: c.prefer_cheaper_channel,
@@ -156,7 +157,7 @@ export async function loadContactProfile(pool: Pool, id: number): Promise<Contac
     activity: c.activity,
     numberChecks: checks.rows.map((k) => ({ at: k.at.toISOString(), answer: k.answer, from: k.from_status, to: k.to_status, outcome: k.outcome })),
     complaints: { count: c.complaints, list: complaintList },
-    suppressions: suppressions.rows.map((x) => ({ channel: x.channel, kind: x.kind, source: x.source, at: x.created_at.toISOString(), proof: x.proof })),
+    suppressions: suppressions.rows.map((x) => ({ channel: x.channel, kind: x.kind, source: x.source, at: x.created_at.toISOString(), proof: openedIn('suppressions', 'proof', x.proof) })),
     deliveries: deliveries.rows.map((l) => ({
       ledgerId: String(l.id),
       campaignId: l.campaign_id === null ? null : Number(l.campaign_id),

@@ -2,28 +2,43 @@ import type { DataCodec } from '../infra/data-codec';
 import { prefixOf } from '../infra/data-codec';
 import { ENCRYPTED_COLUMNS } from './personal-data';
 import type { Pool } from './pool';
+import { sealedFieldName, sealedSetSql, sealedValueSql, SEALED_FIELDS } from './sealed-fields';
 import { inTransaction } from './transaction';
 
-/** One encrypted column as `table.column`. */
-export const columnName = (c: (typeof ENCRYPTED_COLUMNS)[number]) => `${c.table}.${c.enc}`;
+/**
+ * Where encrypted values are: every bytea *_enc column, and every text sealed inside a JSON column
+ * (db/sealed-fields.ts). `value` is the SQL of the value as bytea (NULL where none), `set(v)` the
+ * SET clause that writes bytea `v` back.
+ */
+interface SealedPlace {
+  name: string;
+  table: string;
+  value: string;
+  set: (v: string) => string;
+}
 
-/** Values per data key id, per encrypted column (`keys status`). */
+export const SEALED_PLACES: readonly SealedPlace[] = [
+  ...ENCRYPTED_COLUMNS.map((c) => ({ name: `${c.table}.${c.enc}`, table: c.table, value: c.enc, set: (v: string) => `${c.enc} = ${v}` })),
+  ...SEALED_FIELDS.map((f) => ({ name: sealedFieldName(f), table: f.table, value: sealedValueSql(f), set: (v: string) => sealedSetSql(f, v) })),
+];
+
+/** Values per data key id, per encrypted column or sealed field (`keys status`). */
 export async function valuesByKey(pool: Pool): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {};
-  for (const c of ENCRYPTED_COLUMNS) {
+  for (const c of SEALED_PLACES) {
     const { rows } = await pool.query<{ id: string; n: number }>(
-      `SELECT convert_from(substring(${c.enc} FROM 2 FOR get_byte(${c.enc}, 0)), 'SQL_ASCII') AS id, count(*)::int AS n
-       FROM ${c.table} WHERE ${c.enc} IS NOT NULL GROUP BY 1 ORDER BY 1`,
+      `SELECT convert_from(substring(v FROM 2 FOR get_byte(v, 0)), 'SQL_ASCII') AS id, count(*)::int AS n
+       FROM (SELECT ${c.value} AS v FROM ${c.table}) x WHERE v IS NOT NULL GROUP BY 1 ORDER BY 1`,
     );
-    out[columnName(c)] = Object.fromEntries(rows.map((r) => [r.id, r.n]));
+    out[c.name] = Object.fromEntries(rows.map((r) => [r.id, r.n]));
   }
   return out;
 }
 
-/** How many values of a column are not under the active key. */
-async function remainingIn(pool: Pool, c: (typeof ENCRYPTED_COLUMNS)[number], prefix: Buffer): Promise<number> {
+/** How many values of a place are not under the active key. */
+async function remainingIn(pool: Pool, c: SealedPlace, prefix: Buffer): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM ${c.table} WHERE ${c.enc} IS NOT NULL AND substring(${c.enc} FROM 1 FOR $2) <> $1`,
+    `SELECT count(*)::int AS n FROM ${c.table} WHERE ${c.value} IS NOT NULL AND substring(${c.value} FROM 1 FOR $2) <> $1`,
     [prefix, prefix.length],
   );
   return rows[0]!.n;
@@ -35,16 +50,16 @@ async function remainingIn(pool: Pool, c: (typeof ENCRYPTED_COLUMNS)[number], pr
  * left for a later batch, nobody waits), decrypted, encrypted under the active key and written
  * back by their ctid, stable while the lock is held. Returns how many it moved.
  */
-export async function rotateBatch(pool: Pool, codec: DataCodec, c: (typeof ENCRYPTED_COLUMNS)[number], batch: number): Promise<number> {
+export async function rotateBatch(pool: Pool, codec: DataCodec, c: SealedPlace, batch: number): Promise<number> {
   const prefix = prefixOf(codec.activeId);
   return inTransaction(pool, async (client) => {
     const { rows } = await client.query<{ t: string; v: Buffer }>(
-      `SELECT ctid::text AS t, ${c.enc} AS v FROM ${c.table}
-       WHERE ${c.enc} IS NOT NULL AND substring(${c.enc} FROM 1 FOR $2) <> $1 LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      `SELECT ctid::text AS t, ${c.value} AS v FROM ${c.table}
+       WHERE ${c.value} IS NOT NULL AND substring(${c.value} FROM 1 FOR $2) <> $1 LIMIT $3 FOR UPDATE SKIP LOCKED`,
       [prefix, prefix.length, batch],
     );
     if (rows.length === 0) return 0;
-    await client.query(`UPDATE ${c.table} x SET ${c.enc} = u.v FROM unnest($1::tid[], $2::bytea[]) u(t, v) WHERE x.ctid = u.t`, [
+    await client.query(`UPDATE ${c.table} x SET ${c.set('u.v')} FROM unnest($1::tid[], $2::bytea[]) u(t, v) WHERE x.ctid = u.t`, [
       rows.map((r) => r.t),
       rows.map((r) => codec.reencrypt(r.v)),
     ]);
@@ -73,8 +88,8 @@ export async function rotateKeys(pool: Pool, codec: DataCodec, opts: { batch: nu
   const prefix = prefixOf(codec.activeId);
   let remaining = 0;
   for (let pass = 0; pass < (opts.maxPasses ?? 50); pass++) {
-    for (const c of ENCRYPTED_COLUMNS) {
-      const name = columnName(c);
+    for (const c of SEALED_PLACES) {
+      const name = c.name;
       rotated[name] ??= 0;
       for (let n = await rotateBatch(pool, codec, c, opts.batch); n > 0; n = await rotateBatch(pool, codec, c, opts.batch)) {
         rotated[name] += n;
@@ -82,7 +97,7 @@ export async function rotateKeys(pool: Pool, codec: DataCodec, opts: { batch: nu
       }
     }
     remaining = 0;
-    for (const c of ENCRYPTED_COLUMNS) remaining += await remainingIn(pool, c, prefix);
+    for (const c of SEALED_PLACES) remaining += await remainingIn(pool, c, prefix);
     if (remaining === 0) break;
     await new Promise((r) => setTimeout(r, 200));
   }

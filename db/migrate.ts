@@ -5,6 +5,7 @@ import type { Pool } from './pool';
 import { dataCodec } from '../infra/data-keys';
 import { migrationsDir } from '../infra/paths';
 import { finishLegacyPersonalData, verifyDataKeys } from './personal-data';
+import { sealLegacyBodies } from './sealed-fields';
 import { inClientTransaction } from './transaction';
 
 export interface MigrationFile {
@@ -18,6 +19,8 @@ export interface MigrationResult {
   alreadyApplied: string[];
   /** The conversion of a database written before encryption at rest (db/personal-data.ts), when it did something. */
   personalData?: { rehashed: boolean; encrypted: number; dropped: string[] };
+  /** Inbound SMS bodies stored in clear before migration 0034, sealed now. */
+  sealedBodies?: number;
 }
 
 export class MigrationError extends Error {
@@ -81,6 +84,8 @@ export async function migrate(pool: Pool, files: MigrationFile[] = readMigration
     }
     const converted = await finishLegacyPersonalData(client, dataCodec());
     if (converted.rehashed || converted.encrypted || converted.dropped.length) result.personalData = converted;
+    const sealedBodies = await sealLegacyBodies(client);
+    if (sealedBodies) result.sealedBodies = sealedBodies;
     await verifyDataKeys(client, dataCodec());
     return result;
   } finally {

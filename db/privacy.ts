@@ -8,6 +8,7 @@ import type { PoolClient } from 'pg';
 import { BY_IDENTIFIER, ERASED_MARKER, PERSONAL_DATA, redactStrings, type ErasureAction, type TablePlan } from '../core/privacy/personal-data';
 import { dataCodec } from '../infra/data-keys';
 import { ENCRYPTED_COLUMNS } from './personal-data';
+import { openSealed, SEALED_FIELDS } from './sealed-fields';
 import type { Pool } from './pool';
 import { insertSuppressions } from './suppressions';
 
@@ -48,6 +49,8 @@ export async function readPersonalData(pool: Pool, contactId: number): Promise<R
         r[c.plain] = dataCodec().decryptOrNull(r[c.enc] as Buffer | null);
         delete r[c.enc];
       }
+      // Text sealed inside JSON (an SMS the person sent) is exported opened, as `body`.
+      for (const f of SEALED_FIELDS) if (f.table === p.table && f.column in r) r[f.column] = openSealed(f, r[f.column]);
       return r;
     });
   }

@@ -167,6 +167,16 @@ export class DataCodec {
     return value === null || value === undefined ? null : this.decrypt(value);
   }
 
+  /** A value encrypted as text (base64), for free text sealed inside a JSON column. */
+  seal(plain: string): string {
+    return this.encrypt(plain).toString('base64');
+  }
+
+  /** The plain text of a value sealed by seal(). */
+  open(sealed: string): string {
+    return this.decrypt(Buffer.from(sealed, 'base64'));
+  }
+
   /** Re-encrypts a value under the active key (as it is when already under it). */
   reencrypt(value: Buffer): Buffer {
     return keyIdOf(value) === this.activeId ? value : this.encrypt(this.decrypt(value));

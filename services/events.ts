@@ -54,6 +54,8 @@ export interface IngestContext {
    * events) a sequential id is taken too.
    */
   publicApi: boolean;
+  /** False only for events reachloop writes itself (core/event-parse.ts maskPersonalData); default true. */
+  maskPersonalData?: boolean;
   /** Inside the batch's transaction, after the events are written (e.g. record rejects). */
   onCommit?: (client: PoolClient, results: readonly EventResult[]) => Promise<void>;
   /** Retry-safe counts: the batch's summary is recorded under (job, batch) in its transaction. */
@@ -80,7 +82,7 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
       rejectedEarly.push({ key: input.key, status: 'rejected', reason: 'malformed_line', message: input.malformed });
       continue;
     }
-    const p = parseEvent(input.raw, { rules: ctx.rules, defaultCountry: ctx.defaultCountry, defaultSource: ctx.defaultSource, idSource: ctx.idSource ?? null, sequentialIds: !ctx.publicApi, now });
+    const p = parseEvent(input.raw, { rules: ctx.rules, defaultCountry: ctx.defaultCountry, defaultSource: ctx.defaultSource, idSource: ctx.idSource ?? null, sequentialIds: !ctx.publicApi, now, maskPersonalData: ctx.maskPersonalData ?? true });
     if (!p.ok) {
       rejectedEarly.push({ key: input.key, status: 'rejected', reason: p.reason, message: p.message, ...(p.eventId ? { eventId: p.eventId } : {}) });
       continue;

@@ -3,7 +3,7 @@
  * the next send decision reads them:
  *   opt-out (STOP, 退订, T, "please stop texting me", or a keyword the contact's latest marketing SMS
  *     offered, e.g. N after "回N退订") -> an sms opt_out suppression with its proof
- *     (message id, text, time) and an `unsubscribe` event; from a number that is no contact yet,
+ *     (message id, text sealed, time) and an `unsubscribe` event; from a number that is no contact yet,
  *     kept by phone hash (db/pending-optouts.ts) and applied when the number is imported;
  *   opt-in (START, UNSTOP, YES)   -> the contact's sms opt-outs are removed (21610 ones too), or the
  *     number's pending one; a YES from a contact asked to confirm SMS marketing (consent confirm-sms)
@@ -34,6 +34,7 @@ import { cancelPendingOptOuts, recordPendingOptOut, settlePendingOptOuts } from 
 import { confirmSmsConsent } from '../db/consent-confirmations';
 import type { Pool } from '../db/pool';
 import { erasedContacts, isErasedPhoneHash } from '../db/privacy';
+import { sealedBody } from '../db/sealed-fields';
 import { insertSuppressions, removeOptOuts, type SuppressionChannel } from '../db/suppressions';
 import { applyComplaintsIn } from './complaints';
 import { ingestEvents, type EventInput } from './events';
@@ -91,7 +92,8 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
     }
   }
   const kind = classification.kind;
-  const body = m.body.slice(0, BODY_KEPT);
+  // People text their e-mail, a new number or an address back: the text is kept sealed only (db/sealed-fields.ts).
+  const body = sealedBody(m.body.slice(0, BODY_KEPT));
 
   // The event that goes with it; ingestEvents runs the whole thing in one transaction.
   const events: EventInput[] = [];
@@ -106,7 +108,7 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
         event: 'sms_reply',
         ...subject,
         occurred_at: occurredAt,
-        properties: { message_sid: m.messageSid, body, ...(classification.keyword ? { keyword: classification.keyword } : {}), ...(classification.needsReview ? { needs_review: true, review_reason: classification.reason } : {}) },
+        properties: { message_sid: m.messageSid, ...body, ...(classification.keyword ? { keyword: classification.keyword } : {}), ...(classification.needsReview ? { needs_review: true, review_reason: classification.reason } : {}) },
       },
     });
   }
@@ -119,10 +121,11 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
       defaultSource: 'twilio',
       importId: null,
       publicApi: false,
+      maskPersonalData: false, // its only text, the reply, is sealed
       onCommit: async (client) => {
         const fresh = await insertWebhookReceipts(client, [{ key: m.replayKey, kind: 'inbound', messageSid: m.messageSid, status: 'received', errorCode: null }]);
         if (!fresh.has(m.replayKey)) throw new Replayed();
-        const proof = { messageSid: m.messageSid, body, receivedAt: occurredAt, keyword: classification.keyword ?? null, basis: classification.basis, reason: classification.reason, to: m.to, ...(offeredBy ? { offeredBy } : {}) };
+        const proof = { messageSid: m.messageSid, ...body, receivedAt: occurredAt, keyword: classification.keyword ?? null, basis: classification.basis, reason: classification.reason, to: m.to, ...(offeredBy ? { offeredBy } : {}) };
         if (!contact) {
           // Not a contact (yet): the opt-out waits for the number's import; an opt-in cancels one waiting.
           result = `unmatched_${kind}`;
@@ -141,7 +144,7 @@ export async function applyInboundSms(deps: InboundDeps, m: InboundSms, opts: { 
           if (classification.keyword === 'YES' && (await confirmSmsConsent(client, contact.id, 'marketing', proof, at))) result = 'double_opt_in';
         } else result = kind === 'help' ? 'help' : 'reply';
         if (contact && complaint.complaint) {
-          const complaintProof = { messageSid: m.messageSid, body, receivedAt: occurredAt, keyword: complaint.keyword ?? null, reason: complaint.reason };
+          const complaintProof = { messageSid: m.messageSid, ...body, receivedAt: occurredAt, keyword: complaint.keyword ?? null, reason: complaint.reason };
           await applyComplaintsIn(client, deps, [{ contactId: contact.id, channel: 'sms', source: 'sms_reply', reportKey: `sms:reply:${m.messageSid}`, ledgerId: null, at, proof: complaintProof }], at);
           result = kind === 'opt_out' ? 'opt_out_complaint' : 'complaint';
         }

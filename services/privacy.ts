@@ -4,13 +4,14 @@
  * `/export`, `/erase`) read or erase a person's data. Each writes its access_audit row first, in
  * the same request: a read that cannot be audited does not happen. Use case layer: calls db/ and core/.
  */
-import { maskEmail, maskPhone } from '../core/mask';
+import { maskEmail, maskPersonalText, maskPhone } from '../core/mask';
 import type { AuditAction } from '../core/privacy/audit';
 import { normalizePhone } from '../core/phone';
 import { recordAccess } from '../db/audit';
 import { loadContactProfile, type ContactProfile } from '../db/contact-profile';
 import type { Pool } from '../db/pool';
 import { erasePersonalData, openCasesOf, readPersonalData, type ErasureCounts } from '../db/privacy';
+import { mapOpenedIn } from '../db/sealed-fields';
 import { inTransaction } from '../db/transaction';
 
 /** Who asks and why: cli:<user> or api:<token name>, and the reason they gave. */
@@ -85,8 +86,14 @@ export function maskedProfile(p: ContactProfile): ContactProfile {
     recovery: p.recovery.map((k) => ({ ...k, candidate: k.candidate ? maskPhone(k.candidate) : null })),
     fromSource: { ...p.fromSource, shippingAddress: p.fromSource.shippingAddress === null ? null : maskAddress(p.fromSource.shippingAddress) },
     identity: { ...p.identity, aliases: p.identity.aliases.map((a) => ({ ...a, phone: maskPhone(a.phone) })) },
+    // The proofs hold what the person texted (opened from its seal): e-mails and numbers in it masked.
+    consents: p.consents.map((k) => ({ ...k, proof: mapOpenedIn('consents', 'proof', k.proof, maskedText) })),
+    suppressions: p.suppressions.map((x) => ({ ...x, proof: mapOpenedIn('suppressions', 'proof', x.proof, maskedText) })),
+    complaints: { ...p.complaints, list: p.complaints.list.map((c) => ({ ...c, proof: mapOpenedIn('complaints', 'proof', c.proof, maskedText) })) },
   };
 }
+
+const maskedText = (text: string) => maskPersonalText(text).text;
 
 /** An address shown as its first word and a count: enough to recognise, not to read out. */
 const maskAddress = (a: string) => `${a.split(/[\s,]/)[0]!.slice(0, 12)}… (${a.length} characters)`;

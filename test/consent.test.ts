@@ -14,7 +14,7 @@ import { insertCampaign } from '../db/campaigns';
 import { listDecisions, type DecisionRow } from '../db/decisions';
 import { loadRecipients } from '../db/recipients';
 import { campaignWorkflowId } from '../workflows/ids';
-import { seedContacts } from './helpers/contacts';
+import { seedContacts, sealedText } from './helpers/contacts';
 import { phoneHash } from '../db/contacts';
 import { publicIdOf } from '../db/public-ids';
 import { runCli, type TestDatabase, type TestWorker } from './helpers/harness';
@@ -146,7 +146,7 @@ describe('SMS double opt-in in DE', () => {
     expect(r.kind).toBe('opt_in');
     const k = await smsConsent(DE_WEB_FORM);
     expect(k).toMatchObject({ source: 'web_form', double_opt_in: true });
-    expect(k.proof.doubleOptIn).toMatchObject({ messageSid: 'SMdoi1', body: 'Yes', receivedAt: clock.toISOString() });
+    expect(k.proof.doubleOptIn).toMatchObject({ messageSid: 'SMdoi1', body_sealed: sealedText('Yes'), receivedAt: clock.toISOString() });
     const { rows } = await db.pool.query('SELECT confirmed_at, proof FROM consent_confirmations WHERE contact_id = $1', [ids[DE_WEB_FORM]]);
     expect(rows[0].confirmed_at).toEqual(clock);
     expect(rows[0].proof).toMatchObject({ messageSid: 'SMdoi1' });

@@ -197,6 +197,18 @@ describe('POST /v1/events: ingestion', () => {
     expect(rows[0].properties).toEqual({ method: 'sms' });
   });
 
+  it('an e-mail or phone number in the properties is stored masked, with a warning per property that names it', async () => {
+    const props = { text: 'Call me on +44 7700 900124 or mail zed.private@example.net', rating: 4, sku: 'SKU-4711' };
+    const r = await post({ event_id: 'pii-1', event: 'feedback_submit', phone: BEN, occurred_at: ago(1), properties: props });
+    expect(r.status).toBe(200);
+    const body = await json(r);
+    expect(body).toMatchObject({ stored: 1, warnings: 1, results: [{ event_id: 'pii-1', status: 'stored' }] });
+    expect(body.results[0].warnings).toEqual([expect.objectContaining({ field: 'properties.text', reason: 'personal_data_masked' })]);
+    expect(JSON.stringify(body)).not.toMatch(/zed\.private|7700 900124/);
+    const { rows } = await db.pool.query(`SELECT properties FROM events WHERE event_id = 'pii-1'`);
+    expect(rows[0].properties).toEqual({ text: 'Call me on +4477****0124 or mail z***@example.net', rating: 4, sku: 'SKU-4711' });
+  });
+
   it('concurrent batches over the same contacts neither deadlock nor lose an event', async () => {
     const people = [BEN, CAT];
     const batches = Array.from({ length: 6 }, (_, b) => ({

@@ -15,7 +15,7 @@ import type { TwilioSandbox } from '../sandbox/twilio-server';
 import { buildServer } from '../server';
 import { campaignWorkflowId } from '../workflows/ids';
 import type { CampaignStatus } from '../workflows/messages/campaign';
-import { seedContacts } from './helpers/contacts';
+import { seedContacts, sealedText } from './helpers/contacts';
 import { runCli, type TestDatabase, type TestWorker } from './helpers/harness';
 import { startStack, type Stack } from './helpers/stack';
 
@@ -198,7 +198,7 @@ describe('the feedback loop, end to end', () => {
     const r = await sandbox.reply(ANN, undefined, 'STOP');
     expect(r.httpStatus).toBe(200);
     const { rows } = await db.pool.query('SELECT channel, kind, source, proof FROM suppressions WHERE contact_id = $1', [ids[ANN]]);
-    expect(rows).toEqual([{ channel: 'sms', kind: 'opt_out', source: 'sms_keyword', proof: expect.objectContaining({ messageSid: r.sid, body: 'STOP', keyword: 'STOP', receivedAt: expect.any(String) }) }]);
+    expect(rows).toEqual([{ channel: 'sms', kind: 'opt_out', source: 'sms_keyword', proof: expect.objectContaining({ messageSid: r.sid, body_sealed: sealedText('STOP'), keyword: 'STOP', receivedAt: expect.any(String) }) }]);
     const ann = await show(ANN);
     expect(ann.suppressions).toEqual([expect.objectContaining({ channel: 'sms', kind: 'opt_out', source: 'sms_keyword' })]);
   });
@@ -340,7 +340,7 @@ describe('Twilio webhooks: signatures, replays, keywords', () => {
     const res = await signedPost('/webhooks/twilio/inbound', inbound(BEN, 'Do you have it in blue?', sid));
     expect(await res.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     const { rows } = await db.pool.query('SELECT tag, contact_id, properties FROM events WHERE event_id = $1', [`twilio:${sid}`]);
-    expect(rows).toEqual([{ tag: 'sms_reply', contact_id: String(ids[BEN]), properties: expect.objectContaining({ message_sid: sid, body: 'Do you have it in blue?' }) }]);
+    expect(rows).toEqual([{ tag: 'sms_reply', contact_id: String(ids[BEN]), properties: expect.objectContaining({ message_sid: sid, body_sealed: sealedText('Do you have it in blue?') }) }]);
     const ben = await show(BEN);
     expect(ben.activity.smsReplies).toBe(1);
     expect(ben.activity.messagesDelivered).toBe(1); // the events fold keeps the outcome counters

@@ -4,7 +4,7 @@ import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
 import { loadRecipients } from '../db/recipients';
 import { campaignWorkflowId } from '../workflows/ids';
-import { seedContacts } from './helpers/contacts';
+import { seedContacts, sealedText } from './helpers/contacts';
 import { SANDBOX_FROM, startRecoveryStack, type RecoveryStack } from './helpers/recovery-stack';
 
 // "回N退订": a campaign whose template offers N as the opt-out keyword (so no standard footer is
@@ -72,7 +72,7 @@ describe('an opt-out keyword the message itself offered', () => {
     expect(r.httpStatus).toBe(200);
     const rows = await suppressions(OFFERED_N);
     expect(rows).toEqual([expect.objectContaining({ channel: 'sms', kind: 'opt_out', source: 'sms_keyword' })]);
-    expect(rows[0].proof).toMatchObject({ keyword: 'N', body: 'N', offeredBy: { campaignId: first, rule: 'zh_reply_kw_stop' } });
+    expect(rows[0].proof).toMatchObject({ keyword: 'N', body_sealed: sealedText('N'), offeredBy: { campaignId: first, rule: 'zh_reply_kw_stop' } });
     expect(rows[0].proof.reason).toContain('offered by the message');
     // No raw number in the logs.
     expect(s.logs.join('\n')).not.toContain(OFFERED_N);

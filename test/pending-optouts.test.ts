@@ -16,7 +16,7 @@ import { inTransaction } from '../db/transaction';
 import { freePort } from '../infra/net';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
 import { buildServer } from '../server';
-import { seedContacts } from './helpers/contacts';
+import { seedContacts, sealedText } from './helpers/contacts';
 import { isolatedDatabase, runCli, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
 import { seal } from './helpers/contacts';
 
@@ -83,7 +83,7 @@ describe('an opt-out from a number that is not yet a contact', () => {
         phone_hash: phoneHash(STOPPER),
         channel: 'sms',
         source: 'sms_keyword',
-        proof: expect.objectContaining({ messageSid: r.sid, body: 'STOP', keyword: 'STOP', receivedAt: STOP_AT.toISOString(), to: FROM }),
+        proof: expect.objectContaining({ messageSid: r.sid, body_sealed: sealedText('STOP'), keyword: 'STOP', receivedAt: STOP_AT.toISOString(), to: FROM }),
         received_at: STOP_AT,
       },
     ]);
@@ -116,7 +116,7 @@ describe('an opt-out from a number that is not yet a contact', () => {
         channel: 'sms',
         kind: 'opt_out',
         source: 'sms_keyword',
-        proof: expect.objectContaining({ messageSid: stopSid, body: 'STOP', keyword: 'STOP', receivedAt: STOP_AT.toISOString() }),
+        proof: expect.objectContaining({ messageSid: stopSid, body_sealed: sealedText('STOP'), keyword: 'STOP', receivedAt: STOP_AT.toISOString() }),
         created_at: STOP_AT,
       },
     ]);

@@ -11,8 +11,8 @@ import { isolatedDatabase, runCli, startTestWorker, type TestDatabase, type Test
 import { needlesOf } from './helpers/pii-needles';
 import { findPersonalData } from './helpers/pii-scan';
 
-// Personal data at rest (issue 17): after an import (with rejected rows), an events import and a
-// campaign over SMS and e-mail, no table holds a raw number or e-mail, nor its bare SHA-256, in
+// Personal data at rest (issue 17): after an import (with rejected rows), an events import (one
+// event's properties naming a person) and a campaign over SMS and e-mail, no table holds a raw number or e-mail, nor its bare SHA-256, in
 // any text or JSON column; the sends still went to the right numbers and addresses. A process
 // started with keys that are not the database's refuses with a clear error.
 
@@ -26,6 +26,7 @@ const PEOPLE = [
 const REJECTED = { phone: '+1212555049', email: 'eve.rejected@example.com' }; // a number too short: rejected with its raw row
 const STRANGER = '+12125550499'; // an event for a number that is not a contact
 const ADDRESS = '55 Quiet Lane, Springfield';
+const IN_PROPERTIES = { phone: '+447700900124', phoneAsWritten: '+44 7700 900124', email: 'zed.private@example.net' }; // in an event's properties
 
 let db: TestDatabase;
 let worker: TestWorker;
@@ -73,9 +74,12 @@ describe('personal data at rest', () => {
         JSON.stringify({ event_id: 'e1', event: 'login', phone: PEOPLE[0]!.phone, occurred_at: '2026-11-17T10:00:00Z' }),
         JSON.stringify({ event_id: 'e2', event: 'purchase', phone: STRANGER, occurred_at: '2026-11-17T11:00:00Z' }),
         `{"event_id": "e3", "phone": "${PEOPLE[1]!.phone}", "email": "${PEOPLE[1]!.email}", not json`,
+        // A sender's properties naming a person (free text, a nested field): stored masked, with a warning each.
+        JSON.stringify({ event_id: 'e4', event: 'feedback_submit', phone: PEOPLE[2]!.phone, occurred_at: '2026-11-17T12:00:00Z', properties: { text: `Call me on ${IN_PROPERTIES.phoneAsWritten} or mail ${IN_PROPERTIES.email}`, rating: 4, buyer: { email: PEOPLE[3]!.email } } }),
       ].join('\n'),
     );
-    await cli(['events', 'import', events, '--json']);
+    const eventsReport = JSON.parse((await cli(['events', 'import', events, '--json'])).stdout);
+    expect(eventsReport.warningsByReason).toMatchObject({ personal_data_masked: 2 });
 
     const file = path.join(dir, 'campaign.yaml');
     writeFileSync(
@@ -106,7 +110,7 @@ describe('personal data at rest', () => {
       else expect(email.sent().map((m) => m.to)).toContain(s.email);
     }
 
-    const needles = needlesOf([...PEOPLE.flatMap((p) => [p.phone, p.email]), REJECTED.email, STRANGER]);
+    const needles = needlesOf([...PEOPLE.flatMap((p) => [p.phone, p.email]), REJECTED.email, STRANGER, IN_PROPERTIES.phone, IN_PROPERTIES.email]);
     expect(await findPersonalData(db.pool, needles)).toEqual([]);
     expect(await findPersonalData(db.pool, { texts: [...PEOPLE.map((p) => p.name), ADDRESS] })).toEqual([]);
     // The scan finds what is there: the ledger's campaign name is in clear, as it should be.

@@ -13,8 +13,8 @@ export function registerKeys(program: Command): void {
     .addHelpText(
       'after',
       `
-Phone numbers, e-mails, names, addresses and rejected rows are stored encrypted (AES-256-GCM), each
-value under the key named in it. REACHLOOP_DATA_KEYS lists the keys (id:base64, comma-separated),
+Phone numbers, e-mails, names, addresses, rejected rows and the text of inbound SMS are stored
+encrypted (AES-256-GCM), each value under the key named in it. REACHLOOP_DATA_KEYS lists the keys (id:base64, comma-separated),
 REACHLOOP_DATA_KEY_ID the active one that new values are written under (default: the first).
 
 To rotate:

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { normalizePhone, enrichPhone } from '../../core/phone';
 import { emailHash, phoneHash } from '../../db/contacts';
 import type { Pool } from '../../db/pool';
@@ -7,6 +8,9 @@ import { dataCodec } from '../../infra/data-keys';
 export const seal = (v: string | null | undefined): Buffer | null => dataCodec().encryptOrNull(v);
 /** Decrypts a *_enc value read back by a test. */
 export const unseal = (v: Buffer | null | undefined): string | null => dataCodec().decryptOrNull(v);
+
+/** Matches a text sealed in JSON (`body_sealed`, db/sealed-fields.ts) that opens to `text`. */
+export const sealedText = (text: string) => expect.toSatisfy((v: unknown) => typeof v === 'string' && dataCodec().open(v) === text, `sealed "${text}"`);
 
 const PLAIN_OF = { phone_enc: 'phone_e164', name_enc: 'name', shipping_address_enc: 'shipping_address', email_enc: 'email', candidate_enc: 'candidate_e164', raw_enc: 'raw' } as const;
 

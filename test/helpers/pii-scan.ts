@@ -1,4 +1,5 @@
 import type { Pool } from '../../db/pool';
+import { sealedFieldName, sealedValueSql, SEALED_FIELDS } from '../../db/sealed-fields';
 import { dataCodec } from '../../infra/data-keys';
 
 export interface Needles {
@@ -50,19 +51,32 @@ export async function findPersonalData(pool: Pool, needles: Needles, opts: { sea
   return hits;
 }
 
-/** The same search over every bytea *_enc column, decrypted with the keys of this process. */
+/** The same search over every value held encrypted, decrypted with the keys of this process. */
 async function findSealed(pool: Pool, match: (value: string) => string[]): Promise<string[]> {
+  const codec = dataCodec();
+  return (await sealedValues(pool)).flatMap(({ where, values }) => countHits(`${where} (decrypted)`, values.map((v) => codec.decrypt(v)), match));
+}
+
+/**
+ * Every value held encrypted, still encrypted, by where it is: every bytea *_enc column (numbers,
+ * e-mails, names, addresses, candidates, rejected rows) and every text sealed in JSON
+ * (db/sealed-fields.ts: inbound SMS texts).
+ */
+export async function sealedValues(pool: Pool): Promise<Array<{ where: string; values: Buffer[] }>> {
   const { rows: columns } = await pool.query<{ table_name: string; column_name: string }>(
     `SELECT table_name, column_name FROM information_schema.columns
      WHERE table_schema = 'public' AND data_type = 'bytea' AND column_name LIKE '%\\_enc' ORDER BY table_name, column_name`,
   );
-  const hits: string[] = [];
-  const codec = dataCodec();
+  const out: Array<{ where: string; values: Buffer[] }> = [];
   for (const { table_name: table, column_name: column } of columns) {
     const { rows } = await pool.query<{ v: Buffer }>(`SELECT "${column}" AS v FROM "${table}" WHERE "${column}" IS NOT NULL`);
-    hits.push(...countHits(`${table}.${column} (decrypted)`, rows.map((r) => codec.decrypt(r.v)), match));
+    out.push({ where: `${table}.${column}`, values: rows.map((r) => r.v) });
   }
-  return hits;
+  for (const f of SEALED_FIELDS) {
+    const { rows } = await pool.query<{ v: Buffer }>(`SELECT v FROM (SELECT ${sealedValueSql(f)} AS v FROM "${f.table}") x WHERE v IS NOT NULL`);
+    out.push({ where: sealedFieldName(f), values: rows.map((r) => r.v) });
+  }
+  return out;
 }
 
 /** "where: needle (n rows)" per needle found in any of the values. */
