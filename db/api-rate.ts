@@ -1,5 +1,5 @@
 /**
- * The API's per-token rate windows (migration 0036), counted in PostgreSQL so that every server
+ * The API's per-token rate windows (migration 0033), counted in PostgreSQL so that every server
  * process shares one count per token: two processes behind a load balancer allow a token its rate,
  * not twice it. Fixed windows, started by the first request after the last one ended, on the
  * database's clock (the processes' clocks may differ).

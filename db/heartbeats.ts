@@ -1,4 +1,4 @@
-/** Heartbeats of the running workers and HTTP servers (migration 0038, infra/heartbeat.ts). */
+/** Heartbeats of the running workers and HTTP servers (migration 0036, infra/heartbeat.ts). */
 import type { Pool } from './pool';
 
 export interface Heartbeat {

@@ -4,10 +4,10 @@ import { migrate, readMigrations } from '../db/migrate';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, type TestDatabase } from './helpers/harness';
 
-// Changed-number cases written before 0037 kept 12-digit prefixes of keyed hashes in their evidence
+// Changed-number cases written before 0035 kept 12-digit prefixes of keyed hashes in their evidence
 // and excluded candidates; the migration leaves words and ids only, and nothing else of the case.
 
-const SCRUBBED = '0037_recovery_evidence_without_hashes';
+const SCRUBBED = '0035_recovery_evidence_without_hashes';
 let db: TestDatabase;
 let caseId: number;
 

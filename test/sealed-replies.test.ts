@@ -136,7 +136,7 @@ describe('a database that kept inbound texts in clear (before migration 0034)', 
 
       const r = await runCli(['migrate', '--json'], { DATABASE_URL: old.url });
       expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout)).toMatchObject({ applied: ['0034_sealed_reply_bodies.sql'], sealedBodies: 6 });
+      expect(JSON.parse(r.stdout)).toMatchObject({ applied: expect.arrayContaining(['0034_sealed_reply_bodies.sql']), sealedBodies: 6 });
       expect(await findPersonalData(old.pool, needles)).toEqual([]);
       const sealed = await findPersonalData(old.pool, needles, { sealed: true });
       expect(sealed.filter((h) => h.includes(NEW_EMAIL)).map((h) => h.split(' ')[0]).sort()).toEqual([
