@@ -53,6 +53,8 @@ const toRow = (r: Record<string, any>): MessageRow => ({
 });
 
 export interface NewMessage {
+  /** The API caller sending it (server/api.ts ApiCaller.key). */
+  caller: string;
   keyHash: string;
   bodyHash: string;
   contactId: number;
@@ -74,9 +76,9 @@ export async function createOrFindMessage(pool: Pool, m: NewMessage): Promise<{ 
     const c = await client.query('INSERT INTO campaigns (name, category, definition) VALUES ($1, $2, $3) RETURNING id', [m.definition.name, m.definition.category, m.definition]);
     const campaignId = Number(c.rows[0].id);
     const ins = await client.query(
-      `INSERT INTO api_messages (key_hash, body_hash, campaign_id, contact_id, channel, urgent, workflow_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key_hash) DO NOTHING RETURNING *`,
-      [m.keyHash, m.bodyHash, campaignId, m.contactId, m.channel, m.urgent, m.workflowId],
+      `INSERT INTO api_messages (key_hash, body_hash, campaign_id, contact_id, channel, urgent, workflow_id, caller)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key_hash) DO NOTHING RETURNING *`,
+      [m.keyHash, m.bodyHash, campaignId, m.contactId, m.channel, m.urgent, m.workflowId, m.caller],
     );
     if (ins.rows[0]) return { created: true, message: toRow(ins.rows[0]) };
     await client.query('DELETE FROM campaigns WHERE id = $1', [campaignId]);
@@ -87,6 +89,12 @@ export async function createOrFindMessage(pool: Pool, m: NewMessage): Promise<{ 
 
 export async function findMessageByKey(pool: Pool, keyHash: string): Promise<MessageRow | undefined> {
   const { rows } = await pool.query('SELECT * FROM api_messages WHERE key_hash = $1', [keyHash]);
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+/** A message written before messages had callers (its key hashed alone), by that hash. */
+export async function findCallerlessMessageByKey(pool: Pool, keyHash: string): Promise<MessageRow | undefined> {
+  const { rows } = await pool.query('SELECT * FROM api_messages WHERE key_hash = $1 AND caller IS NULL', [keyHash]);
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
@@ -107,8 +115,8 @@ export interface MessageView extends MessageRow {
   ledger: { state: string; providerId: string | null; providerStatus: string | null; errorCode: string | null; sentAt: Date | null; segments: number | null } | null;
 }
 
-/** A message with its latest send decision and its ledger row; undefined for an unknown id. */
-export async function messageView(pool: Pool, id: number): Promise<MessageView | undefined> {
+/** A message of `caller` (or of no caller: written before callers) with its latest send decision and its ledger row; undefined for an unknown id or another caller's. */
+export async function messageView(pool: Pool, id: number, caller: string): Promise<MessageView | undefined> {
   const { rows } = await pool.query(
     `SELECT m.*, r.state AS recipient_state,
             d.decision, d.reason, d.rule, d.until, d.at AS decided_at, d.detail,
@@ -117,8 +125,8 @@ export async function messageView(pool: Pool, id: number): Promise<MessageView |
      LEFT JOIN campaign_recipients r ON r.campaign_id = m.campaign_id AND r.contact_id = m.contact_id
      LEFT JOIN LATERAL (SELECT * FROM campaign_decisions x WHERE x.campaign_id = m.campaign_id AND x.contact_id = m.contact_id ORDER BY x.id DESC LIMIT 1) d ON true
      LEFT JOIN LATERAL (SELECT * FROM send_ledger y WHERE y.campaign_id = m.campaign_id AND y.contact_id = m.contact_id ORDER BY y.id DESC LIMIT 1) l ON true
-     WHERE m.id = $1`,
-    [id],
+     WHERE m.id = $1 AND (m.caller = $2 OR m.caller IS NULL)`,
+    [id, caller],
   );
   const r = rows[0];
   if (!r) return undefined;

@@ -9,7 +9,8 @@
  *       used for another body; 415 not JSON; 422 unknown contact, bad channel, text too long, ...;
  *   503 recorded but Temporal is unreachable (retry with the same key).
  * `GET /v1/messages/:id`: the message's decision (SEND / DEFER until / SKIP, reason and rule), its
- *   ledger state and provider status; 404 for an unknown id.
+ *   ledger state and provider status; 404 for an unknown id and for another caller's message (a
+ *   token reads only what it sent; an Idempotency-Key is the caller's own).
  */
 import type { FastifyInstance } from 'fastify';
 import { acceptMessage, type MessagesLink } from '../services/transactional-message';
@@ -37,7 +38,7 @@ export function registerMessagesApi(api: FastifyInstance, deps: { pool: Pool }, 
     const body = checkMessageRequest(req.body);
     if (!body.ok) return reply.code(body.status).send({ error: body.error, reason: body.reason });
 
-    const r = await acceptMessage({ pool: deps.pool, link: opts.link, now }, key.value, body.value);
+    const r = await acceptMessage({ pool: deps.pool, link: opts.link, now }, req.apiCaller!.key, key.value, body.value);
     switch (r.kind) {
       case 'unprocessable':
         return reply.code(422).send({ error: r.error, reason: r.reason });
@@ -55,7 +56,7 @@ export function registerMessagesApi(api: FastifyInstance, deps: { pool: Pool }, 
 
   api.get<{ Params: { id: string } }>('/v1/messages/:id', { config: { scope: 'messages:send' } }, async (req, reply) => {
     const id = /^[1-9]\d{0,15}$/.test(req.params.id) ? Number(req.params.id) : NaN;
-    const view = Number.isSafeInteger(id) ? await messageView(deps.pool, id) : undefined;
+    const view = Number.isSafeInteger(id) ? await messageView(deps.pool, id, req.apiCaller!.key) : undefined;
     if (!view) return reply.code(404).send({ error: `no message ${JSON.stringify(req.params.id).slice(0, 40)}`, reason: 'unknown_message' });
     return reply.send(present(view, (await publicIdOf(deps.pool, view.contactId))!));
   });

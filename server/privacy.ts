@@ -11,7 +11,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { reasonProblem } from '../core/privacy/audit';
 import type { Pool } from '../db/pool';
-import { contactOfPublicId } from '../db/public-ids';
+import type { ContactProfile } from '../db/contact-profile';
+import { contactOfPublicId, publicIdsOf } from '../db/public-ids';
 import { ErasureBlocked, erasePerson, exportPersonalData, maskedProfile, readProfile } from '../services/privacy';
 
 const BODY_LIMIT = 2_048;
@@ -39,7 +40,7 @@ export function registerPrivacyApi(api: FastifyInstance, deps: { pool: Pool }, o
     if (!s) return reply;
     const profile = await readProfile(deps.pool, s.id, { actor: actor(req), reason: s.reason }, 'contact.read');
     if (!profile) return reply.code(404).send({ error: `no contact ${req.params.ref}`, reason: 'unknown_contact' });
-    return reply.send(maskedProfile(profile));
+    return reply.send(await withoutInternalIds(deps.pool, maskedProfile(profile)));
   });
 
   api.get<{ Params: { ref: string }; Querystring: { reason?: string } }>('/v1/contacts/:ref/export', { config: { scope: 'privacy' } }, async (req, reply) => {
@@ -63,4 +64,21 @@ export function registerPrivacyApi(api: FastifyInstance, deps: { pool: Pool }, o
     }
     return reply.send({ erased: true, contacts: report.contacts.length, erased_at: report.erasedAt, rows: report.rows });
   });
+}
+
+/**
+ * The profile as the API shows it: contacts named by their reference, never by the sequential id
+ * (the contact's own `id` left out, the merged contacts' ids replaced by their references).
+ */
+async function withoutInternalIds(pool: Pool, p: ContactProfile) {
+  const { id: _id, identity, ...rest } = p;
+  const refs = await publicIdsOf(pool, [...(identity.mergedInto ? [identity.mergedInto.contactId] : []), ...identity.aliases.map((a) => a.contactId)]);
+  const refOf = (contactId: number) => refs.get(contactId) ?? null;
+  return {
+    ...rest,
+    identity: {
+      mergedInto: identity.mergedInto && { contact: refOf(identity.mergedInto.contactId), caseId: identity.mergedInto.caseId, at: identity.mergedInto.at },
+      aliases: identity.aliases.map(({ contactId, ...a }) => ({ contact: refOf(contactId), ...a })),
+    },
+  };
 }

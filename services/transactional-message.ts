@@ -12,7 +12,7 @@ import { lazyClient } from '../infra/temporal';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CampaignDefinitionError, parseCampaign } from '../core/campaign/definition';
 import { canonicalRequest, messageCampaign, type MessageRequest } from '../core/message-request';
-import { createOrFindMessage, findMessageByKey, findMessageContact, markMessageStarted, type MessageRow } from '../db/messages';
+import { createOrFindMessage, findCallerlessMessageByKey, findMessageByKey, findMessageContact, markMessageStarted, type MessageRow } from '../db/messages';
 import { publicIdOf } from '../db/public-ids';
 import type { Pool } from '../db/pool';
 import { messageWorkflowId } from '../workflows/ids';
@@ -64,10 +64,11 @@ export interface MessageDeps {
 }
 
 /** Accepts one message under its idempotency key (see the module's comment). */
-export async function acceptMessage(deps: MessageDeps, key: string, req: MessageRequest): Promise<AcceptResult> {
-  const keyHash = sha256Hex(key);
+export async function acceptMessage(deps: MessageDeps, caller: string, key: string, req: MessageRequest): Promise<AcceptResult> {
+  // The key is the caller's own: another token's same key is another message (and workflow).
+  const keyHash = sha256Hex(`${caller}\n${key}`);
   const bodyHash = sha256Hex(canonicalRequest(req));
-  const before = await findMessageByKey(deps.pool, keyHash);
+  const before = (await findMessageByKey(deps.pool, keyHash)) ?? (await findCallerlessMessageByKey(deps.pool, sha256Hex(key)));
   if (before) return settle(deps, before, bodyHash, true);
 
   const contact = await findMessageContact(deps.pool, req.target);
@@ -83,7 +84,7 @@ export async function acceptMessage(deps: MessageDeps, key: string, req: Message
     if (!(err instanceof CampaignDefinitionError)) throw err;
     return { kind: 'unprocessable', reason: 'bad_text', error: err.problems.map((p) => p.replace(/^templates\.sms\.en/, 'text').replace(/^templates\.email\.en\.(\w+)/, '$1')).join('; ') };
   }
-  const { created, message } = await createOrFindMessage(deps.pool, { keyHash, bodyHash, contactId: contact.id, channel: req.channel, urgent: req.urgent, workflowId: messageWorkflowId(keyHash), definition });
+  const { created, message } = await createOrFindMessage(deps.pool, { caller, keyHash, bodyHash, contactId: contact.id, channel: req.channel, urgent: req.urgent, workflowId: messageWorkflowId(keyHash), definition });
   return settle(deps, message, bodyHash, !created);
 }
 

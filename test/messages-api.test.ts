@@ -101,7 +101,7 @@ describe('POST /v1/messages: the transactional lane', () => {
     expect(sentTo(OTP).map((s) => s.body)).toEqual(['Your code is 482913']);
     expect(await ledgerOf(ids[OTP]!)).toEqual([{ category: 'transactional', state: 'sent', message_id: String(r.json.message_id) }]);
     // The workflow is named by the key's hash and its input carries the campaign id only.
-    const handle = client.workflow.getHandle(messageWorkflowId(sha256(key)));
+    const handle = client.workflow.getHandle(messageWorkflowId(sha256(`legacy\n${key}`))); // the key is the caller's own
     await handle.result();
     // Every payload of the history, decoded (they are base64 in its JSON form).
     const raw = JSON.stringify(await handle.fetchHistory(), (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
@@ -132,6 +132,38 @@ describe('POST /v1/messages: the transactional lane', () => {
     expect(await ledgerOf(ids[DUP]!)).toHaveLength(1);
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM campaigns WHERE definition @> $1', [JSON.stringify({ audience: { contactIds: [ids[DUP]] } })]);
     expect(rows[0].n).toBe(1);
+  });
+
+  it('a token reads only the messages it sent, and its Idempotency-Key is its own', async () => {
+    clock = new Date('2026-11-19T10:00:00-05:00');
+    const PARCEL = '+12125550157';
+    const [id] = await seedContacts(db.pool, [{ phone: PARCEL, name: 'Kim' }]);
+    const ref = (await publicIdOf(db.pool, id!))!;
+    const created = await runCli(['token', 'create', '--scope', 'messages:send', '--name', 'other-shop', '--json'], { DATABASE_URL: db.url });
+    expect(created.code, created.stderr).toBe(0);
+    const other = JSON.parse(created.stdout).secret as string;
+    const key = newKey();
+    const body = { contact_id: ref, text: 'Your parcel is out for delivery' };
+    const mine = await post(body, key);
+    expect(mine.status).toBe(202);
+    // Another token cannot read it (nor learn its contact's reference by walking the ids): as if there were none.
+    const peek = await get(mine.json.message_id, other);
+    expect(peek.status).toBe(404);
+    expect(peek.json).toMatchObject({ reason: 'unknown_message' });
+    expect((await get(mine.json.message_id)).status).toBe(200);
+    // The same key from the other token is that token's own message, not the first one's answer.
+    const theirs = await post(body, key, other);
+    expect(theirs.status).toBe(202);
+    expect(theirs.json.message_id).not.toBe(mine.json.message_id);
+    expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+    expect((await get(theirs.json.message_id, other)).status).toBe(200);
+    expect((await get(theirs.json.message_id)).status).toBe(404);
+    expect((await db.pool.query('SELECT caller FROM api_messages WHERE id = ANY($1) ORDER BY id', [[mine.json.message_id, theirs.json.message_id]])).rows.map((r) => r.caller)).toEqual(['legacy', expect.stringMatching(/^token:\d+$/)]);
+    // A message written before callers (its key hashed alone, no caller) still answers its key's replay.
+    await db.pool.query('UPDATE api_messages SET caller = NULL, key_hash = $2 WHERE id = $1', [mine.json.message_id, sha256(key)]);
+    const replay = await post(body, key);
+    expect(replay.json).toEqual({ message_id: mine.json.message_id, status: 'accepted' });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
   });
 
   it('the same key with another body is 409 and sends nothing more', async () => {
