@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ErasureBlocked, erasePerson, exportPersonalData } from '../../services/privacy';
 import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
@@ -32,13 +33,14 @@ Examples:
     )
     .action(async (key: string, flags: PersonFlags & { out?: string }) => {
       const reason = requireReason(flags.reason);
+      if (flags.out) checkOutFile(flags.out); // before the read (and its audit row)
       await withPool(async (pool) => {
         const id = await resolveContactKey(pool, key, flags.defaultCountry);
         const data = await exportPersonalData(pool, id, { actor: cliActor(), reason }, new Date(), 'cli');
         if (!data) throw new CliError(`no contact ${key}`);
         const text = `${JSON.stringify(data, null, 2)}\n`;
         if (flags.out) {
-          writeFileSync(flags.out, text, { mode: 0o600 });
+          writeFileSync(flags.out, text, { mode: 0o600, flag: 'wx' });
           process.stdout.write(`contact ${id}: ${Object.values(data.tables).reduce((n, rows) => n + rows.length, 0)} row(s) written to ${flags.out}\n`);
         } else process.stdout.write(text);
       }, 2);
@@ -94,4 +96,14 @@ Examples:
     });
 
   registerRetention(privacy);
+}
+
+/**
+ * An export file must be new, in a folder that exists: an existing file is never overwritten (its
+ * readers would keep reading, and it would keep its own permissions instead of owner-only).
+ */
+function checkOutFile(file: string): void {
+  if (existsSync(file)) throw new UsageError(`--out ${file} exists: remove it or name a new file (an export never overwrites one)`);
+  const dir = path.dirname(path.resolve(file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--out ${file}: there is no folder ${dir}`);
 }
