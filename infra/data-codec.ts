@@ -150,7 +150,7 @@ export class DataCodec {
   decrypt(value: Buffer): string {
     const id = keyIdOf(value);
     const key = this.keys.get(id);
-    if (!key) throw new DataKeyError(`a stored value is encrypted under data key "${id}", which REACHLOOP_DATA_KEYS does not hold`);
+    if (!key) throw new DataKeyError(`a stored value is encrypted under data key "${id}", which REACHLOOP_DATA_KEYS does not hold: \`reachloop keys rotate\` moved values under it since this process started? start it again with that key (new,old)`);
     const at = 1 + value[0]!;
     const iv = value.subarray(at, at + IV_BYTES);
     const tag = value.subarray(at + IV_BYTES, at + IV_BYTES + TAG_BYTES);
