@@ -2,15 +2,17 @@ import type { Command } from 'commander';
 import { liveProcesses } from '../../db/heartbeats';
 import { rotateKeys, type RotationResult } from '../../db/key-rotation';
 import type { DataCodec } from '../../infra/data-codec';
-import { dataCodec } from '../../infra/data-keys';
+import { verifyDataKeys } from '../../db/personal-data';
+import { dataCodec, dataKeysGenerated, stageGeneratedDataKey } from '../../infra/data-keys';
 import { HEARTBEAT_MS, LIVE_PROCESS_WINDOW_MS } from '../../infra/heartbeat';
 import type { Pool } from '../../db/pool';
-import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
+import { CliError, configOrExit, emit, UsageError, type GlobalOptions } from '../cli-kit';
 import { withPool } from '../session';
 
 interface Flags extends GlobalOptions {
   batch: string;
   force?: boolean;
+  generate?: boolean;
 }
 
 /** `reachloop keys rotate`: every value re-encrypted under the active data key, refused while a running process lacks that key. */
@@ -19,6 +21,7 @@ export function registerRotate(keys: Command): void {
     .command('rotate')
     .description('re-encrypt every value not under the active key, in batches, while the system runs (resumable)')
     .option('--batch <n>', 'values per transaction (default 1000)', '1000')
+    .option('--generate', 'first generate a new key as the active one (only for keys generated under the state folder, the embedded default)')
     .option('--force', 'rotate even though a running worker or server does not hold the active key (it then fails on every value moved)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -33,15 +36,39 @@ each beats every ${HEARTBEAT_MS / 1000} s with the fingerprints of its keys, and
 them) while one seen in the last ${LIVE_PROCESS_WINDOW_MS / 1000} s lacks it. Restart them with the new key first.
 
 Example:
-  REACHLOOP_DATA_KEYS="k2:<new>,k1:<old>" reachloop keys rotate --batch 5000`,
+  REACHLOOP_DATA_KEYS="k2:<new>,k1:<old>" reachloop keys rotate --batch 5000
+
+With the generated keys of the embedded default (no REACHLOOP_DATA_KEYS), stop \`reachloop dev\`
+(and any serve or worker), then
+  reachloop keys rotate --generate
+adds a new key, first (active), to the state folder's data-keys file (written beside it, renamed
+into place before any value is under the new key), then re-encrypts. Interrupted, \`reachloop keys
+rotate\` resumes it. Copy that file to every host that runs reachloop on this database.`,
     )
     .action(async (flags: Flags) => {
       const batch = Number(flags.batch);
       if (!Number.isInteger(batch) || batch < 1 || batch > 100_000) throw new UsageError(`--batch must be a whole number from 1 to 100000, got "${flags.batch}"`);
-      await withPool(async (pool) => {
+      if (flags.generate && !dataKeysGenerated(configOrExit()))
+        throw new UsageError('--generate is only for keys generated under the state folder; REACHLOOP_DATA_KEYS is set: put a new key first in it (and in every worker and server), then run `reachloop keys rotate`');
+      await withPool(async (pool, config) => {
+        if (flags.generate) {
+          const staged = stageGeneratedDataKey(config.stateDir, dataCodec().lookupKeyChain);
+          try {
+            if (!flags.force) await refuseWhileProcessesLack(pool, staged.codec, 'stop them first (they read the generated keys when they start: started again after the rotation, they hold the new key)');
+          } catch (err) {
+            staged.abandon();
+            throw err;
+          }
+          // In place before any value is under the new key: an interrupted rotation leaves no value
+          // under a key that is only in a staged file; `keys rotate` resumes it from the file.
+          staged.install();
+          await verifyDataKeys(pool, staged.codec);
+          report(await rotateWithProgress(pool, staged.codec, batch), flags, `the generated key file ${staged.file}`);
+          return;
+        }
         const codec = dataCodec();
         if (!flags.force) await refuseWhileProcessesLack(pool, codec, 'restart them with REACHLOOP_DATA_KEYS=new,old first (the new key first, the old one kept)');
-        report(await rotateWithProgress(pool, codec, batch), flags);
+        report(await rotateWithProgress(pool, codec, batch), flags, codec.keySource.name);
       });
     });
 }
@@ -72,12 +99,13 @@ async function rotateWithProgress(pool: Pool, codec: DataCodec, batch: number): 
   });
 }
 
-function report(result: RotationResult, flags: GlobalOptions): void {
+/** The result; `keysWhere` names where the keys are kept (a retired key can leave it). */
+function report(result: RotationResult, flags: GlobalOptions, keysWhere: string): void {
   emit(result, flags, (r) =>
     [
       `every value under key ${r.activeKey}: ${Object.values(r.rotated).reduce((a, b) => a + b, 0)} re-encrypted`,
       ...Object.entries(r.rotated).filter(([, n]) => n > 0).map(([c, n]) => `  ${c.padEnd(36)} ${n}`),
-      r.remaining ? `${r.remaining} value(s) still under another key (rows held by others): run it again` : `remaining 0${r.retiredKeys.length ? `; no value is under ${r.retiredKeys.join(', ')} any more: it can leave REACHLOOP_DATA_KEYS` : ''}`,
+      r.remaining ? `${r.remaining} value(s) still under another key (rows held by others): run it again` : `remaining 0${r.retiredKeys.length ? `; no value is under ${r.retiredKeys.join(', ')} any more: it can leave ${keysWhere}` : ''}`,
     ].join('\n'),
   );
   if (result.remaining > 0) process.exitCode = 1;

@@ -1,0 +1,78 @@
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { valuesByKey } from '../db/key-rotation';
+import { loadConfig } from '../infra/config';
+import { dataCodecOf, installDataKeys } from '../infra/data-keys';
+import { seedContacts } from './helpers/contacts';
+import { isolatedDatabase, runCli, uniqueName, type TestDatabase } from './helpers/harness';
+
+// Data-key rotation on the embedded default: no REACHLOOP_DATA_KEYS, the keys generated under the
+// state folder. `keys rotate --generate` adds a key to the generated file as the active one and
+// re-encrypts under it; afterwards every command runs without any variable. A stale key file (the
+// one from before, restored) is named in the error, and `doctor` fails on it with the fix.
+
+let db: TestDatabase;
+let env: Record<string, string>;
+let keysFile: string;
+
+beforeAll(async () => {
+  db = await isolatedDatabase({ migrated: false });
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-generated-data-keys-'));
+  keysFile = path.join(stateDir, 'data-keys');
+  env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: uniqueName('tq'), REACHLOOP_STATE_DIR: stateDir, REACHLOOP_DATA_KEYS: '', REACHLOOP_LOOKUP_KEY: '' };
+  const migrated = await runCli(['migrate'], env, 120_000);
+  expect(migrated.code, migrated.stderr).toBe(0); // generates k1 and records it
+  installDataKeys(dataCodecOf(loadConfig({ ...process.env, ...env })));
+  await seedContacts(db.pool, [
+    { phone: '+12125550181', email: 'gen.one@example.com', name: 'Gen One' },
+    { phone: '+12125550182' },
+  ]);
+}, 240_000);
+afterAll(async () => {
+  await db?.drop();
+});
+
+const doctorDataKeys = async () => {
+  const r = await runCli(['doctor', '--json'], env, 120_000);
+  return { code: r.code, check: (JSON.parse(r.stdout) as Array<{ name: string; status: string; detail: string; fix?: string }>).find((c) => c.name === 'data keys')! };
+};
+
+describe('keys rotate --generate on the embedded default', () => {
+  it('adds a generated key as the active one, re-encrypts everything under it, and every command runs afterwards without a variable', async () => {
+    const before = readFileSync(keysFile, 'utf8').trim();
+    copyFileSync(keysFile, `${keysFile}.before`);
+    expect(before).toMatch(/^k1:[^,]+$/);
+    const r = await runCli(['keys', 'rotate', '--generate', '--json'], env, 120_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ activeKey: 'k2', remaining: 0, rotated: { 'contacts.phone_enc': 2, 'contacts.name_enc': 1, 'contact_emails.email_enc': 1 } });
+    const after = readFileSync(keysFile, 'utf8').trim().split(',');
+    expect(after).toHaveLength(2);
+    expect(after[0]).toMatch(/^k2:/);
+    expect(after[1]).toBe(before); // the old key kept
+    expect(await valuesByKey(db.pool)).toMatchObject({ 'contacts.phone_enc': { k2: 2 }, 'contact_emails.email_enc': { k2: 1 } });
+    const status = await runCli(['keys', 'status', '--json'], env);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ activeKey: 'k2' });
+    const doctor = await doctorDataKeys();
+    expect(doctor.check).toMatchObject({ status: 'warn' }); // generated keys: a warning, not a failure
+  }, 240_000);
+
+  it('a stale generated key file is named in the error (not a variable), and doctor fails on it with the fix', async () => {
+    copyFileSync(`${keysFile}.before`, keysFile); // the file from before the rotation, as a restore from an old backup leaves it
+    const refused = await runCli(['keys', 'status'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`the generated key file ${keysFile} has no key "k2", which encrypts stored personal data: restore that file from a backup`);
+    expect(refused.stderr).not.toContain('REACHLOOP_DATA_KEYS');
+    const doctor = await doctorDataKeys();
+    expect(doctor.code).toBe(1);
+    expect(doctor.check).toMatchObject({ status: 'fail', detail: expect.stringContaining(`the generated key file ${keysFile} has no key "k2"`), fix: expect.stringContaining(`restore ${keysFile}`) });
+  }, 240_000);
+
+  it('--generate is refused when the keys come from the environment', async () => {
+    const r = await runCli(['keys', 'rotate', '--generate'], { ...env, REACHLOOP_DATA_KEYS: process.env.REACHLOOP_DATA_KEYS!, REACHLOOP_LOOKUP_KEY: process.env.REACHLOOP_LOOKUP_KEY! });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--generate is only for keys generated under the state folder');
+  }, 120_000);
+});
