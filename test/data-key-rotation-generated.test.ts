@@ -1,4 +1,5 @@
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -10,8 +11,9 @@ import { isolatedDatabase, runCli, uniqueName, type TestDatabase } from './helpe
 
 // Data-key rotation on the embedded default: no REACHLOOP_DATA_KEYS, the keys generated under the
 // state folder. `keys rotate --generate` adds a key to the generated file as the active one and
-// re-encrypts under it; afterwards every command runs without any variable. A stale key file (the
-// one from before, restored) is named in the error, and `doctor` fails on it with the fix.
+// re-encrypts under it; afterwards every command runs without any variable. A stale key file (a
+// rotation with REACHLOOP_DATA_KEYS set for one command) is named in the error, and `doctor` fails
+// on it with the fix.
 
 let db: TestDatabase;
 let env: Record<string, string>;
@@ -42,7 +44,6 @@ const doctorDataKeys = async () => {
 describe('keys rotate --generate on the embedded default', () => {
   it('adds a generated key as the active one, re-encrypts everything under it, and every command runs afterwards without a variable', async () => {
     const before = readFileSync(keysFile, 'utf8').trim();
-    copyFileSync(keysFile, `${keysFile}.before`);
     expect(before).toMatch(/^k1:[^,]+$/);
     const r = await runCli(['keys', 'rotate', '--generate', '--json'], env, 120_000);
     expect(r.code, r.stderr).toBe(0);
@@ -59,15 +60,18 @@ describe('keys rotate --generate on the embedded default', () => {
     expect(doctor.check).toMatchObject({ status: 'warn' }); // generated keys: a warning, not a failure
   }, 240_000);
 
-  it('a stale generated key file is named in the error (not a variable), and doctor fails on it with the fix', async () => {
-    copyFileSync(`${keysFile}.before`, keysFile); // the file from before the rotation, as a restore from an old backup leaves it
+  it('rotated with REACHLOOP_DATA_KEYS set for one command, the generated file is stale: the error names the file (not the variable), and doctor fails with the fix', async () => {
+    const fromFile = readFileSync(keysFile, 'utf8').trim();
+    const lookup = readFileSync(path.join(path.dirname(keysFile), 'lookup-key'), 'utf8').trim();
+    const once = await runCli(['keys', 'rotate', '--json'], { ...env, REACHLOOP_DATA_KEYS: `k7:${randomBytes(32).toString('base64')},${fromFile}`, REACHLOOP_LOOKUP_KEY: lookup }, 120_000);
+    expect(once.code, once.stderr).toBe(0); // as the reviewer did: everything now under k7, which no file holds
     const refused = await runCli(['keys', 'status'], env);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`the generated key file ${keysFile} has no key "k2", which encrypts stored personal data: restore that file from a backup`);
+    expect(refused.stderr).toContain(`the generated key file ${keysFile} has no key "k7", which encrypts stored personal data: restore that file from a backup`);
     expect(refused.stderr).not.toContain('REACHLOOP_DATA_KEYS');
     const doctor = await doctorDataKeys();
     expect(doctor.code).toBe(1);
-    expect(doctor.check).toMatchObject({ status: 'fail', detail: expect.stringContaining(`the generated key file ${keysFile} has no key "k2"`), fix: expect.stringContaining(`restore ${keysFile}`) });
+    expect(doctor.check).toMatchObject({ status: 'fail', detail: expect.stringContaining(`the generated key file ${keysFile} has no key "k7"`), fix: expect.stringContaining(`restore ${keysFile}`) });
   }, 240_000);
 
   it('--generate is refused when the keys come from the environment', async () => {
