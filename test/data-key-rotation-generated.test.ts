@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -8,6 +8,7 @@ import { loadConfig } from '../infra/config';
 import { dataCodecOf, installDataKeys } from '../infra/data-keys';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, runCli, uniqueName, type TestDatabase } from './helpers/harness';
+import { startServeProcess } from './helpers/serve-process';
 
 // Data-key rotation on the embedded default: no REACHLOOP_DATA_KEYS, the keys generated under the
 // state folder. `keys rotate --generate` adds a key to the generated file as the active one and
@@ -42,6 +43,21 @@ const doctorDataKeys = async () => {
 };
 
 describe('keys rotate --generate on the embedded default', () => {
+  it('is refused while a server runs on the generated keys (it cannot hold a key not generated yet), and leaves the file as it was', async () => {
+    const before = readFileSync(keysFile, 'utf8');
+    const serve = await startServeProcess({ ...env, LOOKUP_PROVIDER: 'none' });
+    try {
+      const r = await runCli(['keys', 'rotate', '--generate'], env, 120_000);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`1 running reachloop process\\(es\\) do not hold the new active data key "k2": http pid ${serve.child.pid} on \\S+ \\(holds k1, .*stop them first`));
+      expect(readFileSync(keysFile, 'utf8')).toBe(before);
+      expect(existsSync(`${keysFile}.next`)).toBe(false);
+      expect(await valuesByKey(db.pool)).toMatchObject({ 'contacts.phone_enc': { k1: 2 } });
+    } finally {
+      await serve.stop();
+    }
+  }, 240_000);
+
   it('adds a generated key as the active one, re-encrypts everything under it, and every command runs afterwards without a variable', async () => {
     const before = readFileSync(keysFile, 'utf8').trim();
     expect(before).toMatch(/^k1:[^,]+$/);

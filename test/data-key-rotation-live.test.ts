@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -7,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { valuesByKey } from '../db/key-rotation';
 import { loadConfig } from '../infra/config';
 import { dataCodecOf, installDataKeys } from '../infra/data-keys';
-import { freePort } from '../infra/net';
-import { projectRoot } from '../infra/paths';
 import { seedContacts } from './helpers/contacts';
 import { isolatedDatabase, runCli, uniqueName, type TestDatabase } from './helpers/harness';
+import { startServeProcess, type ServeProcess } from './helpers/serve-process';
 
 // `reachloop keys rotate` against a running `reachloop serve` (a child process, as an operator runs
 // it) that holds only the old data key: the rotation is refused before anything moves, naming the
@@ -25,34 +23,18 @@ const PHONE = '+12125550177';
 
 let db: TestDatabase;
 let env: Record<string, string>;
-let serve: { child: ChildProcess; output: () => string; url: string } | undefined;
+let serve: ServeProcess | undefined;
 let ref: string;
 let token: string;
 
-async function startServe(dataKeys: string): Promise<NonNullable<typeof serve>> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'reachloop.mjs'), 'serve'], {
-    env: { ...process.env, ...env, REACHLOOP_DATA_KEYS: dataKeys, HTTP_PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (c) => {
-      output += c;
-      if (output.includes('HTTP server listening')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`reachloop serve exited (${code}) before it listened:\n${output}`)));
-  });
-  return { child, output: () => output, url: `http://127.0.0.1:${port}` };
+async function startServe(dataKeys: string): Promise<ServeProcess> {
+  return startServeProcess({ ...env, REACHLOOP_DATA_KEYS: dataKeys });
 }
 
 async function stopServe(): Promise<void> {
   const s = serve;
   serve = undefined;
-  if (!s || s.child.exitCode !== null) return;
-  s.child.kill('SIGTERM');
-  await new Promise((r) => s.child.once('exit', r));
+  await s?.stop();
 }
 
 const profile = () => fetch(`${serve!.url}/v1/contacts/${ref}?reason=${encodeURIComponent('ticket 7 callback')}`, { headers: { authorization: `Bearer ${token}` } });
