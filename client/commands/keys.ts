@@ -23,6 +23,8 @@ To rotate:
   2. put it first in REACHLOOP_DATA_KEYS of every worker and server (keep the old one), restart them
   3. run                        reachloop keys rotate        (refused while a running process lacks the key)
   4. when it reports 0 remaining, the old key can leave REACHLOOP_DATA_KEYS
+With the keys generated under the state folder (the embedded default, no REACHLOOP_DATA_KEYS):
+stop \`reachloop dev\`, run \`reachloop keys rotate --generate\`, start it again.
 The lookup key (REACHLOOP_LOOKUP_KEY) is rotated apart: \`reachloop keys rotate-lookup --help\`.`,
     );
 
