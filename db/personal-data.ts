@@ -129,9 +129,10 @@ export async function rewriteLookupHashes(client: Pick<PoolClient, 'query'>, ste
 
 /**
  * Refuses keys that are not this database's: another key under a known id, no key for an id
- * still recorded (values may be under it), another lookup key. Records the keys seen first.
+ * still recorded (values may be under it), another lookup key. Records the keys seen first
+ * (unless `record` is false: `doctor` only looks).
  */
-export async function verifyDataKeys(pool: Pick<PoolClient, 'query'>, codec: DataCodec): Promise<void> {
+export async function verifyDataKeys(pool: Pick<PoolClient, 'query'>, codec: DataCodec, opts: { record?: boolean } = {}): Promise<void> {
   const exists = await pool.query(`SELECT to_regclass('data_key_checks') AS t`);
   if (!exists.rows[0]?.t) return;
   const { rows } = await pool.query<{ key_id: string; fingerprint: string }>('SELECT key_id, fingerprint FROM data_key_checks ORDER BY key_id');
@@ -142,13 +143,14 @@ export async function verifyDataKeys(pool: Pick<PoolClient, 'query'>, codec: Dat
           'REACHLOOP_LOOKUP_KEY is not the lookup key chain of this database (its hashes were made with another): set the chain it was last rotated to, oldest key first (`reachloop keys rotate-lookup` printed it), or the key it was created with',
         );
     } else if (!codec.hasKey(r.key_id)) {
-      throw new DataKeyError(`REACHLOOP_DATA_KEYS has no key "${r.key_id}", which encrypts stored personal data: add it back (keep an old key until \`reachloop keys rotate\` has finished)`);
+      throw new DataKeyError(`${codec.keySource.name} has no key "${r.key_id}", which encrypts stored personal data: ${codec.keySource.restore}`);
     } else if (r.fingerprint !== codec.fingerprint(r.key_id)) {
-      throw new DataKeyError(`REACHLOOP_DATA_KEYS holds a different key under the id "${r.key_id}" than the one that encrypted this database's data: set the original key`);
+      throw new DataKeyError(`${codec.keySource.name} holds a different key under the id "${r.key_id}" than the one that encrypted this database's data: set the original key`);
     }
   }
   // Then the lookup key and the active key if not recorded yet (the first start, a new active key):
   // values are only ever written under the active key, so every key that holds values is recorded.
+  if (opts.record === false) return;
   const known = new Set(rows.map((r) => r.key_id));
   for (const id of ['lookup', codec.activeId].filter((k) => !known.has(k)))
     await pool.query('INSERT INTO data_key_checks (key_id, fingerprint) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING', [id, codec.fingerprint(id)]);

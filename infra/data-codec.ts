@@ -86,6 +86,17 @@ export class DataKeyError extends Error {
 
 export const sha256Hex = (s: string) => hash('sha256', s, 'hex');
 
+/** Where a process's data keys come from, as its error messages name it, and how to restore a key missing there. */
+export interface DataKeySource {
+  name: string;
+  restore: string;
+}
+
+export const ENV_DATA_KEYS: DataKeySource = {
+  name: 'REACHLOOP_DATA_KEYS',
+  restore: 'add it back (keep an old key until `reachloop keys rotate` has finished)',
+};
+
 export class DataCodec {
   readonly activeId: string;
   /** The bytes every value under the active key starts with ([length][id]). */
@@ -98,7 +109,12 @@ export class DataCodec {
   /** The lookup key chain, oldest first. */
   private readonly lookupKeys: readonly Buffer[];
 
-  constructor(keys: readonly DataKey[], activeId: string, lookupKeys: Buffer | readonly Buffer[]) {
+  constructor(
+    keys: readonly DataKey[],
+    activeId: string,
+    lookupKeys: Buffer | readonly Buffer[],
+    readonly keySource: DataKeySource = ENV_DATA_KEYS,
+  ) {
     if (keys.length === 0) throw new DataKeyError('no data key given');
     for (const k of keys) {
       if (!KEY_ID_PATTERN.test(k.id) || k.id === 'lookup') throw new DataKeyError(`data key id "${k.id}" must be 1-16 letters, digits, _ or -`);
@@ -150,7 +166,7 @@ export class DataCodec {
   decrypt(value: Buffer): string {
     const id = keyIdOf(value);
     const key = this.keys.get(id);
-    if (!key) throw new DataKeyError(`a stored value is encrypted under data key "${id}", which REACHLOOP_DATA_KEYS does not hold`);
+    if (!key) throw new DataKeyError(`a stored value is encrypted under data key "${id}", which ${this.keySource.name} does not hold: \`reachloop keys rotate\` moved values under it since this process started? start it again with that key (new,old)`);
     const at = 1 + value[0]!;
     const iv = value.subarray(at, at + IV_BYTES);
     const tag = value.subarray(at + IV_BYTES, at + IV_BYTES + TAG_BYTES);
@@ -159,7 +175,7 @@ export class DataCodec {
     try {
       return Buffer.concat([decipher.update(value.subarray(at + IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
     } catch {
-      throw new DataKeyError(`data key "${id}" does not decrypt a stored value: REACHLOOP_DATA_KEYS holds a different key under that id`);
+      throw new DataKeyError(`data key "${id}" does not decrypt a stored value: ${this.keySource.name} holds a different key under that id`);
     }
   }
 
@@ -200,7 +216,7 @@ export class DataCodec {
   /** The same keys with one more lookup key at the end of the chain (`keys rotate-lookup`). */
   withLookupKey(key: Buffer): DataCodec {
     if (this.lookupKeys.some((k) => k.equals(key))) throw new DataKeyError('the new lookup key is already in the chain');
-    return new DataCodec([...this.keys].map(([id, k]) => ({ id, key: k })), this.activeId, [...this.lookupKeys, key]);
+    return new DataCodec([...this.keys].map(([id, k]) => ({ id, key: k })), this.activeId, [...this.lookupKeys, key], this.keySource);
   }
 
   /** A fingerprint of a data key, or of the lookup chain ('lookup'): see keyFingerprint. */

@@ -2,7 +2,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, 
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
-import { DataCodec, parseDataKeys, parseLookupKeys } from './data-codec';
+import { DataCodec, KEY_ID_PATTERN, parseDataKeys, parseLookupKeys, type DataKeySource } from './data-codec';
 
 /**
  * The data keys of this process. REACHLOOP_DATA_KEYS / REACHLOOP_LOOKUP_KEY when set; otherwise,
@@ -11,7 +11,7 @@ import { DataCodec, parseDataKeys, parseLookupKeys } from './data-codec';
  */
 export function dataCodecOf(config: Pick<Config, 'dataKeys' | 'stateDir'>): DataCodec {
   if (config.dataKeys) return new DataCodec(config.dataKeys.keys, config.dataKeys.activeId, config.dataKeys.lookupKeys);
-  const keysFile = path.join(config.stateDir, 'data-keys');
+  const keysFile = generatedDataKeyFile(config.stateDir);
   const lookupFile = generatedLookupKeyFile(config.stateDir);
   if (!existsSync(keysFile) || !existsSync(lookupFile)) {
     mkdirSync(config.stateDir, { recursive: true });
@@ -21,7 +21,33 @@ export function dataCodecOf(config: Pick<Config, 'dataKeys' | 'stateDir'>): Data
   const keys = parseDataKeys(readFileSync(keysFile, 'utf8').trim());
   const lookupKeys = parseLookupKeys(readFileSync(lookupFile, 'utf8').trim());
   if (typeof keys === 'string' || typeof lookupKeys === 'string') throw new ConfigError([`the generated keys under ${config.stateDir} are damaged (data-keys, lookup-key): restore them from a backup`]);
-  return new DataCodec(keys, keys[0]!.id, lookupKeys);
+  return new DataCodec(keys, keys[0]!.id, lookupKeys, generatedSource(keysFile));
+}
+
+/** The generated data keys (embedded default): id:base64, comma-separated, the active one first. */
+export const generatedDataKeyFile = (stateDir: string) => path.join(stateDir, 'data-keys');
+
+const generatedSource = (file: string): DataKeySource => ({
+  name: `the generated key file ${file}`,
+  restore: 'restore that file from a backup, or copy it from the host where `reachloop keys rotate --generate` ran',
+});
+
+/**
+ * Stages one more generated data key, as the active one, beside the generated data key file
+ * (data-keys.next, 0600) for `keys rotate --generate`: `codec` holds it (and every older key);
+ * `install` renames the staged file into place (atomically), `abandon` removes it.
+ */
+export function stageGeneratedDataKey(stateDir: string, lookupKeys: readonly Buffer[]): { file: string; keyId: string; codec: DataCodec; install(): void; abandon(): void } {
+  const file = generatedDataKeyFile(stateDir);
+  const keys = parseDataKeys(readFileSync(file, 'utf8').trim());
+  if (typeof keys === 'string') throw new ConfigError([`the generated data key file ${file} is damaged (${keys}): restore it from a backup`]);
+  let n = keys.length + 1;
+  while (keys.some((k) => k.id === `k${n}`)) n++;
+  const keyId = `k${n}`;
+  if (!KEY_ID_PATTERN.test(keyId)) throw new ConfigError([`the generated data key file ${file} holds too many keys to name another`]);
+  const next = [{ id: keyId, key: randomBytes(32) }, ...keys];
+  const codec = new DataCodec(next, keyId, lookupKeys, generatedSource(file));
+  return { file, keyId, codec, ...staged(file, `${next.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',')}\n`) };
 }
 
 /** The generated lookup key chain (embedded default): base64 keys, comma-separated, oldest first. */
@@ -35,9 +61,14 @@ const generatedLookupKeyFile = (stateDir: string) => path.join(stateDir, 'lookup
  */
 export function stageGeneratedLookupChain(stateDir: string, chain: readonly Buffer[]): { file: string; install(): void; abandon(): void } {
   const file = generatedLookupKeyFile(stateDir);
+  return { file, ...staged(file, `${chain.map((k) => k.toString('base64')).join(',')}\n`) };
+}
+
+/** `content` written whole beside `file` (file.next, 0600); install renames it over `file`, abandon removes it. */
+function staged(file: string, content: string): { install(): void; abandon(): void } {
   const next = `${file}.next`;
-  writeFileSync(next, `${chain.map((k) => k.toString('base64')).join(',')}\n`, { mode: 0o600 });
-  return { file, install: () => renameSync(next, file), abandon: () => unlinkSync(next) };
+  writeFileSync(next, content, { mode: 0o600 });
+  return { install: () => renameSync(next, file), abandon: () => unlinkSync(next) };
 }
 
 /**

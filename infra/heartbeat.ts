@@ -1,6 +1,7 @@
 /**
- * A running worker or HTTP server beats every HEARTBEAT_MS (db/heartbeats.ts). Two things hang on it:
- * `reachloop keys rotate-lookup` refuses while any process beat within LIVE_PROCESS_WINDOW_MS, and a
+ * A running worker or HTTP server beats every HEARTBEAT_MS (db/heartbeats.ts). Three things hang on it:
+ * `reachloop keys rotate-lookup` refuses while any process beat within LIVE_PROCESS_WINDOW_MS,
+ * `reachloop keys rotate` refuses while one of them lacks the new active data key, and a
  * process whose lookup key chain is no longer the database's (a rotation with --force, or one run
  * between two beats) learns it at its next beat and stops: hashing with the old chain, it would
  * miss every contact, and a STOP from a known number would be kept as the opt-out of a stranger.
@@ -22,6 +23,8 @@ export interface HeartbeatOptions {
   roles: string;
   /** The fingerprint of the lookup chain this process hashes with (DataCodec.fingerprint('lookup')). */
   lookupFingerprint: string;
+  /** The data keys this process holds, id -> DataCodec.fingerprint(id). */
+  dataKeys: Record<string, string>;
   /** Called once when the database is on another lookup chain. */
   onStaleChain: (message: string) => void;
   /** A beat that fails (database away): logged, the next one tries again. */
@@ -35,7 +38,7 @@ export interface RunningHeartbeat {
 
 /** Beats once now (so that a rotation started after this returns sees the process), then every interval. */
 export async function startHeartbeat(opts: HeartbeatOptions): Promise<RunningHeartbeat> {
-  const me = { id: randomUUID(), roles: opts.roles, host: hostname(), pid: process.pid, lookupFingerprint: opts.lookupFingerprint };
+  const me = { id: randomUUID(), roles: opts.roles, host: hostname(), pid: process.pid, lookupFingerprint: opts.lookupFingerprint, dataKeys: opts.dataKeys };
   let stale = false;
   const once = async () => {
     const on = await beat(opts.pool, me);

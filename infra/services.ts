@@ -91,6 +91,7 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
       if (opts.config.events.apiToken) httpLogger.warn(LEGACY_TOKEN_WARNING);
       app = buildServer({
         pool,
+        log: (line) => httpLogger.error(line),
         events: opts.config.events,
         twilio: { publicBaseUrl: opts.config.http.publicBaseUrl, authToken: webhookAuthToken(opts.config, channels), brand: opts.config.brand, keywordReplies: opts.config.keywordReplies, log: httpLog },
         unsubscribe: { secret: signingSecretOf(opts.config), log: httpLog },
@@ -106,6 +107,7 @@ export async function startServices(opts: ServiceOptions): Promise<RunningServic
       pool,
       roles: [opts.worker && 'worker', opts.http && 'http'].filter(Boolean).join('+'),
       lookupFingerprint: dataCodec().fingerprint('lookup'),
+      dataKeys: Object.fromEntries(dataCodec().keyIds.map((id) => [id, dataCodec().fingerprint(id)])),
       onStaleChain: (message) => {
         heartbeatLog.error(message);
         mustStop(new Error(message));

@@ -5,16 +5,17 @@
  * constant time (digests of equal length); without a configured token the routes are closed.
  * The JSON API (`/v1/...`) is protected per token, scope and rate by server/api.ts, which shares
  * `guardJsonBodies` (NUL bytes removed, 4xx errors answered with their message and reason, anything
- * else a bare 500) and `deny`.
+ * else a bare 500, logged) and `deny`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { storableJson } from '../core/text';
+import { internalErrorLine } from './errors';
 
 export const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Adds the static token check and the error handler to an encapsulated Fastify plugin scope. */
-export function protectApi(api: FastifyInstance, apiToken: string | undefined, explain: (err: Error & { code?: string }) => string, tokenName: string): void {
+export function protectApi(api: FastifyInstance, apiToken: string | undefined, explain: (err: Error & { code?: string }) => string, tokenName: string, log: (message: string) => void): void {
   const expected = apiToken ? digest(apiToken) : undefined;
   api.addHook('onRequest', async (req, reply) => {
     const token = bearerOf(req.headers.authorization);
@@ -22,7 +23,7 @@ export function protectApi(api: FastifyInstance, apiToken: string | undefined, e
     if (!token) return deny(reply, `missing bearer token: send Authorization: Bearer <${tokenName}>`, 'missing_token');
     if (!timingSafeEqual(digest(token), expected)) return deny(reply, 'invalid bearer token', 'invalid_token');
   });
-  guardJsonBodies(api, (err) => explain(err));
+  guardJsonBodies(api, (err) => explain(err), log);
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
@@ -31,15 +32,23 @@ export const bearerOf = (header: string | undefined): string | undefined => /^Be
 /**
  * Bytes PostgreSQL refuses (a NUL in a string or key: 22021, 22P05 in jsonb) are removed from the
  * parsed body before any handler sees it, as from the Twilio webhooks' parameters; errors answer
- * 4xx with `explain`'s words (and the error's `reason`, if it has one), anything else a bare 500.
+ * 4xx with `explain`'s words (and the error's `reason`, if it has one), anything else a bare 500
+ * that names no internal detail to the caller and is logged through `log` (server/errors.ts).
  */
-export function guardJsonBodies(api: FastifyInstance, explain: (err: Error & { code?: string }, req: { routeOptions: { bodyLimit?: number; config?: unknown } }) => string): void {
+export function guardJsonBodies(
+  api: FastifyInstance,
+  explain: (err: Error & { code?: string }, req: { routeOptions: { bodyLimit?: number; config?: unknown } }) => string,
+  log: (message: string) => void,
+): void {
   api.addHook('preValidation', async (req) => {
     if (req.body !== undefined && req.body !== null && typeof req.body === 'object') req.body = storableJson(req.body).value;
   });
   api.setErrorHandler((err: Error & { statusCode?: number; code?: string; reason?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) return reply.code(500).send({ error: 'internal error' });
+    if (status === 500) {
+      log(internalErrorLine(req, err));
+      return reply.code(500).send({ error: 'internal error' });
+    }
     return reply.code(status).send({ error: explain(err, req), reason: err.reason ?? reasonOf(err.code, status) });
   });
 }

@@ -46,6 +46,8 @@ export interface ApiScopeOptions {
   /** REACHLOOP_API_TOKEN (deprecated): accepted with LEGACY_SCOPES only. */
   legacyToken?: string | undefined;
   now?: () => Date | Promise<Date>;
+  /** Where an unexpected 500 is logged (server/errors.ts). */
+  log: (message: string) => void;
 }
 
 const LEGACY_NAME = 'REACHLOOP_API_TOKEN';
@@ -87,5 +89,5 @@ export async function protectScopedApi(api: FastifyInstance, opts: ApiScopeOptio
     errorResponseBuilder: (req, ctx) =>
       Object.assign(new Error(`the token "${req.apiCaller!.name}" is over its rate of ${formatApiRate(req.apiCaller!.rate)}: retry in ${ctx.after}`), { statusCode: ctx.statusCode, reason: 'rate_limited' }),
   });
-  guardJsonBodies(api, (err, req) => explainBodyError(err, req.routeOptions.bodyLimit ?? 0, (req.routeOptions.config as { tooLargeHint?: string } | undefined)?.tooLargeHint ?? ''));
+  guardJsonBodies(api, (err, req) => explainBodyError(err, req.routeOptions.bodyLimit ?? 0, (req.routeOptions.config as { tooLargeHint?: string } | undefined)?.tooLargeHint ?? ''), opts.log);
 }

@@ -52,12 +52,13 @@ const view = (r: EmailComplaintResult) => {
   return { result: r.result };
 };
 
-export function registerComplaintWebhooks(app: FastifyInstance, deps: { pool: Pool }, opts: ComplaintWebhookOptions): void {
+/** `serverLog` hears the 500s of these routes (server/errors.ts). */
+export function registerComplaintWebhooks(app: FastifyInstance, deps: { pool: Pool }, opts: ComplaintWebhookOptions, serverLog: (message: string) => void): void {
   const log = opts.log ?? (() => {});
   const complaintDeps: ComplaintDeps = { pool: deps.pool, policy: opts.policy ?? CURRENT_SCORE_POLICY, now: opts.now ?? (() => new Date()), log };
 
   app.register(async (api) => {
-    protectApi(api, opts.token, (e) => (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `the body is larger than ${BODY_LIMIT} bytes` : e.message), 'COMPLAINT_WEBHOOK_TOKEN');
+    protectApi(api, opts.token, (e) => (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `the body is larger than ${BODY_LIMIT} bytes` : e.message), 'COMPLAINT_WEBHOOK_TOKEN', serverLog);
     api.addContentTypeParser(/^(message\/rfc822|multipart\/report)\b/i, { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
     api.post(ARF_PATH, { bodyLimit: BODY_LIMIT }, async (req, reply: FastifyReply) => {

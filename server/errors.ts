@@ -1,4 +1,14 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { maskPersonalText } from '../core/mask';
+
+/**
+ * The one line an unexpected 500 is logged with: method, route (its pattern, so no identifier of
+ * the request) and the error's first line, with any number or e-mail in it masked.
+ */
+export function internalErrorLine(req: Pick<FastifyRequest, 'method' | 'url' | 'routeOptions'>, err: Error): string {
+  const message = maskPersonalText(`${err.name === 'Error' ? '' : `${err.name}: `}${(err.message ?? String(err)).split('\n')[0]}`).text;
+  return `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}: ${message} (500)`;
+}
 
 /**
  * Errors no route answered itself: a client error (malformed JSON, a body too large, a bad
@@ -10,7 +20,7 @@ export function registerErrorHandler(app: FastifyInstance, log: (message: string
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) return reply.code(status).send({ error: err.message });
-    log(`${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}: ${err.message.split('\n')[0]} (500)`);
+    log(internalErrorLine(req, err));
     return reply.code(500).send({ error: 'internal error: the request was not applied; retry later' });
   });
 }

@@ -16,6 +16,8 @@ import { registerUnsubscribe, type UnsubscribeOptions } from './unsubscribe';
 
 export interface ServerDeps {
   pool: Pool;
+  /** Where an unexpected 500 is logged, one line (server/errors.ts); default: the Twilio webhooks' log, else stderr. */
+  log?: (message: string) => void;
   /** The events API: the legacy bearer token REACHLOOP_API_TOKEN (server/api.ts), mapping rules. */
   events?: EventsApiOptions;
   /** Twilio status and inbound webhooks (unset = not served). */
@@ -42,7 +44,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // contact and campaign ids; fastify's default limit of 100 answered 414 to the links of large
   // deployments (tests now run with ids beyond 32 bits).
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } });
-  registerErrorHandler(app, deps.twilio?.log ?? ((m) => process.stderr.write(`${m}\n`)));
+  const serverLog = deps.log ?? deps.twilio?.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  registerErrorHandler(app, serverLog);
   app.get('/healthz', async (_req, reply) => {
     try {
       await ping(deps.pool);
@@ -55,7 +58,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const log = deps.twilio?.log ? { log: deps.twilio.log } : {};
   // The JSON API: one scope, so a token's rate counts across all its routes (server/api.ts).
   app.register(async (api) => {
-    await protectScopedApi(api, { pool: deps.pool, legacyToken: deps.events?.apiToken, ...now });
+    await protectScopedApi(api, { pool: deps.pool, legacyToken: deps.events?.apiToken, log: serverLog, ...now });
     registerEventsApi(api, deps, deps.events ?? {});
     registerPrivacyApi(api, deps, now);
     if (deps.recovery) registerNumberChange(api, deps, { recovery: deps.recovery, ...now, ...log });
@@ -65,7 +68,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   if (deps.twilio || deps.unsubscribe) app.register(formbody);
   if (deps.twilio) registerTwilioWebhooks(app, deps, deps.twilio);
   if (deps.unsubscribe) registerUnsubscribe(app, deps, deps.unsubscribe);
-  if (deps.complaints) registerComplaintWebhooks(app, deps, deps.complaints);
+  if (deps.complaints) registerComplaintWebhooks(app, deps, deps.complaints, serverLog);
   registerLinks(app, deps);
   return app;
 }

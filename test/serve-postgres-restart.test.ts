@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,9 +13,9 @@ import { migrate } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
 import { startEmbeddedPostgres, type RunningPostgres } from '../infra/embedded-postgres';
 import { freePort } from '../infra/net';
-import { projectRoot } from '../infra/paths';
 import { startTwilioSandbox, type TwilioSandbox } from '../sandbox/twilio-server';
 import { seedContacts } from './helpers/contacts';
+import { startServeProcess, type ServeProcess } from './helpers/serve-process';
 import { signedTwilioPost } from './helpers/signed-webhook';
 
 // `reachloop serve` (a child process, as an operator runs it) against a PostgreSQL of its own that
@@ -34,8 +33,7 @@ let pg: RunningPostgres;
 let pool: Pool;
 let sandbox: TwilioSandbox;
 let sender: SmsSender;
-let serve: ChildProcess;
-let serveOutput = '';
+let serve: ServeProcess;
 let baseUrl: string;
 
 beforeAll(async () => {
@@ -47,42 +45,24 @@ beforeAll(async () => {
   // Enough tries to outlast the outage on a loaded machine (about 24 s).
   sandbox = await startTwilioSandbox({ authToken: AUTH_TOKEN, defaultFrom: FROM, callbackRetry: { attempts: 10, initialDelayMs: 250, maxDelayMs: 4_000 } });
   sender = createTwilioSender({ accountSid: sandbox.accountSid, authToken: AUTH_TOKEN, from: FROM, apiBase: sandbox.url, timeoutMs: 5_000 });
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  serve = spawn(process.execPath, [path.join(projectRoot, 'bin', 'reachloop.mjs'), 'serve'], {
-    env: {
-      ...process.env,
-      REACHLOOP_STATE_DIR: path.join(scratch, 'state'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      DATABASE_URL: pg.url,
-      SMS_PROVIDER: 'twilio',
-      TWILIO_ACCOUNT_SID: sandbox.accountSid,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      TWILIO_FROM: FROM,
-      TWILIO_API_BASE: sandbox.url,
-      LOOKUP_PROVIDER: 'none',
-      HTTP_PORT: String(port),
-      PUBLIC_BASE_URL: baseUrl,
-      REACHLOOP_SIGNING_SECRET: randomBytes(24).toString('base64url'),
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  serve = await startServeProcess({
+    REACHLOOP_STATE_DIR: path.join(scratch, 'state'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    DATABASE_URL: pg.url,
+    SMS_PROVIDER: 'twilio',
+    TWILIO_ACCOUNT_SID: sandbox.accountSid,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    TWILIO_FROM: FROM,
+    TWILIO_API_BASE: sandbox.url,
+    LOOKUP_PROVIDER: 'none',
+    REACHLOOP_SIGNING_SECRET: randomBytes(24).toString('base64url'),
+    LOG_LEVEL: 'info',
   });
-  serve.stdout!.on('data', (c) => (serveOutput += c));
-  await new Promise<void>((resolve, reject) => {
-    serve.stderr!.on('data', (c) => {
-      serveOutput += c;
-      if (serveOutput.includes('HTTP server listening')) resolve();
-    });
-    serve.once('exit', (code) => reject(new Error(`reachloop serve exited (${code}) before it listened:\n${serveOutput}`)));
-  });
+  baseUrl = serve.url;
 });
 
 afterAll(async () => {
-  if (serve && serve.exitCode === null) {
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve.once('exit', r));
-  }
+  await serve?.stop();
   await sandbox?.stop();
   await pool?.end();
   await pg?.stop();
@@ -147,8 +127,8 @@ describe('reachloop serve across a PostgreSQL restart', () => {
     expect(restarted.port).toBe(Number(new URL(pool.options.connectionString!).port));
     await sandbox.idle();
 
-    expect(serve.exitCode).toBe(null);
-    expect(serveOutput).not.toMatch(/Unhandled|uncaught/i);
+    expect(serve.child.exitCode).toBe(null);
+    expect(serve.output()).not.toMatch(/Unhandled|uncaught/i);
     expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
     // Every callback was taken in the end, several of them only after a 5xx or a refused connection.
     const callbacks = statusCallbacks();

@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import nodemailer from 'nodemailer';
 import { createTwilioClient } from '../../channels/twilio';
 import { pendingMigrations } from '../../db/migrate';
+import { verifyDataKeys } from '../../db/personal-data';
 import { connectPool } from '../../db/pool';
+import { DataKeyError } from '../../infra/data-codec';
+import { dataCodecOf, dataKeysGenerated, generatedDataKeyFile } from '../../infra/data-keys';
 import { ConfigError, loadConfig, type Config } from '../../infra/config';
 import { connectClient } from '../../infra/temporal';
 import { CliError, emit, resolveDatabaseUrl, resolveTemporalAddress, type GlobalOptions } from '../cli-kit';
@@ -82,10 +86,43 @@ function secretCheck(config: Config): Check {
     : { name: 'signing secret', status: 'warn', detail: 'generated under the state folder: a worker and a server on different hosts each make their own, and unsubscribe links from one fail on the other', fix: 'set REACHLOOP_SIGNING_SECRET (16+ characters) to the same value everywhere' };
 }
 
-function dataKeysCheck(config: Config): Check {
+function dataKeysSourceCheck(config: Config): Check {
   return config.dataKeys
     ? { name: 'data keys', status: 'ok', detail: `REACHLOOP_DATA_KEYS (${config.dataKeys.keys.length} key(s), active ${config.dataKeys.activeId}) and REACHLOOP_LOOKUP_KEY are set` }
     : { name: 'data keys', status: 'warn', detail: 'generated under the state folder: a worker and a server on different hosts each make their own and cannot read each other\'s personal data, and losing the folder loses the data', fix: 'set REACHLOOP_DATA_KEYS (k1:$(openssl rand -base64 32)) and REACHLOOP_LOOKUP_KEY (openssl rand -base64 32) to the same values everywhere, and back them up' };
+}
+
+/**
+ * Where the keys come from, then whether they are this database's (verifyDataKeys, recording
+ * nothing): a key the database records missing, or another key under its id, fails with the fix.
+ * Nothing to compare while the database is away (its own check says so) or no key was generated yet.
+ */
+async function dataKeysCheck(config: Config): Promise<Check> {
+  const source = dataKeysSourceCheck(config);
+  if (dataKeysGenerated(config) && !existsSync(generatedDataKeyFile(config.stateDir))) return source;
+  let url: string;
+  try {
+    url = resolveDatabaseUrl(config);
+  } catch {
+    return source;
+  }
+  try {
+    const codec = dataCodecOf(config);
+    const pool = await connectPool(url, 1);
+    try {
+      await verifyDataKeys(pool, codec, { record: false });
+    } finally {
+      await pool.end();
+    }
+  } catch (err) {
+    if (!(err instanceof DataKeyError || err instanceof ConfigError)) return source;
+    const detail = err instanceof ConfigError ? err.problems.join('; ') : firstLine(err);
+    const fix = dataKeysGenerated(config)
+      ? `restore ${generatedDataKeyFile(config.stateDir)} (and lookup-key beside it) from a backup, or copy them from the host where \`reachloop keys rotate --generate\` ran`
+      : 'set REACHLOOP_DATA_KEYS to every key the database records (the new one first, the old ones kept until `reachloop keys rotate` reports 0 remaining) and REACHLOOP_LOOKUP_KEY to its lookup chain';
+    return { name: 'data keys', status: 'fail', detail, fix };
+  }
+  return source.status === 'ok' ? { ...source, detail: `${source.detail}; they are this database's` } : source;
 }
 
 async function publicUrlCheck(config: Config): Promise<Check> {
@@ -114,7 +151,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<Check[]> {
   }
   const checks: Check[] = [{ name: 'configuration', status: 'ok', detail: 'every variable valid' }];
   checks.push(...(await Promise.all([databaseCheck(config), temporalCheck(config), smsCheck(config), emailCheck(config)])));
-  checks.push(secretCheck(config), dataKeysCheck(config), await publicUrlCheck(config));
+  checks.push(secretCheck(config), await dataKeysCheck(config), await publicUrlCheck(config));
   return checks;
 }
 
@@ -123,7 +160,7 @@ const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check the installation: configuration, PostgreSQL and migrations, Temporal, Twilio, SMTP, signing secret, webhook URL')
+    .description('check the installation: configuration, PostgreSQL and migrations, Temporal, Twilio, SMTP, signing secret, data keys (against the database), webhook URL')
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nEach problem comes with its fix. Exit 1 when a check fails; warnings (sandbox channels, a local URL) do not fail.')
     .action(async (flags: GlobalOptions) => {
