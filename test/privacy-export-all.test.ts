@@ -1,22 +1,19 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { defaultActivityDeps } from '../activities';
-import { createSandboxSmsSender } from '../channels/sandbox-sms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MERGE_RULES } from '../core/recovery/merge';
 import { phoneHash } from '../db/contacts';
 import { mergeConfirmed } from '../db/recovery-merge';
 import { sealedBody } from '../db/sealed-fields';
-import { buildServer } from '../server';
 import { detectAndMatch } from '../services/recovery-detect';
-import { isolatedDatabase, runCli, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
 import { queryPlain } from './helpers/contacts';
 import { findPersonalData } from './helpers/pii-scan';
+import { startStack, type Stack } from './helpers/stack';
 
 // `privacy export` holds everything the erasure of the same contact removes (review of issue 17
-// item 4): a customer imported by the CLI, messaged by a campaign on the old number, whose old
+// item 4): a customer imported by the CLI, messaged by a campaign on the old number (the real
+// twilio library to the local Twilio-shaped server, which fails it with 30003), whose old
 // number died and was merged by the recovery merge into the newer account (the old contact an
 // alias); rows held by the old number without a contact id (an event that never attached, one
 // named by the customer id, a pending opt-out, the carrier lookup's cache) and a rejected import
@@ -29,35 +26,22 @@ const EVE = { phone: '+12125550181', email: 'eve.other@example.com', name: 'Evan
 const OPT_OUT_TEXT = 'STOP texting me Deirdre here';
 const HEADER = 'customer id,phone,email,name,country,last_order_at,order_value,opt_in_at,consent_source,shipping_address';
 
-let db: TestDatabase;
-let worker: TestWorker;
-let env: Record<string, string>;
-let app: FastifyInstance;
-let base: string;
+let s: Stack;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-export-all-'));
 
 beforeAll(async () => {
-  db = await isolatedDatabase();
-  worker = await startTestWorker(defaultActivityDeps(db.pool, { sms: createSandboxSmsSender(), now: () => NOW }));
-  env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: db.url, TEMPORAL_TASK_QUEUE: worker.taskQueue };
-  app = buildServer({ pool: db.pool });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  s = await startStack({ now: () => NOW, sandbox: { rules: [{ to: DEE.old, errorCode: 30003 }] } }); // the old number is dead: its SMS fails
 }, 60_000);
 afterAll(async () => {
-  await app?.close();
-  await worker?.stop();
-  await db?.drop();
+  await s?.stop();
 });
 
+/** `reachloop ARGS`, which must succeed; its output parsed when it is JSON. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function cli(args: string[]): Promise<any> {
-  const r = await runCli(args, env, 120_000);
+  const r = await s.cli(args, 120_000);
   if (r.code !== 0) throw new Error(`reachloop ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  try {
-    return JSON.parse(r.stdout);
-  } catch {
-    return r.stdout;
-  }
+  return r.stdout.trimStart().startsWith('{') || r.stdout.trimStart().startsWith('[') ? JSON.parse(r.stdout) : r.stdout;
 }
 
 const write = (name: string, text: string) => {
@@ -66,7 +50,7 @@ const write = (name: string, text: string) => {
   return file;
 };
 
-const contactId = async (phone: string) => Number((await db.pool.query('SELECT id FROM contacts WHERE phone_hash = $1', [phoneHash(phone)])).rows[0]?.id);
+const contactId = async (phone: string) => Number((await s.db.pool.query('SELECT id FROM contacts WHERE phone_hash = $1', [phoneHash(phone)])).rows[0]?.id);
 
 async function runCampaign(name: string): Promise<number> {
   const file = write(`${name}.yaml`, `name: ${name}\ncategory: marketing\nbrand: Acme\nchannels: { A: sms, B: sms, C: sms }\nfallback: false\ndeadline: 2026-11-18T17:00:00Z\ntemplates:\n  sms: { en: "Hi {{name}}, 20% off at {{brand}}." }\n`);
@@ -106,27 +90,27 @@ describe('privacy export: the contacts merged into this one, and the rows held b
     expect(report.accepted).toBe(3);
     [oldId, newId, eveId] = [await contactId(DEE.old), await contactId(DEE.new), await contactId(EVE.phone)];
     const campaign = await runCampaign('before');
-    expect((await db.pool.query('SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND contact_id = $2', [campaign, oldId])).rows[0].n).toBe(1);
+    expect((await s.db.pool.query('SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND contact_id = $2', [campaign, oldId])).rows[0].n).toBe(1);
 
     // The old number died; the newer account with the same e-mail is the match; its "Y" merges them.
-    await db.pool.query(`UPDATE contacts SET first_seen_at = $2::timestamptz - interval '3 years', validity = 'unreachable', number_status = 'empty' WHERE id = $1`, [oldId, NOW]);
-    await db.pool.query(`UPDATE contacts SET first_seen_at = $2::timestamptz - interval '10 days' WHERE id = $1`, [newId, NOW]);
-    const [d] = await detectAndMatch(db.pool, [{ contactId: oldId, reason: 'number_empty' }], NOW);
+    await s.db.pool.query(`UPDATE contacts SET first_seen_at = $2::timestamptz - interval '3 years', validity = 'unreachable', number_status = 'empty' WHERE id = $1`, [oldId, NOW]);
+    await s.db.pool.query(`UPDATE contacts SET first_seen_at = $2::timestamptz - interval '10 days' WHERE id = $1`, [newId, NOW]);
+    const [d] = await detectAndMatch(s.db.pool, [{ contactId: oldId, reason: 'number_empty' }], NOW);
     expect(d).toMatchObject({ matched: true, case: { candidateContactId: newId } });
     caseId = d!.case.id;
-    const merge = await mergeConfirmed(db.pool, caseId, { actor: 'test', at: NOW, followUpCampaignId: null, rules: MERGE_RULES });
+    const merge = await mergeConfirmed(s.db.pool, caseId, { actor: 'test', at: NOW, followUpCampaignId: null, rules: MERGE_RULES });
     expect(merge).toMatchObject({ oldContactId: oldId, newContactId: newId, alreadyMerged: false });
 
     // Held by the old number or the customer id, without a contact id.
-    await db.pool.query(
+    await s.db.pool.query(
       `INSERT INTO events (event_id, contact_id, phone_hash, customer_ref, raw_tag, occurred_at, properties, source) VALUES
          ('ev-by-old-number', NULL, $1, NULL, 'page_view', $2::timestamptz - interval '2 hours', '{"path": "/cart"}', 'shop'),
          ('ev-by-customer-id', NULL, NULL, $3, 'page_view', $2::timestamptz - interval '1 hour', '{"path": "/account"}', 'shop'),
          ('ev-eve-unattached', NULL, $4, NULL, 'page_view', $2, '{}', 'shop')`,
       [phoneHash(DEE.old), NOW, DEE.customer, phoneHash('+12125550189')],
     );
-    await db.pool.query(`INSERT INTO pending_opt_outs (phone_hash, channel, source, proof, received_at) VALUES ($1, 'sms', 'inbound_sms', $2, $3)`, [phoneHash(DEE.old), JSON.stringify(sealedBody(OPT_OUT_TEXT)), NOW]);
-    await db.pool.query(`INSERT INTO number_lookup_cache (phone_hash, provider, status, line_type, looked_up_at) VALUES ($1, 'sandbox', 'empty', 'mobile', $2) ON CONFLICT (phone_hash) DO NOTHING`, [phoneHash(DEE.old), NOW]);
+    await s.db.pool.query(`INSERT INTO pending_opt_outs (phone_hash, channel, source, proof, received_at) VALUES ($1, 'sms', 'inbound_sms', $2, $3)`, [phoneHash(DEE.old), JSON.stringify(sealedBody(OPT_OUT_TEXT)), NOW]);
+    await s.db.pool.query(`INSERT INTO number_lookup_cache (phone_hash, provider, status, line_type, looked_up_at) VALUES ($1, 'sandbox', 'empty', 'mobile', $2) ON CONFLICT (phone_hash) DO NOTHING`, [phoneHash(DEE.old), NOW]);
   }, 240_000);
 
   it('the export of the new contact holds the merged contact with when, and every row held by the old number, customer id or address', async () => {
@@ -152,13 +136,13 @@ describe('privacy export: the contacts merged into this one, and the rows held b
     // Lookup hashes are not the person's data: left out everywhere.
     for (const phone of [DEE.old, DEE.new]) expect(JSON.stringify(dee)).not.toContain(phoneHash(phone));
     // One audit row per export, as before.
-    expect((await db.pool.query(`SELECT count(*)::int AS n FROM access_audit WHERE action = 'privacy.export' AND contact_id = $1`, [newId])).rows[0].n).toBe(1);
+    expect((await s.db.pool.query(`SELECT count(*)::int AS n FROM access_audit WHERE action = 'privacy.export' AND contact_id = $1`, [newId])).rows[0].n).toBe(1);
   });
 
   it('the export of another person (through the API) holds none of them', async () => {
     const token = (await cli(['token', 'create', '--scope', 'privacy', '--name', 'dpo-tool', '--json'])).secret;
-    const ref = (await db.pool.query(`UPDATE contacts SET public_id = COALESCE(public_id, 'ct_' || replace(gen_random_uuid()::text, '-', '')) WHERE id = $1 RETURNING public_id`, [eveId])).rows[0].public_id;
-    const res = await fetch(`${base}/v1/contacts/${ref}/export?reason=DSR-301`, { headers: { authorization: `Bearer ${token}` } });
+    const ref = (await s.db.pool.query(`UPDATE contacts SET public_id = COALESCE(public_id, 'ct_' || replace(gen_random_uuid()::text, '-', '')) WHERE id = $1 RETURNING public_id`, [eveId])).rows[0].public_id;
+    const res = await fetch(`${s.publicBaseUrl}/v1/contacts/${ref}/export?reason=DSR-301`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     const eve = (await res.json()) as Export;
     expect(eve.mergedEarlier).toEqual([]);
@@ -177,14 +161,14 @@ describe('privacy export: the contacts merged into this one, and the rows held b
     expect(erased.rows.number_lookup_cache).toBe(1);
     expect(erased.rows.import_rejects).toBe(1);
 
-    expect((await db.pool.query(`SELECT event_id FROM events WHERE event_id LIKE 'ev-%' ORDER BY event_id`)).rows).toEqual([{ event_id: 'ev-eve-unattached' }]);
-    expect((await db.pool.query(`SELECT proof FROM pending_opt_outs WHERE phone_hash = $1`, [phoneHash(DEE.old)])).rows).toEqual([{ proof: {} }]);
-    expect(await queryPlain(db.pool, `SELECT line_no, raw_enc FROM import_rejects ORDER BY line_no`)).toEqual([
+    expect((await s.db.pool.query(`SELECT event_id FROM events WHERE event_id LIKE 'ev-%' ORDER BY event_id`)).rows).toEqual([{ event_id: 'ev-eve-unattached' }]);
+    expect((await s.db.pool.query(`SELECT proof FROM pending_opt_outs WHERE phone_hash = $1`, [phoneHash(DEE.old)])).rows).toEqual([{ proof: {} }]);
+    expect(await queryPlain(s.db.pool, `SELECT line_no, raw_enc FROM import_rejects ORDER BY line_no`)).toEqual([
       { line_no: 5, raw: null },
       { line_no: 6, raw: expect.stringContaining(EVE.name) },
     ]);
     const needles = { texts: [DEE.email, DEE.name, DEE.customer, DEE.old, DEE.new, OPT_OUT_TEXT, 'Marigold Court'], digits: [DEE.old.slice(1), DEE.new.slice(1)] };
-    expect(await findPersonalData(db.pool, needles, { sealed: true })).toEqual([]);
+    expect(await findPersonalData(s.db.pool, needles, { sealed: true })).toEqual([]);
 
     // An export after the erasure: the rows held by the numbers are gone, the erased contacts hold no identifiers.
     const after = await cli(['privacy', 'export', String(newId), '--reason', 'DSR-303 after erasure']);
