@@ -18,7 +18,8 @@ import { startStack, type Stack } from './helpers/stack';
 // alias); rows held by the old number without a contact id (an event that never attached, one
 // named by the customer id, a pending opt-out, the carrier lookup's cache) and a rejected import
 // line writing the old number. The export of the new contact holds each, under `mergedEarlier`
-// and `heldByIdentifier`; the export of another person holds none; the erasure removes each.
+// and `heldByIdentifier` (with an import warning naming the person); the export of another
+// person holds none; the erasure removes each.
 
 const NOW = new Date('2026-11-18T15:00:00Z'); // Wednesday 10:00 in New York: inside every window
 const DEE = { old: '+12125550171', oldTyped: '212-555-0171', new: '+12125550172', email: 'dee.changed@example.com', name: 'Deirdre Quillon', customer: 'CUST-DEE-1' };
@@ -84,10 +85,12 @@ describe('privacy export: the contacts merged into this one, and the rows held b
         // Rejected (no usable number): one writes the old number in another column, one is the other person's.
         `CUST-NOTE,not a number,,Call ${DEE.oldTyped} after six,US,,,,,`,
         `CUST-EVE-OLD,not a number,${EVE.email},${EVE.name},US,,,,,`,
+        // Imported with a warning whose detail names the person (an e-mail field holding her name).
+        `CUST-FAY,+12125550191,ask ${DEE.name},Fay Third,US,2026-10-02,60,2026-01-05,web_form,`,
       ].join('\n') + '\n',
     );
     const report = await cli(['audience', 'import', crm, '--json', '--source', 'crm']);
-    expect(report.accepted).toBe(3);
+    expect(report.accepted).toBe(4);
     [oldId, newId, eveId] = [await contactId(DEE.old), await contactId(DEE.new), await contactId(EVE.phone)];
     const campaign = await runCampaign('before');
     expect((await s.db.pool.query('SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND contact_id = $2', [campaign, oldId])).rows[0].n).toBe(1);
@@ -132,7 +135,7 @@ describe('privacy export: the contacts merged into this one, and the rows held b
     expect(held.pending_opt_outs).toEqual([expect.objectContaining({ phone: DEE.old, channel: 'sms', proof: { body: OPT_OUT_TEXT } })]);
     expect(held.number_lookup_cache).toEqual([expect.objectContaining({ phone: DEE.old, status: 'empty' })]);
     expect(held.import_rejects).toEqual([expect.objectContaining({ line_no: 5, reason: expect.any(String), import_id: expect.any(String), raw: expect.stringContaining(DEE.oldTyped) })]);
-    expect(held.import_warnings).toEqual([]);
+    expect(held.import_warnings).toEqual([expect.objectContaining({ line_no: 7, field: 'email', reason: 'invalid_email', detail: expect.stringContaining(DEE.name) })]);
     // Lookup hashes are not the person's data: left out everywhere.
     for (const phone of [DEE.old, DEE.new]) expect(JSON.stringify(dee)).not.toContain(phoneHash(phone));
     // One audit row per export, as before.
@@ -146,7 +149,7 @@ describe('privacy export: the contacts merged into this one, and the rows held b
     expect(res.status).toBe(200);
     const eve = (await res.json()) as Export;
     expect(eve.mergedEarlier).toEqual([]);
-    expect(eve.heldByIdentifier).toMatchObject({ events: [], pending_opt_outs: [], number_lookup_cache: [] });
+    expect(eve.heldByIdentifier).toMatchObject({ events: [], pending_opt_outs: [], number_lookup_cache: [], import_warnings: [] });
     expect(eve.heldByIdentifier.import_rejects).toEqual([expect.objectContaining({ line_no: 6, raw: expect.stringContaining(EVE.name) })]); // her own line only
     const text = JSON.stringify(eve);
     for (const needle of [DEE.old, DEE.oldTyped, DEE.new, DEE.customer, DEE.name, OPT_OUT_TEXT, 'ev-by-old-number', 'ev-by-customer-id', 'ev-eve-unattached']) expect(text).not.toContain(needle);
@@ -160,6 +163,7 @@ describe('privacy export: the contacts merged into this one, and the rows held b
     expect(erased.rows.pending_opt_outs).toBe(1);
     expect(erased.rows.number_lookup_cache).toBe(1);
     expect(erased.rows.import_rejects).toBe(1);
+    expect(erased.rows.import_warnings).toBe(1);
 
     expect((await s.db.pool.query(`SELECT event_id FROM events WHERE event_id LIKE 'ev-%' ORDER BY event_id`)).rows).toEqual([{ event_id: 'ev-eve-unattached' }]);
     expect((await s.db.pool.query(`SELECT proof FROM pending_opt_outs WHERE phone_hash = $1`, [phoneHash(DEE.old)])).rows).toEqual([{ proof: {} }]);
@@ -167,13 +171,14 @@ describe('privacy export: the contacts merged into this one, and the rows held b
       { line_no: 5, raw: null },
       { line_no: 6, raw: expect.stringContaining(EVE.name) },
     ]);
+    expect((await s.db.pool.query(`SELECT line_no, detail FROM import_warnings`)).rows).toEqual([{ line_no: 7, detail: '' }]);
     const needles = { texts: [DEE.email, DEE.name, DEE.customer, DEE.old, DEE.new, OPT_OUT_TEXT, 'Marigold Court'], digits: [DEE.old.slice(1), DEE.new.slice(1)] };
     expect(await findPersonalData(s.db.pool, needles, { sealed: true })).toEqual([]);
 
     // An export after the erasure: the rows held by the numbers are gone, the erased contacts hold no identifiers.
     const after = await cli(['privacy', 'export', String(newId), '--reason', 'DSR-303 after erasure']);
     expect(after.mergedEarlier).toEqual([expect.objectContaining({ contactId: oldId, erased: true })]);
-    expect(after.heldByIdentifier).toMatchObject({ events: [], pending_opt_outs: [], number_lookup_cache: [], import_rejects: [] });
+    expect(after.heldByIdentifier).toMatchObject({ events: [], pending_opt_outs: [], number_lookup_cache: [], import_rejects: [], import_warnings: [] });
     expect(JSON.stringify(after)).not.toContain(DEE.oldTyped);
   });
 });
