@@ -1,14 +1,14 @@
 /**
  * Data subject requests (issue 17 item 4), run from the one plan of personal-data columns
- * (core/privacy/personal-data.ts): everything held about a contact, and its erasure. Queries only;
- * services/privacy.ts audits and orders them. Table and column names come from the plan, never
+ * (core/privacy/personal-data.ts): the erasure of a person (the export is db/privacy-export.ts;
+ * both read the person through db/person.ts), and the send-time checks of erased identifiers.
+ * Queries only; services/privacy.ts audits and orders them. Table and column names come from the plan, never
  * from input.
  */
 import type { PoolClient } from 'pg';
-import { BY_IDENTIFIER, ERASED_MARKER, PERSONAL_DATA, redactStrings, type ErasureAction, type TablePlan } from '../core/privacy/personal-data';
+import { BY_IDENTIFIER, ERASED_MARKER, PERSONAL_DATA, redactStrings, type ErasureAction } from '../core/privacy/personal-data';
 import { dataCodec } from '../infra/data-keys';
-import { ENCRYPTED_COLUMNS } from './personal-data';
-import { openSealed, SEALED_FIELDS } from './sealed-fields';
+import { hasIdentifiers, lineHoldsSql, linePatterns, readPerson, textHoldsPerson, UNATTACHED_EVENTS_SQL, unattachedEventsParams, type PersonIdentifiers } from './person';
 import type { Pool } from './pool';
 import { insertSuppressions } from './suppressions';
 
@@ -31,30 +31,6 @@ export function erasedValue(column: string, action: ErasureAction): string {
     case 'numbers_only':
       return `COALESCE((SELECT jsonb_object_agg(k, v) FROM jsonb_each(${column}) AS x(k, v) WHERE jsonb_typeof(v) IN ('number', 'boolean')), '{}'::jsonb)`;
   }
-}
-
-/** The export's key of a plan entry: the table, or table.by when a table is read by another column. */
-export const exportKey = (p: TablePlan) => (PERSONAL_DATA.find((q) => q.table === p.table) === p ? p.table : `${p.table}.${p.by}`);
-
-/** Every row about the contact in every table of the plan, lookup hashes left out. */
-export async function readPersonalData(pool: Pool, contactId: number): Promise<Record<string, Array<Record<string, unknown>>>> {
-  const out: Record<string, Array<Record<string, unknown>>> = {};
-  for (const p of PERSONAL_DATA) {
-    const { rows } = await pool.query(`SELECT * FROM ${p.table} WHERE ${p.by} = $1 ORDER BY ${p.orderBy}`, [contactId]);
-    out[exportKey(p)] = rows.map((r) => {
-      for (const c of p.exportOmits ?? []) delete r[c];
-      // Values encrypted at rest are exported decrypted, under the name of the column they replaced.
-      for (const c of ENCRYPTED_COLUMNS) {
-        if (c.table !== p.table || !(c.enc in r)) continue;
-        r[c.plain] = dataCodec().decryptOrNull(r[c.enc] as Buffer | null);
-        delete r[c.enc];
-      }
-      // Text sealed inside JSON (an SMS the person sent) is exported opened, as `body`.
-      for (const f of SEALED_FIELDS) if (f.table === p.table && f.column in r) r[f.column] = openSealed(f, r[f.column]);
-      return r;
-    });
-  }
-  return out;
 }
 
 /**
@@ -100,64 +76,31 @@ export interface ErasureCounts {
   rows: Record<string, number>;
 }
 
-/** What identifies the person in text: the number (E.164 digits, national digits), addresses, name, shipping address. */
-export interface PersonIdentifiers {
-  digits: string[];
-  texts: string[];
-}
-
 /**
- * Erases one contact (and the older contacts merged into it) inside the caller's transaction:
- * the keyed hashes of number and addresses kept in erased_identifiers, an 'all' suppression
- * (kind manual, source erasure) on the anonymised row, every personal-data column of the plan
- * nulled or anonymised, rows that only identify deleted, the raw text of import lines that held
- * the number or an address emptied (line number and reason kept). Idempotent.
+ * Erases one contact (and the older contacts merged into it: db/person.ts readPerson, the set the
+ * export reads too) inside the caller's transaction: the keyed hashes of number and addresses kept
+ * in erased_identifiers, an 'all' suppression (kind manual, source erasure) on the anonymised row,
+ * every personal-data column of the plan nulled or anonymised, rows that only identify deleted,
+ * the raw text of import lines that held the number or an address emptied (line number and
+ * reason kept). Idempotent.
  */
 export async function erasePersonalData(client: PoolClient, contactId: number, identify: (e164: string) => string[], at: Date): Promise<ErasureCounts> {
   const counts: Record<string, number> = {};
   const add = (k: string, n: number | null) => (counts[k] = (counts[k] ?? 0) + (n ?? 0));
-  const ids = [contactId];
-  // The older contacts merged into this one (changed numbers) hold the same person's old numbers.
-  for (let i = 0; i < ids.length; i++) {
-    const { rows } = await client.query<{ old_contact_id: string }>('SELECT old_contact_id FROM contact_aliases WHERE contact_id = $1', [ids[i]]);
-    for (const r of rows) if (!ids.includes(Number(r.old_contact_id))) ids.push(Number(r.old_contact_id));
-  }
-  // What identifies the person under any of these contacts: import lines are scrubbed once for all.
-  const everyone: PersonIdentifiers = { digits: [], texts: [] };
-  for (const id of ids) {
-    const { rows } = await client.query(
-      `SELECT c.phone_hash, c.phone_enc, c.name_enc, c.shipping_address_enc,
-         COALESCE((SELECT array_agg(e.email_enc) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS emails,
-         COALESCE((SELECT array_agg(e.email_hash) FROM contact_emails e WHERE e.contact_id = c.id), '{}') AS email_hashes,
-         COALESCE((SELECT array_agg(x.external_id) FROM contact_external_ids x WHERE x.contact_id = c.id), '{}') AS external_ids
-       FROM contacts c WHERE c.id = $1 FOR UPDATE`,
-      [id],
-    );
-    const row = rows[0];
-    if (!row) continue;
-    const codec = dataCodec();
-    const c = {
-      ...row,
-      phone_e164: codec.decrypt(row.phone_enc),
-      name: codec.decryptOrNull(row.name_enc),
-      shipping_address: codec.decryptOrNull(row.shipping_address_enc),
-      emails: (row.emails as Buffer[]).map((e) => codec.decrypt(e)),
-    };
-    // An erased row holds the marker, which is no number (identify gives none), also after a re-import of the number
-    // (the stored number wins the merge): lines rejected later that hold only the number are left to retention.
-    everyone.digits.push(...identify(c.phone_e164));
-    everyone.texts.push(...c.emails, ...[c.name, c.shipping_address].filter((t): t is string => typeof t === 'string' && t.trim().length >= 4));
+  const person = await readPerson(client, contactId, identify, { lock: true });
+  for (const c of person.contacts) {
+    const id = c.id;
     await client.query(
       `INSERT INTO erased_identifiers (kind, hash, contact_id, erased_at)
        SELECT kind, hash, $1, $2 FROM unnest($3::text[], $4::text[]) AS x(kind, hash) ON CONFLICT (kind, hash) DO NOTHING`,
-      [id, at, ['phone', ...(c.email_hashes as string[]).map(() => 'email')], [c.phone_hash, ...(c.email_hashes as string[])]],
+      [id, at, ['phone', ...c.emailHashes.map(() => 'email')], [c.phoneHash, ...c.emailHashes]],
     );
     // Through the one writer of suppressions; a manual one already there (a merged alias) stays, its proof emptied below.
     await insertSuppressions(client, [{ contactId: id, channel: 'all', kind: 'manual', source: 'erasure', proof: {} }], at);
 
-    add('events (unmatched)', (await client.query(`DELETE FROM events WHERE contact_id IS NULL AND (phone_hash = $1 OR customer_ref = ANY($2::text[]))`, [c.phone_hash, c.external_ids])).rowCount);
-    add(BY_IDENTIFIER.pendingOptOuts.table, (await client.query(`UPDATE pending_opt_outs SET proof = '{}' WHERE phone_hash = $1 AND proof <> '{}'`, [c.phone_hash])).rowCount);
-    add(BY_IDENTIFIER.lookupCache.table, (await client.query('DELETE FROM number_lookup_cache WHERE phone_hash = $1', [c.phone_hash])).rowCount);
+    add('events (unmatched)', (await client.query(`DELETE FROM events WHERE ${UNATTACHED_EVENTS_SQL}`, unattachedEventsParams([c]))).rowCount);
+    add(BY_IDENTIFIER.pendingOptOuts.table, (await client.query(`UPDATE pending_opt_outs SET proof = '{}' WHERE phone_hash = $1 AND proof <> '{}'`, [c.phoneHash])).rowCount);
+    add(BY_IDENTIFIER.lookupCache.table, (await client.query('DELETE FROM number_lookup_cache WHERE phone_hash = $1', [c.phoneHash])).rowCount);
     add('campaigns (message texts)', await redactMessageTexts(client, id));
 
     for (const p of PERSONAL_DATA) {
@@ -171,8 +114,8 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
     }
     await client.query('UPDATE contacts SET erased_at = COALESCE(erased_at, $2), sms_eligible = false, updated_at = $2 WHERE id = $1', [id, at]);
   }
-  for (const l of BY_IDENTIFIER.importLines) add(l.table, await scrubLines(client, l.table, l.columns, 'sealed' in l ? l.sealed : null, everyone));
-  return { contacts: ids, rows: counts };
+  for (const l of BY_IDENTIFIER.importLines) add(l.table, await scrubLines(client, l.table, l.columns, 'sealed' in l ? l.sealed : null, person.identifiers));
+  return { contacts: person.contacts.map((c) => c.id), rows: counts };
 }
 
 /** The single API messages' texts to this contact (their campaigns' templates), every string replaced by the marker. */
@@ -194,19 +137,11 @@ const sealedMarker = () => dataCodec().encrypt(ERASED_MARKER);
  * is decrypted and matched here, and dropped where it holds the person.
  */
 async function scrubLines(client: PoolClient, table: string, columns: readonly string[], sealed: string | null, person: PersonIdentifiers): Promise<number> {
-  if (person.digits.length === 0 && person.texts.length === 0) return 0;
-  const digitPatterns = person.digits.map((d) => `%${d}%`);
-  const textPatterns = person.texts.map((t) => `%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
-  const match = columns.map((col) => `(regexp_replace(${col}, '[^0-9]', '', 'g') LIKE ANY($1::text[]) OR ${col} ILIKE ANY($2::text[]))`).join(' OR ');
-  const { rowCount } = await client.query(`UPDATE ${table} SET ${columns.map((col) => `${col} = ''`).join(', ')} WHERE ${match}`, [digitPatterns, textPatterns]);
+  if (!hasIdentifiers(person)) return 0;
+  const { rowCount } = await client.query(`UPDATE ${table} SET ${columns.map((col) => `${col} = ''`).join(', ')} WHERE ${lineHoldsSql(columns)}`, linePatterns(person));
   if (!sealed) return rowCount ?? 0;
   const codec = dataCodec();
-  const texts = person.texts.map((t) => t.toLowerCase());
-  const holds = (line: string) => {
-    const digits = line.replace(/[^0-9]/g, '');
-    const lower = line.toLowerCase();
-    return person.digits.some((d) => digits.includes(d)) || texts.some((t) => lower.includes(t));
-  };
+  const holds = textHoldsPerson(person);
   const { rows } = await client.query<{ t: string; v: Buffer }>(`SELECT ctid::text AS t, ${sealed} AS v FROM ${table} WHERE ${sealed} IS NOT NULL`);
   const hits = rows.filter((r) => holds(codec.decrypt(r.v))).map((r) => r.t);
   if (hits.length) await client.query(`UPDATE ${table} SET ${sealed} = NULL WHERE ctid = ANY($1::tid[])`, [hits]);

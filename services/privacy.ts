@@ -10,7 +10,9 @@ import { normalizePhone } from '../core/phone';
 import { recordAccess } from '../db/audit';
 import { loadContactProfile, type ContactProfile } from '../db/contact-profile';
 import type { Pool } from '../db/pool';
-import { erasePersonalData, openCasesOf, readPersonalData, type ErasureCounts } from '../db/privacy';
+import { readPerson } from '../db/person';
+import { erasePersonalData, openCasesOf, type ErasureCounts } from '../db/privacy';
+import { readHeldByIdentifier, readPersonalData, type ExportTables } from '../db/privacy-export';
 import { mapOpenedIn } from '../db/sealed-fields';
 import { inTransaction } from '../db/transaction';
 
@@ -26,7 +28,22 @@ export interface PersonalDataExport {
   /** The profile as `contact show --unmask` prints it. */
   profile: ContactProfile;
   /** Every row about the person, table by table (core/privacy/personal-data.ts), lookup hashes left out. */
-  tables: Record<string, Array<Record<string, unknown>>>;
+  tables: ExportTables;
+  /** Every older contact merged into this one (a changed number: the recovery merge made it an alias), with its own rows, table by table. */
+  mergedEarlier: MergedContactExport[];
+  /** Rows that no contact id names, held by the person's numbers (this contact's and the merged ones'), customer ids, addresses, name or shipping address. */
+  heldByIdentifier: ExportTables;
+}
+
+export interface MergedContactExport {
+  contactId: number;
+  /** The contact it was merged into (this one, or another merged contact), when, and by which changed-number case. */
+  mergedInto: number;
+  mergedAt: string;
+  caseId: number | null;
+  /** Erased before (its rows hold what the erasure left: ids, states, times). */
+  erased: boolean;
+  tables: ExportTables;
 }
 
 /** The profile of one contact, audited (`contact show`, GET /v1/contacts/:ref). */
@@ -35,12 +52,29 @@ export async function readProfile(pool: Pool, contactId: number, who: Requester,
   return loadContactProfile(pool, contactId);
 }
 
-/** Everything held about the person, as JSON, audited (the audit row of this export is part of it). */
+/**
+ * Everything held about the person, as JSON, audited (the audit row of this export is part of it):
+ * the contact's rows, those of every contact merged into it, and the rows held by the person's
+ * numbers and addresses without a contact id; what the erasure of the same contact removes.
+ */
 export async function exportPersonalData(pool: Pool, contactId: number, who: Requester, now: Date, channel: 'cli' | 'api'): Promise<PersonalDataExport | undefined> {
   await recordAccess(pool, { actor: who.actor, action: 'privacy.export', contactId, reason: who.reason, detail: { via: channel } }, now);
   const profile = await loadContactProfile(pool, contactId);
   if (!profile) return undefined;
-  return { contactId, exportedAt: now.toISOString(), profile, tables: await readPersonalData(pool, contactId) };
+  // The person as the erasure finds it (db/person.ts): the contacts merged into this one, and the identifiers of all.
+  const person = await readPerson(pool, contactId, identifyingDigits);
+  const mergedEarlier: MergedContactExport[] = [];
+  for (const c of person.contacts) {
+    if (!c.merged) continue;
+    mergedEarlier.push({ contactId: c.id, mergedInto: c.merged.into, mergedAt: c.merged.at.toISOString(), caseId: c.merged.caseId, erased: c.erased, tables: await readPersonalData(pool, c.id) });
+  }
+  return { contactId, exportedAt: now.toISOString(), profile, tables: await readPersonalData(pool, contactId), mergedEarlier, heldByIdentifier: await readHeldByIdentifier(pool, person) };
+}
+
+/** How many rows an export holds, in every section. */
+export function exportedRows(e: PersonalDataExport): number {
+  const count = (t: ExportTables) => Object.values(t).reduce((n, rows) => n + rows.length, 0);
+  return count(e.tables) + e.mergedEarlier.reduce((n, m) => n + count(m.tables), 0) + count(e.heldByIdentifier);
 }
 
 export interface ErasureReport extends ErasureCounts {

@@ -1,7 +1,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ErasureBlocked, erasePerson, exportPersonalData } from '../../services/privacy';
+import { ErasureBlocked, erasePerson, exportedRows, exportPersonalData } from '../../services/privacy';
 import { CliError, emit, UsageError, type GlobalOptions } from '../cli-kit';
 import { cliActor, requireReason, resolveContactKey } from '../contact-key';
 import { withPool } from '../session';
@@ -17,7 +17,7 @@ export function registerPrivacy(program: Command): void {
   const privacy = program.command('privacy').description("data subject requests (a person's data exported or erased) and retention of personal data");
   privacy
     .command('export <contact>')
-    .description('everything held about the person, as JSON: profile, e-mails, consents, suppressions, events, orders, messages sent, recovery cases, audit rows')
+    .description('everything held about the person, as JSON: profile, e-mails, consents, suppressions, events, orders, messages sent, recovery cases, audit rows; the contacts merged into it; rows held by its numbers and addresses')
     .option('--reason <why>', 'why (required; recorded in the access audit): a ticket, not personal data')
     .option('--default-country <CC>', 'country of a number written without country code')
     .option('--out <file>', 'write the JSON to this file (readable by you only) instead of printing it')
@@ -26,6 +26,13 @@ export function registerPrivacy(program: Command): void {
       `
 CONTACT is a contact id, its reference (ct_...) or its phone number. The export is recorded in
 the access audit (reachloop audit) with your user name and --reason, before anything is read.
+
+It holds what an erasure of the same contact removes:
+  tables            the contact's rows, table by table (core/privacy/personal-data.ts)
+  mergedEarlier     each older contact merged into it (a changed number), with when, and its rows
+  heldByIdentifier  rows no contact id names, held by the person's numbers (current and merged),
+                    customer ids, addresses, name: events that never attached, pending opt-outs,
+                    the cached carrier lookup, rejected import lines (raw text) and warnings
 
 Examples:
   reachloop privacy export ct_0123456789abcdef0123456789abcdef --reason "DSR-118: access request"
@@ -41,7 +48,7 @@ Examples:
         const text = `${JSON.stringify(data, null, 2)}\n`;
         if (flags.out) {
           writeFileSync(flags.out, text, { mode: 0o600, flag: 'wx' });
-          process.stdout.write(`contact ${id}: ${Object.values(data.tables).reduce((n, rows) => n + rows.length, 0)} row(s) written to ${flags.out}\n`);
+          process.stdout.write(`contact ${id}: ${exportedRows(data)} row(s) written to ${flags.out}\n`);
         } else process.stdout.write(text);
       }, 2);
     });

@@ -87,9 +87,10 @@ export const PERSONAL_DATA: readonly TablePlan[] = [
 ];
 
 /**
- * Data about the person held by their number or address rather than their contact id: erased by
- * the keyed hashes (and, for the raw text of rejected lines, by the number's digits and the
- * address), exported only through the contact's own rows.
+ * Data about the person held by their number or address rather than their contact id, found by
+ * the numbers' keyed hashes and customer ids of the contact and of the contacts merged into it
+ * (and, for the text of import lines, by the numbers' digits, the addresses, name and shipping
+ * address): erased, and exported under `heldByIdentifier` (services/privacy.ts).
  */
 export const BY_IDENTIFIER = {
   /** Events from the number or the source's customer id that never attached to a contact: deleted. */
@@ -102,8 +103,9 @@ export const BY_IDENTIFIER = {
   importLines: [
     { table: 'import_rejects', columns: ['detail'], sealed: 'raw_enc' },
     { table: 'event_import_rejects', columns: ['detail'], sealed: 'raw_enc' },
-    { table: 'import_warnings', columns: ['detail'] },
-    { table: 'event_import_warnings', columns: ['detail'] },
+    // Warnings: also exported when they are of a rejected line of the person (`of`).
+    { table: 'import_warnings', columns: ['detail'], of: 'import_rejects' },
+    { table: 'event_import_warnings', columns: ['detail'], of: 'event_import_rejects' },
   ],
   /** The text of single API messages sent to the person (their campaign's templates): replaced by the marker. */
   messageTemplates: { table: 'campaigns', columns: ['definition'] },
