@@ -98,6 +98,9 @@ export function canonicalRequest(r: MessageRequest): string {
   return JSON.stringify({ ...target, channel: r.channel, subject: r.subject, text: r.text, urgent: r.urgent });
 }
 
+/** The name of a message's campaign: a prefix of its key's (keyed) hash, as the operator's label. */
+export const messageCampaignName = (keyHash: string) => `message ${keyHash.slice(0, 16)}`;
+
 /**
  * The one-recipient transactional campaign of a message (parsed by core/campaign/definition.ts,
  * whose problems, such as an unknown {{variable}}, are the caller's 422).
