@@ -98,8 +98,8 @@ export function canonicalRequest(r: MessageRequest): string {
   return JSON.stringify({ ...target, channel: r.channel, subject: r.subject, text: r.text, urgent: r.urgent });
 }
 
-/** The name of a message's campaign: a prefix of its key's (keyed) hash, as the operator's label. */
-export const messageCampaignName = (keyHash: string) => `message ${keyHash.slice(0, 16)}`;
+/** The name of a message's campaign: the random id its workflow is named by (never a hash of the key). */
+export const messageCampaignName = (nonce: string) => `message ${nonce}`;
 
 /**
  * The one-recipient transactional campaign of a message (parsed by core/campaign/definition.ts,

@@ -3,6 +3,7 @@
  * idempotency record (key hash -> message -> its one-recipient transactional campaign) and what
  * became of the message (decision, ledger, provider status).
  */
+import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { CampaignDefinition } from '../core/campaign/definition';
 import { messageCampaignName } from '../core/message-request';
@@ -145,7 +146,9 @@ export async function messageView(pool: Pool, id: number, caller: string): Promi
 /**
  * Re-keys the hashes of the messages written before migration 0038 (a bare SHA-256 h of the key
  * and of the body becomes codec.lookupHashOfSha256(h), equal to the lookupHash of the same text),
- * and renames their campaigns, whose name held a prefix of the bare key hash. One transaction
+ * and renames their campaigns, whose name held a prefix of the bare key hash (now a random id,
+ * as a new message's). Their workflow ids, named by the bare key hash, stay: Temporal knows the
+ * workflows by them. One transaction
  * with the deletion of the pending step, so that no hash is ever keyed twice. Returns the
  * messages re-keyed (0 when the step is not pending).
  */
@@ -167,7 +170,7 @@ export async function rekeyLegacyMessageHashes(client: PoolClient, codec: DataCo
         `UPDATE campaigns c SET name = u.name, definition = jsonb_set(c.definition, '{name}', to_jsonb(u.name))
          FROM api_messages m, unnest($1::bigint[], $2::text[], $3::text[]) u(id, old, name)
          WHERE m.id = u.id AND c.id = m.campaign_id AND c.name = u.old`,
-        [rows.map((r) => r.id), rows.map((r) => (r.key_hash ? messageCampaignName(r.key_hash) : null)), rows.map((r) => (r.key_hash ? messageCampaignName(rekey(r.key_hash)!) : null))],
+        [rows.map((r) => r.id), rows.map((r) => (r.key_hash ? `message ${r.key_hash.slice(0, 16)}` : null)) /* the name before 0038 */, rows.map(() => messageCampaignName(randomUUID()))],
       );
       await client.query(
         `UPDATE api_messages m SET key_hash = u.k, body_hash = u.b FROM unnest($1::bigint[], $2::text[], $3::text[]) u(id, k, b) WHERE m.id = u.id`,

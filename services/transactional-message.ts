@@ -2,10 +2,11 @@
  * The transactional lane's single message (`POST /v1/messages`), as a use case: one request under
  * an idempotency key becomes one one-recipient transactional campaign, run by the ordinary
  * campaignWorkflow (the contact policy's decision, the exactly-once ledger, the feedback loop)
- * under a workflow id derived from the key. The same key again answers the first message and
+ * under a random workflow id stored with the key. The same key again answers the first message and
  * starts nothing; the same key with another body is a conflict. The text stays in PostgreSQL (the
  * campaign's definition): the workflow carries the campaign id only.
  */
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { lazyClient } from '../infra/temporal';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -86,14 +87,15 @@ export async function acceptMessage(deps: MessageDeps, caller: string, key: stri
     return { kind: 'unprocessable', reason: 'contact_merged', error: `this contact was merged into contact ${await publicIdOf(deps.pool, contact.mergedInto)} (a changed number): send to that one` };
   if (req.channel === 'email' && !contact.hasEmail) return { kind: 'unprocessable', reason: 'no_email', error: 'this contact has no e-mail address' };
 
+  const nonce = randomUUID();
   let definition;
   try {
-    definition = parseCampaign(messageCampaign(req, contact.id, messageCampaignName(keyHash)));
+    definition = parseCampaign(messageCampaign(req, contact.id, messageCampaignName(nonce)));
   } catch (err) {
     if (!(err instanceof CampaignDefinitionError)) throw err;
     return { kind: 'unprocessable', reason: 'bad_text', error: err.problems.map((p) => p.replace(/^templates\.sms\.en/, 'text').replace(/^templates\.email\.en\.(\w+)/, '$1')).join('; ') };
   }
-  const { created, message } = await createOrFindMessage(deps.pool, { caller, keyHash, bodyHash, contactId: contact.id, channel: req.channel, urgent: req.urgent, workflowId: messageWorkflowId(keyHash), definition });
+  const { created, message } = await createOrFindMessage(deps.pool, { caller, keyHash, bodyHash, contactId: contact.id, channel: req.channel, urgent: req.urgent, workflowId: messageWorkflowId(nonce), definition });
   return settle(deps, message, bodyHash, !created);
 }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalRequest, messageCampaignName, type MessageRequest } from '../core/message-request';
+import { canonicalRequest, type MessageRequest } from '../core/message-request';
 import { rotateLookupKey } from '../db/lookup-rotation';
 import { findCallerlessMessageByKey, findMessageByKey } from '../db/messages';
 import { migrate, readMigrations } from '../db/migrate';
@@ -27,7 +27,7 @@ afterAll(() => db?.drop());
 /** A message row as the code before 0038 wrote it: bare SHA-256 hashes, the campaign named after the key's. */
 async function legacyMessage(contactId: number, keyText: string, caller: string | null): Promise<number> {
   const keyHash = sha(keyText);
-  const name = messageCampaignName(keyHash);
+  const name = `message ${keyHash.slice(0, 16)}`; // the name before 0038
   const c = await db.pool.query(`INSERT INTO campaigns (name, category, definition) VALUES ($1, 'transactional', $2) RETURNING id`, [name, { name, category: 'transactional' }]);
   const m = await db.pool.query(
     `INSERT INTO api_messages (key_hash, body_hash, campaign_id, contact_id, channel, urgent, workflow_id${caller ? ', caller' : ''})
@@ -55,7 +55,10 @@ describe('API message hashes', () => {
     expect((await findCallerlessMessageByKey(db.pool, a.callerlessKeyHash))).toMatchObject({ id: callerless, bodyHash: a.bodyHash });
     expect((await findMessageByKey(db.pool, b.keyHash))).toMatchObject({ id: withCaller, bodyHash: b.bodyHash });
     const names = (await db.pool.query(`SELECT c.name, c.definition ->> 'name' AS def FROM api_messages m JOIN campaigns c ON c.id = m.campaign_id ORDER BY m.id`)).rows;
-    expect(names).toEqual([a.callerlessKeyHash, b.keyHash].map((h) => ({ name: messageCampaignName(h), def: messageCampaignName(h) })));
+    // Their campaigns, named after 16 digits of the bare key hash, now carry a random id as a new message's do.
+    expect(names).toEqual([expect.stringMatching(/^message [0-9a-f-]{36}$/), expect.stringMatching(/^message [0-9a-f-]{36}$/)].map((n) => ({ name: n, def: n })));
+    expect(names[0].name).not.toBe(names[1].name);
+    for (const { name, def } of names) expect(name).toBe(def);
 
     // Again: nothing pending, nothing keyed twice.
     const again = await runCli(['migrate', '--json'], { DATABASE_URL: db.url });

@@ -12,7 +12,7 @@ import { listDecisions } from '../db/decisions';
 import { publicIdOf } from '../db/public-ids';
 import { recordSuppression } from '../db/suppressions';
 import { buildServer } from '../server';
-import { campaignWorkflowId, messageWorkflowId } from '../workflows/ids';
+import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
 import { runCli, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
 import { startStack, type Stack } from './helpers/stack';
@@ -103,7 +103,9 @@ describe('POST /v1/messages: the transactional lane', () => {
     expect(sentTo(OTP).map((s) => s.body)).toEqual(['Your code is 482913']);
     expect(await ledgerOf(ids[OTP]!)).toEqual([{ category: 'transactional', state: 'sent', message_id: String(r.json.message_id) }]);
     // The workflow is named by the key's hash and its input carries the campaign id only.
-    const handle = client.workflow.getHandle(messageWorkflowId(dataCodec().lookupHash(`legacy\n${key}`))); // the key is the caller's own
+    const { workflow_id: workflowId } = (await db.pool.query('SELECT workflow_id FROM api_messages WHERE id = $1', [r.json.message_id])).rows[0];
+    expect(workflowId).toMatch(/^message-[0-9a-f-]{36}$/); // a random id stored with the key, never a hash of it
+    const handle = client.workflow.getHandle(workflowId);
     await handle.result();
     // Every payload of the history, decoded (they are base64 in its JSON form).
     const raw = JSON.stringify(await handle.fetchHistory(), (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
@@ -186,6 +188,9 @@ describe('POST /v1/messages: the transactional lane', () => {
     const candidates = guesses.flatMap((n) => [canonicalRequest(guess(n)), number(n), `legacy\n${number(n)}`]);
     const stored = [row.key_hash, row.body_hash, row.workflow_id.replace(/^message-/, ''), row.name.replace(/^message /, '')];
     expect(candidates.filter((c) => stored.some((h) => sha256(c).startsWith(h))), 'a bare SHA-256 matches a stored hash').toEqual([]);
+    // Nor does the workflow id or the campaign's name (printed by `campaign list|status`) hold a hash of them.
+    for (const shown of [row.workflow_id, row.name]) expect(shown).not.toContain(row.key_hash.slice(0, 12));
+    expect(row.name).toBe(`message ${row.workflow_id.replace(/^message-/, '')}`);
     // They are the keyed lookup hashes of the same texts (so `keys rotate-lookup` keeps them matching).
     const req = guess(158);
     expect(row).toMatchObject({ key_hash: messageHashes(dataCodec(), 'legacy', key, req).keyHash, body_hash: messageHashes(dataCodec(), 'legacy', key, req).bodyHash });
