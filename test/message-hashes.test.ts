@@ -77,4 +77,27 @@ describe('API message hashes', () => {
     expect(await findMessageByKey(db.pool, after.keyHash)).toMatchObject({ bodyHash: after.bodyHash });
     expect(await findCallerlessMessageByKey(db.pool, messageHashes(codec, 'legacy', 'order-1', req).callerlessKeyHash)).toMatchObject({ bodyHash: after.bodyHash });
   });
+
+  it('a database from before 0031 gets them keyed once, by the conversion of 0031 (0038 leaves them to it)', async () => {
+    const old = await isolatedDatabase({ migrated: false });
+    try {
+      await migrate(old.pool, readMigrations().filter((f) => f.name < '0031'));
+      const c = await old.pool.query(
+        `INSERT INTO contacts (phone_hash, phone_e164, line_type, country, language, time_zones, validity, number_status, tier)
+         VALUES ($1, $2, 'mobile', 'US', 'en', '{America/New_York}', 'reachable', 'active', 'A') RETURNING id`,
+        [sha(PHONE), PHONE],
+      );
+      const k = await old.pool.query(`INSERT INTO campaigns (name, category, definition) VALUES ('message x', 'transactional', '{}') RETURNING id`);
+      await old.pool.query(`INSERT INTO api_messages (key_hash, body_hash, campaign_id, contact_id, channel, urgent, workflow_id) VALUES ($1, $2, $3, $4, 'sms', true, 'message-x')`, [
+        sha('order-9'), sha(canonicalRequest(req)), k.rows[0].id, c.rows[0].id,
+      ]);
+      const r = await runCli(['migrate', '--json'], { DATABASE_URL: old.url });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ personalData: { rehashed: true } });
+      const h = messageHashes(dataCodec(), 'legacy', 'order-9', req);
+      expect((await old.pool.query('SELECT key_hash, body_hash FROM api_messages')).rows).toEqual([{ key_hash: h.callerlessKeyHash, body_hash: h.bodyHash }]);
+    } finally {
+      await old.drop();
+    }
+  });
 });
