@@ -98,6 +98,9 @@ export function canonicalRequest(r: MessageRequest): string {
   return JSON.stringify({ ...target, channel: r.channel, subject: r.subject, text: r.text, urgent: r.urgent });
 }
 
+/** The name of a message's campaign: the random id its workflow is named by (never a hash of the key). */
+export const messageCampaignName = (nonce: string) => `message ${nonce}`;
+
 /**
  * The one-recipient transactional campaign of a message (parsed by core/campaign/definition.ts,
  * whose problems, such as an unknown {{variable}}, are the caller's 422).

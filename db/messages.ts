@@ -3,10 +3,14 @@
  * idempotency record (key hash -> message -> its one-recipient transactional campaign) and what
  * became of the message (decision, ledger, provider status).
  */
+import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import type { CampaignDefinition } from '../core/campaign/definition';
+import { messageCampaignName } from '../core/message-request';
+import type { DataCodec } from '../infra/data-codec';
 import { phoneHash } from './contacts';
 import type { Pool } from './pool';
-import { inTransaction } from './transaction';
+import { inClientTransaction, inTransaction } from './transaction';
 
 export interface MessageContact {
   id: number;
@@ -30,7 +34,8 @@ export async function findMessageContact(pool: Pool, target: { contactRef: strin
 
 export interface MessageRow {
   id: number;
-  bodyHash: string;
+  /** The keyed lookup hash of the canonical request; null once the person was erased. */
+  bodyHash: string | null;
   campaignId: number;
   contactId: number;
   channel: 'sms' | 'email';
@@ -136,4 +141,43 @@ export async function messageView(pool: Pool, id: number, caller: string): Promi
     decision: r.decision ? { kind: r.decision, reason: r.reason, rule: r.rule, until: r.until, at: r.decided_at, detail: r.detail } : null,
     ledger: r.ledger_state ? { state: r.ledger_state, providerId: r.provider_id, providerStatus: r.provider_status, errorCode: r.error_code, sentAt: r.sent_at, segments: r.segments } : null,
   };
+}
+
+/**
+ * Re-keys the hashes of the messages written before migration 0038 (a bare SHA-256 h of the key
+ * and of the body becomes codec.lookupHashOfSha256(h), equal to the lookupHash of the same text),
+ * and renames their campaigns, whose name held a prefix of the bare key hash (now a random id,
+ * as a new message's). Their workflow ids, named by the bare key hash, stay: Temporal knows the
+ * workflows by them. One transaction
+ * with the deletion of the pending step, so that no hash is ever keyed twice. Returns the
+ * messages re-keyed (0 when the step is not pending).
+ */
+export async function rekeyLegacyMessageHashes(client: PoolClient, codec: DataCodec): Promise<number> {
+  const { rows: table } = await client.query(`SELECT to_regclass('personal_data_pending') AS t`);
+  if (!table[0]?.t) return 0;
+  return inClientTransaction(client, async () => {
+    const { rowCount } = await client.query(`DELETE FROM personal_data_pending WHERE step = 'rekey_message_hashes'`);
+    if (!rowCount) return 0;
+    let done = 0;
+    for (let after = 0; ; ) {
+      const { rows } = await client.query<{ id: string; key_hash: string | null; body_hash: string | null }>(
+        'SELECT id, key_hash, body_hash FROM api_messages WHERE id > $1 ORDER BY id LIMIT 5000',
+        [after],
+      );
+      if (rows.length === 0) return done;
+      const rekey = (h: string | null) => (h === null ? null : codec.lookupHashOfSha256(h));
+      await client.query(
+        `UPDATE campaigns c SET name = u.name, definition = jsonb_set(c.definition, '{name}', to_jsonb(u.name))
+         FROM api_messages m, unnest($1::bigint[], $2::text[], $3::text[]) u(id, old, name)
+         WHERE m.id = u.id AND c.id = m.campaign_id AND c.name = u.old`,
+        [rows.map((r) => r.id), rows.map((r) => (r.key_hash ? `message ${r.key_hash.slice(0, 16)}` : null)) /* the name before 0038 */, rows.map(() => messageCampaignName(randomUUID()))],
+      );
+      await client.query(
+        `UPDATE api_messages m SET key_hash = u.k, body_hash = u.b FROM unnest($1::bigint[], $2::text[], $3::text[]) u(id, k, b) WHERE m.id = u.id`,
+        [rows.map((r) => r.id), rows.map((r) => rekey(r.key_hash)), rows.map((r) => rekey(r.body_hash))],
+      );
+      done += rows.length;
+      after = Number(rows[rows.length - 1]!.id);
+    }
+  });
 }

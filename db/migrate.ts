@@ -5,6 +5,7 @@ import type { Pool } from './pool';
 import { dataCodec } from '../infra/data-keys';
 import { migrationsDir } from '../infra/paths';
 import { finishLegacyPersonalData, verifyDataKeys } from './personal-data';
+import { rekeyLegacyMessageHashes } from './messages';
 import { sealLegacyBodies } from './sealed-fields';
 import { inClientTransaction } from './transaction';
 
@@ -21,6 +22,8 @@ export interface MigrationResult {
   personalData?: { rehashed: boolean; encrypted: number; dropped: string[] };
   /** Inbound SMS bodies stored in clear before migration 0034, sealed now. */
   sealedBodies?: number;
+  /** API messages whose bare SHA-256 hashes (before migration 0038) were keyed now. */
+  rekeyedMessages?: number;
 }
 
 export class MigrationError extends Error {
@@ -86,6 +89,8 @@ export async function migrate(pool: Pool, files: MigrationFile[] = readMigration
     if (converted.rehashed || converted.encrypted || converted.dropped.length) result.personalData = converted;
     const sealedBodies = await sealLegacyBodies(client);
     if (sealedBodies) result.sealedBodies = sealedBodies;
+    const rekeyedMessages = await rekeyLegacyMessageHashes(client, dataCodec());
+    if (rekeyedMessages) result.rekeyedMessages = rekeyedMessages;
     await verifyDataKeys(client, dataCodec());
     return result;
   } finally {

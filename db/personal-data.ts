@@ -32,6 +32,10 @@ export const LOOKUP_HASH_COLUMNS = [
   ['recovery_cases', 'candidate_phone_hash'],
   ['erased_identifiers', 'hash'],
   ['number_lookup_cache', 'phone_hash'],
+  // A single API message's Idempotency-Key (which a client may make of a number or an e-mail) and
+  // its request body (which holds the recipient's number): keyed, so that neither can be guessed.
+  ['api_messages', 'key_hash'],
+  ['api_messages', 'body_hash'],
 ] as const;
 
 /**
@@ -39,8 +43,6 @@ export const LOOKUP_HASH_COLUMNS = [
  * test/lookup-hash-columns.test.ts fails on a `hash` or `*_hash` column named in neither list.
  */
 export const OTHER_HASH_COLUMNS = [
-  ['api_messages', 'key_hash', 'SHA-256 of a client\'s idempotency key, compared with the key the client sends again'],
-  ['api_messages', 'body_hash', 'SHA-256 of a request body, compared with the body of a repeated request'],
   ['api_tokens', 'token_hash', 'SHA-256 of an API bearer token, compared with the token presented'],
 ] as const;
 

@@ -25,7 +25,6 @@ export interface RecoveryCase {
   detectionReason: string;
   candidateContactId: number | null;
   candidateE164: string | null;
-  candidatePhoneHash: string | null;
   confidence: number | null;
   evidence: Array<{ kind: string; confidence: number; detail: string }>;
   excluded: unknown[];
@@ -52,7 +51,6 @@ const toCase = (r: Record<string, any>): RecoveryCase => ({
   detectionReason: r.detection_reason,
   candidateContactId: r.candidate_contact_id === null ? null : Number(r.candidate_contact_id),
   candidateE164: dataCodec().decryptOrNull(r.candidate_enc),
-  candidatePhoneHash: r.candidate_phone_hash,
   confidence: r.confidence === null ? null : Number(r.confidence),
   evidence: r.evidence,
   excluded: r.excluded,

@@ -2,16 +2,18 @@
  * The transactional lane's single message (`POST /v1/messages`), as a use case: one request under
  * an idempotency key becomes one one-recipient transactional campaign, run by the ordinary
  * campaignWorkflow (the contact policy's decision, the exactly-once ledger, the feedback loop)
- * under a workflow id derived from the key. The same key again answers the first message and
+ * under a random workflow id stored with the key. The same key again answers the first message and
  * starts nothing; the same key with another body is a conflict. The text stays in PostgreSQL (the
  * campaign's definition): the workflow carries the campaign id only.
  */
-import { hash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { lazyClient } from '../infra/temporal';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CampaignDefinitionError, parseCampaign } from '../core/campaign/definition';
-import { canonicalRequest, messageCampaign, type MessageRequest } from '../core/message-request';
+import { canonicalRequest, messageCampaign, messageCampaignName, type MessageRequest } from '../core/message-request';
+import type { DataCodec } from '../infra/data-codec';
+import { dataCodec } from '../infra/data-keys';
 import { createOrFindMessage, findCallerlessMessageByKey, findMessageByKey, findMessageContact, markMessageStarted, type MessageRow } from '../db/messages';
 import { publicIdOf } from '../db/public-ids';
 import type { Pool } from '../db/pool';
@@ -19,7 +21,16 @@ import { messageWorkflowId } from '../workflows/ids';
 import type { CampaignInput } from '../workflows/messages/campaign';
 import { campaignWorkflow } from '../workflows/campaign';
 
-const sha256Hex = (s: string) => hash('sha256', s, 'hex');
+/**
+ * The stored hashes of a message: keyed lookup hashes (never a bare SHA-256, which anyone could
+ * recompute for every number of a country until one matched the body's `phone`, or a key made of
+ * a number or an e-mail). `callerlessKeyHash` finds a message written before callers (its key
+ * hashed alone). Being lookup hashes, `keys rotate-lookup` re-hashes the stored ones, so a replay
+ * after a rotation still matches.
+ */
+export function messageHashes(codec: DataCodec, caller: string, key: string, req: MessageRequest): { keyHash: string; callerlessKeyHash: string; bodyHash: string } {
+  return { keyHash: codec.lookupHash(`${caller}\n${key}`), callerlessKeyHash: codec.lookupHash(key), bodyHash: codec.lookupHash(canonicalRequest(req)) };
+}
 
 /** What the HTTP edge needs of Temporal for messages: start a message's workflow. */
 export interface MessagesLink {
@@ -66,9 +77,8 @@ export interface MessageDeps {
 /** Accepts one message under its idempotency key (see the module's comment). */
 export async function acceptMessage(deps: MessageDeps, caller: string, key: string, req: MessageRequest): Promise<AcceptResult> {
   // The key is the caller's own: another token's same key is another message (and workflow).
-  const keyHash = sha256Hex(`${caller}\n${key}`);
-  const bodyHash = sha256Hex(canonicalRequest(req));
-  const before = (await findMessageByKey(deps.pool, keyHash)) ?? (await findCallerlessMessageByKey(deps.pool, sha256Hex(key)));
+  const { keyHash, callerlessKeyHash, bodyHash } = messageHashes(dataCodec(), caller, key, req);
+  const before = (await findMessageByKey(deps.pool, keyHash)) ?? (await findCallerlessMessageByKey(deps.pool, callerlessKeyHash));
   if (before) return settle(deps, before, bodyHash, true);
 
   const contact = await findMessageContact(deps.pool, req.target);
@@ -77,14 +87,15 @@ export async function acceptMessage(deps: MessageDeps, caller: string, key: stri
     return { kind: 'unprocessable', reason: 'contact_merged', error: `this contact was merged into contact ${await publicIdOf(deps.pool, contact.mergedInto)} (a changed number): send to that one` };
   if (req.channel === 'email' && !contact.hasEmail) return { kind: 'unprocessable', reason: 'no_email', error: 'this contact has no e-mail address' };
 
+  const nonce = randomUUID();
   let definition;
   try {
-    definition = parseCampaign(messageCampaign(req, contact.id, `message ${keyHash.slice(0, 16)}`));
+    definition = parseCampaign(messageCampaign(req, contact.id, messageCampaignName(nonce)));
   } catch (err) {
     if (!(err instanceof CampaignDefinitionError)) throw err;
     return { kind: 'unprocessable', reason: 'bad_text', error: err.problems.map((p) => p.replace(/^templates\.sms\.en/, 'text').replace(/^templates\.email\.en\.(\w+)/, '$1')).join('; ') };
   }
-  const { created, message } = await createOrFindMessage(deps.pool, { caller, keyHash, bodyHash, contactId: contact.id, channel: req.channel, urgent: req.urgent, workflowId: messageWorkflowId(keyHash), definition });
+  const { created, message } = await createOrFindMessage(deps.pool, { caller, keyHash, bodyHash, contactId: contact.id, channel: req.channel, urgent: req.urgent, workflowId: messageWorkflowId(nonce), definition });
   return settle(deps, message, bodyHash, !created);
 }
 

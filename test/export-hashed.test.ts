@@ -34,6 +34,21 @@ describe('audience export-hashed', () => {
     expect(audit).toEqual([{ actor: expect.stringMatching(/^cli:/), action: 'audience.export_hashed', contact_id: null, reason: 'test export', detail: { segment: 'all', rows: 2, emails: 1 } }]);
   });
 
+  it('leaves out erased contacts and contacts holding an erased e-mail or number, and never writes a marker', async () => {
+    const [gone] = await seedContacts(db.pool, [{ phone: '+12125550170', email: 'gone@example.com' }]);
+    const erase = await runCli(['privacy', 'erase', String(gone), '--reason', 'DSR-31 erasure', '--yes', '--json'], { DATABASE_URL: db.url });
+    expect(erase.code, erase.stderr).toBe(0);
+    // Re-imported afterwards: its e-mail on a new number (the erased row keeps the number's keyed hash).
+    await seedContacts(db.pool, [{ phone: '+12125550171', email: 'gone@example.com' }]); // as intake normalises it
+    const out = path.join(dir, 'after-erasure.csv');
+    const r = await runCli(['audience', 'export-hashed', '--reason', 'test export', '--out', out, '--segment', 'all', '--json'], { DATABASE_URL: db.url });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ out, rows: 2, emails: 1 });
+    const text = readFileSync(out, 'utf8');
+    expect(text).toBe(`phone_sha256,email_sha256\n${sha('+8613800138001')},${sha('li.wei@example.com')}\n${sha('+12125550199')},\n`);
+    for (const v of ['erased', '[erased]', 'gone@example.com', '+12125550170', '+12125550171']) expect(text).not.toContain(sha(v));
+  });
+
   it('refuses to export without a reason, and writes nothing', async () => {
     const out = path.join(dir, 'unreasoned.csv');
     const r = await runCli(['audience', 'export-hashed', '--out', out, '--segment', 'all'], { DATABASE_URL: db.url });

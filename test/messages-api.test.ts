@@ -3,14 +3,16 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSandboxEmailSender } from '../channels/sandbox-email';
 import { createSandboxSmsSender } from '../channels/sandbox-sms';
-import { messagesLink } from '../services/transactional-message';
+import { messageHashes, messagesLink } from '../services/transactional-message';
+import { canonicalRequest, type MessageRequest } from '../core/message-request';
+import { dataCodec } from '../infra/data-keys';
 import { parseCampaign } from '../core/campaign/definition';
 import { insertCampaign } from '../db/campaigns';
 import { listDecisions } from '../db/decisions';
 import { publicIdOf } from '../db/public-ids';
 import { recordSuppression } from '../db/suppressions';
 import { buildServer } from '../server';
-import { campaignWorkflowId, messageWorkflowId } from '../workflows/ids';
+import { campaignWorkflowId } from '../workflows/ids';
 import { seedContacts } from './helpers/contacts';
 import { runCli, temporalClient, type TestDatabase, type TestWorker } from './helpers/harness';
 import { startStack, type Stack } from './helpers/stack';
@@ -101,7 +103,9 @@ describe('POST /v1/messages: the transactional lane', () => {
     expect(sentTo(OTP).map((s) => s.body)).toEqual(['Your code is 482913']);
     expect(await ledgerOf(ids[OTP]!)).toEqual([{ category: 'transactional', state: 'sent', message_id: String(r.json.message_id) }]);
     // The workflow is named by the key's hash and its input carries the campaign id only.
-    const handle = client.workflow.getHandle(messageWorkflowId(sha256(`legacy\n${key}`))); // the key is the caller's own
+    const { workflow_id: workflowId } = (await db.pool.query('SELECT workflow_id FROM api_messages WHERE id = $1', [r.json.message_id])).rows[0];
+    expect(workflowId).toMatch(/^message-[0-9a-f-]{36}$/); // a random id stored with the key, never a hash of it
+    const handle = client.workflow.getHandle(workflowId);
     await handle.result();
     // Every payload of the history, decoded (they are base64 in its JSON form).
     const raw = JSON.stringify(await handle.fetchHistory(), (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
@@ -160,10 +164,43 @@ describe('POST /v1/messages: the transactional lane', () => {
     expect((await get(theirs.json.message_id)).status).toBe(404);
     expect((await db.pool.query('SELECT caller FROM api_messages WHERE id = ANY($1) ORDER BY id', [[mine.json.message_id, theirs.json.message_id]])).rows.map((r) => r.caller)).toEqual(['legacy', expect.stringMatching(/^token:\d+$/)]);
     // A message written before callers (its key hashed alone, no caller) still answers its key's replay.
-    await db.pool.query('UPDATE api_messages SET caller = NULL, key_hash = $2 WHERE id = $1', [mine.json.message_id, sha256(key)]);
+    await db.pool.query('UPDATE api_messages SET caller = NULL, key_hash = $2 WHERE id = $1', [mine.json.message_id, dataCodec().lookupHash(key)]);
     const replay = await post(body, key);
     expect(replay.json).toEqual({ message_id: mine.json.message_id, status: 'accepted' });
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('its stored hashes give neither the number nor the key away (the reviewer\'s enumeration finds nothing), a replay still matches, erasure nulls them', async () => {
+    clock = new Date('2026-11-19T10:00:00-05:00');
+    const HASHED = '+12125550158';
+    const [id] = await seedContacts(db.pool, [{ phone: HASHED, name: 'Kim' }]);
+    const key = HASHED; // a client that makes its Idempotency-Key of the number
+    const r = await post({ phone: HASHED, text: 'Your code is 771204' }, key);
+    expect(r.status).toBe(202);
+    await settled(r.json.message_id, ['sent']);
+    const row = (await db.pool.query('SELECT m.key_hash, m.body_hash, m.urgent, m.workflow_id, c.name, c.definition FROM api_messages m JOIN campaigns c ON c.id = m.campaign_id WHERE m.id = $1', [r.json.message_id])).rows[0];
+    // The enumeration of the review: everything but the number is known (the text is in the
+    // campaign's definition), so try every number around it as the body's `phone`, and as the key.
+    const number = (n: number) => `+1212555${String(n).padStart(4, '0')}`;
+    const guess = (n: number): MessageRequest => ({ target: { e164: number(n) }, channel: 'sms', subject: null, text: row.definition.templates.sms.en, urgent: row.urgent });
+    const guesses = Array.from({ length: 400 }, (_, i) => i); // +12125550000 … +12125550399
+    expect(guesses.map(number)).toContain(HASHED);
+    const candidates = guesses.flatMap((n) => [canonicalRequest(guess(n)), number(n), `legacy\n${number(n)}`]);
+    const stored = [row.key_hash, row.body_hash, row.workflow_id.replace(/^message-/, ''), row.name.replace(/^message /, '')];
+    expect(candidates.filter((c) => stored.some((h) => sha256(c).startsWith(h))), 'a bare SHA-256 matches a stored hash').toEqual([]);
+    // Nor does the workflow id or the campaign's name (printed by `campaign list|status`) hold a hash of them.
+    for (const shown of [row.workflow_id, row.name]) expect(shown).not.toContain(row.key_hash.slice(0, 12));
+    expect(row.name).toBe(`message ${row.workflow_id.replace(/^message-/, '')}`);
+    // They are the keyed lookup hashes of the same texts (so `keys rotate-lookup` keeps them matching).
+    const req = guess(158);
+    expect(row).toMatchObject({ key_hash: messageHashes(dataCodec(), 'legacy', key, req).keyHash, body_hash: messageHashes(dataCodec(), 'legacy', key, req).bodyHash });
+    const again = await post({ phone: HASHED, text: 'Your code is 771204' }, key);
+    expect(again.json).toEqual({ message_id: r.json.message_id, status: 'accepted' });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+    const erased = await runCli(['privacy', 'erase', String(id), '--reason', 'DSR-77 erasure', '--yes', '--json'], { DATABASE_URL: db.url });
+    expect(erased.code, erased.stderr).toBe(0);
+    expect((await db.pool.query('SELECT key_hash, body_hash FROM api_messages WHERE id = $1', [r.json.message_id])).rows[0]).toEqual({ key_hash: null, body_hash: null });
   });
 
   it('the same key with another body is 409 and sends nothing more', async () => {
@@ -189,7 +226,8 @@ describe('POST /v1/messages: the transactional lane', () => {
       expect(m.ledger).toBeNull();
       expect(sentTo(NIGHT)).toHaveLength(0);
     } finally {
-      await client.workflow.getHandle(messageWorkflowId(sha256(key))).terminate('test over').catch(() => {});
+      const { workflow_id } = (await db.pool.query('SELECT workflow_id FROM api_messages WHERE id = $1', [r.json.message_id])).rows[0];
+      await client.workflow.getHandle(workflow_id).terminate('test over').catch(() => {});
     }
   });
 

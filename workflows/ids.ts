@@ -22,10 +22,12 @@ export const campaignScheduleId = (templateId: number) => `campaign-schedule-${t
 /** Prefix of the runs that schedule starts; Temporal appends the scheduled time (e.g. -2026-12-07T02:00:00Z). */
 export const scheduledCampaignWorkflowId = (templateId: number) => `scheduled-campaign-${templateId}`;
 /**
- * A single message of the HTTP API (POST /v1/messages): its campaign's workflow, named by the
- * SHA-256 of the caller's idempotency key, so that a repeated request can never start a second one.
+ * A single message of the HTTP API (POST /v1/messages): its campaign's workflow, named by a random
+ * id drawn once and stored with the message under its idempotency key (a repeated request finds the
+ * stored id, so it can never start a second one). Never a hash of the key, which a client may make
+ * of a number or an e-mail.
  */
-export const messageWorkflowId = (keyHash: string) => `message-${keyHash}`;
+export const messageWorkflowId = (nonce: string) => `message-${nonce}`;
 /** A sweep of rows left in 'sent' started by hand (`reachloop ledger sweep`); each run its own id. */
 export const manualLedgerSweepWorkflowId = (nonce: string) => `ledger-sweep-manual-${nonce}`;
 export const ledgerSweepScheduleId = () => 'reachloop-ledger-sweep';

@@ -35,6 +35,7 @@ this check, and the HTTP server starts only once it is.`,
               ? [`personal data: ${r.personalData.encrypted} value(s) encrypted${r.personalData.rehashed ? ', lookup hashes keyed' : ''}${r.personalData.dropped.length ? `; plaintext columns dropped: ${r.personalData.dropped.join(', ')}` : ''}`]
               : []),
             ...(r.sealedBodies ? [`inbound SMS texts sealed: ${r.sealedBodies}`] : []),
+            ...(r.rekeyedMessages ? [`API message hashes keyed: ${r.rekeyedMessages}`] : []),
           ].join('\n'),
         );
       } finally {

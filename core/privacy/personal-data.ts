@@ -72,7 +72,7 @@ export const PERSONAL_DATA: readonly TablePlan[] = [
   { table: 'campaign_recipients', by: 'contact_id', columns: {}, orderBy: 'campaign_id, step' },
   { table: 'campaign_decisions', by: 'contact_id', columns: {}, orderBy: 'at, id' },
   { table: 'tracked_links', by: 'contact_id', columns: {}, orderBy: 'created_at, code' },
-  { table: 'api_messages', by: 'contact_id', columns: {}, exportOmits: ['key_hash', 'body_hash'], orderBy: 'id' },
+  { table: 'api_messages', by: 'contact_id', columns: { key_hash: 'null', body_hash: 'null' }, exportOmits: ['key_hash', 'body_hash'], orderBy: 'id' },
   { table: 'tier_history', by: 'contact_id', columns: {}, orderBy: 'at, id' },
   { table: 'number_checks', by: 'contact_id', columns: {}, orderBy: 'at, id' },
   { table: 'recovery_candidates', by: 'contact_id', columns: {}, exportOmits: ['old_phone_hash'], orderBy: 'id' },
