@@ -236,6 +236,13 @@ describe('privacy through the API: scopes, audit, erase', () => {
 
     const noReason = await get(`/v1/contacts/${bobRef}`, reader);
     expect(noReason.status).toBe(400);
+    const missing = (await noReason.json()) as { reason: string; error: string };
+    expect(missing.reason).toBe('missing_reason');
+    expect(missing.error).not.toContain('--reason'); // worded for an API caller
+    // A reason naming the person has its own code; a ticket id with digit runs is an ordinary reason.
+    const naming = await get(`/v1/contacts/${bobRef}?reason=${encodeURIComponent('caller at +1 212 555 0142 asked')}`, reader);
+    expect(naming.status).toBe(400);
+    expect(await naming.json()).toMatchObject({ reason: 'personal_data_in_reason' });
     const profile = await get(`/v1/contacts/${bobRef}?reason=${encodeURIComponent('ticket 99 callback')}`, reader);
     expect(profile.status).toBe(200);
     const body = (await profile.json()) as { phone: string };
@@ -243,6 +250,8 @@ describe('privacy through the API: scopes, audit, erase', () => {
     expect(body).not.toHaveProperty('id'); // the sequential id is never in an API answer
     expect(JSON.stringify(body)).not.toContain(BOB.email);
     expect(body.phone).not.toBe(BOB.phone);
+
+    expect((await get(`/v1/contacts/${bobRef}?reason=${encodeURIComponent('DSR-2026-000123 order 123456789012')}`, reader)).status).toBe(200);
 
     expect((await get(`/v1/contacts/${bobRef}/export?reason=DSR-121`, reader)).status).toBe(403);
     const refused = await post(`/v1/contacts/${bobRef}/erase`, { reason: 'DSR-121' }, reader);
@@ -275,6 +284,7 @@ describe('privacy through the API: scopes, audit, erase', () => {
     const audit = (await db.pool.query(`SELECT actor, action, reason FROM access_audit WHERE contact_id = $1 ORDER BY id`, [bob])).rows;
     expect(audit).toEqual([
       { actor: 'api:support-desk', action: 'contact.read', reason: 'ticket 99 callback' },
+      { actor: 'api:support-desk', action: 'contact.read', reason: 'DSR-2026-000123 order 123456789012' },
       { actor: 'api:dpo-tool', action: 'privacy.export', reason: 'DSR-121' },
       { actor: 'api:dpo-tool', action: 'privacy.erase', reason: 'DSR-122' },
     ]);
