@@ -116,7 +116,7 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
         // The customer id first; the phone beside it when no contact has the id (yet).
         const found = holder(ev.subject.externalId, ev.subject.idSource);
         if (found === 'ambiguous')
-          warnings.push({ field: 'external_id', reason: 'ambiguous_customer_id', detail: `customer id "${ev.subject.externalId}" is held by contacts of several sources: name the source with --id-source or "id_source"` });
+          warnings.push({ field: 'external_id', reason: 'ambiguous_customer_id', detail: 'the customer id is held by contacts of several sources: name the source with --id-source or "id_source"' });
         const held = found === 'ambiguous' ? undefined : found;
         hash = held?.phoneHash ?? (ev.subject.e164 ? phoneHash(ev.subject.e164) : null);
         contactId = held?.contactId ?? (hash ? (byHash.get(hash) ?? null) : null);
