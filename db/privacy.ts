@@ -81,8 +81,8 @@ export interface ErasureCounts {
  * export reads too) inside the caller's transaction: the keyed hashes of number and addresses kept
  * in erased_identifiers, an 'all' suppression (kind manual, source erasure) on the anonymised row,
  * every personal-data column of the plan nulled or anonymised, rows that only identify deleted,
- * the raw text of import lines that held the number or an address emptied (line number and
- * reason kept). Idempotent.
+ * every reject and warning of an import line that held the number, an address or the name
+ * emptied (line number and reason kept). Idempotent.
  */
 export async function erasePersonalData(client: PoolClient, contactId: number, identify: (e164: string) => string[], at: Date): Promise<ErasureCounts> {
   const counts: Record<string, number> = {};
@@ -114,7 +114,7 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
     }
     await client.query('UPDATE contacts SET erased_at = COALESCE(erased_at, $2), sms_eligible = false, updated_at = $2 WHERE id = $1', [id, at]);
   }
-  for (const l of BY_IDENTIFIER.importLines) add(l.table, await scrubLines(client, l.table, l.columns, 'sealed' in l ? l.sealed : null, person.identifiers));
+  for (const tables of LINE_TABLES) for (const [table, n] of Object.entries(await scrubLines(client, tables, person.identifiers))) add(table, n);
   return { contacts: person.contacts.map((c) => c.id), rows: counts };
 }
 
@@ -131,19 +131,39 @@ async function redactMessageTexts(client: PoolClient, contactId: number): Promis
 /** The marker an erased number holds, encrypted like any number (readers decrypt it to ERASED_MARKER). */
 const sealedMarker = () => dataCodec().encrypt(ERASED_MARKER);
 
+/** The plan's import lines by import: a rejects table (with its sealed raw line) and the warnings tables of its lines. */
+type ImportLineTable = (typeof BY_IDENTIFIER.importLines)[number];
+const LINE_TABLES = BY_IDENTIFIER.importLines.flatMap((r) => ('sealed' in r ? [[r, ...BY_IDENTIFIER.importLines.filter((w) => 'of' in w && w.of === r.table)] as ImportLineTable[]] : []));
+
 /**
- * Import lines whose text holds the person's number (as digits) or an address/name: their text
- * emptied. Plain columns are matched in SQL; the sealed raw line (`sealed`, encrypted at rest)
- * is decrypted and matched here, and dropped where it holds the person.
+ * The import lines that hold the person (core/privacy/personal-data.ts BY_IDENTIFIER.importLines):
+ * a reject's or a warning's detail holds the number (as digits), an address or the name, matched
+ * in SQL, or the sealed raw line does, decrypted and matched here. Every reject and warning of
+ * those lines has its text emptied and its raw line dropped: matching record by record left a
+ * line's other warnings naming the same person. Rows changed, by table.
  */
-async function scrubLines(client: PoolClient, table: string, columns: readonly string[], sealed: string | null, person: PersonIdentifiers): Promise<number> {
-  if (!hasIdentifiers(person)) return 0;
-  const { rowCount } = await client.query(`UPDATE ${table} SET ${columns.map((col) => `${col} = ''`).join(', ')} WHERE ${lineHoldsSql(columns)}`, linePatterns(person));
-  if (!sealed) return rowCount ?? 0;
+async function scrubLines(client: PoolClient, tables: readonly ImportLineTable[], person: PersonIdentifiers): Promise<Record<string, number>> {
+  if (!hasIdentifiers(person)) return {};
+  const byText = tables.map((t) => `SELECT import_id, line_no FROM ${t.table} WHERE ${lineHoldsSql(t.columns)}`).join(' UNION ');
+  const held = (await client.query<{ import_id: string; line_no: number }>(byText, linePatterns(person))).rows;
   const codec = dataCodec();
   const holds = textHoldsPerson(person);
-  const { rows } = await client.query<{ t: string; v: Buffer }>(`SELECT ctid::text AS t, ${sealed} AS v FROM ${table} WHERE ${sealed} IS NOT NULL`);
-  const hits = rows.filter((r) => holds(codec.decrypt(r.v))).map((r) => r.t);
-  if (hits.length) await client.query(`UPDATE ${table} SET ${sealed} = NULL WHERE ctid = ANY($1::tid[])`, [hits]);
-  return (rowCount ?? 0) + hits.length;
+  for (const t of tables) {
+    if (!('sealed' in t)) continue;
+    const { rows } = await client.query<{ import_id: string; line_no: number; v: Buffer }>(`SELECT import_id, line_no, ${t.sealed} AS v FROM ${t.table} WHERE ${t.sealed} IS NOT NULL`);
+    held.push(...rows.filter((r) => holds(codec.decrypt(r.v))));
+  }
+  if (held.length === 0) return {};
+  const params = [held.map((r) => r.import_id), held.map((r) => r.line_no)];
+  const counts: Record<string, number> = {};
+  for (const t of tables) {
+    const sets = [...t.columns.map((c) => `${c} = ''`), ...('sealed' in t ? [`${t.sealed} = NULL`] : [])];
+    const changes = [...t.columns.map((c) => `${c} <> ''`), ...('sealed' in t ? [`${t.sealed} IS NOT NULL`] : [])];
+    const { rowCount } = await client.query(
+      `UPDATE ${t.table} SET ${sets.join(', ')} WHERE (import_id, line_no) IN (SELECT * FROM unnest($1::bigint[], $2::int[])) AND (${changes.join(' OR ')})`,
+      params,
+    );
+    counts[t.table] = rowCount ?? 0;
+  }
+  return counts;
 }
