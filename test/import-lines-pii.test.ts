@@ -3,15 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultActivityDeps } from '../activities';
+import { dataCodec } from '../infra/data-keys';
 import { isolatedDatabase, runCli, startTestWorker, type TestDatabase, type TestWorker } from './helpers/harness';
 import { needlesOf } from './helpers/pii-needles';
 import { findPersonalData } from './helpers/pii-scan';
 
-// The per-line records of imports (issue 17 review): a warning or a reject says what was wrong
-// with a field or a line, never its value. A value in the wrong column (a number in a date, an
-// address in a customer id, a line that is only an address) stays out of the plain columns
-// import_warnings.detail and import_rejects.detail (and the events import's); the operator has
-// the line number and the line itself, sealed.
+// The per-line records of imports and personal data (issue 17 review). A warning or a reject says
+// what was wrong with a field or a line, never its value: a value in the wrong column (a number in
+// a date, an address in a customer id, a line that is only an address) stays out of the plain
+// columns import_warnings.detail and import_rejects.detail (and the events import's); the operator
+// has the line number and the line itself, sealed. And erasure scrubs a line as a whole: a line
+// that holds the person in any of its records (one warning naming the number, the sealed raw line
+// naming the address) has every warning and reject of that line emptied, not only the record that
+// matched; lines of other people keep their details.
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const IN_DATE = '+8613800007771'; // a number in last_order_at
@@ -22,11 +26,13 @@ const IN_CURRENCY = 'Zora Quillfeather'; // a name in the currency column
 const AS_CUSTOMER_ID = 'mara.unknown@example.org'; // an address as the customer id of a row without phone
 const JSON_LINE = 'ivo.plain@example.net'; // a JSON Lines record that is only an address
 const EVENT_LINE = '+8613800007773'; // an events line that is only a number
+const ERASED = { phone: '+8613800007781', email: 'li.erasable@example.com' };
+const OTHER = { phone: '+12125550177' };
 
 let db: TestDatabase;
 let worker: TestWorker;
 let env: Record<string, string>;
-const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-import-details-'));
+const dir = mkdtempSync(path.join(os.tmpdir(), 'reachloop-import-lines-'));
 
 async function cli(args: string[]) {
   const r = await runCli(args, env, 120_000);
@@ -85,5 +91,42 @@ describe('import warnings and rejects hold no raw value', () => {
     expect(await findPersonalData(db.pool, { texts: [BAD_EMAIL, IN_CURRENCY] })).toEqual([]);
     // The lines are kept sealed for the operator (until the retention period ends): the scan finds them there.
     expect(await findPersonalData(db.pool, { texts: [AS_CUSTOMER_ID, JSON_LINE], digits: [EVENT_LINE.slice(1)] }, { sealed: true })).not.toEqual([]);
+  });
+});
+
+describe('privacy erase and the lines of imports', () => {
+  // The warnings are written as imports wrote them before they stopped quoting values (rows kept
+  // until their retention period ends); the sealed raw line is how rejects keep lines today.
+  it('empties every warning and reject of a line that holds the person, and leaves other lines alone', async () => {
+    const file = write('erasable.csv', ['phone,email,name', `${ERASED.phone},${ERASED.email},Li`, `${OTHER.phone},,Omar`]);
+    const { importId } = await cli(['audience', 'import', file, '--source', 'shop', '--json']);
+    const warn = (line: number, field: string, reason: string, detail: string) =>
+      db.pool.query(`INSERT INTO import_warnings (import_id, line_no, field, reason, detail) VALUES ($1, $2, $3, $4, $5)`, [importId, line, field, reason, detail]);
+    // Line 7: one warning names the number, the other an address the person wrote without its domain.
+    await warn(7, 'last_order_at', 'invalid_date', `last_order_at is not a date: "${ERASED.phone}"`);
+    await warn(7, 'email', 'invalid_email', 'not an e-mail address (expected name@domain.tld): "john.smith@example"');
+    // Line 8: rejected; its sealed raw line holds the address, its detail and its warning say nothing of it.
+    await db.pool.query(`INSERT INTO import_rejects (import_id, line_no, reason, detail, raw_enc) VALUES ($1, 8, 'missing_phone', 'no phone number, and the customer id (5 characters: letters, digits) is not known', $2)`, [
+      importId,
+      dataCodec().encrypt(`C-778,,${ERASED.email},Li`),
+    ]);
+    await warn(8, 'opt_in_at', 'invalid_date', 'opt_in_at is not a date: "Li W."');
+    // Line 9: somebody else's.
+    await warn(9, 'email', 'invalid_email', 'not an e-mail address (expected name@domain.tld): "omar@example"');
+
+    const erased = await cli(['privacy', 'erase', ERASED.phone, '--reason', 'DSR-2026-000777 erasure', '--yes', '--json']);
+    expect(erased.rows).toMatchObject({ import_warnings: 3, import_rejects: 1 });
+
+    const warnings = (await db.pool.query(`SELECT line_no, field, reason, detail FROM import_warnings WHERE import_id = $1 ORDER BY line_no, field`, [importId])).rows;
+    expect(warnings).toEqual([
+      { line_no: 7, field: 'email', reason: 'invalid_email', detail: '' },
+      { line_no: 7, field: 'last_order_at', reason: 'invalid_date', detail: '' },
+      { line_no: 8, field: 'opt_in_at', reason: 'invalid_date', detail: '' },
+      { line_no: 9, field: 'email', reason: 'invalid_email', detail: 'not an e-mail address (expected name@domain.tld): "omar@example"' },
+    ]);
+    expect((await db.pool.query(`SELECT line_no, reason, detail, raw_enc FROM import_rejects WHERE import_id = $1`, [importId])).rows).toEqual([
+      { line_no: 8, reason: 'missing_phone', detail: '', raw_enc: null },
+    ]);
+    expect(await findPersonalData(db.pool, { texts: [ERASED.email, 'john.smith@example', 'Li W.'], digits: [ERASED.phone.slice(1)] }, { sealed: true })).toEqual([]);
   });
 });
