@@ -8,7 +8,7 @@
 import type { PoolClient } from 'pg';
 import { BY_IDENTIFIER, ERASED_MARKER, PERSONAL_DATA, redactStrings, type ErasureAction } from '../core/privacy/personal-data';
 import { dataCodec } from '../infra/data-keys';
-import { hasIdentifiers, lineHoldsSql, linePatterns, readPerson, textHoldsPerson, UNATTACHED_EVENTS_SQL, unattachedEventsParams, type PersonIdentifiers } from './person';
+import { heldLines, IMPORT_LINE_FAMILIES, OF_HELD_LINES_SQL, readPerson, UNATTACHED_EVENTS_SQL, unattachedEventsParams, type ImportLineTable, type PersonIdentifiers } from './person';
 import type { Pool } from './pool';
 import { insertSuppressions } from './suppressions';
 
@@ -114,7 +114,7 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
     }
     await client.query('UPDATE contacts SET erased_at = COALESCE(erased_at, $2), sms_eligible = false, updated_at = $2 WHERE id = $1', [id, at]);
   }
-  for (const tables of LINE_TABLES) for (const [table, n] of Object.entries(await scrubLines(client, tables, person.identifiers))) add(table, n);
+  for (const tables of IMPORT_LINE_FAMILIES) for (const [table, n] of Object.entries(await scrubLines(client, tables, person.identifiers))) add(table, n);
   return { contacts: person.contacts.map((c) => c.id), rows: counts };
 }
 
@@ -131,39 +131,15 @@ async function redactMessageTexts(client: PoolClient, contactId: number): Promis
 /** The marker an erased number holds, encrypted like any number (readers decrypt it to ERASED_MARKER). */
 const sealedMarker = () => dataCodec().encrypt(ERASED_MARKER);
 
-/** The plan's import lines by import: a rejects table (with its sealed raw line) and the warnings tables of its lines. */
-type ImportLineTable = (typeof BY_IDENTIFIER.importLines)[number];
-const LINE_TABLES = BY_IDENTIFIER.importLines.flatMap((r) => ('sealed' in r ? [[r, ...BY_IDENTIFIER.importLines.filter((w) => 'of' in w && w.of === r.table)] as ImportLineTable[]] : []));
-
-/**
- * The import lines that hold the person (core/privacy/personal-data.ts BY_IDENTIFIER.importLines):
- * a reject's or a warning's detail holds the number (as digits), an address or the name, matched
- * in SQL, or the sealed raw line does, decrypted and matched here. Every reject and warning of
- * those lines has its text emptied and its raw line dropped: matching record by record left a
- * line's other warnings naming the same person. Rows changed, by table.
- */
+/** Every reject and warning of the import lines that hold the person (db/person.ts heldLines): text emptied, raw line dropped. Rows changed, by table. */
 async function scrubLines(client: PoolClient, tables: readonly ImportLineTable[], person: PersonIdentifiers): Promise<Record<string, number>> {
-  if (!hasIdentifiers(person)) return {};
-  const byText = tables.map((t) => `SELECT import_id, line_no FROM ${t.table} WHERE ${lineHoldsSql(t.columns)}`).join(' UNION ');
-  const held = (await client.query<{ import_id: string; line_no: number }>(byText, linePatterns(person))).rows;
-  const codec = dataCodec();
-  const holds = textHoldsPerson(person);
-  for (const t of tables) {
-    if (!('sealed' in t)) continue;
-    const { rows } = await client.query<{ import_id: string; line_no: number; v: Buffer }>(`SELECT import_id, line_no, ${t.sealed} AS v FROM ${t.table} WHERE ${t.sealed} IS NOT NULL`);
-    held.push(...rows.filter((r) => holds(codec.decrypt(r.v))));
-  }
-  if (held.length === 0) return {};
-  const params = [held.map((r) => r.import_id), held.map((r) => r.line_no)];
+  const lines = await heldLines(client, tables, person);
+  if (lines[0].length === 0) return {};
   const counts: Record<string, number> = {};
   for (const t of tables) {
     const sets = [...t.columns.map((c) => `${c} = ''`), ...('sealed' in t ? [`${t.sealed} = NULL`] : [])];
     const changes = [...t.columns.map((c) => `${c} <> ''`), ...('sealed' in t ? [`${t.sealed} IS NOT NULL`] : [])];
-    const { rowCount } = await client.query(
-      `UPDATE ${t.table} SET ${sets.join(', ')} WHERE (import_id, line_no) IN (SELECT * FROM unnest($1::bigint[], $2::int[])) AND (${changes.join(' OR ')})`,
-      params,
-    );
-    counts[t.table] = rowCount ?? 0;
+    counts[t.table] = (await client.query(`UPDATE ${t.table} SET ${sets.join(', ')} WHERE ${OF_HELD_LINES_SQL} AND (${changes.join(' OR ')})`, lines)).rowCount ?? 0;
   }
   return counts;
 }

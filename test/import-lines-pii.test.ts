@@ -114,6 +114,12 @@ describe('privacy erase and the lines of imports', () => {
     // Line 9: somebody else's.
     await warn(9, 'email', 'invalid_email', 'not an e-mail address (expected name@domain.tld): "omar@example"');
 
+    // The export holds what the erasure empties: every record of the person's lines, no other line's.
+    const exported = await cli(['privacy', 'export', ERASED.phone, '--reason', 'DSR-2026-000776 access']);
+    const linesOf = (rows: Array<{ line_no: number; field?: string }>) => rows.map((r) => `${r.line_no}${r.field ? ` ${r.field}` : ''}`);
+    expect(linesOf(exported.heldByIdentifier.import_warnings)).toEqual(['7 email', '7 last_order_at', '8 opt_in_at']);
+    expect(linesOf(exported.heldByIdentifier.import_rejects)).toEqual(['8']);
+
     const erased = await cli(['privacy', 'erase', ERASED.phone, '--reason', 'DSR-2026-000777 erasure', '--yes', '--json']);
     expect(erased.rows).toMatchObject({ import_warnings: 3, import_rejects: 1 });
 
