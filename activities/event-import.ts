@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { parseTagRules } from '../core/events';
+import { jsonSyntaxProblem } from '../core/input-shape';
 import type { CountryCode } from '../core/phone';
 import { completeImport } from '../db/import-jobs';
 import { dropEventStaging, eventImportOptions, forgetBatches, readStagedEvents, recordedBatch, recordEventRejects } from '../db/events';
@@ -23,7 +24,7 @@ export const createEventActivities = (deps: EventDeps) => ({
       try {
         return { key: s.line, raw: JSON.parse(s.raw) };
       } catch (err) {
-        return { key: s.line, malformed: `not JSON: ${(err as Error).message}` };
+        return { key: s.line, malformed: `not JSON: ${jsonSyntaxProblem(err)}` };
       }
     });
     const { summary } = await ingestEvents(deps, inputs, {

@@ -30,7 +30,7 @@ export async function resolveContactKey(pool: Pool, key: string, defaultCountry?
 /** The --reason of a command that reads personal data: trimmed, or a usage error saying what is wrong. */
 export function requireReason(reason: string | undefined): string {
   const problem = reasonProblem(reason);
-  if (problem) throw new UsageError(`--reason: ${problem}`);
+  if (problem) throw new UsageError(`--reason: ${problem.message}`);
   return reason!.trim();
 }
 

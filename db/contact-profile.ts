@@ -14,8 +14,8 @@ export interface ScorePartView {
 
 export interface ContactProfile {
   id: number;
-  /** The contact's reference in the API (ct_..., contacts.public_id). */
-  publicId: string;
+  /** The contact's reference in the API (ct_..., contacts.public_id); null for an erased contact. */
+  publicId: string | null;
   phone: string;
   extension: string | null;
   lineType: string;

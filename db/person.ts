@@ -6,6 +6,7 @@
  * One reading for both, so that the export holds what the erasure removes. Queries only.
  */
 import type { PoolClient } from 'pg';
+import { BY_IDENTIFIER } from '../core/privacy/personal-data';
 import { dataCodec } from '../infra/data-keys';
 import type { Pool } from './pool';
 
@@ -103,16 +104,16 @@ export const unattachedEventsParams = (cs: readonly PersonContact[]) => [cs.map(
  * digits ($1, LIKE patterns) or an address, name or shipping address ($2, ILIKE patterns); the
  * parameters are linePatterns(person).
  */
-export const lineHoldsSql = (columns: readonly string[]) =>
+const lineHoldsSql = (columns: readonly string[]) =>
   columns.map((col) => `(regexp_replace(${col}, '[^0-9]', '', 'g') LIKE ANY($1::text[]) OR ${col} ILIKE ANY($2::text[]))`).join(' OR ');
 
-export const linePatterns = (person: PersonIdentifiers): [string[], string[]] => [
+const linePatterns = (person: PersonIdentifiers): [string[], string[]] => [
   person.digits.map((d) => `%${d}%`),
   person.texts.map((t) => `%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`),
 ];
 
 /** Whether a text (a sealed raw import line, decrypted) holds the person: the number's digits, or an identifying text in any case. */
-export function textHoldsPerson(person: PersonIdentifiers): (text: string) => boolean {
+function textHoldsPerson(person: PersonIdentifiers): (text: string) => boolean {
   const texts = person.texts.map((t) => t.toLowerCase());
   return (line) => {
     const digits = line.replace(/[^0-9]/g, '');
@@ -122,4 +123,36 @@ export function textHoldsPerson(person: PersonIdentifiers): (text: string) => bo
 }
 
 /** Whether the person has anything to match import lines by. */
-export const hasIdentifiers = (person: PersonIdentifiers) => person.digits.length > 0 || person.texts.length > 0;
+const hasIdentifiers = (person: PersonIdentifiers) => person.digits.length > 0 || person.texts.length > 0;
+
+/** A table of import lines in the plan (core/privacy/personal-data.ts BY_IDENTIFIER.importLines). */
+export type ImportLineTable = (typeof BY_IDENTIFIER.importLines)[number];
+
+/** The plan's import-line tables by kind of import: a rejects table (with its sealed raw line), then the warnings tables of its lines (`of`). */
+export const IMPORT_LINE_FAMILIES: ReadonlyArray<readonly ImportLineTable[]> = BY_IDENTIFIER.importLines.flatMap((r) =>
+  'sealed' in r ? [[r, ...BY_IDENTIFIER.importLines.filter((w) => 'of' in w && w.of === r.table)]] : [],
+);
+
+/** SQL condition on an import-line table: the row is of one of the lines heldLines found (its two arrays are $1 and $2). */
+export const OF_HELD_LINES_SQL = '(import_id, line_no) IN (SELECT * FROM unnest($1::bigint[], $2::int[]))';
+
+/**
+ * The lines of one kind of import (IMPORT_LINE_FAMILIES) that hold the person: a reject's or a
+ * warning's text holds a number's digits, an address, the name or the shipping address (matched
+ * in SQL), or the sealed raw line does (decrypted and matched here). The whole line is the
+ * person's, every reject and warning of it (a line's other warning names the same person: an
+ * e-mail written without its domain beside the number). As [import ids, line numbers], the
+ * parameters of OF_HELD_LINES_SQL.
+ */
+export async function heldLines(db: Pool | PoolClient, tables: readonly ImportLineTable[], person: PersonIdentifiers): Promise<[string[], number[]]> {
+  if (!hasIdentifiers(person)) return [[], []];
+  const byText = tables.map((t) => `SELECT import_id, line_no FROM ${t.table} WHERE ${lineHoldsSql(t.columns)}`).join(' UNION ');
+  const held = (await db.query<{ import_id: string; line_no: number }>(byText, linePatterns(person))).rows;
+  const holds = textHoldsPerson(person);
+  for (const t of tables) {
+    if (!('sealed' in t)) continue;
+    const { rows } = await db.query<{ import_id: string; line_no: number; v: Buffer }>(`SELECT import_id, line_no, ${t.sealed} AS v FROM ${t.table} WHERE ${t.sealed} IS NOT NULL`);
+    held.push(...rows.filter((r) => holds(dataCodec().decrypt(r.v))));
+  }
+  return [held.map((r) => r.import_id), held.map((r) => r.line_no)];
+}

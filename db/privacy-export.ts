@@ -7,7 +7,7 @@
  */
 import { BY_IDENTIFIER, PERSONAL_DATA, type TablePlan } from '../core/privacy/personal-data';
 import { dataCodec } from '../infra/data-keys';
-import { hasIdentifiers, lineHoldsSql, linePatterns, textHoldsPerson, UNATTACHED_EVENTS_SQL, unattachedEventsParams, type Person } from './person';
+import { heldLines, IMPORT_LINE_FAMILIES, OF_HELD_LINES_SQL, UNATTACHED_EVENTS_SQL, unattachedEventsParams, type Person } from './person';
 import { ENCRYPTED_COLUMNS } from './personal-data';
 import { openSealed, SEALED_FIELDS } from './sealed-fields';
 import type { Pool } from './pool';
@@ -44,9 +44,9 @@ export async function readPersonalData(pool: Pool, contactId: number): Promise<E
  * The rows about the person that no contact id names (core/privacy/personal-data.ts BY_IDENTIFIER),
  * by table: events that never attached, held by a number's keyed hash or a customer id; opt-outs
  * waiting for a number; the carrier lookup cached for a number (each with `phone`, the number of
- * the person it is held by, instead of the hash); rejected import lines holding a number's digits,
- * an address, the name or the shipping address (the raw text decrypted), and warnings holding them
- * or of those lines. Erased contacts among them are skipped: what is kept of them (keyed hashes)
+ * the person it is held by, instead of the hash); every reject (its raw text decrypted) and
+ * warning of an import line that holds a number's digits, an address, the name or the shipping
+ * address in any of them (db/person.ts heldLines, as the erasure finds them). Erased contacts among them are skipped: what is kept of them (keyed hashes)
  * is a suppression, no longer the person's data.
  */
 export async function readHeldByIdentifier(pool: Pool, person: Person): Promise<ExportTables> {
@@ -65,29 +65,12 @@ export async function readHeldByIdentifier(pool: Pool, person: Person): Promise<
     [BY_IDENTIFIER.pendingOptOuts.table]: await byNumber('pending_opt_outs', 'phone_hash = ANY($1::text[])', [hashes], 'received_at, channel'),
     [BY_IDENTIFIER.lookupCache.table]: await byNumber('number_lookup_cache', 'phone_hash = ANY($1::text[])', [hashes], 'looked_up_at, phone_hash'),
   };
-  const ids = person.identifiers;
-  for (const l of BY_IDENTIFIER.importLines) {
-    if (!hasIdentifiers(ids)) {
-      held[l.table] = [];
-      continue;
-    }
-    const holds = lineHoldsSql(l.columns);
-    if ('sealed' in l) {
-      const { rows } = await pool.query(`SELECT *, (${holds}) AS by_text FROM ${l.table} WHERE ${l.sealed} IS NOT NULL OR ${holds} ORDER BY import_id, line_no`, linePatterns(ids));
-      const holdsPerson = textHoldsPerson(ids);
-      held[l.table] = rows
-        .filter((r) => r.by_text || holdsPerson(dataCodec().decrypt(r[l.sealed] as Buffer)))
-        .map((r) => {
-          delete r.by_text;
-          return exportRow(l.table, r);
-        });
-    } else {
-      const lines = held[l.of] ?? [];
-      const { rows } = await pool.query(
-        `SELECT * FROM ${l.table} WHERE ${holds} OR (import_id, line_no) IN (SELECT * FROM unnest($3::bigint[], $4::int[])) ORDER BY import_id, line_no, field`,
-        [...linePatterns(ids), lines.map((r) => r.import_id), lines.map((r) => r.line_no)],
-      );
-      held[l.table] = rows.map((r) => exportRow(l.table, r));
+  // Import lines: every reject and warning of a line that holds the person, as the erasure empties them.
+  for (const tables of IMPORT_LINE_FAMILIES) {
+    const lines = await heldLines(pool, tables, person.identifiers);
+    for (const t of tables) {
+      const { rows } = await pool.query(`SELECT * FROM ${t.table} WHERE ${OF_HELD_LINES_SQL} ORDER BY import_id, line_no${'sealed' in t ? '' : ', field'}`, lines);
+      held[t.table] = rows.map((r) => exportRow(t.table, r));
     }
   }
   return held;

@@ -8,7 +8,7 @@
 import type { PoolClient } from 'pg';
 import { BY_IDENTIFIER, ERASED_MARKER, PERSONAL_DATA, redactStrings, type ErasureAction } from '../core/privacy/personal-data';
 import { dataCodec } from '../infra/data-keys';
-import { hasIdentifiers, lineHoldsSql, linePatterns, readPerson, textHoldsPerson, UNATTACHED_EVENTS_SQL, unattachedEventsParams, type PersonIdentifiers } from './person';
+import { heldLines, IMPORT_LINE_FAMILIES, OF_HELD_LINES_SQL, readPerson, UNATTACHED_EVENTS_SQL, unattachedEventsParams, type ImportLineTable, type PersonIdentifiers } from './person';
 import type { Pool } from './pool';
 import { insertSuppressions } from './suppressions';
 
@@ -81,8 +81,8 @@ export interface ErasureCounts {
  * export reads too) inside the caller's transaction: the keyed hashes of number and addresses kept
  * in erased_identifiers, an 'all' suppression (kind manual, source erasure) on the anonymised row,
  * every personal-data column of the plan nulled or anonymised, rows that only identify deleted,
- * the raw text of import lines that held the number or an address emptied (line number and
- * reason kept). Idempotent.
+ * every reject and warning of an import line that held the number, an address or the name
+ * emptied (line number and reason kept). Idempotent.
  */
 export async function erasePersonalData(client: PoolClient, contactId: number, identify: (e164: string) => string[], at: Date): Promise<ErasureCounts> {
   const counts: Record<string, number> = {};
@@ -114,7 +114,7 @@ export async function erasePersonalData(client: PoolClient, contactId: number, i
     }
     await client.query('UPDATE contacts SET erased_at = COALESCE(erased_at, $2), sms_eligible = false, updated_at = $2 WHERE id = $1', [id, at]);
   }
-  for (const l of BY_IDENTIFIER.importLines) add(l.table, await scrubLines(client, l.table, l.columns, 'sealed' in l ? l.sealed : null, person.identifiers));
+  for (const tables of IMPORT_LINE_FAMILIES) for (const [table, n] of Object.entries(await scrubLines(client, tables, person.identifiers))) add(table, n);
   return { contacts: person.contacts.map((c) => c.id), rows: counts };
 }
 
@@ -131,19 +131,15 @@ async function redactMessageTexts(client: PoolClient, contactId: number): Promis
 /** The marker an erased number holds, encrypted like any number (readers decrypt it to ERASED_MARKER). */
 const sealedMarker = () => dataCodec().encrypt(ERASED_MARKER);
 
-/**
- * Import lines whose text holds the person's number (as digits) or an address/name: their text
- * emptied. Plain columns are matched in SQL; the sealed raw line (`sealed`, encrypted at rest)
- * is decrypted and matched here, and dropped where it holds the person.
- */
-async function scrubLines(client: PoolClient, table: string, columns: readonly string[], sealed: string | null, person: PersonIdentifiers): Promise<number> {
-  if (!hasIdentifiers(person)) return 0;
-  const { rowCount } = await client.query(`UPDATE ${table} SET ${columns.map((col) => `${col} = ''`).join(', ')} WHERE ${lineHoldsSql(columns)}`, linePatterns(person));
-  if (!sealed) return rowCount ?? 0;
-  const codec = dataCodec();
-  const holds = textHoldsPerson(person);
-  const { rows } = await client.query<{ t: string; v: Buffer }>(`SELECT ctid::text AS t, ${sealed} AS v FROM ${table} WHERE ${sealed} IS NOT NULL`);
-  const hits = rows.filter((r) => holds(codec.decrypt(r.v))).map((r) => r.t);
-  if (hits.length) await client.query(`UPDATE ${table} SET ${sealed} = NULL WHERE ctid = ANY($1::tid[])`, [hits]);
-  return (rowCount ?? 0) + hits.length;
+/** Every reject and warning of the import lines that hold the person (db/person.ts heldLines): text emptied, raw line dropped. Rows changed, by table. */
+async function scrubLines(client: PoolClient, tables: readonly ImportLineTable[], person: PersonIdentifiers): Promise<Record<string, number>> {
+  const lines = await heldLines(client, tables, person);
+  if (lines[0].length === 0) return {};
+  const counts: Record<string, number> = {};
+  for (const t of tables) {
+    const sets = [...t.columns.map((c) => `${c} = ''`), ...('sealed' in t ? [`${t.sealed} = NULL`] : [])];
+    const changes = [...t.columns.map((c) => `${c} <> ''`), ...('sealed' in t ? [`${t.sealed} IS NOT NULL`] : [])];
+    counts[t.table] = (await client.query(`UPDATE ${t.table} SET ${sets.join(', ')} WHERE ${OF_HELD_LINES_SQL} AND (${changes.join(' OR ')})`, lines)).rowCount ?? 0;
+  }
+  return counts;
 }

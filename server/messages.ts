@@ -58,12 +58,12 @@ export function registerMessagesApi(api: FastifyInstance, deps: { pool: Pool }, 
     const id = /^[1-9]\d{0,15}$/.test(req.params.id) ? Number(req.params.id) : NaN;
     const view = Number.isSafeInteger(id) ? await messageView(deps.pool, id, req.apiCaller!.key) : undefined;
     if (!view) return reply.code(404).send({ error: `no message ${JSON.stringify(req.params.id).slice(0, 40)}`, reason: 'unknown_message' });
-    return reply.send(present(view, (await publicIdOf(deps.pool, view.contactId))!));
+    return reply.send(present(view, (await publicIdOf(deps.pool, view.contactId)) ?? null));
   });
 }
 
 /** The message as the API shows it: ids, the decision with its rule, the ledger and provider status. */
-function present(v: MessageView, contactRef: string) {
+function present(v: MessageView, contactRef: string | null) {
   return {
     message_id: v.id,
     status: statusOf(v),

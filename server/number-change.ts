@@ -52,6 +52,7 @@ export function registerNumberChange(api: FastifyInstance, deps: { pool: Pool },
         return reply.code(404).send({ error: `no contact ${ref}`, reason: 'unknown_contact' });
       case 'merged': {
         const into = await publicIdOf(deps.pool, r.into);
+        if (into === undefined) return reply.code(404).send({ error: `no contact ${ref}`, reason: 'unknown_contact' }); // merged into a contact since erased
         return reply.code(409).send({ error: `contact ${ref} was merged into contact ${into}: report the change there`, reason: 'merged', merged_into: into });
       }
       case 'erased':

@@ -6,7 +6,8 @@
  *   POST /v1/contacts/:ref/erase {"reason": "..."}  the erasure (scope privacy); 409 while a
  *        changed-number case of the contact is open (its workflow still acts on the number).
  * `:ref` is the contact's reference (ct_...); an unknown one, or an erased contact's, is 404. A
- * missing or unacceptable reason is 400 (core/privacy/audit.ts reasonProblem).
+ * missing reason is 400 missing_reason, one naming the person (an e-mail, a phone number) 400
+ * personal_data_in_reason (core/privacy/audit.ts reasonProblem).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { reasonProblem } from '../core/privacy/audit';
@@ -26,9 +27,9 @@ export function registerPrivacyApi(api: FastifyInstance, deps: { pool: Pool }, o
       await reply.code(404).send({ error: `no contact ${JSON.stringify(ref.slice(0, 40))}: name the contact by its reference (ct_...)`, reason: 'unknown_contact' });
       return undefined;
     }
-    const problem = reasonProblem(typeof reason === 'string' ? reason : undefined);
+    const problem = reasonProblem(typeof reason === 'string' ? reason : undefined, 'api');
     if (problem) {
-      await reply.code(400).send({ error: `"reason": ${problem}`, reason: 'missing_reason' });
+      await reply.code(400).send({ error: `"reason": ${problem.message}`, reason: problem.code });
       return undefined;
     }
     return { id, reason: (reason as string).trim() };

@@ -116,7 +116,7 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
         // The customer id first; the phone beside it when no contact has the id (yet).
         const found = holder(ev.subject.externalId, ev.subject.idSource);
         if (found === 'ambiguous')
-          warnings.push({ field: 'external_id', reason: 'ambiguous_customer_id', detail: `customer id "${ev.subject.externalId}" is held by contacts of several sources: name the source with --id-source or "id_source"` });
+          warnings.push({ field: 'external_id', reason: 'ambiguous_customer_id', detail: 'the customer id is held by contacts of several sources: name the source with --id-source or "id_source"' });
         const held = found === 'ambiguous' ? undefined : found;
         hash = held?.phoneHash ?? (ev.subject.e164 ? phoneHash(ev.subject.e164) : null);
         contactId = held?.contactId ?? (hash ? (byHash.get(hash) ?? null) : null);
@@ -189,10 +189,18 @@ export async function ingestEvents(deps: EventDeps, inputs: readonly EventInput[
   return { results, summary };
 }
 
-/** The results with their contacts' references, given in one statement to those that had none (the rows are locked). */
+/**
+ * The results with their contacts' references, given in one statement to those that had none (the
+ * rows are locked). An erased contact has none and gets none: its event is answered as one naming
+ * no contact (stored on the anonymised row all the same), so that the API tells nothing of it.
+ */
 async function withContactRefs(client: PoolClient, results: readonly EventResult[]): Promise<EventResult[]> {
   const refs = await publicIdsOf(client, results.flatMap((r) => (r.status !== 'rejected' && r.contactId !== null ? [r.contactId] : [])));
-  return results.map((r) => (r.status === 'rejected' ? r : { ...r, contactRef: r.contactId === null ? null : (refs.get(r.contactId) ?? null) }));
+  return results.map((r) => {
+    if (r.status === 'rejected') return r;
+    const ref = r.contactId === null ? undefined : refs.get(r.contactId);
+    return ref === undefined ? { ...r, contactId: null, contactRef: null } : { ...r, contactRef: ref };
+  });
 }
 
 /**

@@ -82,9 +82,13 @@ export async function acceptMessage(deps: MessageDeps, caller: string, key: stri
   if (before) return settle(deps, before, bodyHash, true);
 
   const contact = await findMessageContact(deps.pool, req.target);
-  if (!contact) return { kind: 'unprocessable', reason: 'unknown_contact', error: 'contactRef' in req.target ? `no contact ${req.target.contactRef}` : 'no contact has this phone number' };
-  if (contact.mergedInto !== null)
-    return { kind: 'unprocessable', reason: 'contact_merged', error: `this contact was merged into contact ${await publicIdOf(deps.pool, contact.mergedInto)} (a changed number): send to that one` };
+  const unknown = { kind: 'unprocessable' as const, reason: 'unknown_contact', error: 'contactRef' in req.target ? `no contact ${req.target.contactRef}` : 'no contact has this phone number' };
+  if (!contact) return unknown;
+  if (contact.mergedInto !== null) {
+    const into = await publicIdOf(deps.pool, contact.mergedInto);
+    if (into === undefined) return unknown; // merged into a contact since erased
+    return { kind: 'unprocessable', reason: 'contact_merged', error: `this contact was merged into contact ${into} (a changed number): send to that one` };
+  }
   if (req.channel === 'email' && !contact.hasEmail) return { kind: 'unprocessable', reason: 'no_email', error: 'this contact has no e-mail address' };
 
   const nonce = randomUUID();

@@ -85,12 +85,17 @@ describe('privacy export: the contacts merged into this one, and the rows held b
         // Rejected (no usable number): one writes the old number in another column, one is the other person's.
         `CUST-NOTE,not a number,,Call ${DEE.oldTyped} after six,US,,,,,`,
         `CUST-EVE-OLD,not a number,${EVE.email},${EVE.name},US,,,,,`,
-        // Imported with a warning whose detail names the person (an e-mail field holding her name).
+        // Imported with a warning about the e-mail field, which holds her name.
         `CUST-FAY,+12125550191,ask ${DEE.name},Fay Third,US,2026-10-02,60,2026-01-05,web_form,`,
       ].join('\n') + '\n',
     );
     const report = await cli(['audience', 'import', crm, '--json', '--source', 'crm']);
     expect(report.accepted).toBe(4);
+    // An import no longer quotes the value into the warning; one written before it stopped (kept until
+    // its retention period ends) names her: made so here.
+    const warning = (await s.db.pool.query(`SELECT detail FROM import_warnings WHERE line_no = 7`)).rows[0].detail as string;
+    expect(warning).not.toContain(DEE.name);
+    await s.db.pool.query(`UPDATE import_warnings SET detail = $1 WHERE line_no = 7`, [`not an e-mail address (expected name@domain.tld): "ask ${DEE.name}"`]);
     [oldId, newId, eveId] = [await contactId(DEE.old), await contactId(DEE.new), await contactId(EVE.phone)];
     const campaign = await runCampaign('before');
     expect((await s.db.pool.query('SELECT count(*)::int AS n FROM send_ledger WHERE campaign_id = $1 AND contact_id = $2', [campaign, oldId])).rows[0].n).toBe(1);

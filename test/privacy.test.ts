@@ -21,6 +21,9 @@ const NOW = new Date('2026-11-18T15:00:00Z'); // Wednesday 10:00 in New York: in
 const ANN = { phone: '+12125550141', typed: '(212) 555-0141', email: 'ann.erasable@example.com', name: 'Annabel Zweistein', address: '77 Quillfeather Lane, Brooklyn', customer: 'CUST-ANN-4711' };
 const BOB = { phone: '+12125550142', email: 'bob.keeps@example.com', name: 'Bob Keeper' };
 const CAI = { phone: '+12125550143' };
+const ERIN = { phone: '+12125550188' }; // erased, then named again (an erased contact has no reference)
+const KAI = { phone: '+12125550189' };
+const STRANGER_PHONE = '+12125550187';
 const REASON = 'DSR-118 access request';
 
 let db: TestDatabase;
@@ -236,6 +239,13 @@ describe('privacy through the API: scopes, audit, erase', () => {
 
     const noReason = await get(`/v1/contacts/${bobRef}`, reader);
     expect(noReason.status).toBe(400);
+    const missing = (await noReason.json()) as { reason: string; error: string };
+    expect(missing.reason).toBe('missing_reason');
+    expect(missing.error).not.toContain('--reason'); // worded for an API caller
+    // A reason naming the person has its own code; a ticket id with digit runs is an ordinary reason.
+    const naming = await get(`/v1/contacts/${bobRef}?reason=${encodeURIComponent('caller at +1 212 555 0142 asked')}`, reader);
+    expect(naming.status).toBe(400);
+    expect(await naming.json()).toMatchObject({ reason: 'personal_data_in_reason' });
     const profile = await get(`/v1/contacts/${bobRef}?reason=${encodeURIComponent('ticket 99 callback')}`, reader);
     expect(profile.status).toBe(200);
     const body = (await profile.json()) as { phone: string };
@@ -243,6 +253,8 @@ describe('privacy through the API: scopes, audit, erase', () => {
     expect(body).not.toHaveProperty('id'); // the sequential id is never in an API answer
     expect(JSON.stringify(body)).not.toContain(BOB.email);
     expect(body.phone).not.toBe(BOB.phone);
+
+    expect((await get(`/v1/contacts/${bobRef}?reason=${encodeURIComponent('DSR-2026-000123 order 123456789012')}`, reader)).status).toBe(200);
 
     expect((await get(`/v1/contacts/${bobRef}/export?reason=DSR-121`, reader)).status).toBe(403);
     const refused = await post(`/v1/contacts/${bobRef}/erase`, { reason: 'DSR-121' }, reader);
@@ -275,9 +287,50 @@ describe('privacy through the API: scopes, audit, erase', () => {
     const audit = (await db.pool.query(`SELECT actor, action, reason FROM access_audit WHERE contact_id = $1 ORDER BY id`, [bob])).rows;
     expect(audit).toEqual([
       { actor: 'api:support-desk', action: 'contact.read', reason: 'ticket 99 callback' },
+      { actor: 'api:support-desk', action: 'contact.read', reason: 'DSR-2026-000123 order 123456789012' },
       { actor: 'api:dpo-tool', action: 'privacy.export', reason: 'DSR-121' },
       { actor: 'api:dpo-tool', action: 'privacy.erase', reason: 'DSR-122' },
     ]);
+  });
+});
+
+// An erased contact's reference is gone (README) and stays gone: neither `contact show` nor an
+// event naming the person's number gives the anonymised row a new ct_ reference, and the API answers
+// for it as for a number no contact holds.
+describe('an erased contact has no reference', () => {
+  it('contact show and an event by the number give the erased row no new reference; the API answers as for an unknown number', async () => {
+    await cli(['audience', 'import', write('erin.csv', ['phone,name', `${ERIN.phone},Erin`, `${KAI.phone},Kai`].join('\n')), '--source', 'shop', '--json']);
+    const shown = await cli(['contact', 'show', ERIN.phone, '--reason', 'ticket 2026-12-06', '--json']);
+    const erasedId = shown.id as number;
+    const refOf = async (id: number): Promise<string | null> => (await db.pool.query('SELECT public_id FROM contacts WHERE id = $1', [id])).rows[0].public_id;
+    expect(shown.publicId).toMatch(/^ct_[0-9a-f]{32}$/);
+    await cli(['privacy', 'erase', ERIN.phone, '--reason', 'DSR-2026-000123 erasure', '--yes', '--json']);
+    expect(await refOf(erasedId)).toBeNull();
+
+    // contact show of the anonymised row (by its id): no reference shown, none given.
+    const again = await cli(['contact', 'show', String(erasedId), '--reason', 'ticket 2026-12-07', '--json']);
+    expect(again.publicId).toBeNull();
+    expect(await refOf(erasedId)).toBeNull();
+
+    // An event naming the erased number through the API: answered as one naming a number nobody holds.
+    const token = (await cli(['token', 'create', '--scope', 'events:write', '--name', 'shop-events', '--json'])).secret;
+    const post = async (phone: string, id: string) => {
+      const res = await fetch(`${base}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: [{ event_id: id, event: 'login', phone, occurred_at: '2026-11-17T10:00:00Z' }] }),
+      });
+      const { results } = (await res.json()) as { results: Array<Record<string, unknown>> };
+      const { event_id: _id, index: _i, ...rest } = results[0]!;
+      return rest;
+    };
+    const forErased = await post(ERIN.phone, 'ev-erased');
+    const forStranger = await post(STRANGER_PHONE, 'ev-stranger');
+    expect(forErased).toEqual(forStranger);
+    expect(forErased).toMatchObject({ contact_id: null });
+    expect(await refOf(erasedId)).toBeNull();
+    // A contact that was not erased still gets its reference when an event names it.
+    expect(await post(KAI.phone, 'ev-kept')).toMatchObject({ contact_id: expect.stringMatching(/^ct_[0-9a-f]{32}$/) });
   });
 });
 

@@ -21,7 +21,7 @@ export function registerContact(program: Command): void {
       await withPool(async (pool) => {
         const id = await resolveContactKey(pool, key, flags.defaultCountry);
         // Audited before it is read (readProfile): a read that cannot be recorded does not happen.
-        await publicIdOf(pool, id); // the API reference, given when first shown
+        await publicIdOf(pool, id); // the API reference, given when first shown (never to an erased contact)
         const profile = (await readProfile(pool, id, { actor: cliActor(), reason }, 'contact.show', { unmasked: !!flags.unmask }))!;
         const shown = flags.unmask ? profile : maskedProfile(profile);
         emit(shown, flags, render);
@@ -33,7 +33,7 @@ function render(p: ContactProfile): string {
   const parts = p.score.parts;
   return [
     `contact ${p.id}  ${p.phone}${p.extension ? ` ext. ${p.extension}` : ''}  ${p.name ?? ''}`,
-    `  API reference ${p.publicId}`,
+    `  API reference ${p.publicId ?? '- (erased)'}`,
     `  line ${p.lineType}, ${p.country ?? '?'} (${p.region ?? '?'}), ${p.language ?? '?'}, ${p.currency ?? '?'}; zones ${p.timeZones.join(', ')}`,
     `  number ${p.numberStatus} -> ${p.validity}; SMS ${p.smsEligible ? 'eligible' : 'NOT eligible'}${p.quarantined ? '; QUARANTINED' : ''}; recheck after ${p.recheckAfter ?? '-'}`,
     `  e-mail ${p.emails.join(', ') || '-'}; tags ${p.channelTags.join(', ') || '-'}; sources ${p.sources.join(', ')}`,

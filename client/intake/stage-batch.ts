@@ -2,6 +2,8 @@ import { splitRecord } from '../../core/intake/csv';
 import { pickFields, pickJsonFields, type ColumnMapping, type IntakeField, type RawFields } from '../../core/intake/fields';
 import { validateRow } from '../../core/intake/row';
 import { deviceKeyOf, encodeStagedRow, partKeyOf, rangeKeyOf } from '../../core/intake/staged';
+import { jsonSyntaxProblem } from '../../core/input-shape';
+import { maskPersonalText } from '../../core/mask';
 import type { CountryCode } from '../../core/phone';
 import { phoneHash } from '../../db/contacts';
 import { copyLine } from '../../db/copy';
@@ -124,12 +126,12 @@ function jsonFields(text: string, mapping: ColumnMapping): RawFields | string {
   try {
     obj = JSON.parse(text);
   } catch (err) {
-    return `not JSON: ${(err as Error).message}`;
+    return `not JSON: ${jsonSyntaxProblem(err)}`;
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return 'each line must be a JSON object';
   try {
     return pickJsonFields(obj as Record<string, unknown>, mapping);
   } catch (err) {
-    return (err as Error).message;
+    return maskPersonalText((err as Error).message).text; // names the object's keys: a key can be anything
   }
 }

@@ -1,8 +1,9 @@
 import { enrichPhone, normalizePhone, type CountryCode, type PhoneType } from '../phone';
 import { normalizeEmail } from '../email';
+import { shapeOf } from '../input-shape';
 import { normalizeConsentSource } from '../policy/consent';
 import type { IntakeField, RawFields } from './fields';
-import { cleanText, clip, parseAmount, parseCount, parseCurrency, parseInstant, withoutControls } from './values';
+import { cleanText, parseAmount, parseCount, parseCurrency, parseInstant, withoutControls } from './values';
 
 export { parseAmount, parseInstant } from './values';
 
@@ -135,7 +136,7 @@ export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
     const c = f.country.trim().toUpperCase();
     if (/^[A-Z]{2}$/.test(c)) country = c as CountryCode;
     else {
-      badCountry = `country must be a two-letter ISO code, got "${clip(f.country)}"`;
+      badCountry = `country must be a two-letter ISO code (got ${shapeOf(f.country)})`;
       country = undefined; // a national number cannot be read without its country
     }
   }
@@ -155,7 +156,7 @@ export function validateRow(fields: RawFields, opts: RowOptions): RowResult {
     if (!f.external_id || cleanText(f.external_id).text === '') return reject('missing_phone', 'no phone number');
     // No phone, but the source's customer id: the row updates the contact that id names.
     const row = rowFields(f, opts, warn, text, null);
-    const detail = `no phone number, and customer id "${clip(row.externalId!)}" is not known for the import's source (no earlier import or row of this file has it with a phone)`;
+    const detail = `no phone number, and the customer id (${shapeOf(row.externalId!)}) is not known for the import's source (no earlier import or row of this file has it with a phone)`;
     return { ok: true, row, warnings, byCustomerId: { reason: 'missing_phone', detail } };
   }
   if (badCountry) warn('country', 'invalid_country', `${badCountry}: ignored, the number is international`);
@@ -189,13 +190,13 @@ function rowFields(f: RawFields, opts: RowOptions, warn: Warn, text: Text, count
   if (f.email) {
     const e = normalizeEmail(f.email);
     if (e.ok) email = e.email;
-    else warn('email', 'invalid_email', `${e.message}: "${clip(f.email)}"`);
+    else warn('email', 'invalid_email', `${e.message} (got ${shapeOf(f.email)})`);
   }
   const date = (field: 'last_order_at' | 'opt_in_at' | 'registered_at' | 'first_order_at'): string | null => {
     const raw = f[field];
     if (!raw) return null;
     const at = parseInstant(raw);
-    if (at === undefined) warn(field, 'invalid_date', `${field} is not a date: "${clip(raw)}"`);
+    if (at === undefined) warn(field, 'invalid_date', `${field} is not a date (got ${shapeOf(raw)})`);
     else if (at !== null && Date.parse(at) > opts.now + DAY_MS) warn(field, 'date_in_future', `${field} ${at} is in the future`);
     else return at;
     return null;
@@ -207,19 +208,19 @@ function rowFields(f: RawFields, opts: RowOptions, warn: Warn, text: Text, count
   let orderValue: number | null = null;
   if (f.order_value) {
     const v = parseAmount(f.order_value);
-    if (v === undefined) warn('order_value', 'invalid_order_value', `order_value is not a non-negative amount: "${clip(f.order_value)}"`);
+    if (v === undefined) warn('order_value', 'invalid_order_value', `order_value is not a non-negative amount (got ${shapeOf(f.order_value)})`);
     else orderValue = v;
   }
   let orderCount: number | null = null;
   if (f.order_count) {
     const n = parseCount(f.order_count);
-    if (n === undefined) warn('order_count', 'invalid_order_count', `order_count is not a whole number of orders: "${clip(f.order_count)}"`);
+    if (n === undefined) warn('order_count', 'invalid_order_count', `order_count is not a whole number of orders (got ${shapeOf(f.order_count)})`);
     else orderCount = n;
   }
   let currency: string | null = null;
   if (f.currency) {
     const c = parseCurrency(f.currency);
-    if (c === undefined) warn('currency', 'invalid_currency', `currency is not an ISO 4217 code: "${clip(f.currency)}"`);
+    if (c === undefined) warn('currency', 'invalid_currency', `currency is not an ISO 4217 code (got ${shapeOf(f.currency)})`);
     else currency = c;
   }
   const consentSource = text('consent_source');

@@ -4,8 +4,6 @@
  * row keeps the field empty and reports a warning).
  */
 
-export const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
-
 // Printable ASCII is already NFKC and has no control characters: the common case, kept cheap.
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Whitespace controls (tab, line breaks) become spaces: a name split over two lines is one name. */

@@ -3,6 +3,7 @@
  * must look like, and how `reachloop audit --since` reads. Pure: the clock is the caller's.
  */
 import { parseDurationMs } from '../duration';
+import { maskPersonalText } from '../mask';
 
 /** Every audited action: a read of a contact's personal data, an export, an erasure. */
 export const AUDIT_ACTIONS = {
@@ -26,19 +27,37 @@ export interface AuditEntry {
 const REASON_MIN = 4;
 const REASON_MAX = 300;
 
+/** Why a reason was refused: none given (or too short or long to say why), or it names the person. */
+export type ReasonProblemCode = 'missing_reason' | 'personal_data_in_reason';
+
+/** Where the reason came from: `--reason` of a command, or the API's `reason` (a read's query parameter, an erasure's body field). */
+export type ReasonSource = 'cli' | 'api';
+
+const EXAMPLE = 'ticket 4711: customer asked for a copy';
+
 /**
  * Why a reason is not acceptable, or null. A reason says why the data is read ("ticket 4711:
- * customer asked for a copy"), never who the person is: no e-mail address and no run of seven or
- * more digits (a phone number) enter the audit, which outlives the erasure of the person.
+ * customer asked for a copy", "DSR-2026-000123", "order 123456789012"), never who the person is:
+ * nothing that core/mask.ts takes for an e-mail address or a phone number (the one home of those
+ * patterns: a number written internationally or in groups, not a bare run of digits such as an
+ * order id or a date) enters the audit, which outlives the erasure of the person. The message is
+ * worded for where the reason came from.
  */
-export function reasonProblem(reason: string | undefined): string | null {
+export function reasonProblem(reason: string | undefined, source: ReasonSource = 'cli'): { code: ReasonProblemCode; message: string } | null {
   const r = reason?.trim() ?? '';
-  if (r.length === 0) return 'a reason is required (why is this person\'s data read?), e.g. --reason "ticket 4711: customer asked for a copy"';
-  if (r.length < REASON_MIN) return `the reason must be at least ${REASON_MIN} characters`;
-  if (r.length > REASON_MAX) return `the reason must be at most ${REASON_MAX} characters`;
-  if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(r)) return 'the reason must not contain an e-mail address: the audit outlives the person\'s data; name a ticket instead';
-  if (/\d[\d\s().-]{5,}\d/.test(r) && (r.match(/\d/g) ?? []).length >= 7) return 'the reason must not contain a phone number: the audit outlives the person\'s data; name a ticket instead';
-  return null;
+  const missing = (message: string) => ({ code: 'missing_reason' as const, message });
+  if (r.length === 0)
+    return missing(
+      source === 'cli'
+        ? `a reason is required (why is this person's data read?), e.g. --reason "${EXAMPLE}"`
+        : `a reason is required (why is this person's data read?): the query parameter reason of a read, the field "reason" of an erasure's body, e.g. "${EXAMPLE}"`,
+    );
+  if (r.length < REASON_MIN) return missing(`the reason must be at least ${REASON_MIN} characters`);
+  if (r.length > REASON_MAX) return missing(`the reason must be at most ${REASON_MAX} characters`);
+  const found = maskPersonalText(r).masked;
+  if (found.length === 0) return null;
+  const what = found.includes('email') ? 'an e-mail address' : 'a phone number';
+  return { code: 'personal_data_in_reason', message: `the reason must not contain ${what}: the audit outlives the person's data; name a ticket instead (e.g. "${EXAMPLE}")` };
 }
 
 /**

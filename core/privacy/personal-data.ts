@@ -99,7 +99,12 @@ export const BY_IDENTIFIER = {
   pendingOptOuts: { table: 'pending_opt_outs', columns: ['proof'] },
   /** The carrier lookup's cached answer for the number: deleted. */
   lookupCache: { table: 'number_lookup_cache', columns: ['phone_hash'] },
-  /** Rejected or warned lines of imports that hold the number or the address as written: text emptied (the sealed raw line dropped), line and reason kept. */
+  /**
+   * Rejected or warned lines of imports, line by line: a line that holds the number, an address or
+   * the name in any of its records (a reject's or a warning's detail, the sealed raw line) has the
+   * detail of every one of its rejects and warnings emptied and its raw line dropped; line number,
+   * field and reason kept. A warnings table's lines are those of the rejects table it names (`of`).
+   */
   importLines: [
     { table: 'import_rejects', columns: ['detail'], sealed: 'raw_enc' },
     { table: 'event_import_rejects', columns: ['detail'], sealed: 'raw_enc' },
