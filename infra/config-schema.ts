@@ -42,6 +42,23 @@ const durationVar = (fallback: string, message: string, bounds: { min?: number; 
       }),
   );
 
+/** An optional variable read by `parse`, which answers the value or the problem with it (never echoing a key). */
+const parsedBy = <T extends object>(parse: (v: string) => T | string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((v, ctx) => {
+        const parsed = parse(v);
+        if (typeof parsed === 'string') {
+          ctx.addIssue({ code: 'custom', message: parsed });
+          return z.NEVER;
+        }
+        return parsed;
+      })
+      .optional(),
+  );
+
 export const envSchema = z
   .object({
     REACHLOOP_STATE_DIR: optionalString,
@@ -73,23 +90,9 @@ export const envSchema = z
     HTTP_PORT: port(8080),
     PUBLIC_BASE_URL: urlWithScheme(['http', 'https']),
     REACHLOOP_SIGNING_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
-    REACHLOOP_DATA_KEYS: z.preprocess(emptyToUndefined, z.string().transform((v, ctx) => {
-      const parsed = parseDataKeys(v);
-      if (typeof parsed === 'string') {
-        ctx.addIssue({ code: 'custom', message: parsed });
-        return z.NEVER;
-      }
-      return parsed;
-    }).optional()),
+    REACHLOOP_DATA_KEYS: parsedBy(parseDataKeys),
     REACHLOOP_DATA_KEY_ID: z.preprocess(emptyToUndefined, z.string().regex(KEY_ID_PATTERN, 'must be 1-16 letters, digits, _ or -').optional()),
-    REACHLOOP_LOOKUP_KEY: z.preprocess(emptyToUndefined, z.string().transform((v, ctx) => {
-      const chain = parseLookupKeys(v);
-      if (typeof chain === 'string') {
-        ctx.addIssue({ code: 'custom', message: chain });
-        return z.NEVER;
-      }
-      return chain;
-    }).optional()),
+    REACHLOOP_LOOKUP_KEY: parsedBy(parseLookupKeys),
     REACHLOOP_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
     COMPLAINT_WEBHOOK_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional()),
     BRAND_NAME: z.preprocess(emptyToUndefined, z.string().max(30, 'must be at most 30 characters').default('reachloop')),
