@@ -1,6 +1,8 @@
 import { DateTime } from 'luxon';
 import { isPublicHoliday } from '../../core/holidays';
 import { enrichPhone, normalizePhone } from '../../core/phone';
+import { CONTACT_POLICY } from '../../core/policy/contact-policy';
+import { needsExplicitConsent } from '../../core/policy/consent';
 
 /**
  * Numbers whose recipients are inside every marketing window at `at` (10:00–18:00 local, no public
@@ -9,9 +11,10 @@ import { enrichPhone, normalizePhone } from '../../core/phone';
  * hour they run. Candidates span the day, so one of
  * them is always open. Each is a mobile range of one country.
  */
-// No country whose law needs explicit consent (GB, the EU: the contact policy's consent-explicit-eu):
-// the demo's sample rows carry an import's consent, implied, and London's hours skipped the demo's
-// scripted customers as no_consent (10:00-18:00 UTC). Lagos covers those hours instead.
+// No range in a country where the contact policy counts explicit consent only (its
+// consent-explicit-eu: GB, the EU): the demo's rows carry an import's consent, implied, and such a
+// pick (London, 10:00-18:00 UTC) had the scripted customers skipped as no_consent. numbersOpenAt
+// asks the policy, so a country it adds is passed over too; Lagos covers London's hours.
 const CANDIDATES: ReadonlyArray<{ prefix: string; digits: number }> = [
   { prefix: '+234803', digits: 7 }, // Lagos
   { prefix: '+1212555', digits: 4 }, // New York
@@ -28,7 +31,7 @@ export function numbersOpenAt(at: Date, count: number, offset = 0): string[] {
     const first = normalizePhone(numbers[0]!, {});
     if (!first.ok) throw new Error(`test number ${numbers[0]} is not valid: ${first.reason}`);
     const e = enrichPhone(first);
-    if (!e.country || e.timeZones.length === 0) continue;
+    if (!e.country || e.timeZones.length === 0 || needsExplicitConsent(CONTACT_POLICY.consent, e.country)) continue;
     const open = e.timeZones.every((zone) => {
       const local = DateTime.fromJSDate(at, { zone });
       return local.isValid && local.hour >= 10 && local.hour < 18 && !isPublicHoliday(e.country!, null, local.toISODate()!);
